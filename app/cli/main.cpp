@@ -1,0 +1,51 @@
+// samlabel-cli: the headless tool. Thin: parses the command name and hands the
+// rest to the command's own file.
+#include "app/cli/cli_command.h"
+#include "core/engine/runtime_info.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+namespace samlabel::cli {
+int cmd_version(const Args& args);
+}
+
+namespace {
+
+using samlabel::cli::CliCommand;
+
+// One row per command, each implemented in app/cli/cmd_<name>.cpp.
+const CliCommand kCommands[] = {
+    {"version", "print samlabel, libtorch and CUDA versions", samlabel::cli::cmd_version},
+};
+
+void print_help() {
+    std::cout << "usage: samlabel-cli <command> [args...]\n\ncommands:\n";
+    for (const CliCommand& c : kCommands) std::cout << "  " << c.name << std::string(16 - std::strlen(c.name), ' ') << c.summary << "\n";
+    std::cout << "\n`samlabel-cli <command> --help` describes one command.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        print_help();
+        return argc < 2 ? samlabel::cli::kExitUsage : samlabel::cli::kExitOk;
+    }
+    const char* name = argv[1];
+    if (!std::strcmp(name, "--version")) name = "version";
+    for (const CliCommand& c : kCommands) {
+        if (std::strcmp(c.name, name) != 0) continue;
+        samlabel::cli::Args args(argv + 2, argv + argc);
+        try {
+            return c.run(args);
+        } catch (const std::exception& e) {
+            std::cerr << "samlabel-cli " << c.name << ": " << e.what() << "\n";
+            return samlabel::cli::kExitFailure;
+        }
+    }
+    std::cerr << "samlabel-cli: unknown command '" << argv[1] << "' (see --help)\n";
+    return samlabel::cli::kExitUsage;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# samlabel's one entry point for a fresh Debian/Ubuntu machine.
+#   scripts/samlabel.sh run    install what is missing, build, start the GUI on the sample images
+#   scripts/samlabel.sh test   install what is missing, build, run every test
+#   scripts/samlabel.sh setup | build     the steps on their own
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+# The virtualenv, pip cache and ccache live under ~/.cache/samlabel (keyed by the
+# requirements' hash), so every clone of the project reuses them.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${SAMLABEL_CACHE:-$HOME/.cache/samlabel}
+build=${SAMLABEL_BUILD_DIR:-$root/build}
+requirements=$root/tools/requirements.txt
+req_hash=$(sha256sum "$requirements" | cut -c1-12)
+venv=$cache/venv-$req_hash
+
+apt_packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libxkbcommon-dev
+  libopencv-dev libqcustomplot-dev libqcustomplot2.1-qt6 nlohmann-json3-dev
+  libopenblas0-pthread xvfb xauth imagemagick
+  python3 python3-venv
+)
+
+log() { printf '\033[1m[samlabel]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_system_packages() {
+  local missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  # A pyenv or other python3 already on PATH brings venv support of its own.
+  if printf '%s\n' "${missing[@]}" | grep -qx 'python3-venv\|python3' && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    missing=($(printf '%s\n' "${missing[@]}" | grep -vx 'python3-venv\|python3' || true))
+  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_env() {
+  if [ -f "$venv/.complete" ]; then return 0; fi
+  log "creating $venv (torch wheel for libtorch, test tools); first time only"
+  rm -rf "$venv"
+  mkdir -p "$cache"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --cache-dir "$cache/pip" -r "$requirements"
+  touch "$venv/.complete"
+}
+
+setup() {
+  install_system_packages
+  install_python_env
+}
+
+configure_and_build() {
+  export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
+  # Paths relative to the clone, so a fresh clone elsewhere hits the same cache.
+  export CCACHE_BASEDIR=$root
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+  local torch_prefix
+  torch_prefix=$("$venv/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+  if [ ! -f "$build/build.ninja" ]; then
+    log "configuring $build"
+    cmake -S "$root" -B "$build" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_PREFIX_PATH="$torch_prefix" \
+      -DSAMLABEL_PYTHON="$venv/bin/python" >/dev/null
+  fi
+  log "building"
+  cmake --build "$build" -- -j"${SAMLABEL_JOBS:-$(nproc)}"
+}
+
+run_tests() {
+  export QT_QPA_PLATFORM=offscreen
+  export SAMLABEL_PYTHON=$venv/bin/python
+  cd "$build"
+  ctest --output-on-failure -j"${SAMLABEL_TEST_JOBS:-2}" "$@"
+}
+
+run_gui() {
+  local samples=$root/resources/samples
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    log "no display: starting under xvfb-run (screenshots only)"
+    exec xvfb-run -a -s "-screen 0 1600x1000x24" "$build/app/samlabel" "$samples" "$@"
+  fi
+  exec "$build/app/samlabel" "$samples" "$@"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  setup) setup ;;
+  build) setup; configure_and_build ;;
+  test)  setup; configure_and_build; run_tests "$@" ;;
+  run)   setup; configure_and_build; run_gui "$@" ;;
+  *) echo "usage: $0 run|test|setup|build" >&2; exit 2 ;;
+esac
