@@ -3,6 +3,7 @@
 // service and the CLI include these without paying for libtorch headers.
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct LoadProgress {
     std::uint64_t bytes_done = 0;
     std::uint64_t bytes_total = 0;
     std::string current_tensor;
+};
+
+// Thrown by a load whose progress callback returned false. Distinct from a
+// failure (CheckpointError): nothing is wrong, the user changed their mind.
+class LoadCancelled : public std::runtime_error {
+public:
+    LoadCancelled() : std::runtime_error("load cancelled") {}
 };
 
 // An 8-bit RGB image, rows tightly packed (width * 3 bytes per row).

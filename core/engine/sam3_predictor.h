@@ -63,10 +63,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Thrown when a progress callback returned false.
-class LoadCancelled : public std::runtime_error {
-public:
-    LoadCancelled() : std::runtime_error("load cancelled") {}
-};
-
 }  // namespace samlabel::engine
