@@ -69,6 +69,18 @@ public:
     // process's resident set after upload (madvise DONTNEED / VirtualUnlock +
     // OfferVirtualMemory / DiscardVirtualMemory on Windows).
     void release(const TensorEntry& entry) const;
+    // The same for bytes [offset, offset + length) of the tensor, so a large
+    // tensor copied in slices can give back each slice's pages as it goes.
+    void release(const TensorEntry& entry, std::uint64_t offset, std::uint64_t length) const;
+    // Hints that the tensor's bytes will be read soon (readahead).
+    void prefetch(const TensorEntry& entry) const;
+
+    // Where the data section starts in the file (8 + header length).
+    std::uint64_t data_section_offset() const;
+
+    // Headers larger than this are refused before parsing (a corrupt length
+    // must not make the reader allocate gigabytes).
+    static constexpr std::uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
 
 private:
     SafetensorsFile();
