@@ -3,11 +3,17 @@
 //
 // Coordinate convention (shared with annotation_types.h): polygon vertices are
 // in the EXIF-corrected image frame with (0,0) at the top-left CORNER of the
-// top-left pixel; pixel (c, r) covers [c, c+1) x [r, r+1) and its centre is
-// (c+0.5, r+0.5). Rasterisation sets a pixel when its centre is inside the
-// region (outer ring minus holes). mask_to_polygons puts vertices on the
-// centres of the boundary pixels, so polygons_to_mask(mask_to_polygons(m))
-// reproduces m exactly at tolerance 0.
+// top-left pixel; pixel (c, r) covers [c, c+1) x [r, r+1), centre (c+0.5, r+0.5).
+// mask_to_polygons puts every vertex on the centre of a boundary pixel of the
+// region (outer rings through the outermost pixels, hole rings through the
+// region's pixels that border the hole: cv::findContours' rings, +0.5).
+// polygons_to_mask is cv::fillPoly at sub-pixel precision: a pixel is set when
+// its centre is inside or on the outer ring, and cleared when its centre is
+// strictly inside a hole (hole rings themselves stay set). With these two
+// rules polygons_to_mask(mask_to_polygons(m)) reproduces m exactly at
+// tolerance 0 (tested on random shapes with holes). Note that cv::fillPoly is
+// generous for vertices between pixel centres: a ring along pixel corners
+// (0,0)-(10,10) sets 11x11 pixels.
 #include "core/annotation/annotation_types.h"
 
 #include <opencv2/core.hpp>
@@ -28,15 +34,20 @@ struct PolygonizeOptions {
 
 struct PolygonizeResult {
     std::vector<PolygonWithHoles> polygons;  // one per connected part (8-connectivity)
-    int dropped_parts = 0;        // foreground specks below min_area_px
+    // Foreground parts dropped: below min_area_px, or a line/dot one pixel
+    // wide whose outline has fewer than 3 distinct points.
+    int dropped_parts = 0;
     int dropped_holes = 0;        // holes below min_area_px (filled in)
     std::uint64_t dropped_pixels = 0;  // foreground pixels lost with dropped parts
 };
 
 // mask: CV_8UC1, non-zero = foreground. Uses cv::findContours (RETR_CCOMP,
-// outer rings with their holes) and cv::approxPolyDP. Rings with fewer than 3
-// points after simplification are dropped and counted.
+// outer rings with their holes) and cv::approxPolyDP. A ring that
+// simplification would shrink below 3 points keeps its unsimplified points.
+// Works on the bounding box of the foreground only.
 PolygonizeResult mask_to_polygons(const cv::Mat& mask, const PolygonizeOptions& options = {});
+// Same from an RLE mask, decoding only its bounding box (fast for exporters).
+PolygonizeResult rle_to_polygons(const RleMask& rle, const PolygonizeOptions& options = {});
 
 // CV_8UC1 of `size`, 255 inside the polygons (holes excluded, even-odd per
 // polygon; separate polygons are OR-ed).

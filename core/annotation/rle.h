@@ -3,8 +3,8 @@
 //  * RleMask: uncompressed counts, column-major (Fortran order), first run is
 //    zeros (possibly of length 0), runs alternate 0/1 and sum to width*height.
 //  * the compressed "counts" string of pycocotools (maskApi.c rleToString):
-//    each count is delta-coded against the count two before (from the third
-//    on) and written as 5-bit groups with a continuation bit, offset by 48.
+//    each count from the fourth on (index > 2, as in maskApi.c) is stored as
+//    its difference to the count two before, and written as 5-bit groups with a continuation bit, offset by 48.
 #include "core/annotation/annotation_types.h"
 
 #include <opencv2/core.hpp>

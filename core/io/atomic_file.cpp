@@ -1,0 +1,153 @@
+#include "core/io/atomic_file.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+namespace samlabel::io {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string u8(const fs::path& p) {
+    const std::u8string s = p.u8string();
+    return std::string(s.begin(), s.end());
+}
+
+[[noreturn]] void fail(const fs::path& path, const std::string& what, const std::string& reason) {
+    throw AtomicWriteError(u8(path) + ": " + what + ": " + reason);
+}
+
+#ifdef _WIN32
+
+std::string last_error_text() {
+    const DWORD code = GetLastError();
+    char buf[512] = {};
+    FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code, 0, buf, sizeof(buf), nullptr);
+    std::string text(buf);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text + " (error " + std::to_string(code) + ")";
+}
+
+void write_and_sync(const fs::path& temp, std::string_view bytes) {
+    HANDLE h = CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) fail(temp, "cannot create the temporary file", last_error_text());
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
+        DWORD written = 0;
+        if (!WriteFile(h, bytes.data() + done, chunk, &written, nullptr)) {
+            const std::string why = last_error_text();
+            CloseHandle(h);
+            fail(temp, "write failed", why);
+        }
+        done += written;
+    }
+    if (!FlushFileBuffers(h)) {
+        const std::string why = last_error_text();
+        CloseHandle(h);
+        fail(temp, "flush to disk failed", why);
+    }
+    CloseHandle(h);
+}
+
+void replace_file(const fs::path& from, const fs::path& to) {
+    if (!MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+        fail(to, "cannot replace the file", last_error_text());
+}
+
+void sync_directory(const fs::path&) {}  // MOVEFILE_WRITE_THROUGH already flushed the rename
+
+#else
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+void write_and_sync(const fs::path& temp, std::string_view bytes) {
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(temp, "cannot create the temporary file", errno_text(errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            ::close(fd);
+            fail(temp, "write failed", errno_text(err));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        ::close(fd);
+        fail(temp, "fsync failed", errno_text(err));
+    }
+    if (::close(fd) != 0) fail(temp, "close failed", errno_text(errno));
+}
+
+void replace_file(const fs::path& from, const fs::path& to) {
+    if (::rename(from.c_str(), to.c_str()) != 0) fail(to, "cannot rename the temporary file over it", errno_text(errno));
+}
+
+// Makes the rename itself durable (the directory entry lives in the folder).
+void sync_directory(const fs::path& dir) {
+    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;  // best effort: some file systems refuse to open folders
+    ::fsync(fd);
+    ::close(fd);
+}
+
+#endif
+
+// Keeps `previous` as `keep_as`, atomically: a hard link (no copy, no window
+// where keep_as is missing or partial) renamed over keep_as; a copy through a
+// temporary file when hard links are not supported.
+void keep_previous(const fs::path& previous, const fs::path& keep_as) {
+    const fs::path temp = atomic_temp_path(keep_as);
+    std::error_code ec;
+    fs::remove(temp, ec);
+    fs::create_hard_link(previous, temp, ec);
+    if (ec) {
+        ec.clear();
+        fs::copy_file(previous, temp, fs::copy_options::overwrite_existing, ec);
+        if (ec) fail(keep_as, "cannot keep the previous version", ec.message());
+    }
+    replace_file(temp, keep_as);
+}
+
+}  // namespace
+
+fs::path atomic_temp_path(const fs::path& path) {
+    fs::path temp = path;
+    temp += ".saving.tmp";
+    return temp;
+}
+
+void write_file_atomically(const fs::path& path, std::string_view bytes, const AtomicWriteOptions& options) {
+    if (path.empty()) throw AtomicWriteError("write_file_atomically: empty path");
+    const fs::path temp = atomic_temp_path(path);
+    try {
+        write_and_sync(temp, bytes);
+        std::error_code ec;
+        if (options.keep_previous_as && fs::exists(path, ec)) keep_previous(path, *options.keep_previous_as);
+        replace_file(temp, path);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(temp, ec);
+        throw;
+    }
+    sync_directory(path.parent_path());
+}
+
+}  // namespace samlabel::io
