@@ -1,0 +1,85 @@
+#pragma once
+// Which part of the SAM3 model each tensor of the facebook/sam3 hub checkpoint
+// belongs to, and what each part costs. No torch here.
+//
+// Hub layout (model_type sam3_video; see ../shared/reference/README.md):
+//   detector_model.vision_encoder.backbone.*  vision trunk (ViT), shared by both paths
+//   detector_model.vision_encoder.neck.*      detector neck (FPN for the text path)
+//   detector_model.text_encoder.*             text encoder (CLIP-style)
+//   detector_model.* (the rest)               detector: DETR encoder/decoder, geometry
+//                                             encoder, scoring, its mask decoder
+//   tracker_neck.*                            tracker neck (FPN for click-to-segment)
+//   tracker_model.{prompt_encoder, mask_decoder, no_memory_embedding,
+//                  shared_image_embedding}    tracker heads: what transformers'
+//                                             Sam3TrackerModel runs on one image
+//   tracker_model.* (the rest)                video memory: memory attention/encoder,
+//                                             object pointers, temporal encodings;
+//                                             Sam3TrackerModel ignores them on load
+#include "core/engine/engine_types.h"
+#include "core/engine/safetensors_file.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace samlabel::engine {
+
+class Checkpoint;
+
+enum class ModelPart {
+    VisionTrunk = 0,
+    TrackerNeck,
+    TrackerHeads,
+    TrackerVideoMemory,
+    DetectorNeck,
+    TextEncoder,
+    Detector,
+    Unknown,  // not a tensor of the sam3 layout
+};
+inline constexpr std::size_t kModelPartCount = 8;
+inline constexpr std::array<ModelPart, kModelPartCount> kAllModelParts{
+    ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerHeads, ModelPart::TrackerVideoMemory,
+    ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector, ModelPart::Unknown};
+
+ModelPart part_of(std::string_view tensor_name);
+std::string_view model_part_name(ModelPart part);  // "vision trunk", ...
+
+// The parts a session with this PartSet loads.
+std::vector<ModelPart> parts_for(PartSet set);
+bool part_in(ModelPart part, PartSet set);
+std::string_view part_set_name(PartSet set);  // "click-to-segment", "click + text"
+
+// Bytes of one element of a target dtype (F32 4, BF16/F16 2). Auto must be
+// resolved first (see memory_budget.h).
+std::size_t weight_dtype_size(WeightDType dtype);
+std::string_view weight_dtype_name(WeightDType dtype);  // "fp32", "bf16", "fp16", "auto"
+
+struct PartFigures {
+    std::size_t tensors = 0;
+    std::uint64_t parameters = 0;                     // elements
+    std::uint64_t stored_bytes = 0;                   // as stored in the checkpoint
+    std::map<TensorDType, std::uint64_t> bytes_per_dtype;  // stored bytes by stored dtype
+    std::map<TensorDType, std::uint64_t> parameters_per_dtype;
+    std::uint64_t largest_tensor_stored_bytes = 0;
+
+    // Bytes once floating-point tensors are cast to `target` (integer and
+    // bool tensors keep their type, as the loader keeps them).
+    std::uint64_t bytes_in(WeightDType target) const;
+};
+
+struct PartSummary {
+    std::array<PartFigures, kModelPartCount> parts{};
+    PartFigures total;
+
+    const PartFigures& of(ModelPart part) const { return parts[static_cast<std::size_t>(part)]; }
+    // The sum over the parts a PartSet loads.
+    PartFigures of(PartSet set) const;
+
+    static PartSummary of_tensors(const std::vector<const TensorEntry*>& tensors);
+    static PartSummary of_checkpoint(const Checkpoint& checkpoint);
+};
+
+}  // namespace samlabel::engine
