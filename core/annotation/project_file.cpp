@@ -266,7 +266,7 @@ Project parse(std::string_view text, const std::string& file) {
     const std::int64_t version = version_json.get<std::int64_t>();
     if (version > kProjectFormatVersion)
         v.fail("version", "format version " + std::to_string(version) + " was written by a newer samlabel; this samlabel reads versions up to " +
-                              std::to_string(kProjectFormatVersion) + ". Update samlabel to open it (the file was not changed).");
+                              std::to_string(kProjectFormatVersion) + ". Update samlabel to open it.");
     if (version < 1) v.fail("version", std::to_string(version) + " is not a valid format version (the first is 1)");
 
     Project project;

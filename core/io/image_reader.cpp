@@ -421,9 +421,15 @@ ImageReadResult decode_image(std::span<const std::uint8_t> bytes, const std::str
         // uniformly for every format; OpenCV 4.6 skips WebP's).
         cv::Mat decoded = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
         if (decoded.empty()) return fail(std::string("cannot decode the ") + image_format_name(info.format) + " data (corrupt or truncated file)");
-        if (decoded.cols != info.stored_width || decoded.rows != info.stored_height)
+        // OpenCV's TIFF decoder (libtiff's RGBA reader) already returns the
+        // image in its tagged orientation, the same layout PIL's exif_transpose
+        // gives (tested): apply orientation ourselves for the other formats only.
+        const bool decoder_oriented = info.format == ImageFormat::Tiff;
+        const int expect_w = decoder_oriented ? info.width : info.stored_width;
+        const int expect_h = decoder_oriented ? info.height : info.stored_height;
+        if (decoded.cols != expect_w || decoded.rows != expect_h)
             return fail("decoded size " + std::to_string(decoded.cols) + "x" + std::to_string(decoded.rows) + " differs from the header's " +
-                        std::to_string(info.stored_width) + "x" + std::to_string(info.stored_height));
+                        std::to_string(expect_w) + "x" + std::to_string(expect_h));
 
         result.bit_depth = decoded.depth() == CV_8U ? 8 : decoded.depth() == CV_16U || decoded.depth() == CV_16S ? 16 : 32;
         result.channels = info.channels > 0 ? info.channels : decoded.channels();
@@ -440,7 +446,9 @@ ImageReadResult decode_image(std::span<const std::uint8_t> bytes, const std::str
                 break;
             default: return fail("unsupported channel count " + std::to_string(eight.channels()));
         }
-        if (options.apply_exif_orientation && info.exif_orientation != 1) {
+        if (decoder_oriented) {
+            result.exif_orientation = info.exif_orientation;
+        } else if (options.apply_exif_orientation && info.exif_orientation != 1) {
             bgr = apply_exif_orientation(bgr, info.exif_orientation);
             result.exif_orientation = info.exif_orientation;
         }

@@ -48,6 +48,8 @@ enum class AlphaBackground { Checkerboard = 1, White };
 
 struct ImageReadOptions {
     std::uint64_t max_pixels = 200'000'000;  // refused above this, before decoding
+    // Orientation as cv::imread / PIL's exif_transpose. For TIFF the decoder
+    // itself orients the image (like cv::imread), so this cannot switch it off.
     bool apply_exif_orientation = true;
     AlphaBackground alpha_background = AlphaBackground::Checkerboard;
 };
