@@ -1,6 +1,9 @@
 #include "core/annotation/rle.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
+#include <cstring>
 
 namespace samlabel::annotation {
 
@@ -10,25 +13,46 @@ RleMask encode_rle(const cv::Mat& mask) {
     RleMask rle;
     rle.width = mask.cols;
     rle.height = mask.rows;
-    // Column-major walk. Transposing first makes each column a contiguous row,
-    // which is much faster than striding down columns of a large image.
-    cv::Mat columns;
-    cv::transpose(mask, columns);
-    std::uint32_t run = 0;
-    bool current = false;  // COCO RLE starts with a zero run
-    for (int c = 0; c < columns.rows; ++c) {
-        const std::uint8_t* p = columns.ptr<std::uint8_t>(c);
-        for (int r = 0; r < columns.cols; ++r) {
-            const bool v = p[r] != 0;
-            if (v != current) {
-                rle.counts.push_back(run);
-                run = 0;
-                current = v;
-            }
-            ++run;
+    // Runs are built from segments; a segment of the current value extends the
+    // current run, otherwise it starts the next one. counts[0] is the zero run.
+    rle.counts.push_back(0);
+    bool foreground = false;
+    auto feed = [&](bool value, std::uint64_t length) {
+        if (length == 0) return;
+        if (value != foreground) {
+            rle.counts.push_back(0);
+            foreground = value;
         }
+        rle.counts.back() += static_cast<std::uint32_t>(length);
+    };
+    // Only the foreground's bounding box is transposed and scanned; the zeros
+    // around it are added arithmetically. Instance masks are usually a small
+    // part of the image, so this is several times faster than a full pass.
+    const cv::Rect box = cv::boundingRect(mask);  // of the non-zero pixels
+    const std::uint64_t h = static_cast<std::uint64_t>(mask.rows);
+    if (box.empty()) {
+        feed(false, h * static_cast<std::uint64_t>(mask.cols));
+        return rle;
     }
-    rle.counts.push_back(run);
+    cv::Mat binary, columns;
+    cv::compare(mask(box), 0, binary, cv::CMP_NE);  // 0/255
+    cv::transpose(binary, columns);                 // one row per image column of the box
+    feed(false, static_cast<std::uint64_t>(box.x) * h);
+    for (int c = 0; c < columns.rows; ++c) {
+        feed(false, static_cast<std::uint64_t>(box.y));
+        const std::uint8_t* p = columns.ptr<std::uint8_t>(c);
+        const std::uint8_t* const end = p + columns.cols;
+        while (p < end) {
+            // The run of the current byte value ends at the next byte of the other value.
+            const bool value = *p != 0;
+            const void* hit = std::memchr(p, value ? 0 : 255, static_cast<std::size_t>(end - p));
+            const std::uint8_t* q = hit ? static_cast<const std::uint8_t*>(hit) : end;
+            feed(value, static_cast<std::uint64_t>(q - p));
+            p = q;
+        }
+        feed(false, h - static_cast<std::uint64_t>(box.y + box.height));
+    }
+    feed(false, static_cast<std::uint64_t>(mask.cols - box.x - box.width) * h);
     return rle;
 }
 

@@ -10,6 +10,7 @@
 // earlier moment (writing or syncing the temporary file, linking the .bak)
 // must leave the previous complete file, i.e. exactly N.
 #include "core/annotation/project_file.h"
+#include "core/io/atomic_file.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -47,7 +48,7 @@ private slots:
         QTemporaryDir dir;
         const QString project = dir.filePath("samlabel-project.json");
         QRandomGenerator rng(20240601);
-        int killed_after_rename = 0, rounds_with_saves = 0;
+        int killed_after_rename = 0, killed_mid_write = 0, rounds_with_saves = 0;
         for (int round = 0; round < 30; ++round) {
             QProcess proc;
             proc.start(QStringLiteral(SAVE_LOOP_EXE), {project});
@@ -62,6 +63,8 @@ private slots:
             const long printed = last_count(output);
             QVERIFY2(printed >= 0, output.constData());
             if (output.contains("saved")) ++rounds_with_saves;
+            // A leftover temporary file means the kill landed while a save was writing it.
+            if (fs::exists(samlabel::io::atomic_temp_path(project.toStdString()))) ++killed_mid_write;
 
             const ProjectLoadResult r = load_project_file(project.toStdString());
             QVERIFY2(r.ok(), r.problem.c_str());
@@ -88,8 +91,8 @@ private slots:
             }
         }
         QVERIFY(rounds_with_saves >= 20);  // the kills really interrupted save loops
-        qInfo("30 kills; %d rounds saved at least once; %d kills landed between rename and print", rounds_with_saves,
-              killed_after_rename);
+        qInfo("30 kills; %d rounds saved at least once; %d kills landed while writing the temporary file, %d between rename and print",
+              rounds_with_saves, killed_mid_write, killed_after_rename);
     }
 };
 
