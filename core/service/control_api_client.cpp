@@ -1,0 +1,91 @@
+#include "core/service/control_api_client.h"
+
+#include "core/service/control_api_settings.h"
+
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QPromise>
+#include <QTimer>
+
+#include <memory>
+
+namespace samlabel::service {
+
+QString ApiCallResult::describe(const QUrl& url) const {
+    if (http_status == 0) return QStringLiteral("cannot reach %1: %2").arg(url.toString(), transport_error);
+    const QString error = json.value(QStringLiteral("error")).toString();
+    const QString message = json.value(QStringLiteral("message")).toString();
+    QString text = QStringLiteral("HTTP %1").arg(http_status);
+    if (!error.isEmpty()) text += QLatin1Char(' ') + error;
+    if (!message.isEmpty()) text += QStringLiteral(": ") + message;
+    return text;
+}
+
+ControlApiClient::ControlApiClient(QUrl base_url, QString token, QObject* parent)
+    : QObject(parent), base_url_(std::move(base_url)), token_(std::move(token)), nam_(new QNetworkAccessManager(this)) {}
+
+ControlApiClient::~ControlApiClient() = default;
+
+QFuture<ApiCallResult> ControlApiClient::get(const QString& path, int timeout_ms) {
+    return send(QByteArrayLiteral("GET"), path, {}, timeout_ms);
+}
+
+QFuture<ApiCallResult> ControlApiClient::post(const QString& path, const QJsonObject& body, int timeout_ms) {
+    return send(QByteArrayLiteral("POST"), path, QJsonDocument(body).toJson(QJsonDocument::Compact), timeout_ms);
+}
+
+QFuture<ApiCallResult> ControlApiClient::post(const QString& path, const QByteArray& json_body, int timeout_ms) {
+    return send(QByteArrayLiteral("POST"), path, json_body, timeout_ms);
+}
+
+QFuture<ApiCallResult> ControlApiClient::send(const QByteArray& method, const QString& path, const QByteArray& body,
+                                              int timeout_ms) {
+    QUrl url = base_url_;
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setRawHeader(QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token_.toUtf8());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setTransferTimeout(timeout_ms);
+    QNetworkReply* reply = method == "GET" ? nam_->get(request) : nam_->sendCustomRequest(request, method, body);
+
+    auto promise = std::make_shared<QPromise<ApiCallResult>>();
+    promise->start();
+    connect(reply, &QNetworkReply::finished, this, [reply, promise] {
+        ApiCallResult result;
+        result.http_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray bytes = reply->readAll();
+        result.json = QJsonDocument::fromJson(bytes).object();
+        if (result.http_status == 0) {
+            result.transport_error = reply->error() == QNetworkReply::OperationCanceledError
+                                         ? QStringLiteral("no answer within the time limit")
+                                         : reply->errorString();
+        }
+        reply->deleteLater();
+        promise->addResult(result);
+        promise->finish();
+    });
+    return promise->future();
+}
+
+QUrl default_control_api_url() {
+    const QByteArray env = qgetenv("SAMLABEL_URL");
+    if (!env.isEmpty()) return QUrl(QString::fromUtf8(env));
+    const ControlApiConfig config = load_control_api_config();
+    QUrl u;
+    u.setScheme(QStringLiteral("http"));
+    const QHostAddress bind = parse_bind_address(config.bind_address);
+    const bool any = bind == QHostAddress(QHostAddress::Any) || bind == QHostAddress(QHostAddress::AnyIPv4) || bind.isNull();
+    u.setHost(any ? QStringLiteral("127.0.0.1") : bind.toString());
+    u.setPort(config.port);
+    return u;
+}
+
+QString default_control_api_token() {
+    const QByteArray env = qgetenv("SAMLABEL_TOKEN");
+    if (!env.isEmpty()) return QString::fromUtf8(env).trimmed();
+    return load_control_api_config().token;
+}
+
+}  // namespace samlabel::service

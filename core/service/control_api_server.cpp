@@ -1,0 +1,362 @@
+#include "core/service/control_api_server.h"
+
+#include "core/service/api_token.h"
+#include "core/service/control_api_wire.h"
+#include "core/service/http_request_guard.h"
+
+#include <QAbstractHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QPromise>
+#include <QTcpSocket>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <functional>
+#include <optional>
+
+namespace samlabel::service {
+
+// QHttpServer itself is final; its route() table answers unknown methods with
+// 404 and cannot say 405, and its QFuture path in 6.4 keeps a raw socket
+// pointer for the deferred answer. The abstract server gives us every request
+// and a responder; we dispatch ourselves and guard the socket with a QPointer.
+class ControlApiServer::HttpServer final : public QAbstractHttpServer {
+public:
+    using Handler = std::function<void(const QHttpServerRequest&, QTcpSocket*)>;
+    explicit HttpServer(Handler handler) : handler_(std::move(handler)) {}
+    static QHttpServerResponder responderFor(const QHttpServerRequest& request, QTcpSocket* socket) {
+        return makeResponder(request, socket);
+    }
+
+protected:
+    bool handleRequest(const QHttpServerRequest& request, QTcpSocket* socket) override {
+        handler_(request, socket);
+        return true;
+    }
+    void missingHandler(const QHttpServerRequest& request, QTcpSocket* socket) override { handler_(request, socket); }
+
+private:
+    Handler handler_;
+};
+
+struct ControlApiServer::PendingReply {
+    PendingReply(QHttpServerResponder&& r, QTcpSocket* s, QString m, QString p)
+        : responder(std::move(r)), socket(s), method(std::move(m)), path(std::move(p)) {}
+    QHttpServerResponder responder;
+    QPointer<QTcpSocket> socket;  // gone when the client hung up before the answer
+    QString method;
+    QString path;
+    bool answered = false;
+};
+
+namespace {
+
+using Method = QHttpServerRequest::Method;
+
+const char* method_name(Method m) {
+    switch (m) {
+        case Method::Get: return "GET";
+        case Method::Put: return "PUT";
+        case Method::Delete: return "DELETE";
+        case Method::Post: return "POST";
+        case Method::Head: return "HEAD";
+        case Method::Options: return "OPTIONS";
+        case Method::Patch: return "PATCH";
+        case Method::Connect: return "CONNECT";
+        case Method::Trace: return "TRACE";
+        default: return "UNKNOWN";
+    }
+}
+
+const QString kUploadPaths[] = {QStringLiteral("/api/v1/encode"), QStringLiteral("/api/v1/segment")};
+
+template <typename T>
+QFuture<T> ready_future(T value) {
+    QPromise<T> promise;
+    promise.start();
+    promise.addResult(std::move(value));
+    promise.finish();
+    return promise.future();
+}
+
+}  // namespace
+
+ControlApiServer::ControlApiServer(ModelBackend* backend, QObject* parent) : QObject(parent), backend_(backend) {}
+
+ControlApiServer::~ControlApiServer() { stop(); }
+
+bool ControlApiServer::start(const ControlApiOptions& options, QString* error) {
+    stop();
+    auto fail = [error](const QString& message) {
+        if (error) *error = message;
+        return false;
+    };
+    if (options.token.trimmed().isEmpty()) return fail(QStringLiteral("the control API needs a token"));
+    if (options.bind_address.isNull()) return fail(QStringLiteral("no bind address"));
+    options_ = options;
+    const bool model_endpoints = options.model_endpoints;
+    auto* tcp = new GuardedTcpServer([model_endpoints](const QByteArray& path) {
+        if (model_endpoints)
+            for (const QString& p : kUploadPaths)
+                if (path == p.toLatin1()) return wire::kMaxUploadBodyBytes;
+        return wire::kMaxSmallBodyBytes;
+    });
+    connect(tcp, &GuardedTcpServer::requestRefused, this, [this](int status, QByteArray method, QByteArray path) {
+        ++served_;
+        Q_EMIT requestServed(QString::fromLatin1(method), QString::fromLatin1(path), status);
+    });
+    // Bursts of connections queue in the kernel's backlog; accept them all.
+    tcp->setMaxPendingConnections(1024);
+    if (!tcp->listen(options.bind_address, options.port)) {
+        const QString message = QStringLiteral("%1:%2: %3").arg(options.bind_address.toString()).arg(options.port).arg(tcp->errorString());
+        delete tcp;
+        return fail(message);
+    }
+    port_ = tcp->serverPort();
+    http_ = std::make_unique<HttpServer>([this](const QHttpServerRequest& r, QTcpSocket* s) { handle(r, s); });
+    http_->bind(tcp);  // takes ownership
+    return true;
+}
+
+void ControlApiServer::stop() {
+    http_.reset();  // deletes the listening socket and every connection
+    port_ = 0;
+}
+
+bool ControlApiServer::isListening() const { return http_ != nullptr; }
+quint16 ControlApiServer::port() const { return port_; }
+
+QUrl ControlApiServer::url() const {
+    QUrl u;
+    u.setScheme(QStringLiteral("http"));
+    const QHostAddress a = options_.bind_address;
+    u.setHost(a == QHostAddress(QHostAddress::Any) || a == QHostAddress(QHostAddress::AnyIPv4) ? QStringLiteral("127.0.0.1")
+                                                                                                 : a.toString());
+    u.setPort(port_);
+    return u;
+}
+
+void ControlApiServer::setToken(const QString& token) {
+    if (!token.trimmed().isEmpty()) options_.token = token;
+}
+
+void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* socket) {
+    const QString path = request.url().path();
+    auto reply = std::make_shared<PendingReply>(HttpServer::responderFor(request, socket), socket,
+                                                QString::fromLatin1(method_name(request.method())), path);
+    auto error = [](int status, const char* code, const QString& message) {
+        return Response{status, wire::error_json(QString::fromLatin1(code), message)};
+    };
+
+    // Authentication first: without the token the API reveals nothing, not even which paths exist.
+    const QByteArray token = bearer_token(request.value(QByteArrayLiteral("Authorization")));
+    if (token.isEmpty()) {
+        answer(reply, error(401, "unauthorized", QStringLiteral("missing \"Authorization: Bearer <token>\" header")));
+        return;
+    }
+    if (!tokens_equal(token, options_.token.toUtf8())) {
+        answer(reply, error(401, "unauthorized", QStringLiteral("wrong token")));
+        return;
+    }
+
+    struct Route {
+        QString path;
+        Method method;
+        bool needs_model_endpoints;
+    };
+    static const Route kRoutes[] = {
+        {QStringLiteral("/health"), Method::Get, false},
+        {QStringLiteral("/api/v1/memory"), Method::Get, false},
+        {QStringLiteral("/api/v1/unload"), Method::Post, false},
+        {QStringLiteral("/api/v1/load"), Method::Post, false},
+        {QStringLiteral("/api/v1/encode"), Method::Post, true},
+        {QStringLiteral("/api/v1/segment"), Method::Post, true},
+    };
+    const Route* route = nullptr;
+    for (const Route& r : kRoutes)
+        if (r.path == path && (!r.needs_model_endpoints || options_.model_endpoints)) route = &r;
+    if (!route) {
+        const bool headless_only = (path == kUploadPaths[0] || path == kUploadPaths[1]);
+        answer(reply, error(404, "not_found",
+                            headless_only ? path + QStringLiteral(" is served by `samlabel-cli serve` only")
+                                          : QStringLiteral("no endpoint %1 (see docs/control-api.md)").arg(path)));
+        return;
+    }
+    if (request.method() != route->method) {
+        answer(reply, error(405, "method_not_allowed",
+                            QStringLiteral("%1 takes %2, not %3").arg(path, QLatin1String(method_name(route->method)),
+                                                                     reply->method)));
+        return;
+    }
+
+    // Bodies: the guard refused oversized ones before buffering; this is the
+    // same rule for requests that reached us some other way.
+    const QByteArray raw = request.body();
+    const qint64 cap = route->needs_model_endpoints ? wire::kMaxUploadBodyBytes : wire::kMaxSmallBodyBytes;
+    if (raw.size() > cap) {
+        answer(reply, error(413, "payload_too_large",
+                            QStringLiteral("the body is %1 bytes; the limit is %2 bytes").arg(raw.size()).arg(cap)));
+        return;
+    }
+    QJsonObject body;
+    if (route->method == Method::Post && !raw.trimmed().isEmpty()) {
+        QJsonParseError parse{};
+        const QJsonDocument doc = QJsonDocument::fromJson(raw, &parse);
+        if (parse.error != QJsonParseError::NoError) {
+            answer(reply, error(400, "bad_request",
+                                QStringLiteral("malformed JSON at byte %1: %2").arg(parse.offset).arg(parse.errorString())));
+            return;
+        }
+        if (!doc.isObject()) {
+            answer(reply, error(400, "bad_request", QStringLiteral("the body must be a JSON object")));
+            return;
+        }
+        body = doc.object();
+    }
+    if (!backend_) {
+        answer(reply, error(503, "unavailable", QStringLiteral("no model backend")));
+        return;
+    }
+
+    if (path == QLatin1String("/health")) answer(reply, health());
+    else if (path == QLatin1String("/api/v1/memory")) answer(reply, memory());
+    else if (path == QLatin1String("/api/v1/unload")) answerLater(reply, unload());
+    else if (path == QLatin1String("/api/v1/load")) answerLater(reply, load());
+    else if (path == QLatin1String("/api/v1/encode")) answerLater(reply, encode(body));
+    else if (path == QLatin1String("/api/v1/segment")) answerLater(reply, segment(body));
+}
+
+void ControlApiServer::answer(const std::shared_ptr<PendingReply>& reply, const Response& response) {
+    if (reply->answered) return;
+    reply->answered = true;
+    ++served_;
+    Q_EMIT requestServed(reply->method, reply->path, response.status);
+    if (!reply->socket) return;  // the client hung up; nothing to write to
+    const auto status = static_cast<QHttpServerResponder::StatusCode>(response.status);
+    const QJsonDocument body(response.body);
+    // HeaderList is an initializer_list: each must live in its own full expression.
+    if (response.status == 401)
+        reply->responder.write(body, {{QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"samlabel\"")}}, status);
+    else
+        reply->responder.write(body, {{QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}}, status);
+}
+
+void ControlApiServer::answerLater(const std::shared_ptr<PendingReply>& reply, QFuture<Response> future) {
+    // Continuations run on this object's thread, whatever thread fulfils the future.
+    future
+        .then(this, [this, reply](const Response& response) { answer(reply, response); })
+        .onCanceled(this, [this, reply] {
+            answer(reply, Response{500, wire::error_json(QStringLiteral("failed"), QStringLiteral("the operation was abandoned"))});
+        });
+}
+
+ControlApiServer::Response ControlApiServer::health() const {
+    return Response{200, wire::to_json(backend_->status())};
+}
+
+ControlApiServer::Response ControlApiServer::memory() const {
+    return Response{200, wire::to_json(backend_->memory())};
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::unload() {
+    return backend_->unload().then([](const UnloadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::load() {
+    return backend_->reload().then([](const LoadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
+}
+
+namespace {
+
+struct DecodeOutcome {
+    std::optional<wire::DecodedImage> image;
+    QString error;
+};
+
+// Runs off the server's thread: a 60 MB JPEG takes a while to decode.
+QFuture<DecodeOutcome> decode_async(QByteArray bytes, QString name) {
+    return QtConcurrent::run([bytes = std::move(bytes), name = std::move(name)] {
+        DecodeOutcome out;
+        out.image = wire::decode_uploaded_image(bytes, name, &out.error);
+        return out;
+    });
+}
+
+}  // namespace
+
+QFuture<ControlApiServer::Response> ControlApiServer::encode(const QJsonObject& body) {
+    const QJsonValue b64 = body.value(QStringLiteral("image_base64"));
+    if (!b64.isString())
+        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"),
+                                                            QStringLiteral("\"image_base64\" (the image file's bytes, base64) is required"))});
+    const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.isEmpty())
+        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_base64\" is not valid base64"))});
+    const QJsonValue id_value = body.value(QStringLiteral("image_id"));
+    if (!id_value.isUndefined() && !id_value.isNull() && (!id_value.isString() || id_value.toString().isEmpty()))
+        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_id\" must be a non-empty string"))});
+    const QString image_id = id_value.toString();
+
+    auto promise = std::make_shared<QPromise<Response>>();
+    promise->start();
+    QPointer<ModelBackend> backend = backend_;
+    decode_async(decoded.decoded, QStringLiteral("image_base64"))
+        .then(this, [promise, backend, image_id](const DecodeOutcome& decoded) {
+            auto finish = [promise](Response r) {
+                promise->addResult(std::move(r));
+                promise->finish();
+            };
+            if (!decoded.image) return finish(Response{400, wire::error_json(QStringLiteral("bad_request"), decoded.error)});
+            const wire::DecodedImage* image = &*decoded.image;
+            if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
+            backend->encode(image->image, image_id.isEmpty() ? image->content_key : image_id)
+                .then([finish](const EncodeReply& r) { finish(Response{wire::http_status_for(r.error), wire::to_json(r)}); });
+        });
+    return promise->future();
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject& body) {
+    QString parse_error;
+    std::optional<wire::SegmentRequest> request = wire::parse_segment_request(body, &parse_error);
+    if (!request) return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
+
+    auto promise = std::make_shared<QPromise<Response>>();
+    promise->start();
+    auto finish = [promise](Response r) {
+        promise->addResult(std::move(r));
+        promise->finish();
+    };
+    QPointer<ModelBackend> backend = backend_;
+    const engine::ClickPrompt prompt = request->prompt;
+    auto run_segment = [backend, prompt, finish](const QString& image_id) {
+        if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
+        backend->segment(image_id, prompt).then([finish, image_id](const SegmentReply& r) {
+            if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(QLatin1String(backend_error_name(r.error)), r.message)});
+            QJsonObject json = wire::segment_result_to_json(image_id, r.result);
+            json[QStringLiteral("duration_ms")] = r.duration_ms;
+            finish(Response{200, json});
+        });
+    };
+    if (request->image_bytes.isEmpty()) {
+        run_segment(request->image_id);
+        return promise->future();
+    }
+    // An image in the request: encode it (cached when seen before), then click.
+    const QString requested_id = request->image_id;
+    decode_async(request->image_bytes, QStringLiteral("image_base64"))
+        .then(this, [backend, requested_id, finish, run_segment](const DecodeOutcome& decoded) {
+            if (!decoded.image) return finish(Response{400, wire::error_json(QStringLiteral("bad_request"), decoded.error)});
+            const wire::DecodedImage* image = &*decoded.image;
+            if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
+            const QString id = requested_id.isEmpty() ? image->content_key : requested_id;
+            backend->encode(image->image, id).then(backend.data(), [finish, run_segment](const EncodeReply& r) {
+                if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::to_json(r)});
+                run_segment(r.image_id);
+            });
+        });
+    return promise->future();
+}
+
+}  // namespace samlabel::service

@@ -1,0 +1,85 @@
+#pragma once
+// The control API: a small authenticated HTTP server (QHttpServer's
+// QAbstractHttpServer) in front of a ModelBackend, so a training script can
+// take the GPU back from the annotation app (POST /api/v1/unload) and a GPU
+// box can serve clicks to workstations (samlabel-cli serve: /encode, /segment).
+//
+// * Off unless started; binds 127.0.0.1 unless the caller chooses another address.
+// * Every request needs "Authorization: Bearer <token>" (constant-time compare).
+// * Errors are JSON {"error", "message"}: 401, 400, 404, 405, 409, 411, 413, 431, 500.
+// * Bodies are capped per path before they are buffered (see http_request_guard.h).
+// * Handlers never block: model work answers through the backend's futures,
+//   and the socket is written when they are fulfilled (the GUI keeps running).
+// Endpoints: docs/control-api.md.
+#include "core/service/model_backend.h"
+
+#include <QFuture>
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+
+class QHttpServerRequest;
+class QTcpSocket;
+
+namespace samlabel::service {
+
+struct ControlApiOptions {
+    QHostAddress bind_address = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 0;               // 0: a free port (see port())
+    QString token;                  // required, non-empty
+    bool model_endpoints = false;   // serve /api/v1/encode and /api/v1/segment (headless serve)
+};
+
+class ControlApiServer : public QObject {
+    Q_OBJECT
+public:
+    explicit ControlApiServer(ModelBackend* backend, QObject* parent = nullptr);
+    ~ControlApiServer() override;
+
+    // Starts listening. False with *error ("127.0.0.1:8765: address in use")
+    // when the port is taken, the address is not local, or the token is empty.
+    bool start(const ControlApiOptions& options, QString* error);
+    void stop();  // closes the listening socket and every connection
+    bool isListening() const;
+    quint16 port() const;
+    QUrl url() const;  // http://127.0.0.1:<port>
+    void setToken(const QString& token);  // takes effect for the next request
+
+    // Requests answered so far (by status), for the settings dialog and tests.
+    quint64 requestsServed() const { return served_; }
+
+Q_SIGNALS:
+    void requestServed(QString method, QString path, int status);
+
+private:
+    class HttpServer;
+    struct PendingReply;
+    struct Response {
+        int status = 200;
+        QJsonObject body;
+    };
+
+    void handle(const QHttpServerRequest& request, QTcpSocket* socket);
+    void answer(const std::shared_ptr<PendingReply>& reply, const Response& response);
+    void answerLater(const std::shared_ptr<PendingReply>& reply, QFuture<Response> future);
+
+    Response health() const;
+    Response memory() const;
+    QFuture<Response> unload();
+    QFuture<Response> load();
+    QFuture<Response> encode(const QJsonObject& body);
+    QFuture<Response> segment(const QJsonObject& body);
+
+    QPointer<ModelBackend> backend_;
+    std::unique_ptr<HttpServer> http_;
+    ControlApiOptions options_;
+    quint16 port_ = 0;
+    quint64 served_ = 0;
+};
+
+}  // namespace samlabel::service

@@ -1,0 +1,135 @@
+#pragma once
+// What the control API and the SAM tool need from "the model", wherever it
+// runs: in this process (LocalModelBackend over the ModelWorker thread) or on
+// a GPU server (RemoteModelBackend over HTTP). Every operation is asynchronous
+// and answers through a QFuture that is fulfilled once the work is really done
+// (an unload's future only after the memory was given back and measured), so
+// no caller ever waits on the model in its event loop.
+//
+// Threading: call from the object's thread. Futures may be fulfilled on any
+// thread; attach continuations with a context object (future.then(this, ...)).
+#include "core/engine/engine_types.h"
+
+#include <QFuture>
+#include <QObject>
+#include <QString>
+
+#include <cstdint>
+
+namespace samlabel::service {
+
+// Why an operation did not succeed. The control API maps each kind to one
+// HTTP status (see docs/control-api.md).
+enum class BackendError {
+    None = 0,
+    NotLoaded,     // no model (409)
+    Refused,       // the memory preflight refused the load (409)
+    Busy,          // another operation holds the model and this one cannot wait (409)
+    NoLastModel,   // reload asked but no model was ever loaded (409)
+    BadInput,      // the request itself is wrong: bad image bytes, bad prompt (400)
+    UnknownImage,  // segment for an image id never encoded or already evicted (404)
+    Cancelled,     // an unload cancelled it (409)
+    Unreachable,   // remote backend: server down, timeout, TLS, wrong token (502)
+    Failed,        // anything else (500)
+};
+const char* backend_error_name(BackendError error);  // "not_loaded", "refused", ...
+
+// The /health answer.
+struct BackendStatus {
+    bool model_loaded = false;
+    QString state = QStringLiteral("unloaded");  // unloaded, loading, ready, busy, unloading
+    QString device;       // "cpu", "cuda:0"; empty when unloaded
+    QString dtype;        // "float32", "bfloat16", "float16"; empty when unloaded
+    QString model_path;   // checkpoint folder of the loaded (or last) model
+    double vram_used_mb = 0.0;   // this process on the model's GPU (0 on CPU)
+    double vram_total_mb = 0.0;  // 0 when no GPU is known
+    double ram_rss_mb = 0.0;     // this process's resident set
+};
+
+// The memory gauge's current figures (/api/v1/memory).
+struct BackendMemory {
+    double ram_total_mb = 0.0;
+    double ram_available_mb = 0.0;
+    double ram_rss_mb = 0.0;        // this process
+    double ram_peak_rss_mb = 0.0;   // this process, peak
+    double swap_used_mb = 0.0;
+    bool vram_known = false;        // a GPU is visible (NVML or libtorch)
+    QString vram_device;            // e.g. "cuda:0 NVIDIA H100"
+    double vram_total_mb = 0.0;
+    double vram_free_mb = 0.0;
+    double vram_process_mb = 0.0;   // this process's share
+    double vram_others_mb = 0.0;    // other processes' share (a training run shows here)
+    qint64 sampled_at_ms = 0;       // unix epoch ms
+};
+
+struct LoadReply {
+    BackendError error = BackendError::None;
+    QString message;      // the preflight's verdict when refused, the error when failed
+    QString device;
+    QString dtype;
+    QString model_path;
+    double duration_ms = 0.0;
+    bool ok() const { return error == BackendError::None; }
+};
+
+struct UnloadReply {
+    BackendError error = BackendError::None;
+    QString message;
+    bool was_loaded = false;
+    double freed_vram_mb = 0.0;      // measured: this process's VRAM before - after
+    double freed_ram_mb = 0.0;       // measured: RSS before - after
+    double vram_after_mb = 0.0;      // this process's VRAM once unloaded (CUDA context remains)
+    double ram_rss_after_mb = 0.0;
+    double duration_ms = 0.0;
+    bool ok() const { return error == BackendError::None; }
+};
+
+struct EncodeReply {
+    BackendError error = BackendError::None;
+    QString message;
+    QString image_id;     // use it in segment(); stable for the same pixels/bytes
+    int width = 0;
+    int height = 0;
+    bool cached = false;  // the embedding was already there
+    double duration_ms = 0.0;
+    bool ok() const { return error == BackendError::None; }
+};
+
+struct SegmentReply {
+    BackendError error = BackendError::None;
+    QString message;
+    engine::SegmentResult result;
+    double duration_ms = 0.0;  // the whole round trip as this backend saw it
+    bool ok() const { return error == BackendError::None; }
+};
+
+class ModelBackend : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~ModelBackend() override = default;
+
+    // Cheap snapshots, never waiting on the model (a remote backend answers
+    // with its latest poll).
+    virtual BackendStatus status() const = 0;
+    virtual BackendMemory memory() const = 0;
+
+    // Loads the last model again with the same request, through the same
+    // preflight as the Load button.
+    virtual QFuture<LoadReply> reload() = 0;
+    // Frees the model, every cached embedding and the allocator's blocks; the
+    // future is fulfilled with the measured figures once the memory is back.
+    // While an encode or click runs, the unload waits for it (a running load
+    // is cancelled); queued work is dropped and answered Cancelled.
+    virtual QFuture<UnloadReply> unload() = 0;
+    // image_id: the caller's name for the image (empty: derived from the
+    // pixels). Encoding an image already cached costs nothing.
+    virtual QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) = 0;
+    virtual QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) = 0;
+
+Q_SIGNALS:
+    // The model state or what status() reports changed.
+    void statusChanged();
+};
+
+}  // namespace samlabel::service

@@ -1,0 +1,144 @@
+#include "core/service/remote_model_backend.h"
+
+#include "core/service/control_api_wire.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace samlabel::service {
+
+namespace {
+
+// A failed call as a reply: no answer -> Unreachable; an error answer keeps
+// the server's code and message.
+template <typename Reply>
+Reply failed_call(const ApiCallResult& r, const QUrl& url, Reply reply) {
+    if (r.http_status == 0 || r.http_status == 401) {
+        reply.error = BackendError::Unreachable;
+        reply.message = r.http_status == 401 ? QStringLiteral("%1 refused the token (check the remote token in the settings)").arg(url.toString())
+                                             : r.describe(url);
+    } else if (reply.error == BackendError::None) {
+        reply.error = BackendError::Failed;
+    }
+    if (reply.message.isEmpty()) reply.message = r.describe(url);
+    return reply;
+}
+
+}  // namespace
+
+RemoteModelBackend::RemoteModelBackend(QUrl url, QString token, int poll_interval_ms, QObject* parent)
+    : ModelBackend(parent), client_(new ControlApiClient(std::move(url), std::move(token), this)), poll_timer_(new QTimer(this)) {
+    poll_timer_->setInterval(poll_interval_ms);
+    connect(poll_timer_, &QTimer::timeout, this, &RemoteModelBackend::pollNow);
+    poll_timer_->start();
+    pollNow();
+}
+
+RemoteModelBackend::~RemoteModelBackend() = default;
+
+void RemoteModelBackend::pollNow() {
+    if (poll_in_flight_) return;  // a slow server gets no pile-up of polls
+    poll_in_flight_ = true;
+    const int timeout_ms = qMax(2000, poll_timer_->interval() * 3);
+    client_->get(QStringLiteral("/health"), timeout_ms).then(this, [this, timeout_ms](const ApiCallResult& health) {
+        if (!health.ok()) {
+            poll_in_flight_ = false;
+            setReachable(false, health.http_status == 401 ? QStringLiteral("the server refused the token") : health.describe(url()));
+            return;
+        }
+        status_ = wire::status_from_json(health.json);
+        client_->get(QStringLiteral("/api/v1/memory"), timeout_ms).then(this, [this](const ApiCallResult& mem) {
+            poll_in_flight_ = false;
+            if (mem.ok()) {
+                memory_ = wire::memory_from_json(mem.json);
+                Q_EMIT memorySampled(memory_);
+            }
+            setReachable(true, {});
+            Q_EMIT statusChanged();
+        });
+    });
+}
+
+void RemoteModelBackend::setReachable(bool reachable, const QString& message) {
+    last_error_ = message;
+    if (reachable_ == reachable) return;
+    reachable_ = reachable;
+    if (!reachable) status_ = BackendStatus{};  // unknown: show nothing loaded
+    Q_EMIT reachabilityChanged(reachable, message);
+    Q_EMIT statusChanged();
+}
+
+QFuture<LoadReply> RemoteModelBackend::reload() {
+    const QUrl base = url();
+    return client_->post(QStringLiteral("/api/v1/load"), QJsonObject{}, kLoadTimeoutMs).then(this, [this, base](const ApiCallResult& r) {
+        LoadReply reply = wire::load_reply_from_json(r.json);
+        if (!r.ok()) reply = failed_call(r, base, reply);
+        pollNow();
+        return reply;
+    });
+}
+
+QFuture<UnloadReply> RemoteModelBackend::unload() {
+    const QUrl base = url();
+    return client_->post(QStringLiteral("/api/v1/unload"), QJsonObject{}, kUnloadTimeoutMs).then(this, [this, base](const ApiCallResult& r) {
+        UnloadReply reply = wire::unload_reply_from_json(r.json);
+        if (!r.ok()) reply = failed_call(r, base, reply);
+        pollNow();
+        return reply;
+    });
+}
+
+QFuture<EncodeReply> RemoteModelBackend::encode(const engine::ImageRgb8& image, const QString& image_id) {
+    const QUrl base = url();
+    // PNG-compressing a 12 MP image takes a while: not on the GUI thread.
+    QFuture<QByteArray> body = QtConcurrent::run([image, image_id] {
+        QJsonObject o{{QStringLiteral("image_base64"), QString::fromLatin1(wire::encode_png(image).toBase64())}};
+        if (!image_id.isEmpty()) o[QStringLiteral("image_id")] = image_id;
+        return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    });
+    auto promise = std::make_shared<QPromise<EncodeReply>>();
+    promise->start();
+    body.then(this, [this, promise, base](const QByteArray& json) {
+        client_->post(QStringLiteral("/api/v1/encode"), json, kModelCallTimeoutMs).then(this, [promise, base](const ApiCallResult& r) {
+            EncodeReply reply = wire::encode_reply_from_json(r.json);
+            if (!r.ok()) reply = failed_call(r, base, reply);
+            promise->addResult(reply);
+            promise->finish();
+        });
+    });
+    return promise->future();
+}
+
+QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
+    const QUrl base = url();
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt)).toJson(QJsonDocument::Compact);
+    return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
+        SegmentReply reply;
+        if (!r.ok()) {
+            reply.message = r.json.value(QStringLiteral("message")).toString();
+            const QString code = r.json.value(QStringLiteral("error")).toString();
+            reply.error = code == QLatin1String("not_loaded")      ? BackendError::NotLoaded
+                          : code == QLatin1String("unknown_image") ? BackendError::UnknownImage
+                          : code == QLatin1String("cancelled")     ? BackendError::Cancelled
+                          : code == QLatin1String("bad_request")   ? BackendError::BadInput
+                                                                   : BackendError::None;
+            return failed_call(r, base, reply);
+        }
+        QString error;
+        auto result = wire::segment_result_from_json(r.json, &error);
+        if (!result) {
+            reply.error = BackendError::Failed;
+            reply.message = base.toString() + QStringLiteral(": ") + error;
+            return reply;
+        }
+        reply.result = std::move(*result);
+        reply.duration_ms = double(clock->elapsed());
+        return reply;
+    });
+}
+
+}  // namespace samlabel::service

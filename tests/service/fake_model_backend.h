@@ -1,0 +1,258 @@
+#pragma once
+// A ModelBackend for the control API's tests: no weights, but the same
+// concurrency as the real thing. Work runs on its own thread pool; encodes
+// take a configurable time and hold the "model" like the worker does, so an
+// unload really has to wait for them; memory figures move like a model's
+// (VRAM and RSS go up on load and come back on unload).
+#include "core/service/model_backend.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QMetaObject>
+#include <QPromise>
+#include <QSize>
+#include <QThread>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <mutex>
+
+namespace samlabel::service::testing {
+
+class FakeModelBackend : public ModelBackend {
+public:
+    static constexpr double kBaselineVramMb = 300.0;   // a CUDA context
+    static constexpr double kModelVramMb = 1800.0;     // the "weights"
+    static constexpr double kBaselineRssMb = 150.0;
+    static constexpr double kModelRssMb = 90.0;
+    static constexpr int kDiscRadiusPx = 6;            // segment(): a disc around the first point
+
+    FakeModelBackend() { pool_.setMaxThreadCount(8); }
+    ~FakeModelBackend() override { pool_.waitForDone(); }
+
+    std::atomic<int> encode_ms{200};
+    std::atomic<int> unload_ms{50};
+    std::atomic<int> encodes_started{0};
+    std::atomic<int> encodes_finished{0};
+    std::atomic<qint64> last_encode_finished_at_ms{0};
+    std::atomic<qint64> last_unload_finished_at_ms{0};
+
+    void setLastModel(const QString& path) {
+        std::lock_guard lock(mutex_);
+        last_model_ = path;
+    }
+    // VRAM the next unloads "fail to return" (a leak the launcher must catch).
+    void leakOnUnload(double mb) {
+        std::lock_guard lock(mutex_);
+        leaked_vram_mb_ = mb;
+    }
+    void refuseNextLoad(const QString& message) {
+        std::lock_guard lock(mutex_);
+        refuse_message_ = message;
+    }
+
+    BackendStatus status() const override {
+        std::lock_guard lock(mutex_);
+        BackendStatus s;
+        s.model_loaded = loaded_;
+        s.state = state_;
+        s.device = loaded_ ? QStringLiteral("cuda:0") : QString();
+        s.dtype = loaded_ ? QStringLiteral("bfloat16") : QString();
+        s.model_path = last_model_;
+        s.vram_total_mb = 16000.0;
+        s.vram_used_mb = kBaselineVramMb + (loaded_ ? kModelVramMb : leaked_vram_mb_);
+        s.ram_rss_mb = kBaselineRssMb + (loaded_ ? kModelRssMb : 0.0);
+        return s;
+    }
+
+    BackendMemory memory() const override {
+        const BackendStatus s = status();
+        BackendMemory m;
+        m.ram_total_mb = 24000.0;
+        m.ram_available_mb = 20000.0 - s.ram_rss_mb;
+        m.ram_rss_mb = s.ram_rss_mb;
+        m.ram_peak_rss_mb = kBaselineRssMb + kModelRssMb;
+        m.vram_known = true;
+        m.vram_device = QStringLiteral("cuda:0 Fake GPU");
+        m.vram_total_mb = s.vram_total_mb;
+        m.vram_process_mb = s.vram_used_mb;
+        m.vram_others_mb = 0.0;
+        m.vram_free_mb = m.vram_total_mb - m.vram_process_mb;
+        m.sampled_at_ms = QDateTime::currentMSecsSinceEpoch();
+        return m;
+    }
+
+    QFuture<LoadReply> reload() override {
+        return QtConcurrent::run(&pool_, [this] {
+            std::lock_guard model(model_mutex_);
+            LoadReply r;
+            {
+                std::lock_guard lock(mutex_);
+                r.model_path = last_model_;
+                if (last_model_.isEmpty()) {
+                    r.error = BackendError::NoLastModel;
+                    r.message = QStringLiteral("no model was loaded before");
+                    return r;
+                }
+                if (!refuse_message_.isEmpty()) {
+                    r.error = BackendError::Refused;
+                    r.message = refuse_message_;
+                    refuse_message_.clear();
+                    return r;
+                }
+                if (loaded_) return withModel(r);
+                state_ = QStringLiteral("loading");
+            }
+            notify();
+            QThread::msleep(30);
+            {
+                std::lock_guard lock(mutex_);
+                loaded_ = true;
+                state_ = QStringLiteral("ready");
+            }
+            notify();
+            return withModel(r);
+        });
+    }
+
+    QFuture<UnloadReply> unload() override {
+        {
+            std::lock_guard lock(mutex_);
+            unload_pending_ = true;  // queued encodes behind it are dropped
+        }
+        return QtConcurrent::run(&pool_, [this] {
+            std::lock_guard model(model_mutex_);  // waits for a running encode
+            UnloadReply r;
+            const BackendStatus before = status();
+            {
+                std::lock_guard lock(mutex_);
+                r.was_loaded = loaded_;
+                if (loaded_) state_ = QStringLiteral("unloading");
+            }
+            notify();
+            QThread::msleep(unload_ms.load());
+            {
+                std::lock_guard lock(mutex_);
+                loaded_ = false;
+                unload_pending_ = false;
+                state_ = QStringLiteral("unloaded");
+                images_.clear();
+            }
+            const BackendStatus after = status();
+            r.freed_vram_mb = before.vram_used_mb - after.vram_used_mb;
+            r.freed_ram_mb = before.ram_rss_mb - after.ram_rss_mb;
+            r.vram_after_mb = after.vram_used_mb;
+            r.ram_rss_after_mb = after.ram_rss_mb;
+            r.duration_ms = unload_ms.load();
+            last_unload_finished_at_ms = QDateTime::currentMSecsSinceEpoch();
+            notify();
+            return r;
+        });
+    }
+
+    QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override {
+        const int width = image.width, height = image.height;
+        return QtConcurrent::run(&pool_, [this, width, height, image_id] {
+            EncodeReply r;
+            r.image_id = image_id;
+            r.width = width;
+            r.height = height;
+            {
+                std::lock_guard lock(mutex_);
+                if (unload_pending_) {
+                    r.error = BackendError::Cancelled;
+                    r.message = QStringLiteral("an unload was requested");
+                    return r;
+                }
+            }
+            std::lock_guard model(model_mutex_);
+            {
+                std::lock_guard lock(mutex_);
+                if (!loaded_) {
+                    r.error = BackendError::NotLoaded;
+                    r.message = QStringLiteral("no model is loaded");
+                    return r;
+                }
+                if (images_.contains(image_id)) {
+                    r.cached = true;
+                    return r;
+                }
+                state_ = QStringLiteral("busy");
+            }
+            ++encodes_started;
+            notify();
+            QThread::msleep(encode_ms.load());
+            {
+                std::lock_guard lock(mutex_);
+                images_.insert(image_id, QSize(width, height));
+                state_ = QStringLiteral("ready");
+            }
+            ++encodes_finished;
+            last_encode_finished_at_ms = QDateTime::currentMSecsSinceEpoch();
+            r.duration_ms = encode_ms.load();
+            notify();
+            return r;
+        });
+    }
+
+    QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) override {
+        return QtConcurrent::run(&pool_, [this, image_id, prompt] {
+            SegmentReply r;
+            std::lock_guard model(model_mutex_);
+            QSize size;
+            {
+                std::lock_guard lock(mutex_);
+                if (!loaded_) {
+                    r.error = BackendError::NotLoaded;
+                    r.message = QStringLiteral("no model is loaded");
+                    return r;
+                }
+                if (!images_.contains(image_id)) {
+                    r.error = BackendError::UnknownImage;
+                    r.message = QStringLiteral("image %1 was not encoded").arg(image_id);
+                    return r;
+                }
+                size = images_.value(image_id);
+            }
+            const float cx = prompt.points.empty() ? prompt.box->x0 : prompt.points[0].x;
+            const float cy = prompt.points.empty() ? prompt.box->y0 : prompt.points[0].y;
+            engine::MaskCandidate c;
+            c.width = size.width();
+            c.height = size.height();
+            c.predicted_iou = 0.875f;
+            c.mask.assign(std::size_t(c.width) * c.height, 0);
+            for (int y = 0; y < c.height; ++y)
+                for (int x = 0; x < c.width; ++x)
+                    if (std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= kDiscRadiusPx) c.mask[std::size_t(y) * c.width + x] = 1;
+            r.result.candidates.push_back(std::move(c));
+            r.result.object_score_logit = 4.0f;
+            return r;
+        });
+    }
+
+private:
+    LoadReply withModel(LoadReply r) const {
+        r.device = QStringLiteral("cuda:0");
+        r.dtype = QStringLiteral("bfloat16");
+        return r;
+    }
+    void notify() {
+        QMetaObject::invokeMethod(this, [this] { Q_EMIT statusChanged(); }, Qt::QueuedConnection);
+    }
+
+    QThreadPool pool_;
+    mutable std::mutex mutex_;   // the fields below
+    std::mutex model_mutex_;     // held by the operation using the "model"
+    bool loaded_ = false;
+    bool unload_pending_ = false;
+    QString state_ = QStringLiteral("unloaded");
+    QString last_model_;
+    QString refuse_message_;
+    double leaked_vram_mb_ = 0.0;
+    QHash<QString, QSize> images_;
+};
+
+}  // namespace samlabel::service::testing

@@ -1,0 +1,147 @@
+// The GUI's remote model backend against a real control API server (fake
+// model behind it) on loopback: polling status and memory, load, encode,
+// segment (the mask comes back through PNG intact), unload, and the failure
+// modes (wrong token, server down).
+#include "core/service/api_token.h"
+#include "core/service/control_api_server.h"
+#include "core/service/remote_model_backend.h"
+#include "tests/service/fake_model_backend.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace samlabel;
+using namespace samlabel::service;
+using samlabel::service::testing::FakeModelBackend;
+
+namespace {
+
+template <typename T>
+T wait_result(QFuture<T> f, int timeout_ms = 20000) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!f.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!f.isFinished()) qFatal("future not finished in time");
+    return f.result();
+}
+
+engine::ImageRgb8 gradient(int w, int h) {
+    engine::ImageRgb8 img;
+    img.width = w;
+    img.height = h;
+    img.pixels.resize(std::size_t(w) * h * 3);
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 7 % 251);
+    return img;
+}
+
+quint16 free_port() {
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();  // closed when probe goes; nobody listens there after
+}
+
+}  // namespace
+
+class TestRemoteBackend : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<FakeModelBackend> fake_;
+    std::unique_ptr<ControlApiServer> server_;
+    QString token_;
+
+private Q_SLOTS:
+    void init() {
+        fake_ = std::make_unique<FakeModelBackend>();
+        fake_->setLastModel(QStringLiteral("/srv/models/sam3"));
+        fake_->encode_ms = 50;
+        server_ = std::make_unique<ControlApiServer>(fake_.get());
+        token_ = generate_api_token();
+        ControlApiOptions options;
+        options.token = token_;
+        options.model_endpoints = true;
+        QVERIFY(server_->start(options, nullptr));
+    }
+    void cleanup() {
+        server_.reset();
+        fake_.reset();
+    }
+
+    void clicksGoOverTheNetwork() {
+        RemoteModelBackend remote(server_->url(), token_, 100);
+        QTRY_VERIFY_WITH_TIMEOUT(remote.isReachable(), 5000);
+        QCOMPARE(remote.status().model_loaded, false);
+        QCOMPARE(remote.status().model_path, QStringLiteral("/srv/models/sam3"));
+        QCOMPARE(remote.memory().vram_total_mb, 16000.0);  // the server's figures, for the gauge
+
+        const LoadReply load = wait_result(remote.reload());
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(load.device, QStringLiteral("cuda:0"));
+        QTRY_VERIFY_WITH_TIMEOUT(remote.status().model_loaded, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(remote.memory().vram_process_mb, FakeModelBackend::kBaselineVramMb + FakeModelBackend::kModelVramMb, 5000);
+
+        const EncodeReply enc = wait_result(remote.encode(gradient(40, 30), QStringLiteral("img-1")));
+        QVERIFY2(enc.ok(), qPrintable(enc.message));
+        QCOMPARE(enc.image_id, QStringLiteral("img-1"));
+        QCOMPARE(enc.width, 40);
+        QCOMPARE(enc.height, 30);
+
+        engine::ClickPrompt prompt;
+        prompt.points.push_back({12.f, 9.f, engine::PointLabel::Positive});
+        prompt.multimask = false;
+        const SegmentReply seg = wait_result(remote.segment(QStringLiteral("img-1"), prompt));
+        QVERIFY2(seg.ok(), qPrintable(seg.message));
+        QCOMPARE(int(seg.result.candidates.size()), 1);
+        const engine::MaskCandidate& c = seg.result.candidates[0];
+        QCOMPARE(c.width, 40);
+        QCOMPARE(c.height, 30);
+        QCOMPARE(c.predicted_iou, 0.875f);
+        for (int y = 0; y < 30; ++y)
+            for (int x = 0; x < 40; ++x)
+                QCOMPARE(int(c.mask[std::size_t(y) * 40 + x]),
+                         std::hypot(x + 0.5 - 12, y + 0.5 - 9) <= FakeModelBackend::kDiscRadiusPx ? 1 : 0);
+
+        const SegmentReply unknown = wait_result(remote.segment(QStringLiteral("never"), prompt));
+        QCOMPARE(unknown.error, BackendError::UnknownImage);
+
+        const UnloadReply unload = wait_result(remote.unload());
+        QVERIFY(unload.ok());
+        QCOMPARE(unload.freed_vram_mb, FakeModelBackend::kModelVramMb);
+        QTRY_VERIFY_WITH_TIMEOUT(!remote.status().model_loaded, 5000);
+        const SegmentReply late = wait_result(remote.segment(QStringLiteral("img-1"), prompt));
+        QCOMPARE(late.error, BackendError::NotLoaded);
+    }
+
+    void refusedLoadKeepsTheReason() {
+        RemoteModelBackend remote(server_->url(), token_, 100);
+        fake_->refuseNextLoad(QStringLiteral("needs 12 GB of VRAM, 3 GB free"));
+        const LoadReply r = wait_result(remote.reload());
+        QCOMPARE(r.error, BackendError::Refused);
+        QVERIFY(r.message.contains(QStringLiteral("12 GB")));
+    }
+
+    void wrongTokenAndServerDown() {
+        RemoteModelBackend wrong(server_->url(), QStringLiteral("not-the-token"), 100);
+        QSignalSpy reach(&wrong, &RemoteModelBackend::reachabilityChanged);
+        QTest::qWait(400);
+        QVERIFY(!wrong.isReachable());
+        QVERIFY2(wrong.lastError().contains(QStringLiteral("token")), qPrintable(wrong.lastError()));
+        const UnloadReply u = wait_result(wrong.unload());
+        QCOMPARE(u.error, BackendError::Unreachable);
+        QCOMPARE(fake_->last_unload_finished_at_ms.load(), 0);
+
+        QUrl down;
+        down.setScheme(QStringLiteral("http"));
+        down.setHost(QStringLiteral("127.0.0.1"));
+        down.setPort(free_port());
+        RemoteModelBackend nobody(down, token_, 100);
+        const UnloadReply d = wait_result(nobody.unload());
+        QCOMPARE(d.error, BackendError::Unreachable);
+        QVERIFY2(d.message.contains(QStringLiteral("cannot reach")), qPrintable(d.message));
+    }
+};
+
+QTEST_MAIN(TestRemoteBackend)
+#include "test_remote_backend.moc"
