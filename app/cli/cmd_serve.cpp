@@ -1,0 +1,219 @@
+// samlabel-cli serve --weights DIR [--device D] [--dtype T] [--port P] [--bind ADDR] [--token T] [--no-load]
+// The control API without a GUI, plus /api/v1/encode and /api/v1/segment, so a
+// GPU box can serve clicks to annotators and a training orchestrator can call
+// /api/v1/unload before it trains. Runs until SIGINT/SIGTERM.
+#include "app/cli/cli_command.h"
+#include "app/cli/control_api_call.h"
+#include "core/engine/model_session.h"
+#include "core/service/api_token.h"
+#include "core/service/control_api_server.h"
+#include "core/service/control_api_settings.h"
+#include "core/service/local_model_backend.h"
+#include "core/service/model_thread.h"
+#include "core/service/model_worker.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#ifndef _WIN32
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+namespace samlabel::cli {
+
+namespace {
+
+void print_serve_help() {
+    std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
+                 "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load]\n"
+                 "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
+                 "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
+                 "  POST /api/v1/encode, POST /api/v1/segment (see docs/control-api.md).\n"
+                 "  --bind   listen address; 127.0.0.1 unless you choose another (0.0.0.0: every interface)\n"
+                 "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
+                 "  --no-load  start unloaded (POST /api/v1/load loads DIR later)\n"
+                 "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops on SIGINT/SIGTERM.\n";
+}
+
+std::optional<engine::DeviceSpec> parse_device(const std::string& s) {
+    engine::DeviceSpec d;
+    if (s == "auto") d.kind = engine::DeviceKind::Auto;
+    else if (s == "cpu") d.kind = engine::DeviceKind::Cpu;
+    else if (s == "cuda") d.kind = engine::DeviceKind::Cuda;
+    else if (s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.find_first_not_of("0123456789", 5) == std::string::npos) {
+        d.kind = engine::DeviceKind::Cuda;
+        d.index = std::stoi(s.substr(5));
+    } else return std::nullopt;
+    return d;
+}
+
+std::optional<engine::WeightDType> parse_dtype(const std::string& s) {
+    if (s == "auto") return engine::WeightDType::Auto;
+    if (s == "fp32" || s == "float32") return engine::WeightDType::F32;
+    if (s == "bf16" || s == "bfloat16") return engine::WeightDType::BF16;
+    if (s == "fp16" || s == "float16") return engine::WeightDType::F16;
+    return std::nullopt;
+}
+
+#ifndef _WIN32
+// SIGINT/SIGTERM -> a byte on a socket pair -> QCoreApplication::quit on the
+// event loop (a signal handler may do nothing else safely).
+int g_signal_fd[2] = {-1, -1};
+void on_signal(int) {
+    const char b = 1;
+    [[maybe_unused]] const auto n = ::write(g_signal_fd[0], &b, 1);
+}
+#endif
+
+}  // namespace
+
+int cmd_serve(const Args& args) {
+    engine::LoadRequest request;
+    std::optional<std::string> weights, token_arg;
+    std::string bind = "127.0.0.1";
+    int port = service::kDefaultControlApiPort;
+    bool load_now = true;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= args.size()) {
+                std::cerr << "samlabel-cli serve: " << a << " needs a value\n";
+                return std::nullopt;
+            }
+            return args[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            print_serve_help();
+            return kExitOk;
+        } else if (a == "--weights") {
+            if (!(weights = value())) return kExitUsage;
+        } else if (a == "--device") {
+            const auto v = value();
+            const auto d = v ? parse_device(*v) : std::nullopt;
+            if (!d) {
+                if (v) std::cerr << "samlabel-cli serve: --device wants auto, cpu, cuda or cuda:N, not '" << *v << "'\n";
+                return kExitUsage;
+            }
+            request.device = *d;
+        } else if (a == "--dtype") {
+            const auto v = value();
+            const auto t = v ? parse_dtype(*v) : std::nullopt;
+            if (!t) {
+                if (v) std::cerr << "samlabel-cli serve: --dtype wants auto, fp32, bf16 or fp16, not '" << *v << "'\n";
+                return kExitUsage;
+            }
+            request.dtype = *t;
+        } else if (a == "--port") {
+            const auto v = value();
+            if (!v) return kExitUsage;
+            try {
+                port = std::stoi(*v);
+            } catch (...) {
+                port = -1;
+            }
+            if (port < 0 || port > 65535) {
+                std::cerr << "samlabel-cli serve: --port wants 0..65535 (0: any free port), not '" << *v << "'\n";
+                return kExitUsage;
+            }
+        } else if (a == "--bind") {
+            const auto v = value();
+            if (!v) return kExitUsage;
+            bind = *v;
+        } else if (a == "--token") {
+            if (!(token_arg = value())) return kExitUsage;
+        } else if (a == "--no-load") {
+            load_now = false;
+        } else {
+            std::cerr << "samlabel-cli serve: unknown argument '" << a << "' (see --help)\n";
+            return kExitUsage;
+        }
+    }
+    if (!weights) {
+        std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder)\n";
+        return kExitUsage;
+    }
+    request.checkpoint_dir = std::filesystem::path(*weights);
+    if (!std::filesystem::is_directory(request.checkpoint_dir)) {
+        std::cerr << "samlabel-cli serve: " << *weights << ": not a folder\n";
+        return kExitUsage;
+    }
+
+    ensure_core_application();
+    service::ControlApiOptions options;
+    options.bind_address = service::parse_bind_address(QString::fromStdString(bind));
+    if (options.bind_address.isNull()) {
+        std::cerr << "samlabel-cli serve: --bind wants an IP address (127.0.0.1, ::1, 0.0.0.0, ...), not '" << bind << "'\n";
+        return kExitUsage;
+    }
+    options.port = quint16(port);
+    options.model_endpoints = true;
+    bool token_generated = false;
+    if (token_arg) options.token = QString::fromStdString(*token_arg);
+    else if (!qgetenv("SAMLABEL_TOKEN").isEmpty()) options.token = QString::fromUtf8(qgetenv("SAMLABEL_TOKEN")).trimmed();
+    else {
+        options.token = service::generate_api_token();
+        token_generated = true;
+    }
+
+    auto session = std::make_shared<engine::ModelSession>();
+    service::ModelThread thread(session);
+    service::LocalModelBackend backend(thread.worker());
+    backend.installImageLoader();
+    backend.setLoadRequest(request, session->budget());
+
+    service::ControlApiServer server(&backend);
+    QString error;
+    if (!server.start(options, &error)) {
+        std::cerr << "samlabel-cli serve: cannot listen on " << error.toStdString() << "\n";
+        return kExitFailure;
+    }
+    const bool loopback = options.bind_address.isLoopback();
+    std::printf("samlabel-cli serve: listening on http://%s:%u%s\n", options.bind_address.toString().toUtf8().constData(),
+                unsigned(server.port()), loopback ? "" : "  (not loopback: reachable from other machines)");
+    if (token_generated) std::printf("token: %s\n", options.token.toUtf8().constData());
+    std::fflush(stdout);
+
+    int exit_code = kExitOk;
+    if (load_now) {
+        std::printf("loading %s ...\n", request.checkpoint_dir.string().c_str());
+        std::fflush(stdout);
+        backend.reload().then(&server, [&exit_code](const service::LoadReply& r) {
+            if (r.ok()) {
+                std::printf("loaded on %s (%s) in %.0f ms; ready\n", r.device.toUtf8().constData(), r.dtype.toUtf8().constData(), r.duration_ms);
+                std::fflush(stdout);
+                return;
+            }
+            std::cerr << "samlabel-cli serve: " << (r.error == service::BackendError::Refused ? "refused: " : "load failed: ")
+                      << r.message.toStdString() << "\n";
+            exit_code = r.error == service::BackendError::Refused ? kExitRefused : kExitFailure;
+            QCoreApplication::exit(exit_code);
+        });
+    }
+
+#ifndef _WIN32
+    std::unique_ptr<QSocketNotifier> notifier;
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_fd) == 0) {
+        notifier = std::make_unique<QSocketNotifier>(g_signal_fd[1], QSocketNotifier::Read);
+        QObject::connect(notifier.get(), &QSocketNotifier::activated, [] {
+            char b;
+            [[maybe_unused]] const auto n = ::read(g_signal_fd[1], &b, 1);
+            std::printf("samlabel-cli serve: stopping\n");
+            std::fflush(stdout);
+            QCoreApplication::quit();
+        });
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+    }
+#endif
+    const int rc = QCoreApplication::exec();
+    server.stop();
+    return rc != 0 ? rc : exit_code;
+}
+
+}  // namespace samlabel::cli

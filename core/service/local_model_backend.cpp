@@ -1,0 +1,342 @@
+#include "core/service/local_model_backend.h"
+
+#include "core/engine/embedding_cache.h"
+#include "core/io/image_reader.h"
+#include "core/service/image_source.h"
+#include "core/service/model_worker.h"
+
+#include <QDateTime>
+
+#include <list>
+
+namespace samlabel::service {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+double mb(std::uint64_t bytes) { return double(bytes) / kMiB; }
+
+template <typename T>
+QFuture<T> ready(T value) {
+    QPromise<T> p;
+    p.start();
+    p.addResult(std::move(value));
+    p.finish();
+    return p.future();
+}
+
+template <typename T>
+void fulfil(const std::shared_ptr<QPromise<T>>& promise, T value) {
+    promise->addResult(std::move(value));
+    promise->finish();
+}
+
+template <typename T>
+T failure(BackendError error, const QString& message) {
+    T r;
+    r.error = error;
+    r.message = message;
+    return r;
+}
+
+// The GPU the model is on ("cuda:1" -> 1), else the first one.
+const GpuSample* model_gpu(const MemorySample& sample, const std::optional<engine::ModelInfo>& info) {
+    if (sample.gpus.isEmpty()) return nullptr;
+    int index = 0;
+    if (info && info->device_name.rfind("cuda:", 0) == 0) index = std::atoi(info->device_name.c_str() + 5);
+    for (const GpuSample& g : sample.gpus)
+        if (g.index == index) return &g;
+    return &sample.gpus.front();
+}
+
+}  // namespace
+
+// Uploaded images by worker id, shared with the worker's loader (its thread).
+struct LocalModelBackend::ImageStore {
+    std::mutex mutex;
+    std::list<std::pair<QString, ModelImage>> images;  // most recent first
+
+    void put(const QString& id, ModelImage image) {
+        std::lock_guard lock(mutex);
+        images.remove_if([&](const auto& e) { return e.first == id; });
+        images.emplace_front(id, std::move(image));
+        while (images.size() > std::size_t(kMaxStoredImages)) images.pop_back();
+    }
+    std::optional<ModelImage> get(const QString& id) {
+        std::lock_guard lock(mutex);
+        for (const auto& e : images)
+            if (e.first == id) return e.second;
+        return std::nullopt;
+    }
+};
+
+LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
+    : ModelBackend(parent), worker_(worker), session_(worker->session()), store_(std::make_shared<ImageStore>()) {
+    info_ = session_->model_info();
+    if (info_) last_request_ = info_->request;
+    last_budget_ = session_->budget();
+    connect(worker, &ModelWorker::stateChanged, this, [this] { Q_EMIT statusChanged(); });
+    connect(worker, &ModelWorker::loadFinished, this, &LocalModelBackend::onLoadFinished);
+    connect(worker, &ModelWorker::unloaded, this, [this](const engine::UnloadReport& report, bool) { onUnloaded(report); });
+    connect(worker, &ModelWorker::encoded, this, [this](const QString& image_id, const engine::EncodeOutcome& outcome) {
+        if (!running_ || !std::holds_alternative<EncodeJob>(*running_)) return;
+        const EncodeJob& job = std::get<EncodeJob>(*running_);
+        if (job.worker_id != image_id) return;
+        EncodeReply r;
+        r.image_id = job.client_id;
+        r.width = job.width;
+        r.height = job.height;
+        r.duration_ms = outcome.duration_ms;
+        r.cached = outcome.status == engine::EncodeStatus::MemoryCacheHit || outcome.status == engine::EncodeStatus::DiskCacheHit;
+        switch (outcome.status) {
+            case engine::EncodeStatus::Encoded:
+            case engine::EncodeStatus::MemoryCacheHit:
+            case engine::EncodeStatus::DiskCacheHit: break;
+            case engine::EncodeStatus::Refused: r.error = BackendError::Refused; break;
+            case engine::EncodeStatus::NotLoaded: r.error = BackendError::NotLoaded; break;
+            case engine::EncodeStatus::Failed: r.error = BackendError::Failed; break;
+        }
+        r.message = QString::fromStdString(outcome.message);
+        finishEncode(r);
+    });
+    connect(worker, &ModelWorker::segmented, this,
+            [this](quint64 request_id, const QString&, const engine::SegmentResult& result, double total_ms) {
+                if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
+                SegmentReply r;
+                r.result = result;
+                r.duration_ms = total_ms;
+                finishSegment(r);
+            });
+    connect(worker, &ModelWorker::segmentFailed, this, [this](quint64 request_id, const QString&, const QString& message) {
+        if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
+        const bool unloaded = worker_ && worker_->state() == engine::SessionState::Unloaded;
+        finishSegment(failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
+    });
+}
+
+LocalModelBackend::~LocalModelBackend() {
+    failPendingJobs(BackendError::Cancelled, QStringLiteral("samlabel is shutting down"));
+    for (auto& p : pending_loads_) fulfil(p, failure<LoadReply>(BackendError::Cancelled, QStringLiteral("samlabel is shutting down")));
+    for (auto& p : pending_unloads_) fulfil(p, failure<UnloadReply>(BackendError::Cancelled, QStringLiteral("samlabel is shutting down")));
+}
+
+void LocalModelBackend::installImageLoader() {
+    worker_->setImageLoader([store = store_](const QString& id, QString* error) -> std::optional<ModelImage> {
+        if (id.startsWith(QLatin1String("api-"))) {
+            if (auto image = store->get(id)) return image;
+            if (error) *error = id + QStringLiteral(": the uploaded image is no longer kept; send it again");
+            return std::nullopt;
+        }
+        return read_model_image(id, error);
+    });
+}
+
+void LocalModelBackend::setLoadRequest(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    last_request_ = request;
+    last_budget_ = budget;
+}
+
+std::optional<engine::LoadRequest> LocalModelBackend::lastLoadRequest() const { return last_request_; }
+
+BackendStatus LocalModelBackend::status() const {
+    BackendStatus s;
+    const engine::SessionState state = worker_ ? worker_->state() : engine::SessionState::Unloaded;
+    s.state = QString::fromLatin1(engine::session_state_name(state));
+    s.model_loaded = state == engine::SessionState::Ready || state == engine::SessionState::Busy;
+    if (s.model_loaded && info_) {
+        s.device = QString::fromStdString(info_->device_name);
+        s.dtype = QString::fromStdString(info_->dtype_name);
+    }
+    if (info_) s.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
+    else if (last_request_) s.model_path = QString::fromStdString(io::path_to_utf8(last_request_->checkpoint_dir));
+    const MemorySample sample = take_memory_sample(session_->probe(), 0);
+    s.ram_rss_mb = mb(sample.process_rss_bytes);
+    if (const GpuSample* g = model_gpu(sample, info_)) {
+        s.vram_used_mb = mb(g->process_bytes);
+        s.vram_total_mb = mb(g->total_bytes);
+    }
+    return s;
+}
+
+BackendMemory LocalModelBackend::memory() const {
+    const MemorySample sample = take_memory_sample(session_->probe(), 0);
+    BackendMemory m;
+    m.ram_total_mb = mb(sample.ram_total_bytes);
+    m.ram_available_mb = mb(sample.ram_available_bytes);
+    m.ram_rss_mb = mb(sample.process_rss_bytes);
+    m.ram_peak_rss_mb = mb(sample.process_peak_rss_bytes);
+    m.swap_used_mb = mb(sample.swap_used_bytes);
+    m.sampled_at_ms = sample.wall_ms ? sample.wall_ms : QDateTime::currentMSecsSinceEpoch();
+    if (const GpuSample* g = model_gpu(sample, info_)) {
+        m.vram_known = true;
+        m.vram_device = QStringLiteral("cuda:%1 %2").arg(g->index).arg(g->name);
+        m.vram_total_mb = mb(g->total_bytes);
+        m.vram_process_mb = mb(g->process_bytes);
+        m.vram_others_mb = mb(g->others_bytes());
+        m.vram_free_mb = mb(g->total_bytes > g->used_bytes ? g->total_bytes - g->used_bytes : 0);
+    }
+    return m;
+}
+
+QFuture<LoadReply> LocalModelBackend::reload() {
+    if (!worker_) return ready(failure<LoadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
+    if (!last_request_)
+        return ready(failure<LoadReply>(BackendError::NoLastModel,
+                                        QStringLiteral("no model was loaded in this session; load one first (model panel or `serve --weights`)")));
+    if (info_ && worker_->state() != engine::SessionState::Unloaded &&
+        info_->request.checkpoint_dir == last_request_->checkpoint_dir) {
+        LoadReply r;  // already loaded: nothing to do
+        r.device = QString::fromStdString(info_->device_name);
+        r.dtype = QString::fromStdString(info_->dtype_name);
+        r.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
+        return ready(r);
+    }
+    auto promise = std::make_shared<QPromise<LoadReply>>();
+    promise->start();
+    pending_loads_.push_back(promise);
+    if (pending_loads_.size() == 1) worker_->requestLoad(*last_request_, last_budget_);
+    return promise->future();
+}
+
+QFuture<UnloadReply> LocalModelBackend::unload() {
+    if (!worker_) return ready(failure<UnloadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
+    auto promise = std::make_shared<QPromise<UnloadReply>>();
+    promise->start();
+    pending_unloads_.push_back(promise);
+    // One worker unload answers every caller waiting when it completes.
+    if (pending_unloads_.size() == 1) worker_->requestUnload();
+    return promise->future();
+}
+
+QFuture<EncodeReply> LocalModelBackend::encode(const engine::ImageRgb8& image, const QString& image_id) {
+    if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
+        return ready(failure<EncodeReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
+    ModelImage stored;
+    stored.content_key = engine::image_content_key(image);
+    stored.image = image;
+    // The worker id follows the pixels, so reusing a client id for another
+    // image never returns the old image's embedding.
+    const QString worker_id = QStringLiteral("api-") + QString::fromStdString(stored.content_key);
+    const QString client_id = image_id.isEmpty() ? worker_id : image_id;
+    const bool cached = session_->is_encoded(stored.content_key);
+    store_->put(worker_id, std::move(stored));
+    aliases_.insert(client_id, worker_id);
+    if (cached) {
+        EncodeReply r;
+        r.image_id = client_id;
+        r.width = image.width;
+        r.height = image.height;
+        r.cached = true;
+        return ready(r);
+    }
+    EncodeJob job{worker_id, client_id, image.width, image.height, std::make_shared<QPromise<EncodeReply>>()};
+    job.promise->start();
+    QFuture<EncodeReply> future = job.promise->future();
+    jobs_.push_back(std::move(job));
+    startNextJob();
+    return future;
+}
+
+QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
+    if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
+        return ready(failure<SegmentReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
+    QString worker_id = aliases_.value(image_id);
+    if (worker_id.isEmpty() && image_id.startsWith(QLatin1String("api-"))) worker_id = image_id;
+    if (worker_id.isEmpty() || !store_->get(worker_id))
+        return ready(failure<SegmentReply>(BackendError::UnknownImage,
+                                           QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first").arg(image_id)));
+    SegmentJob job{worker_id, prompt, std::make_shared<QPromise<SegmentReply>>(), QDateTime::currentMSecsSinceEpoch()};
+    job.promise->start();
+    QFuture<SegmentReply> future = job.promise->future();
+    jobs_.push_back(std::move(job));
+    startNextJob();
+    return future;
+}
+
+void LocalModelBackend::startNextJob() {
+    while (!running_ && !jobs_.empty() && worker_) {
+        Job job = std::move(jobs_.front());
+        jobs_.pop_front();
+        if (worker_->state() == engine::SessionState::Unloaded) {
+            const QString why = QStringLiteral("no model is loaded (POST /api/v1/load)");
+            if (auto* e = std::get_if<EncodeJob>(&job)) fulfil(e->promise, failure<EncodeReply>(BackendError::NotLoaded, why));
+            else fulfil(std::get<SegmentJob>(job).promise, failure<SegmentReply>(BackendError::NotLoaded, why));
+            continue;
+        }
+        if (auto* e = std::get_if<EncodeJob>(&job)) {
+            const QString id = e->worker_id;
+            running_ = std::move(job);
+            worker_->requestEncode(id);
+        } else {
+            const SegmentJob& s = std::get<SegmentJob>(job);
+            const QString id = s.worker_id;
+            const engine::ClickPrompt prompt = s.prompt;
+            running_ = std::move(job);
+            running_segment_id_ = worker_->requestSegment(id, prompt);
+        }
+    }
+}
+
+void LocalModelBackend::finishEncode(const EncodeReply& reply) {
+    fulfil(std::get<EncodeJob>(*running_).promise, reply);
+    running_.reset();
+    startNextJob();
+}
+
+void LocalModelBackend::finishSegment(const SegmentReply& reply) {
+    fulfil(std::get<SegmentJob>(*running_).promise, reply);
+    running_.reset();
+    startNextJob();
+}
+
+void LocalModelBackend::failPendingJobs(BackendError error, const QString& message) {
+    auto fail = [&](Job& job) {
+        if (auto* e = std::get_if<EncodeJob>(&job)) fulfil(e->promise, failure<EncodeReply>(error, message));
+        else fulfil(std::get<SegmentJob>(job).promise, failure<SegmentReply>(error, message));
+    };
+    if (running_) fail(*running_);
+    running_.reset();
+    for (Job& job : jobs_) fail(job);
+    jobs_.clear();
+}
+
+void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {
+    LoadReply r;
+    r.message = QString::fromStdString(outcome.message);
+    r.duration_ms = outcome.duration_ms;
+    switch (outcome.status) {
+        case engine::LoadStatus::Loaded: break;
+        case engine::LoadStatus::Refused: r.error = BackendError::Refused; break;
+        case engine::LoadStatus::Cancelled: r.error = BackendError::Cancelled; break;
+        case engine::LoadStatus::Failed: r.error = BackendError::Failed; break;
+    }
+    info_ = session_->model_info();
+    if (outcome.ok() && info_) {
+        last_request_ = info_->request;  // the GUI's Load counts too
+        r.device = QString::fromStdString(info_->device_name);
+        r.dtype = QString::fromStdString(info_->dtype_name);
+        r.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
+    } else if (last_request_) {
+        r.model_path = QString::fromStdString(io::path_to_utf8(last_request_->checkpoint_dir));
+    }
+    for (auto& p : std::exchange(pending_loads_, {})) fulfil(p, r);
+    Q_EMIT statusChanged();
+}
+
+void LocalModelBackend::onUnloaded(const engine::UnloadReport& report) {
+    info_.reset();
+    // Work the worker dropped for the unload never gets its own answer.
+    failPendingJobs(BackendError::Cancelled, QStringLiteral("cancelled: the model was unloaded"));
+    UnloadReply r;
+    r.was_loaded = report.was_loaded;
+    r.freed_vram_mb = mb(report.freed_vram_bytes);
+    r.freed_ram_mb = mb(report.freed_ram_bytes);
+    r.vram_after_mb = mb(report.vram_after_bytes);
+    r.ram_rss_after_mb = mb(report.rss_after_bytes);
+    r.duration_ms = report.duration_ms;
+    for (auto& p : std::exchange(pending_unloads_, {})) fulfil(p, r);
+    Q_EMIT statusChanged();
+}
+
+}  // namespace samlabel::service

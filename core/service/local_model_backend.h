@@ -1,0 +1,97 @@
+#pragma once
+// The ModelBackend of this process: commands go to the ModelWorker thread
+// (the same queue the GUI's Load/Unload buttons use) and its queued signals
+// fulfil the futures. Memory figures come from the MemorySampler when one is
+// given (the gauge's own samples), else from the session's probe.
+//
+// Images for encode()/segment() arrive as pixels (the control API decodes
+// uploads); they are kept in a small store the worker's image loader reads
+// (install it with installImageLoader() before the worker's thread starts).
+// API encodes and clicks run one at a time, since the worker keeps only the
+// newest pending click and the newest "current" image.
+#include "core/engine/model_session.h"
+#include "core/service/memory_sampler.h"
+#include "core/service/model_backend.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QPromise>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <variant>
+
+namespace samlabel::service {
+
+class ModelWorker;
+
+class LocalModelBackend : public ModelBackend {
+    Q_OBJECT
+public:
+    // worker must outlive this object.
+    explicit LocalModelBackend(ModelWorker* worker, QObject* parent = nullptr);
+    ~LocalModelBackend() override;
+
+    // Lets the worker read images uploaded through the API (ids "api-...");
+    // other ids go to the GUI's file loader. Call before the worker's thread
+    // runs (ModelWorker::setImageLoader is not synchronised).
+    void installImageLoader();
+
+    // What reload() loads: set by `serve` from its arguments; otherwise the
+    // last model the worker loaded successfully (GUI Load button included).
+    void setLoadRequest(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
+    std::optional<engine::LoadRequest> lastLoadRequest() const;
+
+    BackendStatus status() const override;
+    BackendMemory memory() const override;
+    QFuture<LoadReply> reload() override;
+    QFuture<UnloadReply> unload() override;
+    QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
+    QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) override;
+
+    // How many uploaded images are kept for clicks (oldest dropped first).
+    static constexpr int kMaxStoredImages = 16;
+
+private:
+    struct EncodeJob {
+        QString worker_id;
+        QString client_id;
+        int width = 0, height = 0;
+        std::shared_ptr<QPromise<EncodeReply>> promise;
+    };
+    struct SegmentJob {
+        QString worker_id;
+        engine::ClickPrompt prompt;
+        std::shared_ptr<QPromise<SegmentReply>> promise;
+        qint64 queued_at_ms = 0;
+    };
+    using Job = std::variant<EncodeJob, SegmentJob>;
+    struct ImageStore;
+
+    void startNextJob();
+    void finishEncode(const EncodeReply& reply);
+    void finishSegment(const SegmentReply& reply);
+    void failPendingJobs(BackendError error, const QString& message);
+
+    void onLoadFinished(const engine::LoadOutcome& outcome);
+    void onUnloaded(const engine::UnloadReport& report);
+
+    QPointer<ModelWorker> worker_;
+    std::shared_ptr<engine::ModelSession> session_;
+    std::shared_ptr<ImageStore> store_;
+
+    std::optional<engine::LoadRequest> last_request_;
+    engine::BudgetSettings last_budget_;
+    std::optional<engine::ModelInfo> info_;  // while loaded
+
+    std::vector<std::shared_ptr<QPromise<LoadReply>>> pending_loads_;
+    std::vector<std::shared_ptr<QPromise<UnloadReply>>> pending_unloads_;
+    std::deque<Job> jobs_;            // waiting
+    std::optional<Job> running_;      // sent to the worker, answer not yet back
+    quint64 running_segment_id_ = 0;
+    QHash<QString, QString> aliases_;  // client image id -> worker id
+};
+
+}  // namespace samlabel::service
