@@ -55,7 +55,16 @@ public:
     std::shared_ptr<const ImageEmbedding> deserialize_embedding(const std::vector<std::uint8_t>& bytes) const;
 
     // Prompt encoder + mask decoder; masks upsampled to the image and thresholded.
+    // Throws std::invalid_argument for an embedding of another model or a
+    // prompt that cannot be used (non-finite coordinates, inverted box,
+    // previous mask of the wrong size).
     SegmentResult segment(const ImageEmbedding& embedding, const ClickPrompt& prompt) const;
+
+    int model_image_size() const;  // the square input the trunk sees, e.g. 1008
+
+    // The resize step of Sam3TrackerProcessor (bilinear, antialiased, on
+    // uint8, aspect not kept), exposed so tests can check it on its own.
+    static ImageRgb8 processor_resize(const ImageRgb8& image, int width, int height);
 
 private:
     Sam3Predictor();

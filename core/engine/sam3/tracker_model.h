@@ -1,0 +1,76 @@
+#pragma once
+// INTERNAL (torch). The whole click-to-segment network: vision trunk, tracker
+// neck, and the tracker heads (prompt encoder, mask decoder, image-wide
+// positional embedding, no-memory embedding), each a module whose parameter
+// names are the checkpoint's below its hub prefix, so binding a parameter is
+// a prefix join. Mirrors transformers' Sam3TrackerModel on one image.
+#include "core/engine/sam3/mask_decoder.h"
+#include "core/engine/sam3/prompt_encoder.h"
+#include "core/engine/sam3/sam3_config.h"
+#include "core/engine/sam3/vision_neck.h"
+#include "core/engine/sam3/vision_trunk.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace samlabel::engine::sam3 {
+
+inline constexpr const char* kTrunkPrefix = "detector_model.vision_encoder.backbone.";
+inline constexpr const char* kNeckPrefix = "tracker_neck.";
+inline constexpr const char* kHeadsPrefix = "tracker_model.";
+
+// The tracker's own tensors (hub prefix tracker_model.): only what a click uses.
+struct TrackerHeadsImpl : torch::nn::Module {
+    TrackerHeadsImpl(const TrackerConfig& config, const torch::TensorOptions& options);
+    FourierPositionalEmbedding shared_image_embedding{nullptr};
+    PromptEncoder prompt_encoder{nullptr};
+    MaskDecoder mask_decoder{nullptr};
+    torch::Tensor no_memory_embedding;  // [1, 1, C]
+};
+TORCH_MODULE(TrackerHeads);
+
+// Per-image features, in the model's dtype on its device.
+struct EncodedImage {
+    torch::Tensor image_embedding;  // [1, C, g, g], no-memory embedding applied when the config says so
+    torch::Tensor feat_s0;          // [1, C/8, 4g, 4g]  (conv_s0 of the 4x level)
+    torch::Tensor feat_s1;          // [1, C/4, 2g, 2g]  (conv_s1 of the 2x level)
+};
+
+struct ModelPrompt {
+    torch::Tensor points;  // [1, 1, N, 2] fp32, model-input pixels; undefined: none
+    torch::Tensor labels;  // [1, 1, N] int64
+    torch::Tensor box;     // [1, 1, 4] fp32, model-input pixels; undefined: none
+    torch::Tensor mask;    // [1, 1, h, w] low-res logits; undefined: none
+    bool multimask = true;
+};
+
+class TrackerModel {
+public:
+    // Builds every module with torch::empty parameters (options may be the
+    // meta device: nothing is allocated then).
+    TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options);
+
+    // (checkpoint key, tensor) for every parameter and buffer, sorted by key.
+    std::vector<std::pair<std::string, torch::Tensor>> named_tensors() const;
+
+    // Call once the weights are in: precomputes the image-wide positional encoding.
+    void weights_loaded();
+
+    // pixels [1, 3, S, S] fp32, on the model's device.
+    EncodedImage encode(const torch::Tensor& pixels);
+    DecoderOutput decode(const EncodedImage& image, const ModelPrompt& prompt) const;
+
+    const TrackerConfig& config() const { return config_; }
+    const torch::TensorOptions& options() const { return options_; }
+
+private:
+    TrackerConfig config_;
+    torch::TensorOptions options_;
+    VisionTrunk trunk_{nullptr};
+    VisionNeck neck_{nullptr};
+    TrackerHeads heads_{nullptr};
+    torch::Tensor image_pe_;  // [1, C, g, g]
+};
+
+}  // namespace samlabel::engine::sam3

@@ -1,0 +1,24 @@
+#pragma once
+// The exact tensor list of SAM3's click-to-segment path for a config.json:
+// every checkpoint key the modules bind, with the shape they expect. Built by
+// constructing the modules on the meta device (nothing allocated), so it is
+// the modules' own view, not a second hand-written table. No torch here.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace samlabel::engine {
+
+struct ExpectedTensor {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::uint64_t element_count() const;
+};
+
+// Sorted by name. Throws std::invalid_argument for a config the path cannot use.
+std::vector<ExpectedTensor> sam3_click_to_segment_tensors(const nlohmann::json& config,
+                                                          const nlohmann::json& processor_config = nlohmann::json::object());
+
+}  // namespace samlabel::engine

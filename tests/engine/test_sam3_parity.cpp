@@ -1,0 +1,320 @@
+// SAM3 click-to-segment against the reference: transformers' Sam3TrackerModel
+// + Sam3TrackerProcessor, run by tools/make_sam3_fixtures.py on two small
+// random-weight checkpoints saved in the facebook/sam3 hub layout
+// (tests/data/sam3/<config>/). Every expectation below comes from those
+// reference outputs; nothing is computed by the code under test.
+//
+// Tolerances (issue 5): fp32 low-res mask logits within 1e-4 of the logits'
+// scale (max |ref|), IoU scores within 1e-3, binary masks IoU >= 0.999;
+// bf16 binary masks IoU >= 0.98 against the fp32 reference.
+#include "core/engine/checkpoint.h"
+#include "core/engine/safetensors_file.h"
+#include "core/engine/sam3_predictor.h"
+
+#include <QImage>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace samlabel::engine;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kData = fs::path(SAMLABEL_TEST_DATA) / "sam3";
+
+ImageRgb8 read_rgb(const fs::path& path) {
+    QImage image(QString::fromStdString(path.string()));
+    if (image.isNull()) throw std::runtime_error("cannot read " + path.string());
+    image = image.convertToFormat(QImage::Format_RGB888);
+    ImageRgb8 out;
+    out.width = image.width();
+    out.height = image.height();
+    out.pixels.resize(static_cast<std::size_t>(out.width) * out.height * 3);
+    for (int y = 0; y < out.height; ++y)
+        std::memcpy(out.pixels.data() + static_cast<std::size_t>(y) * out.width * 3, image.constScanLine(y), out.width * 3);
+    return out;
+}
+
+std::vector<std::uint8_t> read_mask(const fs::path& path) {
+    QImage image(QString::fromStdString(path.string()));
+    if (image.isNull()) throw std::runtime_error("cannot read " + path.string());
+    image = image.convertToFormat(QImage::Format_Grayscale8);
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(image.width()) * image.height());
+    for (int y = 0; y < image.height(); ++y) {
+        const uchar* row = image.constScanLine(y);
+        for (int x = 0; x < image.width(); ++x) out[static_cast<std::size_t>(y) * image.width() + x] = row[x] > 127 ? 1 : 0;
+    }
+    return out;
+}
+
+// Reference tensors (all F32) from reference_outputs.safetensors.
+class Reference {
+public:
+    explicit Reference(const fs::path& path) : file_(SafetensorsFile::open(path)) {}
+    std::vector<float> get(const std::string& name, std::vector<std::int64_t>* shape = nullptr) const {
+        const TensorEntry* e = file_->find(name);
+        if (!e) throw std::runtime_error("reference tensor missing: " + name);
+        if (e->dtype != TensorDType::F32) throw std::runtime_error("reference tensor not F32: " + name);
+        if (shape) *shape = e->shape;
+        const auto bytes = file_->bytes(*e);
+        std::vector<float> out(bytes.size() / sizeof(float));
+        std::memcpy(out.data(), bytes.data(), bytes.size());
+        return out;
+    }
+
+private:
+    std::unique_ptr<SafetensorsFile> file_;
+};
+
+double mask_iou(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+    std::size_t inter = 0, uni = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        inter += (a[i] && b[i]);
+        uni += (a[i] || b[i]);
+    }
+    return uni == 0 ? 1.0 : static_cast<double>(inter) / static_cast<double>(uni);
+}
+
+ClickPrompt prompt_from(const json& ps, const Reference& ref, const std::string& image_key) {
+    ClickPrompt p;
+    p.multimask = ps.at("multimask").get<bool>();
+    if (ps.contains("points")) {
+        const auto& pts = ps["points"];
+        const auto& labels = ps["labels"];
+        for (std::size_t i = 0; i < pts.size(); ++i)
+            p.points.push_back({pts[i][0].get<float>(), pts[i][1].get<float>(),
+                                labels[i].get<int>() == 1 ? PointLabel::Positive : PointLabel::Negative});
+    }
+    if (ps.contains("box")) {
+        const auto& b = ps["box"];
+        p.box = BoxPrompt{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
+    }
+    if (ps.contains("previous")) {
+        // The refinement round feeds the reference's own previous best low-res
+        // mask back, so both sides see the same input.
+        std::vector<std::int64_t> shape;
+        const std::vector<float> all = ref.get(image_key + "/" + ps["previous"].get<std::string>() + "/low_res_logits", &shape);
+        const int candidate = ps.at("previous_candidate").get<int>();
+        const std::size_t plane = static_cast<std::size_t>(shape[1] * shape[2]);
+        LowResMaskLogits m;
+        m.height = static_cast<int>(shape[1]);
+        m.width = static_cast<int>(shape[2]);
+        m.logits.assign(all.begin() + candidate * plane, all.begin() + (candidate + 1) * plane);
+        p.previous_mask = std::move(m);
+    }
+    return p;
+}
+
+struct Stats {
+    double max_logit_rel = 0, max_logit_abs = 0, max_iou_abs = 0, max_obj_rel = 0, min_mask_iou = 1;
+    int prompts = 0;
+};
+
+}  // namespace
+
+class TestSam3Parity : public QObject {
+    Q_OBJECT
+
+    void run_config(const std::string& config_name, WeightDType dtype) {
+        const fs::path dir = kData / config_name;
+        const auto checkpoint = Checkpoint::open(dir);
+        PredictorOptions options;
+        options.device.kind = DeviceKind::Cpu;
+        options.dtype = dtype;
+        const auto predictor = Sam3Predictor::load(*checkpoint, options);
+        const bool fp32 = dtype == WeightDType::F32;
+        QCOMPARE(predictor->dtype_name(), std::string(fp32 ? "float32" : "bfloat16"));
+
+        std::ifstream in(dir / "prompts.json");
+        const json summary = json::parse(in);
+        const Reference ref(dir / "reference_outputs.safetensors");
+        Stats stats;
+        for (const json& image_entry : summary.at("images")) {
+            const ImageRgb8 image = read_rgb(dir / image_entry.at("file").get<std::string>());
+            const std::string image_key = fs::path(image_entry.at("file").get<std::string>()).stem().string();
+            const auto embedding = predictor->encode(image);
+            QCOMPARE(embedding->image_width(), image.width);
+            QCOMPARE(embedding->image_height(), image.height);
+            for (const json& ps : image_entry.at("prompts")) {
+                const std::string name = ps.at("name").get<std::string>();
+                const std::string what = config_name + " " + image_key + " " + name;
+                const ClickPrompt prompt = prompt_from(ps, ref, image_key);
+                const SegmentResult result = predictor->segment(*embedding, prompt);
+
+                std::vector<std::int64_t> shape;
+                const std::vector<float> logits = ref.get(image_key + "/" + name + "/low_res_logits", &shape);
+                const std::vector<float> ious = ref.get(image_key + "/" + name + "/iou_scores");
+                const std::vector<float> obj = ref.get(image_key + "/" + name + "/object_score_logits");
+                const auto& mask_files = ps.at("mask_files");
+                QVERIFY2(result.candidates.size() == static_cast<std::size_t>(shape[0]), what.c_str());
+                QVERIFY2(mask_files.size() == result.candidates.size(), what.c_str());
+
+                const std::size_t plane = static_cast<std::size_t>(shape[1] * shape[2]);
+                for (std::size_t k = 0; k < result.candidates.size(); ++k) {
+                    const MaskCandidate& c = result.candidates[k];
+                    const std::string label = what + " candidate " + std::to_string(k);
+                    QVERIFY2(c.low_res.height == shape[1] && c.low_res.width == shape[2], label.c_str());
+                    double scale = 0, diff = 0;
+                    for (std::size_t i = 0; i < plane; ++i) {
+                        scale = std::max(scale, std::abs(static_cast<double>(logits[k * plane + i])));
+                        diff = std::max(diff, std::abs(static_cast<double>(c.low_res.logits[i]) - logits[k * plane + i]));
+                    }
+                    const double rel = diff / std::max(scale, 1e-12);
+                    const double iou_diff = std::abs(static_cast<double>(c.predicted_iou) - ious[k]);
+                    const std::vector<std::uint8_t> ref_mask = read_mask(dir / mask_files[k].get<std::string>());
+                    QVERIFY2(c.width == image.width && c.height == image.height, label.c_str());
+                    const double m_iou = mask_iou(c.mask, ref_mask);
+                    stats.max_logit_rel = std::max(stats.max_logit_rel, rel);
+                    stats.max_logit_abs = std::max(stats.max_logit_abs, diff);
+                    stats.max_iou_abs = std::max(stats.max_iou_abs, iou_diff);
+                    stats.min_mask_iou = std::min(stats.min_mask_iou, m_iou);
+                    if (fp32) {
+                        QVERIFY2(rel <= 1e-4, (label + ": low-res logits differ by " + std::to_string(rel) + " of their scale").c_str());
+                        QVERIFY2(iou_diff <= 1e-3, (label + ": predicted IoU differs by " + std::to_string(iou_diff)).c_str());
+                        QVERIFY2(m_iou >= 0.999, (label + ": mask IoU " + std::to_string(m_iou)).c_str());
+                    } else {
+                        QVERIFY2(m_iou >= 0.98, (label + ": bf16 mask IoU " + std::to_string(m_iou)).c_str());
+                    }
+                }
+                const double obj_rel = std::abs(static_cast<double>(result.object_score_logit) - obj[0]) / std::max(1.0, std::abs(double(obj[0])));
+                stats.max_obj_rel = std::max(stats.max_obj_rel, obj_rel);
+                if (fp32) QVERIFY2(obj_rel <= 1e-4, (what + ": object score logit " + std::to_string(result.object_score_logit) + " vs " + std::to_string(obj[0])).c_str());
+                ++stats.prompts;
+            }
+        }
+        qInfo("%s %s: %d prompt sets; low-res logits max |diff| %.3g (%.3g of scale); IoU score max |diff| %.3g; "
+              "object score max rel diff %.3g; min binary mask IoU %.5f",
+              config_name.c_str(), fp32 ? "fp32" : "bf16", stats.prompts, stats.max_logit_abs, stats.max_logit_rel,
+              stats.max_iou_abs, stats.max_obj_rel, stats.min_mask_iou);
+    }
+
+private slots:
+    void resize_matches_processor_data() {
+        QTest::addColumn<QString>("config");
+        QTest::newRow("tiny224") << "tiny224";
+        QTest::newRow("tiny280") << "tiny280";
+    }
+    // The processor's uint8 antialiased bilinear resize, bit for bit.
+    void resize_matches_processor() {
+        QFETCH(QString, config);
+        const fs::path dir = kData / config.toStdString();
+        std::ifstream in(dir / "prompts.json");
+        const json summary = json::parse(in);
+        for (const json& image_entry : summary.at("images")) {
+            const ImageRgb8 image = read_rgb(dir / image_entry.at("file").get<std::string>());
+            const ImageRgb8 expected = read_rgb(dir / image_entry.at("resized_file").get<std::string>());
+            const ImageRgb8 ours = Sam3Predictor::processor_resize(image, expected.width, expected.height);
+            QCOMPARE(ours.width, expected.width);
+            QCOMPARE(ours.height, expected.height);
+            QVERIFY(ours.pixels == expected.pixels);
+        }
+    }
+
+    void fp32_matches_reference_data() { resize_matches_processor_data(); }
+    void fp32_matches_reference() {
+        QFETCH(QString, config);
+        run_config(config.toStdString(), WeightDType::F32);
+    }
+
+    void bf16_matches_reference_data() { resize_matches_processor_data(); }
+    void bf16_matches_reference() {
+        QFETCH(QString, config);
+        run_config(config.toStdString(), WeightDType::BF16);
+    }
+
+    // The fp16 on-disk cache form of an embedding gives back the same masks.
+    void embedding_round_trip() {
+        const fs::path dir = kData / "tiny224";
+        const auto checkpoint = Checkpoint::open(dir);
+        PredictorOptions options;
+        options.device.kind = DeviceKind::Cpu;
+        options.dtype = WeightDType::F32;
+        const auto predictor = Sam3Predictor::load(*checkpoint, options);
+        const ImageRgb8 image = read_rgb(dir / "blobs_200x150.png");
+        const auto embedding = predictor->encode(image);
+        const std::vector<std::uint8_t> bytes = embedding->serialize();
+        const auto restored = predictor->deserialize_embedding(bytes);
+        QCOMPARE(restored->image_width(), image.width);
+        QCOMPARE(restored->image_height(), image.height);
+        ClickPrompt prompt;
+        prompt.points.push_back({80.f, 60.f, PointLabel::Positive});
+        const SegmentResult a = predictor->segment(*embedding, prompt);
+        const SegmentResult b = predictor->segment(*restored, prompt);
+        QCOMPARE(a.candidates.size(), b.candidates.size());
+        for (std::size_t k = 0; k < a.candidates.size(); ++k) QVERIFY(mask_iou(a.candidates[k].mask, b.candidates[k].mask) >= 0.99);
+
+        std::vector<std::uint8_t> truncated(bytes.begin(), bytes.begin() + bytes.size() / 2);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->deserialize_embedding(truncated));
+        std::vector<std::uint8_t> wrong_magic = bytes;
+        wrong_magic[0] = 'X';
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->deserialize_embedding(wrong_magic));
+    }
+
+    void bad_inputs_are_refused() {
+        const fs::path dir = kData / "tiny224";
+        const auto checkpoint = Checkpoint::open(dir);
+        PredictorOptions options;
+        options.device.kind = DeviceKind::Cpu;
+        options.dtype = WeightDType::F16;
+        try {
+            Sam3Predictor::load(*checkpoint, options);
+            QFAIL("fp16 on the CPU must be refused");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY(std::string(e.what()).find("fp16") != std::string::npos);
+        }
+        options.dtype = WeightDType::F32;
+        const auto predictor = Sam3Predictor::load(*checkpoint, options);
+        ImageRgb8 broken{10, 10, std::vector<std::uint8_t>(7)};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->encode(broken));
+        const auto embedding = predictor->encode(read_rgb(dir / "blobs_200x150.png"));
+        ClickPrompt inverted;
+        inverted.box = BoxPrompt{50.f, 50.f, 10.f, 10.f};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->segment(*embedding, inverted));
+        ClickPrompt bad_mask;
+        bad_mask.points.push_back({1.f, 1.f, PointLabel::Positive});
+        bad_mask.previous_mask = LowResMaskLogits{4, 4, std::vector<float>(3)};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->segment(*embedding, bad_mask));
+        ClickPrompt nan_point;
+        nan_point.points.push_back({std::nanf(""), 1.f, PointLabel::Positive});
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor->segment(*embedding, nan_point));
+    }
+
+    // A checkpoint that lacks click-path tensors fails with an error naming one.
+    void missing_tensor_is_named() {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        fs::copy_file(kData / "tiny224" / "config.json", dir / "config.json");
+        // A valid safetensors file holding one unrelated tensor.
+        const std::string header = R"({"other.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+        std::string padded = header + std::string((8 - header.size() % 8) % 8, ' ');
+        std::ofstream out(dir / "model.safetensors", std::ios::binary);
+        const std::uint64_t n = padded.size();
+        out.write(reinterpret_cast<const char*>(&n), 8);
+        out << padded;
+        const float zero = 0.f;
+        out.write(reinterpret_cast<const char*>(&zero), 4);
+        out.close();
+        const auto checkpoint = Checkpoint::open(dir);
+        PredictorOptions options;
+        options.device.kind = DeviceKind::Cpu;
+        options.dtype = WeightDType::F32;
+        try {
+            Sam3Predictor::load(*checkpoint, options);
+            QFAIL("load must fail");
+        } catch (const CheckpointError& e) {
+            QVERIFY2(std::string(e.what()).find("tracker_model.mask_decoder.iou_token.weight") != std::string::npos, e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSam3Parity)
+#include "test_sam3_parity.moc"
