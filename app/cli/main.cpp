@@ -10,6 +10,8 @@
 
 namespace samlabel::cli {
 int cmd_version(const Args& args);
+int cmd_info(const Args& args);
+int cmd_check_memory(const Args& args);
 }
 
 namespace {
@@ -19,6 +21,8 @@ using samlabel::cli::CliCommand;
 // One row per command, each implemented in app/cli/cmd_<name>.cpp.
 const CliCommand kCommands[] = {
     {"version", "print samlabel, libtorch and CUDA versions", samlabel::cli::cmd_version},
+    {"info", "parameters and bytes per part and dtype of a SAM3 checkpoint", samlabel::cli::cmd_info},
+    {"check-memory", "preflight a SAM3 load against RAM/VRAM and budgets (exit 3: refused)", samlabel::cli::cmd_check_memory},
 };
 
 void print_help() {

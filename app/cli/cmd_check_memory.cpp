@@ -1,0 +1,139 @@
+// samlabel-cli check-memory DIR [...]: the preflight of a SAM3 load, without
+// loading. Exit 0 when it fits, 3 when refused (reason on stderr).
+#include "app/cli/cli_command.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/memory_budget.h"
+#include "core/engine/memory_probe.h"
+
+#include <cmath>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace samlabel::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: samlabel-cli check-memory DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]\n"
+    "                                     [--parts click|click+text] [--ram-budget GiB] [--vram-budget GiB]\n"
+    "  --ram-budget GiB   keep at least this much RAM free for other programs\n"
+    "  --vram-budget GiB  use at most this much VRAM (leave the rest to e.g. a training run)\n"
+    "Prints the estimate and the memory available; exit 0 when the load fits, 3 when it is refused.\n";
+
+int usage_error(const std::string& problem) {
+    std::cerr << "samlabel-cli check-memory: " << problem << "\n" << kUsage;
+    return kExitUsage;
+}
+
+std::optional<engine::DeviceSpec> parse_device(const std::string& text) {
+    if (text == "auto") return engine::DeviceSpec{engine::DeviceKind::Auto, 0};
+    if (text == "cpu") return engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
+    if (text == "cuda") return engine::DeviceSpec{engine::DeviceKind::Cuda, 0};
+    if (text.rfind("cuda:", 0) == 0 && text.size() > 5 && text.size() < 9 &&
+        text.find_first_not_of("0123456789", 5) == std::string::npos)
+        return engine::DeviceSpec{engine::DeviceKind::Cuda, std::stoi(text.substr(5))};
+    return std::nullopt;
+}
+
+std::optional<engine::WeightDType> parse_dtype(const std::string& text) {
+    if (text == "auto") return engine::WeightDType::Auto;
+    if (text == "fp32" || text == "float32") return engine::WeightDType::F32;
+    if (text == "bf16" || text == "bfloat16") return engine::WeightDType::BF16;
+    if (text == "fp16" || text == "float16") return engine::WeightDType::F16;
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_gib(const std::string& text) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (used != text.size() || !std::isfinite(value) || value < 0 || value > 1e6) return std::nullopt;
+    return static_cast<std::uint64_t>(value * 1024.0 * 1024.0 * 1024.0);
+}
+
+}  // namespace
+
+int cmd_check_memory(const Args& args) {
+    std::optional<std::string> folder;
+    engine::DeviceSpec device{engine::DeviceKind::Auto, 0};
+    engine::WeightDType dtype = engine::WeightDType::Auto;
+    engine::PartSet parts = engine::PartSet::ClickToSegment;
+    engine::BudgetSettings budget;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kUsage;
+            return kExitOk;
+        }
+        if (arg.rfind("--", 0) == 0) {
+            if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
+            const std::string& value = args[++i];
+            if (arg == "--device") {
+                const auto parsed = parse_device(value);
+                if (!parsed) return usage_error("unknown device '" + value + "' (auto, cpu, cuda, cuda:N)");
+                device = *parsed;
+            } else if (arg == "--dtype") {
+                const auto parsed = parse_dtype(value);
+                if (!parsed) return usage_error("unknown dtype '" + value + "' (auto, fp32, bf16, fp16)");
+                dtype = *parsed;
+            } else if (arg == "--parts") {
+                if (value == "click") parts = engine::PartSet::ClickToSegment;
+                else if (value == "click+text") parts = engine::PartSet::ClickAndText;
+                else return usage_error("unknown parts '" + value + "' (click, click+text)");
+            } else if (arg == "--ram-budget") {
+                const auto bytes = parse_gib(value);
+                if (!bytes) return usage_error("--ram-budget wants a number of GiB >= 0, not '" + value + "'");
+                budget.keep_free_ram_bytes = *bytes;
+            } else if (arg == "--vram-budget") {
+                const auto bytes = parse_gib(value);
+                if (!bytes || *bytes == 0) return usage_error("--vram-budget wants a number of GiB > 0, not '" + value + "'");
+                budget.max_vram_bytes = *bytes;
+            } else {
+                return usage_error("unknown option " + arg);
+            }
+        } else if (!folder) {
+            folder = arg;
+        } else {
+            return usage_error("more than one DIR given");
+        }
+    }
+    if (!folder) return usage_error("no DIR given");
+
+    const auto checkpoint = engine::Checkpoint::open(*folder);
+    const engine::MachineCapabilities machine = engine::machine_capabilities();
+    const engine::DeviceSpec resolved_device = engine::resolve_device(device, machine);
+    const engine::WeightDType resolved_dtype = engine::resolve_dtype(dtype, resolved_device, machine);
+    const auto estimate = engine::estimate_load(*checkpoint, parts, resolved_dtype, resolved_device);
+
+    const auto probe = engine::make_system_memory_probe();
+    const engine::SystemMemory system = probe->system();
+    const std::vector<engine::GpuMemory> gpus = probe->gpus();
+
+    std::cout << estimate.describe() << "\n\navailable:\n"
+              << "  RAM   " << engine::format_bytes(system.available_bytes) << " available of "
+              << engine::format_bytes(system.total_bytes);
+    if (system.cgroup_limit_bytes) std::cout << " (cgroup limit " << engine::format_bytes(*system.cgroup_limit_bytes) << ")";
+    if (system.swap_used_bytes) std::cout << ", swap in use " << engine::format_bytes(system.swap_used_bytes);
+    std::cout << "\n";
+    if (gpus.empty()) std::cout << "  GPU   none\n";
+    for (const auto& gpu : gpus)
+        std::cout << "  cuda:" << gpu.index << " " << gpu.name << ": " << engine::format_bytes(gpu.free_bytes) << " free of "
+                  << engine::format_bytes(gpu.total_bytes) << " (this process " << engine::format_bytes(gpu.used_by_this_process_bytes)
+                  << ", others " << engine::format_bytes(gpu.used_by_others_bytes) << "; via " << gpu.source << ")\n";
+
+    const engine::Verdict verdict = engine::preflight(estimate, system, gpus, budget, resolved_device);
+    if (verdict.fits) {
+        std::cout << "\n" << verdict.message << "\n";
+        return kExitOk;
+    }
+    std::cerr << verdict.message << "\n";
+    for (const auto& suggestion : verdict.suggestions) std::cerr << "  - " << suggestion << "\n";
+    return kExitRefused;
+}
+
+}  // namespace samlabel::cli

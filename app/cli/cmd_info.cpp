@@ -1,0 +1,79 @@
+// samlabel-cli info DIR: what a SAM3 checkpoint holds, per part and dtype, and
+// what the click-to-segment and click + text sessions would load.
+#include "app/cli/cli_command.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/memory_budget.h"
+#include "core/engine/sam3_parts.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace samlabel::cli {
+
+namespace {
+
+std::string millions(std::uint64_t parameters) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f M", static_cast<double>(parameters) / 1e6);
+    return text;
+}
+
+std::string pad(std::string text, std::size_t width) {
+    if (text.size() < width) text.append(width - text.size(), ' ');
+    return text;
+}
+
+void print_row(const std::string& label, const engine::PartFigures& f) {
+    std::cout << "  " << pad(label, 22) << pad(std::to_string(f.tensors), 9) << pad(std::to_string(f.parameters), 13)
+              << pad(millions(f.parameters), 11) << pad(engine::format_bytes(f.stored_bytes), 12);
+    bool first = true;
+    for (const auto& [dtype, bytes] : f.bytes_per_dtype) {
+        std::cout << (first ? "" : ", ") << engine::tensor_dtype_name(dtype) << " " << engine::format_bytes(bytes);
+        first = false;
+    }
+    std::cout << "\n";
+}
+
+}  // namespace
+
+int cmd_info(const Args& args) {
+    if (args.size() != 1 || args[0] == "--help" || args[0] == "-h") {
+        (args.size() == 1 ? std::cout : std::cerr)
+            << "usage: samlabel-cli info DIR\n"
+               "  DIR: a Hugging Face SAM3 folder (config.json + model.safetensors or a sharded index),\n"
+               "       or one .safetensors file. Prints tensors, parameters and bytes per model part and dtype.\n";
+        return args.size() == 1 ? kExitOk : kExitUsage;
+    }
+    const auto checkpoint = engine::Checkpoint::open(args[0]);
+    const auto summary = engine::PartSummary::of_checkpoint(*checkpoint);
+
+    std::cout << "checkpoint " << checkpoint->directory().string() << "\n";
+    for (const auto& file : checkpoint->files())
+        std::cout << "  file " << file.filename().string() << "\n";
+    if (checkpoint->config().contains("model_type") && checkpoint->config()["model_type"].is_string())
+        std::cout << "  model_type " << checkpoint->config()["model_type"].get<std::string>() << "\n";
+    std::cout << "\n  " << pad("part", 22) << pad("tensors", 9) << pad("parameters", 13) << pad("", 11) << pad("stored", 12)
+              << "by dtype\n";
+    for (const engine::ModelPart part : engine::kAllModelParts) {
+        const auto& f = summary.of(part);
+        if (f.tensors == 0 && part == engine::ModelPart::Unknown) continue;
+        print_row(std::string(engine::model_part_name(part)), f);
+    }
+    print_row("all tensors", summary.total);
+
+    std::cout << "\n";
+    for (const engine::PartSet set : {engine::PartSet::ClickToSegment, engine::PartSet::ClickAndText}) {
+        const auto f = summary.of(set);
+        std::cout << "  " << pad(std::string(engine::part_set_name(set)), 18) << f.tensors << " tensors, " << f.parameters
+                  << " parameters (" << millions(f.parameters) << "); weights "
+                  << engine::format_bytes(f.bytes_in(engine::WeightDType::F32)) << " in fp32, "
+                  << engine::format_bytes(f.bytes_in(engine::WeightDType::BF16)) << " in bf16/fp16\n";
+    }
+    if (summary.of(engine::ModelPart::Unknown).tensors)
+        std::cout << "\n  note: " << summary.of(engine::ModelPart::Unknown).tensors
+                  << " tensors are not part of the facebook/sam3 layout\n";
+    return kExitOk;
+}
+
+}  // namespace samlabel::cli

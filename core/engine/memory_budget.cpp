@@ -1,0 +1,424 @@
+#include "core/engine/memory_budget.h"
+
+#include "core/engine/checkpoint.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace samlabel::engine {
+
+namespace {
+
+constexpr std::uint64_t kMiB = 1024ull * 1024;
+constexpr std::uint64_t kGiB = 1024 * kMiB;
+
+// libtorch's own RAM on CPU inference beyond weights and activations: oneDNN
+// primitive caches, per-thread scratch, the allocator's slack.
+constexpr std::uint64_t kCpuRuntimeBytes = 256 * kMiB;
+// A CUDA context with lazy module loading (CUDA >= 11.7) plus cuBLAS/cuDNN
+// workspaces: 300-500 MB depending on the card; the upper end is used.
+constexpr std::uint64_t kCudaContextBytes = 512 * kMiB;
+// Host RAM the CUDA runtime and its libraries take when loading to a GPU.
+constexpr std::uint64_t kCudaHostRuntimeBytes = 512 * kMiB;
+// Streaming stages at most one slice (weight_streamer.h: 64 MB) besides the
+// mapped pages of the tensor in flight.
+constexpr std::uint64_t kMinStagingBytes = 64 * kMiB;
+
+const nlohmann::json* find_object(const nlohmann::json& object, std::initializer_list<const char*> path) {
+    const nlohmann::json* node = &object;
+    for (const char* key : path) {
+        if (!node->is_object()) return nullptr;
+        const auto it = node->find(key);
+        if (it == node->end()) return nullptr;
+        node = &*it;
+    }
+    return node->is_object() ? node : nullptr;
+}
+
+template <typename T>
+void read_number(const nlohmann::json& object, const char* key, T& into) {
+    const auto it = object.find(key);
+    if (it != object.end() && it->is_number()) into = it->get<T>();
+}
+
+std::uint64_t round_up_mib(double bytes) { return static_cast<std::uint64_t>(std::ceil(bytes / kMiB)) * kMiB; }
+
+}  // namespace
+
+EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) {
+    EncoderGeometry g;
+    // sam3_video (the hub's config) nests the tracker's and detector's vision
+    // configs; sam3 / sam3_tracker configs have vision_config at the top.
+    const nlohmann::json* vision = nullptr;
+    for (auto path : {std::initializer_list<const char*>{"tracker_config", "vision_config"},
+                      std::initializer_list<const char*>{"detector_config", "vision_config"},
+                      std::initializer_list<const char*>{"vision_config"}}) {
+        vision = find_object(config, path);
+        if (vision) break;
+    }
+    if (!vision) return g;
+    read_number(*vision, "fpn_hidden_size", g.fpn_hidden_size);
+    if (const auto it = vision->find("scale_factors"); it != vision->end() && it->is_array() && !it->empty()) {
+        g.scale_factors.clear();
+        for (const auto& v : *it)
+            if (v.is_number()) g.scale_factors.push_back(v.get<double>());
+    }
+    const nlohmann::json* backbone = find_object(*vision, {"backbone_config"});
+    if (!backbone) return g;
+    g.from_config = true;
+    read_number(*backbone, "image_size", g.image_size);
+    read_number(*backbone, "patch_size", g.patch_size);
+    read_number(*backbone, "hidden_size", g.hidden_size);
+    read_number(*backbone, "intermediate_size", g.intermediate_size);
+    read_number(*backbone, "num_hidden_layers", g.num_layers);
+    read_number(*backbone, "num_attention_heads", g.num_heads);
+    read_number(*backbone, "window_size", g.window_size);
+    if (const auto it = backbone->find("global_attn_indexes"); it != backbone->end() && it->is_array()) {
+        g.global_layers.clear();
+        for (const auto& v : *it)
+            if (v.is_number_integer()) g.global_layers.push_back(v.get<int>());
+    }
+    if (g.patch_size <= 0) g.patch_size = 14;
+    return g;
+}
+
+// Activation peak of one image encode, inference mode (no autograd graph:
+// every intermediate is freed when its last user returns), fused SDPA.
+//
+// Notation: T = (image_size / patch_size)^2 tokens (72^2 = 5184 for SAM3),
+// D = hidden size, M = MLP hidden size, F = FPN width, e = bytes per
+// activation element (the weights' dtype), T_w = T rounded up to whole
+// windows (window partition pads the grid to a multiple of window_size).
+//
+// Trunk, one layer (pre-norm ViT with RoPE); the peak is the larger of
+//  - attention: residual x (T), norm1(x) (T), window-partition copy (T_w,
+//    windowed layers only), q, k, v (3 T_w), the SDPA output (T_w), all D wide
+//    in e bytes; plus RoPE, which rotates q and k in float32: up to two
+//    float32 temporaries of q/k size live at once (x*cos and rotate(x)*sin),
+//    and the float32 copies of q and k themselves when e < 4. Fused SDPA
+//    (flash / memory-efficient, also on CPU) keeps O(T) extra memory, so the
+//    T x T score matrix never exists — a math-path fallback would add
+//    heads x T_w x T_w x e per layer (1.7 GB for a SAM3 global layer in fp32),
+//    which this estimate deliberately does not include.
+//      attention = e D (2 T + 5 T_w) + 4 D T_w (2 + (e < 4 ? 2 : 0))
+//  - MLP: residual (T D), norm2 output (T D, still referenced by the caller),
+//    fc1 output and GELU output (2 T M) before fc2 runs:
+//      mlp = e T (2 D + 2 M)
+//   For SAM3 (D 1024, M 4736) the MLP wins: e T 11520, ~239 MB in fp32.
+// Before the layers: the patch embedding plus the interpolated position
+// embedding (2 T D) — smaller than one layer.
+//
+// Neck (run after the trunk; the trunk output T D stays referenced): for
+// each scale s, conv-transpose steps go 2x up at a time halving channels,
+// then proj1 (1x1 to F) and proj2 (3x3, F). Live at each step: its input and
+// output. The outputs of earlier scales stay alive, each F s^2 T, and so do
+// their sine position encodings (same size). The peak is the largest
+// (kept outputs + step input + step output) over all steps; for SAM3 it is
+// the 4x scale's proj1 -> proj2 step: 2 x 16 T F e (170 MB in fp32).
+//
+// Click + text also runs the detector neck (a second, identical set of
+// outputs kept) and the DETR encoder over the 1x level (T tokens, width F,
+// FFN 2048): about T (4 F + 2 x 2048) e on top.
+//
+// Plus the input: the resized image in float32 (3 S^2 x 4) and its
+// normalised copy.
+std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t element_bytes, PartSet parts) {
+    const double e = static_cast<double>(element_bytes);
+    const double grid = g.grid();
+    const double T = grid * grid;
+    const double D = g.hidden_size, M = g.intermediate_size, F = g.fpn_hidden_size;
+    double windowed_tokens = T;
+    if (g.window_size > 0) {
+        const double padded = std::ceil(grid / g.window_size) * g.window_size;
+        windowed_tokens = padded * padded;
+    }
+    const bool has_windowed = g.window_size > 0 && static_cast<int>(g.global_layers.size()) < g.num_layers;
+    const bool has_global = g.window_size <= 0 || !g.global_layers.empty();
+    const double rope_f32_buffers = 2.0 + (element_bytes < 4 ? 2.0 : 0.0);
+    const double attention_windowed = e * D * (2 * T + 5 * windowed_tokens) + 4.0 * D * windowed_tokens * rope_f32_buffers;
+    const double attention_global = e * D * (2 * T + 4 * T) + 4.0 * D * T * rope_f32_buffers;
+    const double attention = std::max(has_windowed ? attention_windowed : 0.0, has_global ? attention_global : 0.0);
+    const double mlp = e * T * (2 * D + 2 * M);
+    const double embeddings = e * 2 * T * D;
+    const double trunk = std::max({attention, mlp, embeddings});
+
+    // Neck: walk the scales in order, as the neck runs them.
+    auto neck_peak = [&](double& kept_after) {
+        double kept = 0;  // outputs (+ position encodings) of finished scales
+        double peak = 0;
+        for (const double scale : g.scale_factors) {
+            double channels = D, area = T;  // current tensor: channels x area
+            auto step = [&](double out_channels, double out_area) {
+                peak = std::max(peak, kept + e * (channels * area + out_channels * out_area));
+                channels = out_channels;
+                area = out_area;
+            };
+            for (double s = 1; s < scale - 1e-9; s *= 2) step(channels / 2, area * 4);  // conv-transpose (GELU in between: same size)
+            if (scale < 1) step(channels, area * scale * scale);                        // max-pool
+            step(F, area);                                                             // proj1
+            step(F, area);                                                             // proj2
+            kept += 2 * e * F * area;  // output + its position encoding
+        }
+        kept_after = kept;
+        return peak;
+    };
+    double kept = 0;
+    double neck = neck_peak(kept) + e * T * D;
+    double peak = std::max(trunk, neck);
+    if (parts == PartSet::ClickAndText) {
+        double detector_kept = 0;
+        const double detector_neck = kept + neck_peak(detector_kept) + e * T * D;
+        const double detr = kept + detector_kept + e * T * (4 * F + 2 * 2048);
+        peak = std::max({peak, detector_neck, detr});
+    }
+    const double input = 2.0 * 3 * g.image_size * static_cast<double>(g.image_size) * 4;
+    return round_up_mib(peak + input);
+}
+
+std::uint64_t MemoryEstimate::ram_bytes() const {
+    if (device.kind != DeviceKind::Cuda) return device_bytes();
+    return staging_bytes + kCudaHostRuntimeBytes;
+}
+
+namespace {
+
+MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& geometry, PartSet parts, WeightDType dtype,
+                             DeviceSpec device) {
+    MemoryEstimate estimate;
+    estimate.parts = parts;
+    estimate.dtype = dtype;
+    estimate.device = device;
+    estimate.summary = summary;
+    estimate.geometry = geometry;
+    const PartFigures figures = summary.of(parts);
+    estimate.parameters = figures.parameters;
+    estimate.weight_bytes = figures.bytes_in(dtype);
+    estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts);
+    const bool cuda = device.kind == DeviceKind::Cuda;
+    estimate.runtime_bytes = cuda ? kCudaContextBytes : kCpuRuntimeBytes;
+    // 10% of what the model itself takes covers allocator rounding and
+    // fragmentation (the CUDA caching allocator rounds blocks up to 2 MB).
+    estimate.margin_bytes = round_up_mib(0.10 * static_cast<double>(estimate.weight_bytes + estimate.activation_bytes));
+    // Per tensor: the mapped source pages plus at most one cast slice.
+    const std::uint64_t largest = figures.largest_tensor_stored_bytes;
+    estimate.staging_bytes = cuda ? std::max<std::uint64_t>(2 * largest, kMinStagingBytes) : 0;
+    return estimate;
+}
+
+// The same checkpoint and geometry with another parts/dtype/device choice.
+MemoryEstimate variant(const MemoryEstimate& base, PartSet parts, WeightDType dtype, DeviceSpec device) {
+    return estimate_with(base.summary, base.geometry, parts, dtype, device);
+}
+
+}  // namespace
+
+MemoryEstimate estimate_load(const PartSummary& summary, const nlohmann::json& config, PartSet parts, WeightDType dtype,
+                             DeviceSpec device) {
+    return estimate_with(summary, EncoderGeometry::from_config_json(config), parts, dtype, device);
+}
+
+MemoryEstimate estimate_load(const Checkpoint& checkpoint, PartSet parts, WeightDType dtype, DeviceSpec device) {
+    return estimate_load(PartSummary::of_checkpoint(checkpoint), checkpoint.config(), parts, dtype, device);
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+    char text[32];
+    if (bytes >= kGiB)
+        std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / kGiB);
+    else if (bytes >= kMiB)
+        std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / kMiB);
+    else if (bytes >= 1024)
+        std::snprintf(text, sizeof text, "%.0f KiB", static_cast<double>(bytes) / 1024);
+    else
+        std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+    return text;
+}
+
+std::string device_name(DeviceSpec device) {
+    switch (device.kind) {
+        case DeviceKind::Cpu: return "cpu";
+        case DeviceKind::Cuda: return "cuda:" + std::to_string(device.index);
+        case DeviceKind::Auto: return "auto";
+    }
+    return "auto";
+}
+
+std::string MemoryEstimate::describe() const {
+    std::ostringstream out;
+    out << "SAM3 " << part_set_name(parts) << " in " << weight_dtype_name(dtype) << " on " << device_name(device) << ":\n"
+        << "  weights      " << format_bytes(weight_bytes) << " (" << parameters << " parameters)\n"
+        << "  activations  " << format_bytes(activation_bytes) << " (one " << geometry.image_size << "x" << geometry.image_size
+        << " image encode" << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"
+        << "  runtime      " << format_bytes(runtime_bytes) << (device.kind == DeviceKind::Cuda ? " (CUDA context)" : " (libtorch)")
+        << "\n"
+        << "  margin       " << format_bytes(margin_bytes) << "\n"
+        << "  total        " << format_bytes(device_bytes()) << (device.kind == DeviceKind::Cuda ? " of VRAM" : " of RAM");
+    if (device.kind == DeviceKind::Cuda) out << ", and " << format_bytes(ram_bytes()) << " of RAM while loading";
+    return out.str();
+}
+
+namespace {
+
+struct Room {
+    std::uint64_t needed = 0;
+    std::uint64_t available = 0;  // after the budget
+    std::string what;             // "RAM", "VRAM on cuda:0"
+    std::string detail;           // how available was computed
+    bool budget_limits = false;   // the user's budget, not the hardware, is the limit
+};
+
+Room ram_room(const MemoryEstimate& estimate, const SystemMemory& system, const BudgetSettings& budget) {
+    Room room;
+    room.what = "RAM";
+    room.needed = estimate.ram_bytes();
+    const std::uint64_t keep = budget.keep_free_ram_bytes;
+    room.available = system.available_bytes > keep ? system.available_bytes - keep : 0;
+    room.budget_limits = keep > 0 && room.needed <= system.available_bytes;
+    std::ostringstream detail;
+    detail << format_bytes(system.available_bytes) << " available of " << format_bytes(system.total_bytes);
+    if (system.cgroup_limit_bytes) detail << ", cgroup limit " << format_bytes(*system.cgroup_limit_bytes);
+    if (keep) detail << ", minus " << format_bytes(keep) << " to keep free";
+    room.detail = detail.str();
+    return room;
+}
+
+std::optional<Room> vram_room(const MemoryEstimate& estimate, const GpuMemory& gpu, const BudgetSettings& budget) {
+    Room room;
+    room.what = "VRAM on cuda:" + std::to_string(gpu.index);
+    room.needed = estimate.vram_bytes();
+    // A CUDA context this process already holds is paid for.
+    if (gpu.used_by_this_process_bytes >= estimate.runtime_bytes) room.needed -= estimate.runtime_bytes;
+    room.available = gpu.free_bytes;
+    std::ostringstream detail;
+    detail << format_bytes(gpu.free_bytes) << " free of " << format_bytes(gpu.total_bytes);
+    if (gpu.used_by_others_bytes) detail << ", other processes use " << format_bytes(gpu.used_by_others_bytes);
+    if (budget.max_vram_bytes) {
+        const std::uint64_t cap_left =
+            budget.max_vram_bytes > gpu.used_by_this_process_bytes ? budget.max_vram_bytes - gpu.used_by_this_process_bytes : 0;
+        if (cap_left < room.available) {
+            room.available = cap_left;
+            room.budget_limits = room.needed <= gpu.free_bytes;
+        }
+        detail << ", budget 'use at most " << format_bytes(budget.max_vram_bytes) << "'";
+    }
+    room.detail = detail.str();
+    return room;
+}
+
+const GpuMemory* find_gpu(const std::vector<GpuMemory>& gpus, int index) {
+    for (const GpuMemory& gpu : gpus)
+        if (gpu.index == index) return &gpu;
+    return nullptr;
+}
+
+// Does the estimate fit? Returns the limiting room (the first that does not fit).
+std::optional<Room> first_shortfall(const MemoryEstimate& estimate, const SystemMemory& system,
+                                    const std::vector<GpuMemory>& gpus, const BudgetSettings& budget, Room* limiting) {
+    std::vector<Room> rooms;
+    if (estimate.device.kind == DeviceKind::Cuda) {
+        const GpuMemory* gpu = find_gpu(gpus, estimate.device.index);
+        if (!gpu) return std::nullopt;  // handled by the caller
+        rooms.push_back(*vram_room(estimate, *gpu, budget));
+    }
+    rooms.push_back(ram_room(estimate, system, budget));
+    if (limiting) *limiting = rooms.front();
+    for (const Room& room : rooms)
+        if (room.needed > room.available) return room;
+    return std::nullopt;
+}
+
+bool fits(const MemoryEstimate& estimate, const SystemMemory& system, const std::vector<GpuMemory>& gpus,
+          const BudgetSettings& budget) {
+    if (estimate.device.kind == DeviceKind::Cuda && !find_gpu(gpus, estimate.device.index)) return false;
+    return !first_shortfall(estimate, system, gpus, budget, nullptr);
+}
+
+std::string fit_word(bool ok) { return ok ? "fits" : "does not fit either"; }
+
+}  // namespace
+
+Verdict preflight(const MemoryEstimate& estimate, const SystemMemory& system, const std::vector<GpuMemory>& gpus,
+                  const BudgetSettings& budget, DeviceSpec device) {
+    Verdict verdict;
+    // Normally the estimate's own device; another one is re-estimated.
+    const bool same_device = device.kind == estimate.device.kind && (device.kind != DeviceKind::Cuda || device.index == estimate.device.index);
+    const MemoryEstimate current = same_device ? estimate : variant(estimate, estimate.parts, estimate.dtype, device);
+
+    const std::string what = "SAM3 " + std::string(part_set_name(current.parts)) + " in " +
+                             std::string(weight_dtype_name(current.dtype)) + " on " + device_name(device);
+    if (device.kind == DeviceKind::Cuda && !find_gpu(gpus, device.index)) {
+        verdict.needed_bytes = current.vram_bytes();
+        verdict.message = "Refused: " + what + " needs " + format_bytes(current.vram_bytes()) + " of VRAM, but CUDA device " +
+                          std::to_string(device.index) + " is not available (" + std::to_string(gpus.size()) +
+                          " GPU(s) visible).";
+        const MemoryEstimate on_cpu = variant(current, current.parts, current.dtype, {DeviceKind::Cpu, 0});
+        verdict.suggestions.push_back("run on the CPU instead: needs " + format_bytes(on_cpu.ram_bytes()) + " of RAM, " +
+                                      fit_word(fits(on_cpu, system, gpus, budget)));
+        return verdict;
+    }
+
+    Room limiting;
+    const auto shortfall = first_shortfall(current, system, gpus, budget, &limiting);
+    if (!shortfall) {
+        verdict.fits = true;
+        verdict.needed_bytes = limiting.needed;
+        verdict.available_bytes = limiting.available;
+        verdict.message = "Fits: " + what + " needs " + format_bytes(limiting.needed) + " of " + limiting.what + " (" +
+                          limiting.detail + ").";
+        return verdict;
+    }
+    const Room& room = *shortfall;
+    verdict.needed_bytes = room.needed;
+    verdict.available_bytes = room.available;
+    verdict.message = "Refused: " + what + " needs " + format_bytes(room.needed) + " of " + room.what + ", but only " +
+                      format_bytes(room.available) + " is available (" + room.detail + ").";
+
+    // What would make it fit, each re-estimated and checked.
+    auto suggest = [&](const std::string& change, const MemoryEstimate& e) {
+        const bool ok = fits(e, system, gpus, budget);
+        const std::string amount = e.device.kind == DeviceKind::Cuda ? format_bytes(e.vram_bytes()) + " of VRAM"
+                                                                       : format_bytes(e.ram_bytes()) + " of RAM";
+        verdict.suggestions.push_back(change + ": needs " + amount + ", " + fit_word(ok));
+    };
+    if (current.dtype == WeightDType::F32) {
+        suggest(device.kind == DeviceKind::Cuda ? "load in bf16 (or fp16 on cards without bf16)" : "load in bf16",
+                variant(current, current.parts, WeightDType::BF16, device));
+    }
+    if (current.parts == PartSet::ClickAndText)
+        suggest("load only the click-to-segment parts", variant(current, PartSet::ClickToSegment, current.dtype, device));
+    if (device.kind == DeviceKind::Cuda) {
+        // CPU kernels for fp16 are slow; bf16 runs on every CPU (natively on AVX512-BF16/AMX).
+        const WeightDType cpu_dtype = current.dtype == WeightDType::F16 ? WeightDType::BF16 : current.dtype;
+        suggest("run on the CPU instead", variant(current, current.parts, cpu_dtype, {DeviceKind::Cpu, 0}));
+    }
+    const std::uint64_t missing = room.needed - room.available;
+    if (room.budget_limits) {
+        verdict.suggestions.push_back(device.kind == DeviceKind::Cuda && room.what != "RAM"
+                                          ? "raise the VRAM budget by " + format_bytes(missing) + " (the GPU itself has room)"
+                                          : "lower 'keep RAM free' by " + format_bytes(missing) + " (the RAM itself is there)");
+    } else {
+        verdict.suggestions.push_back("free " + format_bytes(missing) + " of " + room.what +
+                                      (room.what == "RAM" ? " (close other programs)" : " (stop other GPU processes)"));
+    }
+    return verdict;
+}
+
+DeviceSpec resolve_device(DeviceSpec requested, const MachineCapabilities& machine) {
+    if (requested.kind != DeviceKind::Auto) return requested;
+    if (machine.cuda_available && machine.cuda_device_count > 0) return {DeviceKind::Cuda, 0};
+    return {DeviceKind::Cpu, 0};
+}
+
+WeightDType resolve_dtype(WeightDType requested, DeviceSpec device, const MachineCapabilities& machine) {
+    if (requested != WeightDType::Auto) return requested;
+    if (device.kind == DeviceKind::Cuda) {
+        const bool bf16 = device.index >= 0 && device.index < static_cast<int>(machine.cuda_has_bf16.size()) &&
+                          machine.cuda_has_bf16[static_cast<std::size_t>(device.index)];
+        return bf16 ? WeightDType::BF16 : WeightDType::F16;
+    }
+    return machine.cpu_has_bf16 ? WeightDType::BF16 : WeightDType::F32;
+}
+
+}  // namespace samlabel::engine

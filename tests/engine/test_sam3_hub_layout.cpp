@@ -1,0 +1,173 @@
+// The real facebook/sam3 checkpoint layout: a sparse file (no disk used)
+// carrying the hub header rebuilt from ../shared/reference/sam3-hub-tensors.tsv,
+// opened by the reader, classified into parts and estimated.
+//
+// Expected figures were computed independently from the tsv with awk (sum of
+// shape products per name prefix), not by the code under test:
+//   trunk 516 tensors 446,236,672 | tracker neck 22 / 7,802,112 |
+//   tracker heads 147 / 4,222,097 | tracker video memory 160 / 7,521,777 |
+//   detector neck 22 / 7,802,112 | text encoder 389 / 353,462,272 |
+//   detector 541 / 32,875,318 | total 1797 / 859,922,360
+//   click-to-segment 458,260,881, click + text 852,400,583.
+#include "core/engine/checkpoint.h"
+#include "core/engine/memory_budget.h"
+#include "core/engine/sam3_parts.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace samlabel::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Row {
+    std::string name;
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+};
+
+std::vector<Row> read_tsv(const fs::path& path) {
+    std::ifstream in(path);
+    std::vector<Row> rows;
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        Row row;
+        std::string shape;
+        std::getline(fields, row.name, '\t');
+        std::getline(fields, row.dtype, '\t');
+        std::getline(fields, shape, '\t');
+        std::istringstream dims(shape);
+        std::string dim;
+        while (std::getline(dims, dim, ',')) row.shape.push_back(std::stoll(dim));
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+}  // namespace
+
+class TestSam3HubLayout : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    fs::path folder_;
+    std::unique_ptr<Checkpoint> checkpoint_;
+
+private slots:
+    void initTestCase() {
+        const fs::path tsv = fs::path(SAMLABEL_SHARED_DIR) / "reference" / "sam3-hub-tensors.tsv";
+        if (!fs::exists(tsv)) QSKIP("../shared/reference/sam3-hub-tensors.tsv is not beside the repository");
+        QVERIFY(dir_.isValid());
+        folder_ = fs::path(dir_.path().toStdString());
+        fs::copy_file(fs::path(SAMLABEL_TEST_DATA) / "sam3" / "hub_config.json", folder_ / "config.json");
+
+        // The header as the reference writer lays it out: metadata, names
+        // sorted, data contiguous in that order, padded with spaces to 8 bytes.
+        std::vector<Row> rows = read_tsv(tsv);
+        std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.name < b.name; });
+        nlohmann::json header = nlohmann::json::object();
+        header["__metadata__"] = {{"format", "pt"}};
+        std::uint64_t offset = 0;
+        for (const Row& row : rows) {
+            std::uint64_t bytes = 4;  // every row is F32 (README)
+            for (auto d : row.shape) bytes *= static_cast<std::uint64_t>(d);
+            header[row.name] = {{"dtype", row.dtype}, {"shape", row.shape}, {"data_offsets", {offset, offset + bytes}}};
+            offset += bytes;
+        }
+        std::string text = header.dump();
+        while (text.size() % 8) text.push_back(' ');
+        QCOMPARE(text.size(), std::size_t(249064));  // README: the header these rows imply
+        QCOMPARE(offset, std::uint64_t(3439689440));
+
+        const fs::path file = folder_ / "model.safetensors";
+        {
+            std::ofstream out(file, std::ios::binary);
+            std::uint8_t length[8];
+            for (int i = 0; i < 8; ++i) length[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(text.size()) >> (8 * i));
+            out.write(reinterpret_cast<const char*>(length), 8);
+            out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        }
+        const int fd = ::open(file.c_str(), O_WRONLY);
+        QVERIFY(fd >= 0);
+        QCOMPARE(::ftruncate(fd, static_cast<off_t>(8 + text.size() + offset)), 0);  // a hole: no disk used
+        ::close(fd);
+        QCOMPARE(std::uint64_t(fs::file_size(file)), std::uint64_t(3439938512));  // the published file size
+        struct stat info {};
+        QCOMPARE(::stat(file.c_str(), &info), 0);
+        QVERIFY2(info.st_blocks * 512 < 16 * 1024 * 1024, "the sparse file should take (almost) no disk");
+
+        checkpoint_ = Checkpoint::open(folder_);
+    }
+
+    void readerSeesTheHubLayout() {
+        QCOMPARE(checkpoint_->tensors().size(), std::size_t(1797));
+        QCOMPARE(checkpoint_->tensor_bytes(), std::uint64_t(3439689440));
+        const auto trunk_qkv = checkpoint_->find("detector_model.vision_encoder.backbone.layers.0.attention.q_proj.weight");
+        QVERIFY(trunk_qkv);
+        QCOMPARE(trunk_qkv->entry->shape, (std::vector<std::int64_t>{1024, 1024}));
+        QCOMPARE(QString::fromStdString(checkpoint_->config().at("model_type").get<std::string>()), QStringLiteral("sam3_video"));
+    }
+
+    void partFiguresMatchTheTable() {
+        const auto summary = PartSummary::of_checkpoint(*checkpoint_);
+        struct Expected {
+            ModelPart part;
+            std::size_t tensors;
+            std::uint64_t parameters;
+        };
+        const Expected expected[] = {
+            {ModelPart::VisionTrunk, 516, 446236672},     {ModelPart::TrackerNeck, 22, 7802112},
+            {ModelPart::TrackerHeads, 147, 4222097},      {ModelPart::TrackerVideoMemory, 160, 7521777},
+            {ModelPart::DetectorNeck, 22, 7802112},       {ModelPart::TextEncoder, 389, 353462272},
+            {ModelPart::Detector, 541, 32875318},         {ModelPart::Unknown, 0, 0},
+        };
+        for (const Expected& e : expected) {
+            const auto& f = summary.of(e.part);
+            QVERIFY2(f.tensors == e.tensors, std::string(model_part_name(e.part)).c_str());
+            QVERIFY2(f.parameters == e.parameters, std::string(model_part_name(e.part)).c_str());
+            QCOMPARE(f.stored_bytes, e.parameters * 4);
+            if (e.tensors) QCOMPARE(f.bytes_per_dtype.at(TensorDType::F32), e.parameters * 4);
+        }
+        QCOMPARE(summary.total.parameters, std::uint64_t(859922360));
+        const auto click = summary.of(PartSet::ClickToSegment);
+        QCOMPARE(click.parameters, std::uint64_t(458260881));  // "about 458 M" (issue 4)
+        QCOMPARE(click.tensors, std::size_t(516 + 22 + 147));
+        QCOMPARE(click.bytes_in(WeightDType::F32), std::uint64_t(458260881) * 4);
+        QCOMPARE(click.bytes_in(WeightDType::BF16), std::uint64_t(458260881) * 2);
+        QCOMPARE(click.largest_tensor_stored_bytes, std::uint64_t(19398656));  // 4736 x 1024 MLP weight
+        QCOMPARE(summary.of(PartSet::ClickAndText).parameters, std::uint64_t(852400583));
+        // The video memory is in neither set.
+        QVERIFY(!part_in(ModelPart::TrackerVideoMemory, PartSet::ClickAndText));
+    }
+
+    void memoryEstimateForTheHubModel() {
+        const auto estimate = estimate_load(*checkpoint_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        QVERIFY(estimate.geometry.from_config);
+        QCOMPARE(estimate.geometry.grid(), 72);
+        QCOMPARE(estimate.geometry.global_layers, (std::vector<int>{7, 15, 23, 31}));
+        QCOMPARE(estimate.weight_bytes, std::uint64_t(458260881) * 2);
+        // The documented formula evaluated by hand (python) for the hub
+        // geometry: 176 MiB in bf16, 282 MiB in fp32 (click), 555 MiB fp32 click + text.
+        QCOMPARE(estimate.activation_bytes, std::uint64_t(176) << 20);
+        QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickToSegment), std::uint64_t(282) << 20);
+        QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickAndText), std::uint64_t(555) << 20);
+        // Weights dominate: the whole CPU bf16 load stays under 1.5 GiB.
+        QVERIFY(estimate.ram_bytes() > estimate.weight_bytes + estimate.activation_bytes);
+        QVERIFY(estimate.ram_bytes() < (3ull << 29));
+        const auto gpu = estimate_load(*checkpoint_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
+        QCOMPARE(gpu.staging_bytes, std::uint64_t(64) << 20);  // 2 x 18.5 MiB < 64 MiB floor
+        QVERIFY(gpu.vram_bytes() > gpu.weight_bytes + gpu.activation_bytes);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSam3HubLayout)
+#include "test_sam3_hub_layout.moc"
