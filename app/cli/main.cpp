@@ -12,6 +12,12 @@ namespace samlabel::cli {
 int cmd_version(const Args& args);
 int cmd_info(const Args& args);
 int cmd_check_memory(const Args& args);
+int cmd_segment(const Args& args);
+int cmd_export(const Args& args);
+int cmd_import(const Args& args);
+int cmd_serve(const Args& args);
+int cmd_health(const Args& args);
+int cmd_unload(const Args& args);
 }
 
 namespace {
@@ -23,6 +29,12 @@ const CliCommand kCommands[] = {
     {"version", "print samlabel, libtorch and CUDA versions", samlabel::cli::cmd_version},
     {"info", "parameters and bytes per part and dtype of a SAM3 checkpoint", samlabel::cli::cmd_info},
     {"check-memory", "preflight a SAM3 load against RAM/VRAM and budgets (exit 3: refused)", samlabel::cli::cmd_check_memory},
+    {"segment", "click-to-segment one image with SAM3: scores, polygons, mask PNG", samlabel::cli::cmd_segment},
+    {"export", "write a YOLO / COCO / PNG-mask dataset from a project", samlabel::cli::cmd_export},
+    {"import", "create a project from a YOLO dataset or COCO JSON", samlabel::cli::cmd_import},
+    {"serve", "run the control API + click-to-segment over HTTP without a GUI", samlabel::cli::cmd_serve},
+    {"health", "ask a running samlabel / serve for its model state and memory", samlabel::cli::cmd_health},
+    {"unload", "make a running samlabel / serve free its model's memory (before training)", samlabel::cli::cmd_unload},
 };
 
 void print_help() {

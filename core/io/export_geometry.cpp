@@ -44,10 +44,13 @@ struct VertexExtent {
     bool empty() const { return !(x1 >= x0 && y1 >= y0); }
 };
 
+// Extent of the parts that have an area (>= 3 points, non-zero shoelace area).
 VertexExtent outer_extent(const std::vector<PolygonWithHoles>& polygons) {
     VertexExtent e;
-    for (const PolygonWithHoles& p : polygons)
+    for (const PolygonWithHoles& p : polygons) {
+        if (p.outer.size() < 3 || !(annotation::ring_area(p.outer) > 0.0)) continue;
         for (const Point& v : p.outer) e.add(v);
+    }
     return e;
 }
 
@@ -84,7 +87,7 @@ ExportGeometry export_box(const Instance& instance, int width, int height) {
     }
     const VertexExtent e = outer_extent(instance.polygons);
     if (e.empty()) {
-        g.detail = "no polygon and no mask";
+        g.detail = instance.polygons.empty() ? "no polygon and no mask" : "no polygon with 3 or more points and an area";
         return g;
     }
     if (!e.finite) {

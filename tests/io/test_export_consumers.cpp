@@ -62,8 +62,9 @@ json expected_instances(const annotation::Project& p, const annotation::ImageAnn
             e["rings_px"] = rings;
             e["box_px"] = {x0, y0, x1, y1};
         }
-        const annotation::RleMask truth = annotation::encode_rle(annotation::instance_mask(inst, cv::Size(img.width, img.height)));
-        e["truth_rle"] = {{"size", {truth.height, truth.width}}, {"counts", truth.counts}};
+        // samlabel's own raster of the instance (what the canvas shows).
+        const annotation::RleMask shown = annotation::encode_rle(annotation::instance_mask(inst, cv::Size(img.width, img.height)));
+        e["samlabel_raster"] = {{"size", {shown.height, shown.width}}, {"counts", shown.counts}};
         list.push_back(e);
     }
     return list;

@@ -4,7 +4,7 @@ usage: check_coco_export.py INSTANCES_JSON EXPECTED_JSON MIN_IOU
 
 For every instance expected (from the fixture's own geometry), the COCO
 annotation with the same samlabel_instance_id must exist, and pycocotools'
-annToMask must match our rasterisation (truth_rle) with IoU >= MIN_IOU.
+annToMask must match our rasterisation (truth_masks.py) with IoU >= MIN_IOU.
 """
 import json
 import sys
@@ -12,21 +12,12 @@ import sys
 import numpy as np
 from pycocotools.coco import COCO
 
+from truth_masks import iou, rle_decode, truth_mask
+
 coco_path, expected_path, min_iou = sys.argv[1], sys.argv[2], float(sys.argv[3])
 expected = json.load(open(expected_path, encoding="utf-8"))
 coco = COCO(coco_path)
 failures = []
-
-
-def rle_decode(rle):
-    h, w = rle["size"]
-    flat = np.zeros(h * w, np.uint8)
-    pos, val = 0, 0
-    for c in rle["counts"]:
-        flat[pos : pos + c] = val
-        pos += c
-        val ^= 1
-    return flat.reshape((w, h)).T
 
 
 by_instance = {a["samlabel_instance_id"]: a for a in coco.dataset["annotations"]}
@@ -52,13 +43,18 @@ for img in expected["images"]:
         if ann["image_id"] != im["id"] or ann["category_id"] != e["class"] + 1 or ann["iscrowd"] != 0:
             failures.append(f"instance {e['instance_id']}: wrong image/category/iscrowd")
         m = coco.annToMask(ann).astype(bool)
-        truth = rle_decode(e["truth_rle"]).astype(bool)
-        iou = (m & truth).sum() / max((m | truth).sum(), 1)
-        worst = min(worst, iou)
         kind = "rle" if isinstance(ann["segmentation"], dict) else "polygon"
-        print(f"{img['exported_as']} instance {e['instance_id']} ({kind}): IoU {iou:.4f}")
-        if iou < min_iou:
-            failures.append(f"instance {e['instance_id']} ({kind}): IoU {iou:.4f} < {min_iou}")
+        shown = iou(m, rle_decode(e["samlabel_raster"]))  # annotation::instance_mask, what the canvas shows
+        independent = iou(m, truth_mask(e, img["height"], img["width"]))  # the documented pixel-centre rule
+        # A polygon instance written as RLE (it has holes) is samlabel's own raster
+        # of it: that raster is the reference. Everything else must match the
+        # pixel-centre rule, computed here without samlabel.
+        score = shown if (kind == "rle" and "rings_px" in e) else independent
+        worst = min(worst, score)
+        print(f"{img['exported_as']} instance {e['instance_id']} ({kind}): IoU {score:.4f} "
+              f"(pixel-centre rule {independent:.4f}, samlabel raster {shown:.4f})")
+        if score < min_iou:
+            failures.append(f"instance {e['instance_id']} ({kind}): IoU {score:.4f} < {min_iou}")
 if len(coco.dataset["annotations"]) != n_expected:
     failures.append(f"{len(coco.dataset['annotations'])} annotations, expected {n_expected}")
 for f in failures:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import offline_ultralytics
+from truth_masks import iou, truth_mask
 
 dataset, expected_path, task, tmp = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 offline_ultralytics.prepare(tmp)
@@ -39,23 +40,12 @@ if names != expected["names"]:
 nc = data["nc"]
 
 
-def rle_decode(rle):
-    h, w = rle["size"]
-    flat = np.zeros(h * w, np.uint8)
-    pos, val = 0, 0
-    for c in rle["counts"]:
-        flat[pos : pos + c] = val
-        pos += c
-        val ^= 1
-    return flat.reshape((w, h)).T  # column-major
-
-
 def rasterise(points_px, h, w):
     """Even-odd fill sampled at pixel centres (our convention), 1/16 px precision."""
-    m = np.zeros((h, w), np.uint8)
+    m = np.zeros((h, w), np.uint8)  # cv2.fillPoly, as Ultralytics' polygon2mask
     pts = np.round((points_px - 0.5) * 16).astype(np.int32)
     cv2.fillPoly(m, [pts], 1, lineType=cv2.LINE_8, shift=4)
-    return m
+    return m.astype(bool)
 
 
 per_split = {}
@@ -104,23 +94,20 @@ for img in expected["images"]:
                         d = np.abs(seg[None, :, :] - r[:, None, :]).max(axis=2).min(axis=1)
                         if d.max() > 1e-6:
                             fail(f"{where}: ring vertex missing from the line (off by {d.max()})")
-                    truth = rle_decode(e["truth_rle"])
-                    ours = rasterise(seg * [W, H], H, W)
-                    iou = (truth & ours).sum() / max((truth | ours).sum(), 1)
-                    if iou < 0.98:
-                        fail(f"{where}: bridged polygon rasterises to IoU {iou:.4f} with the instance")
+                    score = iou(truth_mask(e, H, W), rasterise(seg * [W, H], H, W))
+                    print(f"{where}: bridged polygon IoU {score:.4f}")
+                    if score < 0.97:
+                        fail(f"{where}: bridged polygon rasterises to IoU {score:.4f} with the instance")
         else:  # a mask instance
             if task == "detect":
                 want_box = np.array([(x0 + x1) / 2 / W, (y0 + y1) / 2 / H, (x1 - x0) / W, (y1 - y0) / H])
                 if not np.allclose(row[1:], want_box, atol=1e-6):
                     fail(f"{where}: mask box {row[1:]} != {want_box}")
             else:
-                truth = rle_decode(e["mask"])
-                ours = rasterise(segments[k].astype(np.float64) * [W, H], H, W)
-                iou = (truth & ours).sum() / max((truth | ours).sum(), 1)
-                if iou < 0.95:
-                    fail(f"{where}: polygon from the mask rasterises to IoU {iou:.4f}")
-                print(f"{where}: mask -> polygon IoU {iou:.4f}")
+                score = iou(truth_mask(e, H, W), rasterise(segments[k].astype(np.float64) * [W, H], H, W))
+                print(f"{where}: mask -> polygon IoU {score:.4f}")
+                if score < 0.95:
+                    fail(f"{where}: polygon from the mask rasterises to IoU {score:.4f}")
 
 # Ultralytics' own dataset loader, as training builds it.
 for split, count in per_split.items():
