@@ -169,6 +169,10 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     if (options.progress && !report.cancelled) options.progress(done, images.size());
     if (!link_failure.empty())
         report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
+    for (const std::string& s : splits)
+        if (!report.cancelled && report.images_per_split[s] == 0)
+            report.warn("the " + s + " split has no images (too few images for the fractions, or change --seed); "
+                        "Ultralytics cannot " + (s == "train" ? "train" : "validate") + " on an empty split");
 
     YoloDataYaml yaml;
     yaml.path = path_to_utf8(out);

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 using namespace samlabel;
 namespace fs = std::filesystem;
@@ -131,6 +132,28 @@ private Q_SLOTS:
                         format == io::ExportFormat::YoloSegment ? "segment" : "detect", temp_path(tmp).c_str()},
                        120000);
         }
+    }
+
+    // One epoch of yolo11n-seg built from its yaml, on CPU, offline (~20 s).
+    void ultralyticsTrainsOneEpoch() {
+        QTemporaryDir tmp;
+        const testing::ExportFixture fx = testing::make_export_fixture(temp_path(tmp) / "images");
+        io::ExportOptions o;
+        o.format = io::ExportFormat::YoloSegment;
+        o.output_dir = temp_path(tmp) / "dataset";
+        // Ultralytics builds its val loader even with val=False: pick a seed that
+        // puts images in both splits (6 images, so some seeds leave one empty).
+        o.split = io::SplitFractions{0.6, 0.4, 0.0};
+        for (o.seed = 0; o.seed < 100; ++o.seed) {
+            std::set<io::DatasetSplit> used;
+            for (const auto& [rel, img] : fx.project.images()) used.insert(io::assign_dataset_split(rel, *o.split, o.seed));
+            if (used.size() == 2) break;
+        }
+        const io::ExportReport r = io::export_dataset(fx.project, fx.image_root, o);
+        QVERIFY(r.images_per_split.at("train") > 0 && r.images_per_split.at("val") > 0);
+        run_python({QString::fromStdString((kScripts / "train_one_epoch.py").string()),
+                    QString::fromStdString(io::path_to_utf8(o.output_dir)), temp_path(tmp).c_str()},
+                   240000);
     }
 
     void pycocotoolsDecodesCocoExports() {
