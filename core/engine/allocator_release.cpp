@@ -1,0 +1,31 @@
+#include "core/engine/allocator_release.h"
+
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <torch/cuda.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace samlabel::engine {
+
+void release_cached_memory() {
+    if (torch::cuda::is_available()) {
+        torch::cuda::synchronize();  // blocks still used by queued kernels are not free yet
+        c10::cuda::CUDACachingAllocator::emptyCache();
+    }
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
+
+std::uint64_t cuda_reserved_bytes(int device_index) {
+    if (!torch::cuda::is_available() || device_index < 0 ||
+        device_index >= static_cast<int>(torch::cuda::device_count()))
+        return 0;
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device_index));
+    return static_cast<std::uint64_t>(
+        stats.reserved_bytes[static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE)].current);
+}
+
+}  // namespace samlabel::engine

@@ -1,0 +1,386 @@
+#include "core/engine/model_session.h"
+
+#include "core/engine/allocator_release.h"
+#include "core/engine/checkpoint.h"
+#include "core/engine/sam3_parts.h"
+#include "core/engine/sam3_predictor.h"
+
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <sstream>
+
+namespace samlabel::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
+
+// Identifies a model for the embedding cache: the same checkpoint files (path,
+// size, modification time) at the same dtype give the same embeddings.
+std::string make_model_id(const Checkpoint& checkpoint, const std::string& device, const std::string& dtype) {
+    std::ostringstream id;
+    std::error_code ec;
+    id << std::filesystem::weakly_canonical(checkpoint.directory(), ec).string();
+    for (const auto& file : checkpoint.files()) {
+        const auto size = std::filesystem::file_size(file, ec);
+        const auto time = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
+        id << '|' << file.filename().string() << ':' << size << ':' << time;
+    }
+    // The device type matters (kernels differ slightly), not the ordinal.
+    id << '|' << dtype << '|' << device.substr(0, device.find(':'));
+    const std::string text = id.str();
+    return content_hash_hex(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+}
+
+}  // namespace
+
+const char* session_state_name(SessionState state) {
+    switch (state) {
+    case SessionState::Unloaded: return "unloaded";
+    case SessionState::Loading: return "loading";
+    case SessionState::Ready: return "ready";
+    case SessionState::Busy: return "busy";
+    case SessionState::Unloading: return "unloading";
+    }
+    return "unknown";
+}
+
+const char* load_status_name(LoadStatus status) {
+    switch (status) {
+    case LoadStatus::Loaded: return "loaded";
+    case LoadStatus::Refused: return "refused";
+    case LoadStatus::Cancelled: return "cancelled";
+    case LoadStatus::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+const char* encode_status_name(EncodeStatus status) {
+    switch (status) {
+    case EncodeStatus::Encoded: return "encoded";
+    case EncodeStatus::MemoryCacheHit: return "memory-cache";
+    case EncodeStatus::DiskCacheHit: return "disk-cache";
+    case EncodeStatus::Refused: return "refused";
+    case EncodeStatus::NotLoaded: return "not-loaded";
+    case EncodeStatus::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+struct ModelSession::Impl {
+    std::shared_ptr<MemoryProbe> probe;
+    EmbeddingCache cache;
+    std::atomic<SessionState> state{SessionState::Unloaded};
+    std::atomic<bool> cancel{false};
+
+    std::mutex op_mutex;  // one heavy operation at a time
+    std::unique_ptr<Sam3Predictor> predictor;
+    // The latest encode stays usable even when the cache's budget cannot hold it.
+    mutable std::mutex pin_mutex;  // is_encoded() reads it without op_mutex
+    std::string pinned_key;
+    std::shared_ptr<const ImageEmbedding> pinned;
+
+    void pin(std::string key, std::shared_ptr<const ImageEmbedding> embedding) {
+        std::lock_guard lock(pin_mutex);
+        pinned_key = std::move(key);
+        pinned = std::move(embedding);
+    }
+    bool is_pinned(const std::string& key) const {
+        std::lock_guard lock(pin_mutex);
+        return !pinned_key.empty() && pinned_key == key;
+    }
+
+    mutable std::mutex info_mutex;  // guards info and budget (read by other threads)
+    std::optional<ModelInfo> info;
+    BudgetSettings budget;
+
+    std::once_flag machine_once;
+    MachineCapabilities machine;
+
+    Impl(std::shared_ptr<MemoryProbe> p, EmbeddingCacheSettings c) : probe(std::move(p)), cache(std::move(c)) {}
+
+    const MachineCapabilities& capabilities() {
+        std::call_once(machine_once, [this] { machine = machine_capabilities(); });
+        return machine;
+    }
+
+    PreflightReport preflight(const Checkpoint& checkpoint, const LoadRequest& request, const BudgetSettings& budget) {
+        const DeviceSpec device = resolve_device(request.device, capabilities());
+        const WeightDType dtype = resolve_dtype(request.dtype, device, capabilities());
+        PreflightReport report;
+        report.estimate = estimate_load(checkpoint, request.parts, dtype, device);
+        report.verdict = samlabel::engine::preflight(report.estimate, probe->system(), probe->gpus(), budget, device);
+        return report;
+    }
+
+    // Before an encode the weights are already resident (counted in what the
+    // probe reports as used): only the encode's activation peak and the margin
+    // must still fit.
+    Verdict preflight_encode(const MemoryEstimate& loaded, const BudgetSettings& budget) {
+        MemoryEstimate encode = loaded;
+        encode.weight_bytes = 0;
+        encode.runtime_bytes = 0;
+        encode.staging_bytes = 0;
+        return samlabel::engine::preflight(encode, probe->system(), probe->gpus(), budget, loaded.device);
+    }
+
+    std::string model_id() const {
+        std::lock_guard lock(info_mutex);
+        return info ? info->model_id : std::string();
+    }
+
+    std::shared_ptr<const ImageEmbedding> find_embedding(const std::string& key) {
+        std::shared_ptr<const ImageEmbedding> cached = cache.find(key);  // also refreshes its LRU place
+        if (cached) return cached;
+        std::lock_guard lock(pin_mutex);
+        return !pinned_key.empty() && key == pinned_key ? pinned : nullptr;
+    }
+
+    // Frees everything the model holds. Called with op_mutex held.
+    void free_model() {
+        pin({}, nullptr);
+        predictor.reset();
+        {
+            std::lock_guard lock(info_mutex);
+            info.reset();
+        }
+        release_cached_memory();
+    }
+
+    std::uint64_t process_vram_bytes(const std::string& device_name) {
+        if (device_name.rfind("cuda", 0) != 0) return 0;
+        const auto colon = device_name.find(':');
+        const int index = colon == std::string::npos ? 0 : std::stoi(device_name.substr(colon + 1));
+        for (const GpuMemory& gpu : probe->gpus())
+            if (gpu.index == index) return gpu.used_by_this_process_bytes;
+        return 0;
+    }
+};
+
+ModelSession::ModelSession(std::shared_ptr<MemoryProbe> probe, EmbeddingCacheSettings cache)
+    : impl_(std::make_unique<Impl>(std::move(probe), std::move(cache))) {}
+
+ModelSession::~ModelSession() { unload(); }
+
+SessionState ModelSession::state() const { return impl_->state.load(); }
+
+std::optional<ModelInfo> ModelSession::model_info() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->info;
+}
+
+MemoryProbe& ModelSession::probe() const { return *impl_->probe; }
+
+EmbeddingCache& ModelSession::cache() { return impl_->cache; }
+
+void ModelSession::set_budget(const BudgetSettings& budget) {
+    std::lock_guard lock(impl_->info_mutex);
+    impl_->budget = budget;
+}
+
+BudgetSettings ModelSession::budget() const {
+    std::lock_guard lock(impl_->info_mutex);
+    return impl_->budget;
+}
+
+PreflightReport ModelSession::preflight(const LoadRequest& request, const BudgetSettings& budget) const {
+    const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(request.checkpoint_dir);
+    return impl_->preflight(*checkpoint, request, budget);
+}
+
+void ModelSession::cancel_load() { impl_->cancel = true; }
+
+LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& progress, const BudgetSettings& budget) {
+    const auto t0 = Clock::now();
+    LoadOutcome outcome;
+    std::lock_guard op(impl_->op_mutex);
+    if (impl_->state != SessionState::Unloaded) {
+        outcome.status = LoadStatus::Failed;
+        outcome.message = "a model is already loaded: unload it first";
+        return outcome;
+    }
+    impl_->state = SessionState::Loading;
+    impl_->cancel = false;
+    set_budget(budget);
+    outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
+    std::unique_ptr<Checkpoint> checkpoint;
+    try {
+        checkpoint = Checkpoint::open(request.checkpoint_dir);
+        const PreflightReport report = impl_->preflight(*checkpoint, request, budget);
+        const MemoryEstimate& estimate = report.estimate;
+        const Verdict& verdict = report.verdict;
+        outcome.verdict = verdict;
+        outcome.estimate = estimate;
+        if (!verdict.fits) {
+            // Nothing was allocated beyond the checkpoint's header.
+            outcome.status = LoadStatus::Refused;
+            outcome.message = verdict.message;
+        } else if (request.parts != PartSet::ClickToSegment) {
+            outcome.status = LoadStatus::Failed;
+            outcome.message = "text prompts (detector, text encoder) are not implemented yet: load the "
+                              "click-to-segment parts";
+        } else if (impl_->cancel) {
+            outcome.status = LoadStatus::Cancelled;
+            outcome.message = "load cancelled";
+        } else {
+            reset_peak_rss();  // so the peak below is this load's, not the process's lifetime's
+            const auto wrapped = [this, &progress](const LoadProgress& p) {
+                if (impl_->cancel) return false;
+                return progress ? progress(p) : true;
+            };
+            // The predictor gets what the preflight resolved, so the estimate
+            // and the load agree on the device and dtype.
+            impl_->predictor = Sam3Predictor::load(*checkpoint, PredictorOptions{estimate.device, estimate.dtype}, wrapped);
+            ModelInfo info;
+            info.request = request;
+            info.device_name = impl_->predictor->device_name();
+            info.dtype_name = impl_->predictor->dtype_name();
+            info.parameter_bytes = impl_->predictor->parameter_bytes();
+            info.model_id = make_model_id(*checkpoint, info.device_name, info.dtype_name);
+            info.estimate = estimate;
+            outcome.device_name = info.device_name;
+            outcome.dtype_name = info.dtype_name;
+            outcome.parameter_bytes = info.parameter_bytes;
+            {
+                std::lock_guard lock(impl_->info_mutex);
+                impl_->info = std::move(info);
+            }
+            outcome.status = LoadStatus::Loaded;
+        }
+    } catch (const LoadCancelled&) {
+        outcome.status = LoadStatus::Cancelled;
+        outcome.message = "load cancelled";
+    } catch (const std::exception& e) {
+        outcome.status = LoadStatus::Failed;
+        outcome.message = e.what();
+    }
+    checkpoint.reset();  // the map goes: the weights now live in the modules
+    if (outcome.status != LoadStatus::Loaded) {
+        impl_->free_model();  // a cancelled or failed load leaves nothing behind
+        impl_->state = SessionState::Unloaded;
+    } else {
+        impl_->state = SessionState::Ready;
+    }
+    const SystemMemory after = impl_->probe->system();
+    outcome.rss_after_bytes = after.process_rss_bytes;
+    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    outcome.duration_ms = ms_since(t0);
+    impl_->cancel = false;
+    return outcome;
+}
+
+EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& content_key) {
+    const auto t0 = Clock::now();
+    EncodeOutcome outcome;
+    std::lock_guard op(impl_->op_mutex);
+    if (impl_->state != SessionState::Ready || !impl_->predictor) {
+        outcome.status = EncodeStatus::NotLoaded;
+        outcome.message = "no model is loaded";
+        return outcome;
+    }
+    const std::string key = (content_key.empty() ? image_content_key(image) : content_key) + "|" + impl_->model_id();
+    outcome.image_key = key;
+    if (impl_->find_embedding(key)) {
+        outcome.status = EncodeStatus::MemoryCacheHit;
+        outcome.duration_ms = ms_since(t0);
+        return outcome;
+    }
+    if (impl_->cache.disk_enabled()) {
+        if (const auto bytes = impl_->cache.read_from_disk(key)) {
+            try {
+                std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->deserialize_embedding(*bytes);
+                impl_->cache.insert(key, embedding);
+                impl_->pin(key, std::move(embedding));
+                outcome.status = EncodeStatus::DiskCacheHit;
+                outcome.duration_ms = ms_since(t0);
+                return outcome;
+            } catch (const std::exception&) {
+                // An entry from another version or a damaged file: encode afresh.
+            }
+        }
+    }
+    // Other processes may have taken memory since the load: check the encode's
+    // activation peak against what is available now.
+    const BudgetSettings budget = this->budget();
+    std::optional<ModelInfo> info = model_info();
+    const Verdict verdict = impl_->preflight_encode(info->estimate, budget);
+    if (!verdict.fits) {
+        outcome.status = EncodeStatus::Refused;
+        outcome.message = verdict.message;
+        outcome.duration_ms = ms_since(t0);
+        return outcome;
+    }
+    impl_->state = SessionState::Busy;
+    try {
+        // Unpin the previous image first: when the cache could not hold it, its
+        // features must not coexist with the new encode's activation peak.
+        impl_->pin({}, nullptr);
+        std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->encode(image);
+        impl_->cache.insert(key, embedding);
+        if (impl_->cache.disk_enabled()) impl_->cache.write_to_disk(key, *embedding);
+        impl_->pin(key, std::move(embedding));
+        outcome.status = EncodeStatus::Encoded;
+    } catch (const std::exception& e) {
+        outcome.status = EncodeStatus::Failed;
+        outcome.message = e.what();
+    }
+    impl_->state = SessionState::Ready;
+    outcome.duration_ms = ms_since(t0);
+    return outcome;
+}
+
+bool ModelSession::is_encoded(const std::string& content_key) const {
+    const std::string key = content_key + "|" + impl_->model_id();
+    if (impl_->state == SessionState::Unloaded) return false;
+    return impl_->cache.contains(key) || impl_->is_pinned(key);
+}
+
+SegmentResult ModelSession::segment(const std::string& content_key, const ClickPrompt& prompt) {
+    std::lock_guard op(impl_->op_mutex);
+    if (impl_->state != SessionState::Ready || !impl_->predictor) throw SessionError("no model is loaded");
+    const std::string key = content_key + "|" + impl_->model_id();
+    const std::shared_ptr<const ImageEmbedding> embedding = impl_->find_embedding(key);
+    if (!embedding) throw SessionError("the image is not encoded (or its embedding was evicted): encode it first");
+    impl_->state = SessionState::Busy;
+    try {
+        SegmentResult result = impl_->predictor->segment(*embedding, prompt);
+        impl_->state = SessionState::Ready;
+        return result;
+    } catch (...) {
+        impl_->state = SessionState::Ready;
+        throw;
+    }
+}
+
+UnloadReport ModelSession::unload() {
+    const auto t0 = Clock::now();
+    impl_->cancel = true;  // a running load stops at its next tensor
+    std::lock_guard op(impl_->op_mutex);
+    UnloadReport report;
+    report.was_loaded = impl_->predictor != nullptr;
+    if (const auto info = model_info()) report.device_name = info->device_name;
+    if (report.was_loaded) impl_->state = SessionState::Unloading;
+    report.rss_before_bytes = impl_->probe->system().process_rss_bytes;
+    report.vram_before_bytes = impl_->process_vram_bytes(report.device_name);
+    const EmbeddingCacheStats stats = impl_->cache.stats();
+    report.embeddings_dropped = stats.memory_entries;
+    report.embedding_bytes_dropped = impl_->cache.clear_memory();
+    impl_->free_model();
+    report.rss_after_bytes = impl_->probe->system().process_rss_bytes;
+    report.vram_after_bytes = impl_->process_vram_bytes(report.device_name);
+    report.freed_ram_bytes = saturating_sub(report.rss_before_bytes, report.rss_after_bytes);
+    report.freed_vram_bytes = saturating_sub(report.vram_before_bytes, report.vram_after_bytes);
+    impl_->state = SessionState::Unloaded;
+    impl_->cancel = false;
+    report.duration_ms = ms_since(t0);
+    return report;
+}
+
+}  // namespace samlabel::engine

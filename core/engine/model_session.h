@@ -1,0 +1,159 @@
+#pragma once
+// The model's whole life in one synchronous object: preflight, streaming load,
+// image encodes with an embedding cache, clicks, and an Unload that gives the
+// memory back and measures how much came back. No torch and no Qt here: the
+// worker thread (core/service/model_worker), the CLI and tests use it alike.
+//
+// Threading: every method may be called from any thread. Heavy operations
+// (load, encode, segment, unload) run one at a time under one mutex; state(),
+// cancel_load() and the cache statistics never wait on them. unload() cancels a
+// running load and waits for a running encode or click to finish (neither can be
+// interrupted inside libtorch without leaving it half done), and a command that
+// was waiting behind an unload finds the session unloaded and returns NotLoaded.
+#include "core/engine/embedding_cache.h"
+#include "core/engine/engine_types.h"
+#include "core/engine/memory_budget.h"
+#include "core/engine/memory_probe.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace samlabel::engine {
+
+enum class SessionState { Unloaded = 1, Loading, Ready, Busy, Unloading };
+const char* session_state_name(SessionState state);  // "unloaded", "loading", ...
+
+struct LoadRequest {
+    std::filesystem::path checkpoint_dir;
+    DeviceSpec device;
+    WeightDType dtype = WeightDType::Auto;
+    PartSet parts = PartSet::ClickToSegment;
+};
+
+enum class LoadStatus { Loaded = 1, Refused, Cancelled, Failed };
+const char* load_status_name(LoadStatus status);
+
+struct LoadOutcome {
+    LoadStatus status = LoadStatus::Failed;
+    std::string message;              // the verdict's message when refused, the error when failed
+    std::optional<Verdict> verdict;   // absent only when the checkpoint could not be read
+    std::optional<MemoryEstimate> estimate;
+    double duration_ms = 0.0;         // the whole call, preflight included
+    std::uint64_t rss_before_bytes = 0;
+    std::uint64_t peak_rss_bytes = 0;    // process peak while loading (VmHWM reset before the load on Linux)
+    std::uint64_t rss_after_bytes = 0;
+    std::string device_name;          // "cpu", "cuda:0" (when loaded)
+    std::string dtype_name;           // "float32", "bfloat16", "float16"
+    std::uint64_t parameter_bytes = 0;
+    bool ok() const { return status == LoadStatus::Loaded; }
+};
+
+// What an Unload gave back, measured (not computed): the probe reads the
+// process's RSS and this process's VRAM before and after.
+struct UnloadReport {
+    bool was_loaded = false;
+    std::uint64_t rss_before_bytes = 0;
+    std::uint64_t rss_after_bytes = 0;
+    std::uint64_t freed_ram_bytes = 0;   // max(0, before - after)
+    std::uint64_t vram_before_bytes = 0;  // this process on the model's GPU; 0 on CPU
+    std::uint64_t vram_after_bytes = 0;
+    std::uint64_t freed_vram_bytes = 0;
+    std::size_t embeddings_dropped = 0;
+    std::uint64_t embedding_bytes_dropped = 0;
+    std::string device_name;
+    double duration_ms = 0.0;
+};
+
+enum class EncodeStatus { Encoded = 1, MemoryCacheHit, DiskCacheHit, Refused, NotLoaded, Failed };
+const char* encode_status_name(EncodeStatus status);
+
+struct EncodeOutcome {
+    EncodeStatus status = EncodeStatus::Failed;
+    std::string image_key;   // the cache key (content key + model id)
+    std::string message;     // why it was refused or failed
+    double duration_ms = 0.0;
+    bool ok() const {
+        return status == EncodeStatus::Encoded || status == EncodeStatus::MemoryCacheHit ||
+               status == EncodeStatus::DiskCacheHit;
+    }
+};
+
+// Thrown by segment() when there is no model or the image was never encoded.
+class SessionError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ModelInfo {
+    LoadRequest request;
+    std::string model_id;     // keys cached embeddings: checkpoint identity + dtype
+    std::string device_name;
+    std::string dtype_name;
+    std::uint64_t parameter_bytes = 0;
+    MemoryEstimate estimate;  // the preflight's estimate for this model
+};
+
+// What a load would need (device and dtype resolved) and whether it fits now.
+struct PreflightReport {
+    MemoryEstimate estimate;
+    Verdict verdict;
+};
+
+class ModelSession {
+public:
+    using ProgressFn = std::function<bool(const LoadProgress&)>;  // false cancels
+
+    explicit ModelSession(std::shared_ptr<MemoryProbe> probe = make_system_memory_probe(),
+                          EmbeddingCacheSettings cache = {});
+    ~ModelSession();  // unloads
+    ModelSession(const ModelSession&) = delete;
+    ModelSession& operator=(const ModelSession&) = delete;
+
+    SessionState state() const;
+    std::optional<ModelInfo> model_info() const;  // when loaded
+    MemoryProbe& probe() const;
+    EmbeddingCache& cache();
+
+    // The estimate and verdict a load() would compute now. Reads only the
+    // checkpoint's header and config; allocates no weights. Throws
+    // CheckpointError for an unreadable checkpoint.
+    PreflightReport preflight(const LoadRequest& request, const BudgetSettings& budget) const;
+
+    // Preflight first: a refusal allocates nothing and returns the verdict.
+    // Then streams the weights (Sam3Predictor::load). Cancel with the progress
+    // callback or cancel_load(); a cancelled or failed load leaves the session
+    // unloaded with nothing allocated. Loading while a model is loaded fails
+    // with a message (unload first: the old model's memory must not be counted
+    // twice by the preflight).
+    LoadOutcome load(const LoadRequest& request, const ProgressFn& progress, const BudgetSettings& budget);
+    void cancel_load();  // any thread; no effect when nothing loads
+
+    // Encodes and caches; a key already in the memory cache (or on disk) costs
+    // nothing. content_key identifies the image (e.g. a hash of the file's
+    // bytes); empty: a hash of the pixels. The budget is checked again first,
+    // since other processes may have taken memory since the load.
+    EncodeOutcome encode(const ImageRgb8& image, const std::string& content_key = {});
+    bool is_encoded(const std::string& content_key) const;  // in the memory cache now
+
+    // A click round on an encoded image (content_key as given to encode()).
+    // Throws SessionError when unloaded or the image is not encoded.
+    SegmentResult segment(const std::string& content_key, const ClickPrompt& prompt);
+
+    // Frees the modules, every cached embedding (memory), the CUDA caching
+    // allocator's blocks and the C heap's free pages, and measures what came back.
+    UnloadReport unload();
+
+    void set_budget(const BudgetSettings& budget);  // used by encode's re-check
+    BudgetSettings budget() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace samlabel::engine
