@@ -138,7 +138,9 @@ int cmd_serve(const Args& args) {
         std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder)\n";
         return kExitUsage;
     }
-    request.checkpoint_dir = std::filesystem::path(*weights);
+    std::error_code ec;
+    request.checkpoint_dir = std::filesystem::absolute(std::filesystem::path(*weights), ec);
+    if (ec) request.checkpoint_dir = std::filesystem::path(*weights);
     if (!std::filesystem::is_directory(request.checkpoint_dir)) {
         std::cerr << "samlabel-cli serve: " << *weights << ": not a folder\n";
         return kExitUsage;
