@@ -66,13 +66,25 @@ std::vector<ExportImage> plan_export_images(const annotation::Project& project, 
         e.height = header->height;
         e.split = options.split ? assign_dataset_split(rel, *options.split, options.seed) : DatasetSplit::Train;
 
-        const auto [stem, ext] = split_extension(rel);
+        // Ultralytics finds a label by replacing the LAST "/images/" of the image
+        // path with "/labels/": a folder of the project named "images" would send
+        // it to the wrong place, so such folders are renamed "images_".
+        std::string safe_rel = rel;
+        for (std::size_t at = 0; (at = safe_rel.find("images/", at)) != std::string::npos; at += 7) {
+            if (at == 0 || safe_rel[at - 1] == '/') {
+                safe_rel.insert(at + 6, "_");
+                ++at;
+            }
+        }
+        const auto [stem, ext] = split_extension(safe_rel);
         std::string candidate = stem;
         for (int n = 2; !used_stems.insert(std::string(dataset_split_name(e.split)) + "/" + lower_ascii(candidate)).second; ++n)
             candidate = stem + " (" + std::to_string(n) + ")";
         e.output_relative = candidate + ext;
         if (candidate != stem)
             report.warn(rel + ": exported as " + e.output_relative + " (another image in its folder has the same name stem)");
+        else if (safe_rel != rel)
+            report.warn(rel + ": exported as " + e.output_relative + " (a folder named \"images\" would mislead Ultralytics' label lookup)");
         out.push_back(std::move(e));
     }
     return out;

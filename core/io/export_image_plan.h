@@ -23,7 +23,8 @@ struct ExportImage {
     DatasetSplit split = DatasetSplit::Train;
     // UTF-8 '/' path inside the split folder: the source's relative path, with
     // " (2)", " (3)" ... added to the stem when another image in the same folder
-    // has the same stem (a.jpg + a.png would share a.txt in YOLO).
+    // has the same stem (a.jpg + a.png would share a.txt in YOLO), and folders
+    // named "images" renamed "images_" (Ultralytics maps the last /images/ to /labels/).
     std::string output_relative;
 };
 

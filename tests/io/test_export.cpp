@@ -188,6 +188,16 @@ private Q_SLOTS:
         out.clear();
         io::write_yolo_labels(out, *p.find_image("valid/images/ç.png"), 120, 90, classes, io::YoloTask::Detect, {}, er);
         QCOMPARE(out, det);
+        // The same through files: the imported paths contain "images/" folders, which
+        // the export renames so Ultralytics' /images/ -> /labels/ rule finds the labels.
+        io::ExportOptions o;
+        o.format = io::ExportFormat::YoloSegment;
+        o.output_dir = temp_path(tmp) / "again";
+        o.split = io::SplitFractions{1.0, 0.0, 0.0};
+        io::export_dataset(p, ds, o);
+        const fs::path image = o.output_dir / "images" / "train" / "train" / "images_" / "a b.png";
+        QVERIFY(fs::exists(image));
+        QCOMPARE(read_all(o.output_dir / "labels" / "train" / "train" / "images_" / "a b.txt"), seg);
     }
 
     void exifJpegIsCopiedByteForByteAndLabelledUpright() {
