@@ -7,6 +7,7 @@
 #include "core/engine/sam3_predictor.h"
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <chrono>
@@ -52,13 +53,14 @@ int main(int argc, char** argv) {
         std::cerr << "usage: samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--dtype fp32|bf16] [--threads N] [--clicks N]\n";
         return 2;
     }
-    std::string dtype = "bf16";
+    std::string dtype = "bf16", profile_path;
     int threads = 2, clicks = 100;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--dtype") dtype = argv[i + 1];
         else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
         else if (flag == "--clicks") clicks = std::stoi(argv[i + 1]);
+        else if (flag == "--profile-clicks") profile_path = argv[i + 1];  // chrome trace of 5 extra clicks
         else { std::cerr << "unknown option " << flag << "\n"; return 2; }
     }
     try {
@@ -87,6 +89,14 @@ int main(int argc, char** argv) {
             const SegmentResult result = predictor->segment(*embedding, prompt);
             times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
             if (result.candidates.empty()) throw std::runtime_error("no mask");
+        }
+        if (!profile_path.empty()) {
+            torch::autograd::profiler::RecordProfile guard(profile_path);
+            for (int i = 0; i < 5; ++i) {
+                ClickPrompt prompt;
+                prompt.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
+                predictor->segment(*embedding, prompt);
+            }
         }
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
