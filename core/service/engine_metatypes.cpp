@@ -1,0 +1,16 @@
+#include "core/service/engine_metatypes.h"
+
+namespace samlabel::service {
+
+void register_engine_metatypes() {
+    qRegisterMetaType<samlabel::engine::SessionState>("samlabel::engine::SessionState");
+    qRegisterMetaType<samlabel::engine::LoadOutcome>("samlabel::engine::LoadOutcome");
+    qRegisterMetaType<samlabel::engine::EncodeOutcome>("samlabel::engine::EncodeOutcome");
+    qRegisterMetaType<samlabel::engine::UnloadReport>("samlabel::engine::UnloadReport");
+    qRegisterMetaType<samlabel::engine::SegmentResult>("samlabel::engine::SegmentResult");
+    qRegisterMetaType<samlabel::engine::ClickPrompt>("samlabel::engine::ClickPrompt");
+    qRegisterMetaType<samlabel::engine::LoadRequest>("samlabel::engine::LoadRequest");
+    qRegisterMetaType<samlabel::engine::BudgetSettings>("samlabel::engine::BudgetSettings");
+}
+
+}  // namespace samlabel::service

@@ -1,0 +1,21 @@
+#pragma once
+// Engine value types carried by queued signals between the model worker's
+// thread and the GUI thread.
+#include "core/engine/engine_types.h"
+#include "core/engine/model_session.h"
+
+#include <QMetaType>
+
+Q_DECLARE_METATYPE(samlabel::engine::SessionState)
+Q_DECLARE_METATYPE(samlabel::engine::LoadOutcome)
+Q_DECLARE_METATYPE(samlabel::engine::EncodeOutcome)
+Q_DECLARE_METATYPE(samlabel::engine::UnloadReport)
+Q_DECLARE_METATYPE(samlabel::engine::SegmentResult)
+Q_DECLARE_METATYPE(samlabel::engine::ClickPrompt)
+Q_DECLARE_METATYPE(samlabel::engine::LoadRequest)
+Q_DECLARE_METATYPE(samlabel::engine::BudgetSettings)
+
+namespace samlabel::service {
+// Registers the types above by name (for string-based connections and QVariant).
+void register_engine_metatypes();
+}  // namespace samlabel::service

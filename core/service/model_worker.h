@@ -1,0 +1,125 @@
+#pragma once
+// The model's thread. A ModelWorker lives on its own QThread (see ModelThread)
+// and owns the engine's ModelSession; the GUI (or the control API) sends
+// commands through the thread-safe request*() methods and hears back through
+// queued signals only, so no caller ever waits on the model.
+//
+// Scheduling, one task at a time, highest first:
+//   unload > load > the latest click (older pending clicks are dropped) >
+//   the image on screen > images encoded ahead (next in the folder).
+// Between two tasks the worker's event loop runs (auto-unload timer, new
+// requests). Cancellation is by atomic flags: cancelLoad() reaches the running
+// load's progress callback; requestUnload() cancels a running load, drops pending
+// clicks and encodes, and runs as soon as the current encode or click returns.
+#include "core/engine/model_session.h"
+#include "core/service/engine_metatypes.h"
+#include "core/service/image_source.h"
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+class QTimer;
+
+namespace samlabel::service {
+
+class ModelWorker : public QObject {
+    Q_OBJECT
+public:
+    // Reads an image by its id (a file path for the GUI). Replaceable for
+    // images that arrive as bytes (the control API) and in tests.
+    using ImageLoader = std::function<std::optional<ModelImage>(const QString& image_id, QString* error)>;
+
+    explicit ModelWorker(std::shared_ptr<engine::ModelSession> session, QObject* parent = nullptr);
+    ~ModelWorker() override;
+
+    void setImageLoader(ImageLoader loader);  // before the thread starts
+
+    // ---- thread-safe commands (any thread; they never block on the model) ----
+    void requestLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
+    void cancelLoad();
+    void requestUnload();
+    // The image now on screen: replaces any earlier pending "current" image.
+    void requestEncode(const QString& image_id);
+    // Images the annotator will probably open next (replaces the earlier list).
+    void setEncodeAhead(const QStringList& image_ids);
+    // A click round. Returns its request id; only the newest pending request runs.
+    quint64 requestSegment(const QString& image_id, const engine::ClickPrompt& prompt);
+    // 0 disables auto-unload (the default).
+    void setAutoUnloadAfterMs(qint64 idle_ms);
+    void setBudget(const engine::BudgetSettings& budget);
+
+    // Lock-free reads for the GUI and the control API.
+    engine::SessionState state() const;
+    std::shared_ptr<engine::ModelSession> session() const { return session_; }
+    quint64 droppedSegmentRequests() const { return dropped_segments_.load(); }
+
+Q_SIGNALS:
+    void stateChanged(samlabel::engine::SessionState state);
+    void loadProgress(quint64 bytes_done, quint64 bytes_total);
+    void loadFinished(samlabel::engine::LoadOutcome outcome);
+    void encodeStarted(QString image_id);
+    void encoded(QString image_id, samlabel::engine::EncodeOutcome outcome);
+    void segmented(quint64 request_id, QString image_id, samlabel::engine::SegmentResult result, double total_ms);
+    void segmentFailed(quint64 request_id, QString image_id, QString message);
+    void unloaded(samlabel::engine::UnloadReport report, bool automatic);
+    void error(QString message);
+
+private:
+    struct SegmentJob {
+        quint64 id = 0;
+        QString image_id;
+        engine::ClickPrompt prompt;
+        qint64 queued_at_ms = 0;
+    };
+    struct LoadJob {
+        engine::LoadRequest request;
+        engine::BudgetSettings budget;
+    };
+    enum class Task { None, Unload, Load, Segment, EncodeCurrent, EncodeAhead };
+
+    void schedule();            // posts one drain step to the worker thread
+    void drainOne();            // worker thread: runs the highest-priority task
+    void runLoad(const LoadJob& job);
+    void runUnload(bool automatic);
+    void runSegment(const SegmentJob& job);
+    // Encodes the image unless cached; returns its content key, or nullopt
+    // (signals already emitted) when it could not be encoded.
+    std::optional<std::string> ensureEncoded(const QString& image_id);
+    void emitStateIfChanged();
+    void restartIdleTimer();
+
+    std::shared_ptr<engine::ModelSession> session_;
+    ImageLoader loader_;
+
+    // Pending work, guarded by mutex_ (held only to move jobs in and out).
+    std::mutex mutex_;
+    bool unload_pending_ = false;
+    std::optional<LoadJob> load_pending_;
+    std::optional<SegmentJob> segment_pending_;
+    std::optional<QString> encode_current_;
+    std::deque<QString> encode_ahead_;
+    bool drain_posted_ = false;
+
+    std::atomic<quint64> next_request_id_{1};
+    std::atomic<quint64> dropped_segments_{0};
+    std::atomic<qint64> auto_unload_ms_{0};
+    // Set under mutex_ when a load job is taken or cancelled, read by its progress callback.
+    std::atomic<bool> load_cancel_{false};
+    std::uint64_t last_embedding_bytes_ = 0;  // worker thread: size of the last encode
+
+    // Worker-thread only.
+    QHash<QString, std::string> content_keys_;  // image id -> content key of its last read
+    QTimer* idle_timer_ = nullptr;
+    std::optional<engine::SessionState> last_emitted_state_;
+};
+
+}  // namespace samlabel::service

@@ -1,0 +1,234 @@
+// ModelWorker on its own thread: latest click wins, encode-ahead, unload
+// during a load, auto-unload, and the longest stall of the GUI thread's event
+// loop while a load runs (target under 50 ms).
+#include "core/engine/memory_probe.h"
+#include "core/service/model_thread.h"
+#include "core/service/model_worker.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+#include <condition_variable>
+#include <mutex>
+
+using namespace samlabel;
+using engine::SessionState;
+
+namespace {
+
+std::filesystem::path tiny_checkpoint() { return std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224"; }
+
+engine::ImageRgb8 test_image(int w, int h, int seed) {
+    engine::ImageRgb8 img{w, h, std::vector<std::uint8_t>(std::size_t(w) * h * 3)};
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t((i * (7 + seed)) >> 3);
+    return img;
+}
+
+engine::LoadRequest cpu_fp32(const std::filesystem::path& dir) {
+    engine::LoadRequest r;
+    r.checkpoint_dir = dir;
+    r.device = engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
+    r.dtype = engine::WeightDType::F32;
+    return r;
+}
+
+// Synthetic images by id; optionally blocks inside the loader until released,
+// so a test can hold the worker busy at a known point.
+struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool closed = false;
+    bool entered = false;
+    QStringList loaded;
+    void close() {
+        std::lock_guard l(m);
+        closed = true;
+        entered = false;
+    }
+    void open() {
+        {
+            std::lock_guard l(m);
+            closed = false;
+        }
+        cv.notify_all();
+    }
+    bool waitEntered(int ms) {
+        std::unique_lock l(m);
+        return cv.wait_for(l, std::chrono::milliseconds(ms), [&] { return entered; });
+    }
+    service::ModelWorker::ImageLoader loader() {
+        return [this](const QString& id, QString*) -> std::optional<service::ModelImage> {
+            {
+                std::unique_lock l(m);
+                entered = true;
+                loaded.push_back(id);
+                cv.notify_all();
+                cv.wait(l, [&] { return !closed; });
+            }
+            return service::ModelImage{test_image(200, 150, int(qHash(id) % 50)), "content-" + id.toStdString()};
+        };
+    }
+};
+
+engine::ClickPrompt click(float x, float y) {
+    engine::ClickPrompt p;
+    p.points.push_back(engine::PointPrompt{x, y, engine::PointLabel::Positive});
+    return p;
+}
+
+}  // namespace
+
+class TestModelWorker : public QObject {
+    Q_OBJECT
+    std::filesystem::path medium_;
+
+    bool loadAndWait(service::ModelWorker* worker, const std::filesystem::path& dir) {
+        QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
+        worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
+        if (!finished.wait(60000)) return false;
+        return finished.first().first().value<engine::LoadOutcome>().ok();
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        const QString out = QStringLiteral(SAMLABEL_BINARY_DIR) + "/test-data/sam3-session-medium";
+        if (!QFileInfo::exists(out + "/model.safetensors") && !QStringLiteral(SAMLABEL_PYTHON).isEmpty()) {
+            QDir().mkpath(QFileInfo(out).absolutePath());
+            QProcess p;
+            p.start(QStringLiteral(SAMLABEL_PYTHON),
+                    {QStringLiteral(SAMLABEL_SOURCE_DIR) + "/tests/engine/make_session_checkpoint.py", out});
+            QVERIFY(p.waitForFinished(180000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        }
+        if (QFileInfo::exists(out + "/model.safetensors")) medium_ = out.toStdString();
+    }
+
+    void latestClickWins() {
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        Gate gate;
+        worker->setImageLoader(gate.loader());
+        QVERIFY(loadAndWait(worker, tiny_checkpoint()));
+
+        QSignalSpy segmented(worker, &service::ModelWorker::segmented);
+        gate.close();
+        const quint64 first = worker->requestSegment("img", click(10, 10));
+        QVERIFY(gate.waitEntered(10000));  // the worker is inside the first click's encode
+        QList<quint64> later;
+        for (int i = 0; i < 8; ++i) later.push_back(worker->requestSegment("img", click(20.f + i, 30.f)));
+        gate.open();
+        QTRY_COMPARE_WITH_TIMEOUT(segmented.size(), 2, 20000);
+        QTest::qWait(100);  // nothing else may arrive
+        QCOMPARE(segmented.size(), 2);
+        QCOMPARE(segmented.at(0).at(0).toULongLong(), first);
+        QCOMPARE(segmented.at(1).at(0).toULongLong(), later.last());  // the newest; the 7 between were dropped
+        QCOMPARE(worker->droppedSegmentRequests(), 7u);
+        const auto result = segmented.at(1).at(2).value<engine::SegmentResult>();
+        QVERIFY(!result.candidates.empty());
+        QCOMPARE(gate.loaded.size(), 1);  // encoded once, then served from the cache
+    }
+
+    void encodesAheadAndServesClicksFromTheCache() {
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        Gate gate;
+        worker->setImageLoader(gate.loader());
+        QVERIFY(loadAndWait(worker, tiny_checkpoint()));
+        QSignalSpy encoded(worker, &service::ModelWorker::encoded);
+        worker->requestEncode("current");
+        worker->setEncodeAhead({"next1", "next2"});
+        QTRY_COMPARE_WITH_TIMEOUT(encoded.size(), 3, 20000);
+        QCOMPARE(encoded.at(0).at(0).toString(), QStringLiteral("current"));  // the image on screen goes first
+        QSignalSpy started(worker, &service::ModelWorker::encodeStarted);
+        QSignalSpy segmented(worker, &service::ModelWorker::segmented);
+        worker->requestSegment("next2", click(50, 50));
+        QVERIFY(segmented.wait(10000));
+        QCOMPARE(started.size(), 0);  // already encoded ahead: no second encode
+    }
+
+    void unloadDuringALoadCancelsIt() {
+        const std::filesystem::path dir = medium_.empty() ? tiny_checkpoint() : medium_;
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        QSignalSpy progress(worker, &service::ModelWorker::loadProgress);
+        QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
+        QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
+        QSignalSpy states(worker, &service::ModelWorker::stateChanged);
+        worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
+        QTRY_VERIFY_WITH_TIMEOUT(worker->state() == SessionState::Loading, 10000);
+        worker->requestUnload();
+        QVERIFY(unloaded.wait(20000));
+        QCOMPARE(finished.size(), 1);  // the load answered before the unload
+        const auto outcome = finished.first().first().value<engine::LoadOutcome>();
+        QVERIFY2(outcome.status == engine::LoadStatus::Cancelled || outcome.status == engine::LoadStatus::Loaded,
+                 outcome.message.c_str());  // a tiny checkpoint may finish first; never a failure
+        QCOMPARE(worker->state(), SessionState::Unloaded);
+        QCOMPARE(states.last().first().value<SessionState>(), SessionState::Unloaded);
+    }
+
+    void autoUnloadAfterIdle() {
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        worker->setAutoUnloadAfterMs(300);
+        QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
+        QElapsedTimer t;
+        QVERIFY(loadAndWait(worker, tiny_checkpoint()));
+        t.start();
+        QVERIFY(unloaded.wait(5000));
+        QVERIFY(unloaded.first().at(1).toBool());  // automatic
+        QVERIFY(t.elapsed() >= 250);
+        QCOMPARE(worker->state(), SessionState::Unloaded);
+
+        // Off (0) by default: a loaded model stays.
+        worker->setAutoUnloadAfterMs(0);
+        QVERIFY(loadAndWait(worker, tiny_checkpoint()));
+        QVERIFY(!unloaded.wait(800));
+        QCOMPARE(worker->state(), SessionState::Ready);
+    }
+
+    // The GUI thread's event loop must never wait on the model: a 5 ms timer
+    // records the longest gap between its ticks while a load (and an encode)
+    // runs on the worker and its progress signals arrive here.
+    void eventLoopNeverStallsDuringALoad() {
+        const std::filesystem::path dir = medium_.empty() ? tiny_checkpoint() : medium_;
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        Gate gate;
+        worker->setImageLoader(gate.loader());
+        QElapsedTimer clock;
+        qint64 last = -1, max_gap = 0, ticks = 0;
+        QTimer timer;
+        timer.setTimerType(Qt::PreciseTimer);
+        timer.setInterval(5);
+        connect(&timer, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.elapsed();
+            if (last >= 0) max_gap = std::max(max_gap, now - last);
+            last = now;
+            ++ticks;
+        });
+        int progress_signals = 0;
+        connect(worker, &service::ModelWorker::loadProgress, this, [&] { ++progress_signals; });
+        QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
+        QSignalSpy encoded(worker, &service::ModelWorker::encoded);
+        clock.start();
+        timer.start();
+        worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
+        worker->requestEncode("first-image");
+        QVERIFY(finished.wait(60000));
+        QVERIFY(encoded.wait(60000));
+        const qint64 busy_ms = clock.elapsed();
+        timer.stop();
+        qInfo("event loop: %lld ticks in %lld ms of load + encode, %d progress signals, longest gap %lld ms", ticks,
+              busy_ms, progress_signals, max_gap);
+        QVERIFY(finished.first().first().value<engine::LoadOutcome>().ok());
+        QVERIFY2(max_gap < 50, qPrintable(QStringLiteral("the event loop stalled for %1 ms").arg(max_gap)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelWorker)
+#include "test_model_worker.moc"
