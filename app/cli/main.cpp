@@ -12,6 +12,7 @@ namespace samlabel::cli {
 int cmd_version(const Args& args);
 int cmd_info(const Args& args);
 int cmd_check_memory(const Args& args);
+int cmd_load(const Args& args);
 int cmd_segment(const Args& args);
 int cmd_export(const Args& args);
 int cmd_import(const Args& args);
@@ -29,6 +30,7 @@ const CliCommand kCommands[] = {
     {"version", "print samlabel, libtorch and CUDA versions", samlabel::cli::cmd_version},
     {"info", "parameters and bytes per part and dtype of a SAM3 checkpoint", samlabel::cli::cmd_info},
     {"check-memory", "preflight a SAM3 load against RAM/VRAM and budgets (exit 3: refused)", samlabel::cli::cmd_check_memory},
+    {"load", "preflight, load, unload a SAM3 checkpoint: time, peak RSS, memory freed", samlabel::cli::cmd_load},
     {"segment", "click-to-segment one image with SAM3: scores, polygons, mask PNG", samlabel::cli::cmd_segment},
     {"export", "write a YOLO / COCO / PNG-mask dataset from a project", samlabel::cli::cmd_export},
     {"import", "create a project from a YOLO dataset or COCO JSON", samlabel::cli::cmd_import},

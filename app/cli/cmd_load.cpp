@@ -1,0 +1,173 @@
+// samlabel-cli load DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]
+//                       [--parts click|click+text] [--ram-budget GB] [--vram-budget GB]
+//                       [--encode WxH]
+// The whole model lifecycle once, measured: preflight, streaming load (time,
+// peak RSS), optionally one encode of a synthetic image, then Unload and what
+// it gave back. Exit 3 when the preflight refuses.
+#include "app/cli/cli_command.h"
+#include "core/engine/model_session.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace samlabel::cli {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kGiB = 1024.0 * kMiB;
+
+void usage() {
+    std::cerr << "usage: samlabel-cli load DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]\n"
+                 "                        [--parts click|click+text] [--ram-budget GB] [--vram-budget GB] [--encode WxH]\n"
+                 "  Preflight, load, (encode,) unload; prints load time, peak RSS and what the unload freed.\n"
+                 "  --ram-budget GB   keep at least this much RAM free (default 2)\n"
+                 "  --vram-budget GB  use at most this much VRAM (default: no limit)\n"
+                 "  --encode WxH      also encode one synthetic image of that size (e.g. 1024x768)\n";
+}
+
+std::optional<engine::DeviceSpec> parse_device(const std::string& s) {
+    if (s == "auto") return engine::DeviceSpec{engine::DeviceKind::Auto, 0};
+    if (s == "cpu") return engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
+    if (s == "cuda") return engine::DeviceSpec{engine::DeviceKind::Cuda, 0};
+    if (s.rfind("cuda:", 0) == 0) {
+        try {
+            return engine::DeviceSpec{engine::DeviceKind::Cuda, std::stoi(s.substr(5))};
+        } catch (const std::exception&) {
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<engine::WeightDType> parse_dtype(const std::string& s) {
+    if (s == "auto") return engine::WeightDType::Auto;
+    if (s == "fp32" || s == "float32") return engine::WeightDType::F32;
+    if (s == "bf16" || s == "bfloat16") return engine::WeightDType::BF16;
+    if (s == "fp16" || s == "float16") return engine::WeightDType::F16;
+    return std::nullopt;
+}
+
+std::optional<double> parse_gb(const std::string& s) {
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(s, &used);
+        if (used == s.size() && v >= 0) return v;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+std::string mib(std::uint64_t bytes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / kMiB);
+    return buf;
+}
+
+}  // namespace
+
+int cmd_load(const Args& args) {
+    engine::LoadRequest request;
+    engine::BudgetSettings budget;
+    budget.keep_free_ram_bytes = std::uint64_t(2 * kGiB);
+    int encode_w = 0, encode_h = 0;
+    std::string dir;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](const char* name) -> std::optional<std::string> {
+            if (i + 1 >= args.size()) {
+                std::cerr << "samlabel-cli load: " << name << " needs a value\n";
+                return std::nullopt;
+            }
+            return args[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            usage();
+            return kExitOk;
+        } else if (a == "--device") {
+            const auto v = value("--device");
+            const auto d = v ? parse_device(*v) : std::nullopt;
+            if (!d) return usage(), kExitUsage;
+            request.device = *d;
+        } else if (a == "--dtype") {
+            const auto v = value("--dtype");
+            const auto d = v ? parse_dtype(*v) : std::nullopt;
+            if (!d) return usage(), kExitUsage;
+            request.dtype = *d;
+        } else if (a == "--parts") {
+            const auto v = value("--parts");
+            if (!v || (*v != "click" && *v != "click+text")) return usage(), kExitUsage;
+            request.parts = *v == "click" ? engine::PartSet::ClickToSegment : engine::PartSet::ClickAndText;
+        } else if (a == "--ram-budget" || a == "--vram-budget") {
+            const auto v = value(a.c_str());
+            const auto gb = v ? parse_gb(*v) : std::nullopt;
+            if (!gb) return usage(), kExitUsage;
+            (a == "--ram-budget" ? budget.keep_free_ram_bytes : budget.max_vram_bytes) = std::uint64_t(*gb * kGiB);
+        } else if (a == "--encode") {
+            const auto v = value("--encode");
+            if (!v || std::sscanf(v->c_str(), "%dx%d", &encode_w, &encode_h) != 2 || encode_w <= 0 || encode_h <= 0)
+                return usage(), kExitUsage;
+        } else if (!a.empty() && a[0] == '-') {
+            std::cerr << "samlabel-cli load: unknown option " << a << "\n";
+            return usage(), kExitUsage;
+        } else if (dir.empty()) {
+            dir = a;
+        } else {
+            return usage(), kExitUsage;
+        }
+    }
+    if (dir.empty()) return usage(), kExitUsage;
+    request.checkpoint_dir = dir;
+
+    engine::ModelSession session;
+    double last_fraction = -1;
+    const engine::LoadOutcome load = session.load(
+        request,
+        [&](const engine::LoadProgress& p) {
+            const double f = p.bytes_total ? double(p.bytes_done) / double(p.bytes_total) : 1.0;
+            if (f - last_fraction >= 0.1 || p.bytes_done == p.bytes_total) {
+                last_fraction = f;
+                std::cerr << "\rloading " << int(f * 100) << "%" << std::flush;
+            }
+            return true;
+        },
+        budget);
+    if (last_fraction >= 0) std::cerr << "\n";
+    if (load.verdict && load.verdict->fits) std::cout << "preflight: " << load.verdict->message << "\n";
+    switch (load.status) {
+    case engine::LoadStatus::Refused:
+        std::cerr << "samlabel-cli load: refused by the memory preflight: " << load.message << "\n";
+        return kExitRefused;
+    case engine::LoadStatus::Failed:
+    case engine::LoadStatus::Cancelled:
+        std::cerr << "samlabel-cli load: " << load.message << "\n";
+        return kExitFailure;
+    case engine::LoadStatus::Loaded: break;
+    }
+    std::printf("loaded: %s %s, %s of weights in %.0f ms\n", load.device_name.c_str(), load.dtype_name.c_str(),
+                mib(load.parameter_bytes).c_str(), load.duration_ms);
+    std::printf("RSS: %s before, %s after, peak %s (peak - before = %s)\n", mib(load.rss_before_bytes).c_str(),
+                mib(load.rss_after_bytes).c_str(), mib(load.peak_rss_bytes).c_str(),
+                mib(load.peak_rss_bytes > load.rss_before_bytes ? load.peak_rss_bytes - load.rss_before_bytes : 0).c_str());
+    if (encode_w > 0) {
+        engine::ImageRgb8 image{encode_w, encode_h, std::vector<std::uint8_t>(std::size_t(encode_w) * encode_h * 3)};
+        for (std::size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = std::uint8_t((i * 2654435761u) >> 24);
+        const engine::EncodeOutcome e = session.encode(image);
+        if (!e.ok()) {
+            std::cerr << "samlabel-cli load: encode " << engine::encode_status_name(e.status) << ": " << e.message << "\n";
+        } else {
+            std::printf("encode %dx%d: %.0f ms, RSS now %s\n", encode_w, encode_h, e.duration_ms,
+                        mib(session.probe().system().process_rss_bytes).c_str());
+        }
+    }
+    const engine::UnloadReport u = session.unload();
+    std::printf("unload: freed %s of RAM (RSS %s -> %s)", mib(u.freed_ram_bytes).c_str(), mib(u.rss_before_bytes).c_str(),
+                mib(u.rss_after_bytes).c_str());
+    if (u.device_name.rfind("cuda", 0) == 0)
+        std::printf(", %s of VRAM (this process: %s -> %s)", mib(u.freed_vram_bytes).c_str(), mib(u.vram_before_bytes).c_str(),
+                    mib(u.vram_after_bytes).c_str());
+    std::printf(", %zu embeddings dropped, %.0f ms\n", u.embeddings_dropped, u.duration_ms);
+    return kExitOk;
+}
+
+}  // namespace samlabel::cli
