@@ -198,6 +198,7 @@ MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& 
     estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts);
     const bool cuda = device.kind == DeviceKind::Cuda;
     estimate.runtime_bytes = cuda ? kCudaContextBytes : kCpuRuntimeBytes;
+    estimate.allocator_slack_bytes = cuda ? 0 : estimate.activation_bytes;
     // 10% of what the model itself takes covers allocator rounding and
     // fragmentation (the CUDA caching allocator rounds blocks up to 2 MB).
     estimate.margin_bytes = round_up_mib(0.10 * static_cast<double>(estimate.weight_bytes + estimate.activation_bytes));
@@ -251,6 +252,7 @@ std::string MemoryEstimate::describe() const {
         << "  weights      " << format_bytes(weight_bytes) << " (" << parameters << " parameters)\n"
         << "  activations  " << format_bytes(activation_bytes) << " (one " << geometry.image_size << "x" << geometry.image_size
         << " image encode" << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"
+        << (allocator_slack_bytes ? "  allocator    " + format_bytes(allocator_slack_bytes) + " (freed blocks glibc keeps during the encode)\n" : "")
         << "  runtime      " << format_bytes(runtime_bytes) << (device.kind == DeviceKind::Cuda ? " (CUDA context)" : " (libtorch)")
         << "\n"
         << "  margin       " << format_bytes(margin_bytes) << "\n"

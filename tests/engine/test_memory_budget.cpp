@@ -80,7 +80,8 @@ private slots:
         const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
         QCOMPARE(e.parameters, std::uint64_t(450'000'000));
         QCOMPARE(e.weight_bytes, std::uint64_t(1'800'000'000));
-        QCOMPARE(e.device_bytes(), e.weight_bytes + e.activation_bytes + e.runtime_bytes + e.margin_bytes);
+        QCOMPARE(e.device_bytes(), e.weight_bytes + e.activation_bytes + e.allocator_slack_bytes + e.runtime_bytes + e.margin_bytes);
+        QCOMPARE(e.allocator_slack_bytes, e.activation_bytes);  // CPU: glibc retention (memory_budget.h)
         QCOMPARE(e.ram_bytes(), e.device_bytes());
         QCOMPARE(e.vram_bytes(), std::uint64_t(0));
         const auto text = estimate_load(summary_, config_, PartSet::ClickAndText, WeightDType::BF16, {DeviceKind::Cpu, 0});
@@ -88,6 +89,7 @@ private slots:
         const auto cuda = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(cuda.staging_bytes, std::uint64_t(200'000'000));  // 2 x largest tensor (> 64 MiB floor)
         QVERIFY(cuda.ram_bytes() < cuda.weight_bytes);               // streaming, not a RAM copy
+        QCOMPARE(cuda.allocator_slack_bytes, std::uint64_t(0));
         QCOMPARE(cuda.vram_bytes(), cuda.device_bytes());
     }
 

@@ -160,9 +160,9 @@ private slots:
         QCOMPARE(estimate.activation_bytes, std::uint64_t(176) << 20);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickToSegment), std::uint64_t(282) << 20);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickAndText), std::uint64_t(555) << 20);
-        // Weights dominate: the whole CPU bf16 load stays under 1.5 GiB.
-        QVERIFY(estimate.ram_bytes() > estimate.weight_bytes + estimate.activation_bytes);
-        QVERIFY(estimate.ram_bytes() < (3ull << 29));
+        // Weights dominate: the whole CPU bf16 load stays under 2 GiB.
+        QVERIFY(estimate.ram_bytes() > estimate.weight_bytes + 2 * estimate.activation_bytes);
+        QVERIFY(estimate.ram_bytes() < (2ull << 30));
         const auto gpu = estimate_load(*checkpoint_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(gpu.staging_bytes, std::uint64_t(64) << 20);  // 2 x 18.5 MiB < 64 MiB floor
         QVERIFY(gpu.vram_bytes() > gpu.weight_bytes + gpu.activation_bytes);
