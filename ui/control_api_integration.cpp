@@ -47,14 +47,16 @@ service::MemorySample to_sample(const service::BackendMemory& m) {
 
 }  // namespace
 
-ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelWorker* worker, MemoryGaugeDock* gauge)
+ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelWorker* worker, MemoryGaugeDock* gauge,
+                                             service::MemorySampler* local_sampler)
     : QObject(window), window_(window), gauge_(gauge) {
     const service::BackendConfig config = service::load_backend_config();
     remote_ = config.remote || !worker;
     if (remote_) {
         auto* remote = new service::RemoteModelBackend(config.remote_url, config.remote_token, 1000, this);
         if (gauge) {
-            // The gauge shows the server's memory; the local sampler's feed is replaced by the lead's wiring.
+            // The gauge shows the server's memory, not this workstation's.
+            if (local_sampler) QObject::disconnect(local_sampler, nullptr, gauge, nullptr);
             connect(remote, &service::RemoteModelBackend::memorySampled, gauge,
                     [gauge](const service::BackendMemory& m) { gauge->addSample(to_sample(m)); });
         }

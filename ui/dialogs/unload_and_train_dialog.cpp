@@ -70,7 +70,7 @@ UnloadAndTrainDialog::UnloadAndTrainDialog(const QString& export_dir, QWidget* p
 void UnloadAndTrainDialog::inspect() {
     const QString dir = export_edit_->text().trimmed();
     const service::DatasetInspection d = service::inspect_yolo_dataset(dir);
-    QPushButton* go = buttons_->buttons().value(0);
+    QPushButton* go = nullptr;
     for (QAbstractButton* b : buttons_->buttons())
         if (buttons_->buttonRole(b) == QDialogButtonBox::AcceptRole) go = qobject_cast<QPushButton*>(b);
     if (!d.error.isEmpty()) {
