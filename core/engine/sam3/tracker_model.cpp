@@ -11,11 +11,12 @@ TrackerHeadsImpl::TrackerHeadsImpl(const TrackerConfig& c, const torch::TensorOp
     no_memory_embedding = register_parameter("no_memory_embedding", torch::empty({1, 1, c.neck.fpn_hidden_size}, o), false);
 }
 
-TrackerModel::TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options)
-    : config_(config), options_(options) {
+TrackerModel::TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options,
+                           const torch::TensorOptions& heads_options)
+    : config_(config), options_(options), heads_options_(heads_options) {
     trunk_ = VisionTrunk(config.trunk, options);
     neck_ = VisionNeck(config.trunk, config.neck, TrackerConfig::kUsedNeckLevels, options);
-    heads_ = TrackerHeads(config, options);
+    heads_ = TrackerHeads(config, heads_options);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> TrackerModel::named_tensors() const {
@@ -46,10 +47,11 @@ EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
     const torch::Tensor features = trunk_->forward(pixels);
     std::vector<torch::Tensor> levels = neck_->forward(features);
     const auto& decoder = heads_->mask_decoder;
+    const auto heads_dtype = heads_options_.dtype();
     EncodedImage out;
-    out.feat_s0 = decoder->conv_s0->forward(levels[0]).contiguous();
-    out.feat_s1 = decoder->conv_s1->forward(levels[1]).contiguous();
-    out.image_embedding = levels[2];
+    out.feat_s0 = decoder->conv_s0->forward(levels[0].to(heads_dtype)).contiguous();
+    out.feat_s1 = decoder->conv_s1->forward(levels[1].to(heads_dtype)).contiguous();
+    out.image_embedding = levels[2].to(heads_dtype);
     if (config_.no_memory_embedding_applies())
         out.image_embedding = out.image_embedding + heads_->no_memory_embedding.view({1, -1, 1, 1});
     out.image_embedding = out.image_embedding.contiguous();
@@ -71,7 +73,7 @@ DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt&
                 mask.to(torch::kFloat),
                 torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear)
                     .align_corners(false).antialias(true));
-        mask = mask.to(options_.dtype());
+        mask = mask.to(heads_options_.dtype());
     }
     const PromptEmbeddings prompts = heads_->prompt_encoder->forward(points, labels, prompt.box, mask);
     const torch::Tensor sparse = prompts.sparse.flatten(0, 1);  // [1, T, C]

@@ -30,7 +30,7 @@ struct TrackerHeadsImpl : torch::nn::Module {
 };
 TORCH_MODULE(TrackerHeads);
 
-// Per-image features, in the model's dtype on its device.
+// Per-image features, in the heads' dtype on the model's device.
 struct EncodedImage {
     torch::Tensor image_embedding;  // [1, C, g, g], no-memory embedding applied when the config says so
     torch::Tensor feat_s0;          // [1, C/8, 4g, 4g]  (conv_s0 of the 4x level)
@@ -48,8 +48,16 @@ struct ModelPrompt {
 class TrackerModel {
 public:
     // Builds every module with torch::empty parameters (options may be the
-    // meta device: nothing is allocated then).
-    TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options);
+    // meta device: nothing is allocated then). The trunk and neck use
+    // `options`; the tracker heads (4 M parameters, run on every click) use
+    // `heads_options`, which may be a wider dtype: on CPUs libtorch's bf16
+    // GEMMs on these small click-time matrices are several times slower than
+    // fp32 (measured: bench/sam3_vs_transformers.py), so the predictor keeps
+    // the heads in fp32 on the CPU.
+    TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options,
+                 const torch::TensorOptions& heads_options);
+    TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options)
+        : TrackerModel(config, options, options) {}
 
     // (checkpoint key, tensor) for every parameter and buffer, sorted by key.
     std::vector<std::pair<std::string, torch::Tensor>> named_tensors() const;
@@ -63,10 +71,11 @@ public:
 
     const TrackerConfig& config() const { return config_; }
     const torch::TensorOptions& options() const { return options_; }
+    const torch::TensorOptions& heads_options() const { return heads_options_; }
 
 private:
     TrackerConfig config_;
-    torch::TensorOptions options_;
+    torch::TensorOptions options_, heads_options_;
     VisionTrunk trunk_{nullptr};
     VisionNeck neck_{nullptr};
     TrackerHeads heads_{nullptr};
