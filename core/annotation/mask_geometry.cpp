@@ -12,23 +12,6 @@
 namespace samlabel::annotation {
 namespace {
 
-// cv::fillPoly fixed-point precision: 8 fractional bits.
-constexpr int kShift = 8;
-constexpr double kScale = 1 << kShift;
-
-// Corner-frame vertex -> fixed-point pixel-centre frame (pixel c has centre c).
-cv::Point to_fixed(const Point& p, cv::Point2d offset) {
-    return {static_cast<int>(std::lround((p.x - 0.5 - offset.x) * kScale)),
-            static_cast<int>(std::lround((p.y - 0.5 - offset.y) * kScale))};
-}
-
-std::vector<cv::Point> ring_fixed(const std::vector<Point>& ring, cv::Point2d offset) {
-    std::vector<cv::Point> out;
-    out.reserve(ring.size());
-    for (const Point& p : ring) out.push_back(to_fixed(p, offset));
-    return out;
-}
-
 std::vector<Point> ring_points(const std::vector<cv::Point>& contour, cv::Point offset) {
     std::vector<Point> out;
     out.reserve(contour.size());
@@ -55,27 +38,23 @@ std::vector<cv::Point> simplify(const std::vector<cv::Point>& contour, double to
 int hole_pixel_count(const cv::Mat& mask, const std::vector<cv::Point>& hole) {
     const cv::Rect box = cv::boundingRect(hole);
     cv::Mat inside(box.size(), CV_8UC1, cv::Scalar(0));
-    cv::fillPoly(inside, std::vector<std::vector<cv::Point>>{hole}, 255, cv::LINE_8, 0, -box.tl());
+    fill_polygons(inside, {PolygonWithHoles{ring_points(hole, -box.tl()), {}}}, 255);
     cv::Mat background;
     cv::compare(mask(box), 0, background, cv::CMP_EQ);
     return cv::countNonZero(inside & background);
 }
 
-// Exact pixel count of one part: its outer ring rasterised, its holes cleared
-// (the same rules as fill_polygons), intersected with the mask. Only called
-// for parts that may be below the minimum area, so the box stays small.
+// Exact pixel count of one part: its outer ring and holes rasterised by
+// fill_polygons, intersected with the mask. Only called for parts that may be
+// below the minimum area, so the box stays small.
 std::uint64_t part_pixel_count(const cv::Mat& binary, const std::vector<cv::Point>& outer,
                                const std::vector<const std::vector<cv::Point>*>& holes) {
     const cv::Rect box = cv::boundingRect(outer);
-    cv::Mat part(box.size(), CV_8UC1, cv::Scalar(0));
-    cv::fillPoly(part, std::vector<std::vector<cv::Point>>{outer}, 255, cv::LINE_8, 0, -box.tl());
-    for (const auto* hole : holes) {
-        std::vector<std::vector<cv::Point>> ring{*hole};
-        for (cv::Point& p : ring[0]) p -= box.tl();
-        cv::fillPoly(part, ring, 0);
-        cv::polylines(part, ring, true, 255, 1, cv::LINE_8);
-    }
-    return static_cast<std::uint64_t>(cv::countNonZero(part & binary(box)));
+    PolygonWithHoles part{ring_points(outer, -box.tl()), {}};
+    for (const auto* hole : holes) part.holes.push_back(ring_points(*hole, -box.tl()));
+    cv::Mat raster(box.size(), CV_8UC1, cv::Scalar(0));
+    fill_polygons(raster, {part}, 255);
+    return static_cast<std::uint64_t>(cv::countNonZero(raster & binary(box)));
 }
 
 PolygonizeResult polygonize_cropped(const cv::Mat& crop, cv::Point offset, const PolygonizeOptions& options) {
@@ -151,6 +130,177 @@ bool ring_contains(const std::vector<Point>& ring, Point p) {
     return inside;
 }
 
+// --- Exact scanline rasteriser (the pixel-centre rule of the header) ---
+
+// Centres within this distance of a ring, measured along the scanline, count
+// as on it: vertices from mask_to_polygons sit exactly on pixel centres, and
+// the crossing of a slanted edge through a centre may round by an ulp.
+constexpr double kOnRingEps = 1e-9;
+// Keeps far-away coordinates inside int range; the image clips them anyway.
+constexpr double kCoordLimit = 1 << 29;
+
+// Smallest index i whose centre i + 0.5 is >= v (rows: y, columns: x).
+int first_centre_at_or_after(double v) {
+    v = std::clamp(v, -kCoordLimit, kCoordLimit);
+    double i = std::ceil(v - 0.5);
+    if (i + 0.5 < v) i += 1.0;  // v - 0.5 may have rounded
+    else if (i - 0.5 >= v) i -= 1.0;
+    return static_cast<int>(i);
+}
+
+// Smallest index i whose centre i + 0.5 is > v.
+int first_centre_after(double v) {
+    v = std::clamp(v, -kCoordLimit, kCoordLimit);
+    double i = std::floor(v - 0.5) + 1.0;
+    if (i + 0.5 <= v) i += 1.0;
+    else if (i - 0.5 > v) i -= 1.0;
+    return static_cast<int>(i);
+}
+
+bool finite_ring(const std::vector<Point>& ring) {
+    return std::all_of(ring.begin(), ring.end(), [](const Point& p) { return std::isfinite(p.x) && std::isfinite(p.y); });
+}
+
+// Rasterises polygons one at a time. A polygon without holes is written
+// straight into the target, one memset per run of pixels; one with holes goes
+// through a code buffer the size of its box (bits below), so that its holes
+// never clear another polygon's pixels. Buffers are reused across polygons.
+class PolygonRasteriser {
+public:
+    void fill(cv::Mat& target, const PolygonWithHoles& poly, std::uint8_t value) {
+        if (poly.outer.size() < 3 || !finite_ring(poly.outer)) return;
+        const cv::Rect box = centre_box(poly.outer) & cv::Rect(0, 0, target.cols, target.rows);
+        if (box.empty()) return;
+        const bool has_holes = std::any_of(poly.holes.begin(), poly.holes.end(),
+                                           [](const auto& h) { return h.size() >= 3 && finite_ring(h); });
+        if (!has_holes) {
+            scan_ring(poly.outer, box, true, [&](int r, int c_first, int c_end, bool) {
+                std::memset(target.ptr<std::uint8_t>(box.y + r) + c_first, value, static_cast<std::size_t>(c_end - c_first));
+            });
+            return;
+        }
+        code_.create(box.size(), CV_8UC1);
+        code_.setTo(0);
+        scan_ring(poly.outer, box, true, [&](int r, int c_first, int c_end, bool) {
+            std::memset(code_.ptr<std::uint8_t>(r) + (c_first - box.x), kOuter, static_cast<std::size_t>(c_end - c_first));
+        });
+        for (const auto& hole : poly.holes) {
+            if (hole.size() < 3 || !finite_ring(hole)) continue;
+            const cv::Rect hole_box = (centre_box(hole) & box) - box.tl();
+            if (hole_box.empty()) continue;
+            scan_ring(hole, box, false, [&](int r, int c_first, int c_end, bool on_ring) {
+                mark(r, c_first - box.x, c_end - box.x, on_ring ? kHoleRing : kHoleInside);
+            });
+            // Commit this hole alone: a centre on one hole's ring is still
+            // cleared when it lies strictly inside another hole.
+            for (int r = hole_box.y; r < hole_box.y + hole_box.height; ++r) {
+                std::uint8_t* row = code_.ptr<std::uint8_t>(r);
+                for (int c = hole_box.x; c < hole_box.x + hole_box.width; ++c) {
+                    const std::uint8_t v = row[c];
+                    const std::uint8_t cleared = (v & (kHoleInside | kHoleRing)) == kHoleInside ? kCleared : 0;
+                    row[c] = static_cast<std::uint8_t>((v | cleared) & ~(kHoleInside | kHoleRing));
+                }
+            }
+        }
+        cv::compare(code_, kOuter, selected_, cv::CMP_EQ);  // outer, not cleared
+        target(box).setTo(value, selected_);
+    }
+
+private:
+    enum : std::uint8_t { kOuter = 1, kHoleInside = 2, kHoleRing = 4, kCleared = 8 };
+
+    // The pixels whose centres lie within the ring's bounds (image frame).
+    static cv::Rect centre_box(const std::vector<Point>& ring) {
+        const cv::Rect2d b = ring_bounds(ring);
+        const int c0 = first_centre_at_or_after(b.x - kOnRingEps), c1 = first_centre_after(b.x + b.width + kOnRingEps);
+        const int r0 = first_centre_at_or_after(b.y - kOnRingEps), r1 = first_centre_after(b.y + b.height + kOnRingEps);
+        return {c0, r0, std::max(0, c1 - c0), std::max(0, r1 - r0)};
+    }
+
+    // Reports the ring's pixels within `box` as runs mark(r, c_first, c_end,
+    // on_ring): r relative to box.y, image columns [c_first, c_end) clipped
+    // to the box, non-empty. Runs with on_ring false are the centres between
+    // the scanline crossings (even-odd; `inclusive`: the crossings themselves
+    // too, for outer rings; exclusive for holes). Runs with on_ring true are
+    // the centres on a horizontal edge or a vertex, which crossings miss.
+    template <typename Mark>
+    void scan_ring(const std::vector<Point>& ring, const cv::Rect& box, bool inclusive, Mark&& mark) {
+        const int rows = box.height;
+        const std::size_t n = ring.size();
+        auto emit = [&](int r, int c_first, int c_end, bool on_ring) {
+            c_first = std::max(c_first, box.x);
+            c_end = std::min(c_end, box.x + box.width);
+            if (r >= 0 && r < rows && c_first < c_end) mark(r, c_first, c_end, on_ring);
+        };
+        // Bucket the crossings per row (counting sort). An edge crosses the
+        // scanline y = r + 0.5 when min(y) <= r + 0.5 < max(y) (half-open): a
+        // vertex on the scanline then counts once where the ring passes
+        // through it and 0 or 2 times at a local extreme, so every scanline
+        // has an even number of crossings and the parity is right.
+        row_start_.assign(static_cast<std::size_t>(rows) + 1, 0);
+        auto edge_rows = [&](const Point& a, const Point& b) {
+            const double ylo = std::min(a.y, b.y), yhi = std::max(a.y, b.y);
+            return std::pair<int, int>{std::max(0, first_centre_at_or_after(ylo) - box.y),
+                                       std::min(rows, first_centre_at_or_after(yhi) - box.y)};
+        };
+        for (std::size_t i = 0; i < n; ++i) {
+            const Point& a = ring[i];
+            const Point& b = ring[(i + 1) % n];
+            if (a.y == b.y) continue;
+            const auto [first, end] = edge_rows(a, b);
+            for (int r = first; r < end; ++r) ++row_start_[static_cast<std::size_t>(r) + 1];
+        }
+        for (int r = 0; r < rows; ++r) row_start_[r + 1] += row_start_[r];
+        crossings_.resize(static_cast<std::size_t>(row_start_[rows]));
+        cursor_.assign(row_start_.begin(), row_start_.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            // From the lower end, so that the crossing does not depend on the
+            // ring's orientation (shared edges give identical values).
+            Point lo = ring[i], hi = ring[(i + 1) % n];
+            if (lo.y == hi.y) continue;
+            if (lo.y > hi.y) std::swap(lo, hi);
+            const double dx = hi.x - lo.x, dy = hi.y - lo.y;
+            const auto [first, end] = edge_rows(lo, hi);
+            for (int r = first; r < end; ++r) {
+                // Multiply before dividing: exact for lattice rings through centres.
+                const double y = box.y + r + 0.5;
+                crossings_[static_cast<std::size_t>(cursor_[r]++)] = lo.x + (y - lo.y) * dx / dy;
+            }
+        }
+        for (int r = 0; r < rows; ++r) {
+            double* begin = crossings_.data() + row_start_[r];
+            double* end = crossings_.data() + row_start_[r + 1];
+            std::sort(begin, end);
+            for (double* x = begin; x + 1 < end; x += 2) {
+                if (inclusive) emit(r, first_centre_at_or_after(x[0] - kOnRingEps), first_centre_after(x[1] + kOnRingEps), false);
+                else emit(r, first_centre_after(x[0] + kOnRingEps), first_centre_at_or_after(x[1] - kOnRingEps), false);
+            }
+        }
+        // Vertices and horizontal edges on a scanline.
+        for (std::size_t i = 0; i < n; ++i) {
+            const Point& a = ring[i];
+            const Point& b = ring[(i + 1) % n];
+            const int r = static_cast<int>(std::lround(std::clamp(a.y - 0.5, -kCoordLimit, kCoordLimit)));
+            const double y = r + 0.5;
+            if (std::abs(a.y - y) > kOnRingEps) continue;
+            const bool flat = std::abs(b.y - y) <= kOnRingEps;
+            const double x0 = flat ? std::min(a.x, b.x) : a.x, x1 = flat ? std::max(a.x, b.x) : a.x;
+            emit(r - box.y, first_centre_at_or_after(x0 - kOnRingEps), first_centre_after(x1 + kOnRingEps), true);
+        }
+    }
+
+    // ORs `bit` into code_ row r, columns [first, end) of the box.
+    void mark(int r, int first, int end, std::uint8_t bit) {
+        std::uint8_t* row = code_.ptr<std::uint8_t>(r);
+        for (int c = first; c < end; ++c) row[c] |= bit;
+    }
+
+    cv::Mat code_;  // CV_8UC1 over the polygon's box, bits above
+    cv::Mat selected_;
+    std::vector<int> row_start_, cursor_;
+    std::vector<double> crossings_;
+};
+
 }  // namespace
 
 PolygonizeResult mask_to_polygons(const cv::Mat& mask, const PolygonizeOptions& options) {
@@ -191,28 +341,8 @@ PolygonizeResult rle_to_polygons(const RleMask& rle, const PolygonizeOptions& op
 
 void fill_polygons(cv::Mat& mask, const std::vector<PolygonWithHoles>& polygons, std::uint8_t value) {
     if (mask.type() != CV_8UC1) throw std::invalid_argument("fill_polygons: the mask must be CV_8UC1");
-    const cv::Rect image(0, 0, mask.cols, mask.rows);
-    for (const PolygonWithHoles& poly : polygons) {
-        if (poly.outer.size() < 3) continue;
-        // Work in a scratch buffer the size of the polygon's box so that the
-        // holes of one polygon never cut into another (islands inside holes).
-        const cv::Rect2d b = ring_bounds(poly.outer);
-        const cv::Rect box = cv::Rect(cv::Point(static_cast<int>(std::floor(b.x)) - 1, static_cast<int>(std::floor(b.y)) - 1),
-                                      cv::Point(static_cast<int>(std::ceil(b.x + b.width)) + 2,
-                                                static_cast<int>(std::ceil(b.y + b.height)) + 2)) & image;
-        if (box.empty()) continue;
-        const cv::Point2d offset(box.x, box.y);
-        cv::Mat scratch(box.size(), CV_8UC1, cv::Scalar(0));
-        cv::fillPoly(scratch, std::vector<std::vector<cv::Point>>{ring_fixed(poly.outer, offset)}, 255, cv::LINE_8, kShift);
-        for (const auto& hole : poly.holes) {
-            if (hole.size() < 3) continue;
-            const std::vector<std::vector<cv::Point>> ring{ring_fixed(hole, offset)};
-            cv::fillPoly(scratch, ring, 0, cv::LINE_8, kShift);
-            // The hole ring runs through the region's own border pixels: keep them.
-            cv::polylines(scratch, ring, true, 255, 1, cv::LINE_8, kShift);
-        }
-        mask(box).setTo(value, scratch);
-    }
+    PolygonRasteriser rasteriser;
+    for (const PolygonWithHoles& poly : polygons) rasteriser.fill(mask, poly, value);
 }
 
 cv::Mat polygons_to_mask(const std::vector<PolygonWithHoles>& polygons, cv::Size size) {

@@ -273,13 +273,15 @@ private Q_SLOTS:
         const auto& a1 = doc["annotations"][1];
         QVERIFY(a1["segmentation"].is_object());
         QVERIFY(a1["segmentation"]["counts"].is_string());
-        QVERIFY(a1["area"].get<double>() > 300.0 && a1["area"].get<double>() < 400.0);
-        // The raster is annotation::polygons_to_mask's, whose fillPoly currently also sets
-        // the right/bottom edge pixels (21x21 for a 0..20 square; reported to its owner).
-        const auto box1 = a1["bbox"].get<std::vector<double>>();
-        QCOMPARE(box1[0], 0.0);
-        QCOMPARE(box1[1], 0.0);
-        QVERIFY(box1[2] >= 20.0 && box1[2] <= 21.0 && box1[3] >= 20.0 && box1[3] <= 21.0);
+        // Pixel centres 0.5..19.5 inside the 0..20 square, minus the 5.5..14.5 ones
+        // inside the 5..15 hole (no centre lies on either ring): 400 - 100 = 300.
+        QCOMPARE(a1["area"].get<double>(), 300.0);
+        QCOMPARE(a1["bbox"].get<std::vector<double>>(), (std::vector<double>{0, 0, 20, 20}));
+        const annotation::RleMask holed_rle =
+            annotation::rle_from_coco_string(a1["segmentation"]["counts"].get<std::string>(), 100, 80);
+        const cv::Mat holed_mask = annotation::decode_rle(holed_rle, 255);
+        QCOMPARE(cv::countNonZero(holed_mask(cv::Rect(0, 0, 20, 20))), 300);
+        QCOMPARE(cv::countNonZero(holed_mask(cv::Rect(5, 5, 10, 10))), 0);
         // Mask with a hole: 20x20 block minus a 10x10 block = 300 pixels, RLE as given.
         const auto& a2 = doc["annotations"][2];
         QCOMPARE(a2["area"].get<double>(), 300.0);
