@@ -118,8 +118,16 @@ void MainWindow::createTools() {
         addShortcutAction(action, MenuId::Tools);
     }
     tools->addSeparator();
-    tools->addAction(document_->undoStack()->createUndoAction(tools, tr("Undo")));
-    tools->addAction(document_->undoStack()->createRedoAction(tools, tr("Redo")));
+    // Fixed labels: the stack's own actions rename themselves ("Undo Add
+    // instance"), which would make the toolbar jump.
+    auto* undo = tools->addAction(tr("Undo"), document_->undoStack(), &QUndoStack::undo);
+    auto* redo = tools->addAction(tr("Redo"), document_->undoStack(), &QUndoStack::redo);
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(document_->undoStack(), &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
+    connect(document_->undoStack(), &QUndoStack::canRedoChanged, redo, &QAction::setEnabled);
+    connect(document_->undoStack(), &QUndoStack::undoTextChanged, undo, [undo](const QString& t) { undo->setToolTip(tr("Undo %1 (Ctrl+Z)").arg(t)); });
+    connect(document_->undoStack(), &QUndoStack::redoTextChanged, redo, [redo](const QString& t) { redo->setToolTip(tr("Redo %1 (Ctrl+Shift+Z)").arg(t)); });
     tools->addSeparator();
     tools->addWidget(new QLabel(tr(" Mask opacity "), tools));
     opacity_slider_ = new QSlider(Qt::Horizontal, tools);

@@ -43,6 +43,8 @@ InstancesDock::InstancesDock(AnnotationDocument* document, QWidget* parent)
     table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
+    table_->setMinimumHeight(120);
+    table_->verticalHeader()->setDefaultSectionSize(26);
     layout->addWidget(table_, 1);
     auto* remove = new QPushButton(tr("Delete instance"), body);
     remove->setFocusPolicy(Qt::NoFocus);

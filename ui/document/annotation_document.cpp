@@ -170,8 +170,9 @@ const annotation::ImageAnnotations* AnnotationDocument::currentAnnotations() con
 void AnnotationDocument::recordImageSize(int index, int width, int height) {
     const auto* image = annotations(index);
     if (image == nullptr || (image->width == width && image->height == height)) return;
+    // Derived data (the file's own size): saved with the next edit, but not
+    // a reason on its own to call the project unsaved.
     project_.ensure_image(relativePath(index), width, height);
-    setDirty(true);
 }
 
 bool AnnotationDocument::apply(std::unique_ptr<annotation::EditOperation> operation, std::uint64_t merge_key) {

@@ -1,0 +1,353 @@
+// GUI robustness and parts: a corrupt project file is reported and backed up;
+// corrupt and over-limit images show an error state (no crash); thumbnails
+// load off the UI thread; keyboard shortcuts; vertex drags are one undo step;
+// brush/eraser; GrabCut on a synthetic image against its known shape.
+#include "ui_test_helpers.h"
+
+#include "core/annotation/mask_geometry.h"
+#include "ui/dialogs/about_dialog.h"
+#include "ui/docks/classes_dock.h"
+#include "ui/docks/image_list_dock.h"
+#include "ui/docks/thumbnail_cache.h"
+#include "ui/document/annotation_document.h"
+#include "ui/main_window.h"
+#include "ui/settings/app_settings.h"
+#include "ui/tools/brush_tool.h"
+#include "ui/tools/grabcut_segmenter.h"
+#include "ui/tools/grabcut_tool.h"
+#include "ui/tools/polygon_tool.h"
+#include "ui/tools/tool_box.h"
+
+#include <QCoreApplication>
+#include <QDialog>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QUndoStack>
+
+#include <opencv2/imgproc.hpp>
+
+#include <memory>
+#include <random>
+
+using namespace samlabel;
+using namespace samlabel::ui;
+using namespace samlabel::ui::test;
+
+class TestUiRobustness : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { isolateSettings(); }
+    void init() { QSettings().clear(); }
+    void corruptProjectFileIsReportedAndBackedUp();
+    void corruptImageShowsErrorState();
+    void overLimitImageIsRefused();
+    void thumbnailsLoadOffTheUiThread();
+    void keyboardShortcuts();
+    void vertexDragIsOneUndoStep();
+    void brushAndEraserEditMasks();
+    void grabcutRecoversAKnownShape();
+    void aboutShowsRuntime();
+};
+
+namespace {
+
+struct Session {
+    QTemporaryDir dir;
+    std::unique_ptr<MainWindow> window;
+    bool open() {
+        window = std::make_unique<MainWindow>();
+        window->resize(1400, 900);
+        window->show();
+        if (!QTest::qWaitForWindowExposed(window.get())) return false;
+        window->activateWindow();
+        if (!QTest::qWaitForWindowActive(window.get())) return false;
+        return window->openFolder(dir.path());
+    }
+};
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(bytes);
+}
+
+}  // namespace
+
+void TestUiRobustness::corruptProjectFileIsReportedAndBackedUp() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    const QByteArray garbage = "{\"format\": \"samlabel-project\", \"version\": 1, \"classes\": [ {\"id\": ";
+    writeFile(s.dir.filePath("samlabel-project.json"), garbage);
+    QVERIFY(s.open());
+    const QString message = s.window->lastOpenMessage();
+    QVERIFY2(message.contains("samlabel-project.json"), qPrintable(message));
+    auto* box = s.window->findChild<QMessageBox*>("open_report");
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QCOMPARE(box->text(), message);
+    // The damaged file is kept aside, byte for byte.
+    const QStringList aside = QDir(s.dir.path()).entryList({"samlabel-project.corrupt-*.json"}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QVERIFY(message.contains(aside.front()));
+    QFile kept(s.dir.filePath(aside.front()));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), garbage);
+    // The workspace still works on the images.
+    QCOMPARE(s.window->document()->imageCount(), 5);
+    QVERIFY(s.window->canvas()->hasImage());
+}
+
+void TestUiRobustness::corruptImageShowsErrorState() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QFile source(QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/astronaut.jpg"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    writeFile(s.dir.filePath("broken.jpg"), source.read(400));  // truncated JPEG
+    writeFile(s.dir.filePath("empty.png"), QByteArray());
+    writeFile(s.dir.filePath("not an image.png"), "this is text, not a PNG");
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    QCOMPARE(doc->imageCount(), 8);
+    for (const char* name : {"broken.jpg", "empty.png", "not an image.png"}) {
+        const int index = doc->indexOf(name);
+        QVERIFY(index >= 0);
+        doc->setCurrentIndex(index);
+        QVERIFY(!canvas->hasImage());
+        QVERIFY2(canvas->imageError().contains(name), qPrintable(canvas->imageError()));
+        canvas->grab();  // paints the error state
+        // Tools do nothing without an image.
+        s.window->toolBox()->activate("box");
+        drag(canvas, {10, 10}, {50, 50});
+        QVERIFY(doc->currentAnnotations()->instances.empty());
+        // The list marks it too.
+        ThumbnailCache* thumbnails = s.window->imageListDock()->thumbnails();
+        thumbnails->thumbnail(doc->absolutePath(index));
+        QTRY_VERIFY(!thumbnails->isPending(doc->absolutePath(index)));
+        QVERIFY(!thumbnails->error(doc->absolutePath(index)).isEmpty());
+    }
+    // Moving on shows the next good image.
+    doc->setCurrentIndex(doc->indexOf("chelsea.jpg"));
+    QVERIFY(canvas->hasImage());
+    QCOMPARE(canvas->imageSize(), QSize(451, 300));
+}
+
+void TestUiRobustness::overLimitImageIsRefused() {
+    AppSettings::setPixelLimit(200'000);  // astronaut (512 x 512 = 262,144 px) is above, chelsea (135,300 px) below
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    doc->setCurrentIndex(doc->indexOf("astronaut.jpg"));
+    QVERIFY(!canvas->hasImage());
+    QVERIFY2(canvas->imageError().contains("astronaut.jpg"), qPrintable(canvas->imageError()));
+    qInfo("over-limit message: %s", qPrintable(canvas->imageError()));
+    doc->setCurrentIndex(doc->indexOf("chelsea.jpg"));
+    QVERIFY(canvas->hasImage());
+}
+
+void TestUiRobustness::thumbnailsLoadOffTheUiThread() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    ThumbnailCache* thumbnails = s.window->imageListDock()->thumbnails();
+    // The list view already asked for visible rows; a fresh cache shows that
+    // a request returns at once and the image arrives later.
+    ThumbnailCache fresh;
+    QSignalSpy ready(&fresh, &ThumbnailCache::thumbnailReady);
+    QVERIFY(fresh.thumbnail(doc->absolutePath(0)).isNull());
+    QVERIFY(fresh.isPending(doc->absolutePath(0)));
+    QTRY_COMPARE(ready.count(), 1);
+    QVERIFY(!fresh.thumbnail(doc->absolutePath(0)).isNull());
+    for (int i = 0; i < doc->imageCount(); ++i) thumbnails->thumbnail(doc->absolutePath(i));
+    for (int i = 0; i < doc->imageCount(); ++i) {
+        const QString path = doc->absolutePath(i);
+        QTRY_VERIFY(!thumbnails->isPending(path));
+        const QImage thumbnail = thumbnails->thumbnail(path);
+        QVERIFY2(!thumbnail.isNull(), qPrintable(path));
+        QCOMPARE(std::max(thumbnail.width(), thumbnail.height()), ThumbnailCache::kSidePx);
+    }
+    QVERIFY(s.window->imageListDock()->countsText().contains("5 images"));
+    // Filtering by name.
+    s.window->imageListDock()->filterEdit()->setText("c");  // camera, chelsea, coffee, rocket
+    QCOMPARE(s.window->imageListDock()->visibleRowCount(), 4);
+    s.window->imageListDock()->filterEdit()->setText("che");
+    QCOMPARE(s.window->imageListDock()->visibleRowCount(), 1);
+}
+
+void TestUiRobustness::keyboardShortcuts() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    ToolBox* tools = s.window->toolBox();
+    const QList<QPair<Qt::Key, QString>> tool_keys = {{Qt::Key_V, "select"}, {Qt::Key_P, "polygon"}, {Qt::Key_W, "box"},
+                                                      {Qt::Key_B, "brush"},  {Qt::Key_X, "eraser"},  {Qt::Key_G, "grabcut"}};
+    for (const auto& [key, id] : tool_keys) {
+        QTest::keyClick(canvas, key);
+        QCOMPARE(tools->activeTool()->id(), id);
+    }
+    QTest::keyClick(canvas, Qt::Key_V);
+    QTest::keyClick(canvas, Qt::Key_E);
+    QCOMPARE(tools->activeTool()->id(), QString("grabcut"));
+    QCOMPARE(s.window->grabCutTool()->pointLabel(), PointLabel::Negative);
+    QTest::keyClick(canvas, Qt::Key_Q);
+    QCOMPARE(s.window->grabCutTool()->pointLabel(), PointLabel::Positive);
+
+    QTest::keyClick(canvas, Qt::Key_D);
+    QCOMPARE(doc->currentIndex(), 1);
+    QTest::keyClick(canvas, Qt::Key_D);
+    QTest::keyClick(canvas, Qt::Key_A);
+    QCOMPARE(doc->currentIndex(), 1);
+
+    s.window->classesDock()->addClass("b");
+    s.window->classesDock()->addClass("c");
+    QTest::keyClick(canvas, Qt::Key_3);
+    QCOMPARE(doc->currentClass(), doc->project().classes()[2].id);
+    QTest::keyClick(canvas, Qt::Key_1);
+    QCOMPARE(doc->currentClass(), doc->project().classes()[0].id);
+    QTest::keyClick(canvas, Qt::Key_9);  // no 9th class: unchanged
+    QCOMPARE(doc->currentClass(), doc->project().classes()[0].id);
+
+    const int size = BrushTool::sizePx();
+    QTest::keyClick(canvas, Qt::Key_BracketRight);
+    QVERIFY(BrushTool::sizePx() > size);
+    QTest::keyClick(canvas, Qt::Key_BracketLeft);
+    QTest::keyClick(canvas, Qt::Key_BracketLeft);
+    QVERIFY(BrushTool::sizePx() < size);
+
+    // Esc cancels a polygon being drawn; Backspace removes its last vertex.
+    QTest::keyClick(canvas, Qt::Key_P);
+    auto* polygon = static_cast<PolygonTool*>(tools->tool("polygon"));
+    click(canvas, 10, 10);
+    click(canvas, 60, 10);
+    QCOMPARE(polygon->vertexCount(), 2);
+    QTest::keyClick(canvas, Qt::Key_Backspace);
+    QCOMPARE(polygon->vertexCount(), 1);
+    QTest::keyClick(canvas, Qt::Key_Escape);
+    QCOMPARE(polygon->vertexCount(), 0);
+    QVERIFY(doc->currentAnnotations()->instances.empty());
+
+    // Space (tap) accepts like Enter.
+    click(canvas, 10, 10);
+    click(canvas, 60, 10);
+    click(canvas, 30, 50);
+    QTest::keyClick(canvas, Qt::Key_Space);
+    QCOMPARE(doc->currentAnnotations()->instances.size(), std::size_t(1));
+    // Del removes the selected (new) instance.
+    QVERIFY(doc->selectedInstance() != 0);
+    QTest::keyClick(canvas, Qt::Key_Delete);
+    QVERIFY(doc->currentAnnotations()->instances.empty());
+
+    // F1 opens the shortcuts help.
+    QTest::keyClick(canvas, Qt::Key_F1);
+    QDialog* help = nullptr;
+    QTRY_VERIFY((help = s.window->findChild<QDialog*>("shortcuts_dialog")) && help->isVisible());
+    help->close();
+}
+
+void TestUiRobustness::vertexDragIsOneUndoStep() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    s.window->toolBox()->activate("box");
+    drag(canvas, {100, 100}, {200, 180});
+    QCOMPARE(doc->currentAnnotations()->instances.size(), std::size_t(1));
+    const auto id = doc->currentAnnotations()->instances[0].id;
+    s.window->toolBox()->activate("select");
+    doc->setSelectedInstance(0);
+    click(canvas, 150, 140);  // inside: selects
+    QCOMPARE(doc->selectedInstance(), id);
+    const int steps_before = doc->undoStack()->count();
+    drag(canvas, {100, 100}, {80, 70}, 12);  // the top-left vertex, 12 mouse moves
+    const auto& moved = doc->currentAnnotations()->instances[0].polygons[0].outer;
+    QVERIFY(std::abs(moved[0].x - 80) < 1e-6 && std::abs(moved[0].y - 70) < 1e-6);
+    QCOMPARE(doc->undoStack()->count(), steps_before + 1);
+    doc->undoStack()->undo();
+    const auto& restored = doc->currentAnnotations()->instances[0].polygons[0].outer;
+    QCOMPARE(restored[0].x, 100.0);
+    QCOMPARE(restored[0].y, 100.0);
+}
+
+void TestUiRobustness::brushAndEraserEditMasks() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    BrushTool::setSizePx(21);  // radius 10
+    s.window->toolBox()->activate("brush");
+    doc->setSelectedInstance(0);
+    drag(canvas, {100, 100}, {200, 100}, 20);  // a 100 px stroke, 21 px wide
+    QCOMPARE(doc->currentAnnotations()->instances.size(), std::size_t(1));
+    const auto& stroke = doc->currentAnnotations()->instances[0];
+    QVERIFY(stroke.mask.has_value());
+    const double painted = annotation::instance_area(stroke);
+    // A 100 px band 21-23 px tall (rasterised edges are inclusive, and the
+    // stroke may straddle a row boundary) plus two round caps of radius 10-12.
+    QVERIFY2(painted >= 100 * 21 + 314 && painted <= 100 * 23 + 453, qPrintable(QString::number(painted)));
+    const auto box = annotation::instance_bbox(stroke);
+    QVERIFY(box && box->x >= 88 && box->x + box->width <= 212 && box->y >= 88 && box->y + box->height <= 112);
+    s.window->toolBox()->activate("eraser");
+    drag(canvas, {150, 80}, {150, 120}, 10);  // cut across the band
+    const double after = annotation::instance_area(doc->currentAnnotations()->instances[0]);
+    QVERIFY2(after < painted - 21 * 18 && after > painted - 21 * 30, qPrintable(QString("%1 -> %2").arg(painted).arg(after)));
+    doc->undoStack()->undo();
+    QCOMPARE(annotation::instance_area(doc->currentAnnotations()->instances[0]), painted);
+}
+
+void TestUiRobustness::grabcutRecoversAKnownShape() {
+    // A textured orange disk on a textured blue background: GrabCut seeded
+    // with a box (or a single click) must find the disk the test drew.
+    cv::Mat3b image(240, 320);
+    std::mt19937 rng(7);
+    std::normal_distribution<double> noise(0.0, 12.0);
+    cv::Mat1b truth(image.size(), uchar(0));
+    cv::circle(truth, {170, 120}, 60, 255, cv::FILLED);
+    for (int y = 0; y < image.rows; ++y)
+        for (int x = 0; x < image.cols; ++x) {
+            const bool in = truth(y, x) != 0;
+            const cv::Vec3d base = in ? cv::Vec3d(40, 140, 230) : cv::Vec3d(150, 90, 40);  // BGR
+            for (int c = 0; c < 3; ++c) image(y, x)[c] = cv::saturate_cast<uchar>(base[c] + noise(rng));
+        }
+    auto iou = [&](const cv::Mat1b& mask) {
+        const double inter = cv::countNonZero(mask & truth);
+        const double uni = cv::countNonZero(mask | truth);
+        return inter / uni;
+    };
+    GrabCutSeeds box_seed;
+    box_seed.box = cv::Rect(95, 45, 150, 150);
+    const GrabCutResult by_box = run_grabcut(image, box_seed);
+    QVERIFY2(by_box.error.empty(), by_box.error.c_str());
+    QCOMPARE(by_box.mask.size(), image.size());
+    QVERIFY2(iou(by_box.mask) > 0.95, qPrintable(QString::number(iou(by_box.mask))));
+
+    GrabCutSeeds point_seed;
+    point_seed.positive_points = {{170, 120}};
+    point_seed.negative_points = {{20, 20}};
+    const GrabCutResult by_point = run_grabcut(image, point_seed);
+    QVERIFY2(by_point.error.empty(), by_point.error.c_str());
+    QVERIFY2(iou(by_point.mask) > 0.85, qPrintable(QString::number(iou(by_point.mask))));
+
+    GrabCutSeeds whole;
+    whole.box = cv::Rect(0, 0, 320, 240);
+    QVERIFY(!run_grabcut(image, whole).error.empty());  // no background to learn from: a clear error
+    QVERIFY(!run_grabcut(image, GrabCutSeeds{}).error.empty());
+}
+
+void TestUiRobustness::aboutShowsRuntime() {
+    QCoreApplication::setApplicationVersion("9.8.7");
+    const QString text = AboutDialog::aboutText();
+    QVERIFY2(text.contains("samlabel 9.8.7"), qPrintable(text));
+    QVERIFY2(text.contains("libtorch"), qPrintable(text));
+    QVERIFY2(text.contains("CUDA"), qPrintable(text));
+}
+
+QTEST_MAIN(TestUiRobustness)
+#include "test_ui_robustness.moc"
