@@ -23,8 +23,11 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QUndoStack>
+#include <QWheelEvent>
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <memory>
@@ -48,6 +51,11 @@ private slots:
     void brushAndEraserEditMasks();
     void grabcutRecoversAKnownShape();
     void aboutShowsRuntime();
+    void unusualFormatsAndPathsDisplay();
+    void autosaveTimerSavesWithoutSwitching();
+    void zoomKeepsThePointUnderTheCursor();
+    void hoverAndOpacity();
+    void exifOrientationIsApplied();
 };
 
 namespace {
@@ -347,6 +355,149 @@ void TestUiRobustness::aboutShowsRuntime() {
     QVERIFY2(text.contains("samlabel 9.8.7"), qPrintable(text));
     QVERIFY2(text.contains("libtorch"), qPrintable(text));
     QVERIFY2(text.contains("CUDA"), qPrintable(text));
+}
+
+void TestUiRobustness::unusualFormatsAndPathsDisplay() {
+    // 16-bit gray, RGBA, in a nested folder whose name has spaces and
+    // non-ASCII letters: shown, annotated, saved and restored.
+    Session s;
+    const QString nested = s.dir.filePath(QString::fromUtf8("photos \u00e9t\u00e9 2024"));
+    QVERIFY(QDir().mkpath(nested));
+    cv::Mat1w gray16(64, 96);
+    for (int y = 0; y < gray16.rows; ++y)
+        for (int x = 0; x < gray16.cols; ++x) gray16(y, x) = static_cast<ushort>(x * 680);  // 0 .. 64600
+    std::vector<uchar> png;
+    QVERIFY(cv::imencode(".png", gray16, png));
+    writeFile(nested + QString::fromUtf8("/na\u00efve caf\u00e9 16bit.png"), QByteArray(reinterpret_cast<const char*>(png.data()), int(png.size())));
+    cv::Mat4b rgba(40, 50, cv::Vec4b(0, 0, 255, 255));  // opaque red (BGRA)
+    rgba(cv::Rect(0, 0, 25, 40)).setTo(cv::Vec4b(255, 0, 0, 0));  // left half fully transparent
+    QVERIFY(cv::imencode(".png", rgba, png));
+    writeFile(nested + "/alpha.png", QByteArray(reinterpret_cast<const char*>(png.data()), int(png.size())));
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    QCOMPARE(doc->imageCount(), 2);
+    const std::string gray_path = QString::fromUtf8("photos \u00e9t\u00e9 2024/na\u00efve caf\u00e9 16bit.png").toStdString();
+    const int gray_index = doc->indexOf(gray_path);
+    QVERIFY(gray_index >= 0);
+    doc->setCurrentIndex(gray_index);
+    QVERIFY2(canvas->hasImage(), qPrintable(canvas->imageError()));
+    QCOMPARE(canvas->imageSize(), QSize(96, 64));
+    // 16-bit values map onto the full 8-bit range (x * 680 / 257 give or take rounding).
+    for (int x : {0, 10, 50, 95}) {
+        const cv::Vec3b pixel = canvas->imageBgr8().at<cv::Vec3b>(20, x);
+        const double expected = x * 680 / 257.0;
+        QVERIFY2(std::abs(pixel[0] - expected) <= 1.0 && pixel[0] == pixel[1] && pixel[1] == pixel[2],
+                 qPrintable(QString("x=%1: %2 vs %3").arg(x).arg(pixel[0]).arg(expected)));
+    }
+    s.window->toolBox()->activate("box");
+    drag(canvas, {10, 10}, {40, 30});
+    QCOMPARE(doc->currentAnnotations()->instances.size(), std::size_t(1));
+
+    doc->setCurrentIndex(doc->indexOf("photos \u00e9t\u00e9 2024/alpha.png"));
+    QVERIFY2(canvas->hasImage(), qPrintable(canvas->imageError()));
+    QCOMPARE(canvas->imageSize(), QSize(50, 40));
+    const cv::Vec3b opaque = canvas->imageBgr8().at<cv::Vec3b>(20, 40);
+    QCOMPARE(opaque, cv::Vec3b(0, 0, 255));  // the opaque half keeps its colour
+    const cv::Vec3b clear = canvas->imageBgr8().at<cv::Vec3b>(20, 5);
+    QVERIFY(clear[0] == clear[1] && clear[1] == clear[2]);  // transparent: neutral background, not the hidden blue
+
+    QVERIFY(s.window->close());
+    MainWindow reopened;
+    QVERIFY(reopened.openFolder(s.dir.path()));
+    QCOMPARE(reopened.document()->annotations(reopened.document()->indexOf(gray_path))->instances.size(), std::size_t(1));
+}
+
+void TestUiRobustness::autosaveTimerSavesWithoutSwitching() {
+    AppSettings::setAutosaveIntervalSeconds(1);
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    doc->save();
+    const int saves = doc->saveCount();
+    s.window->toolBox()->activate("box");
+    drag(s.window->canvas(), {10, 10}, {60, 60});
+    QVERIFY(doc->isDirty());
+    QTRY_VERIFY_WITH_TIMEOUT(doc->saveCount() > saves && !doc->isDirty(), 4000);
+    QCOMPARE(doc->currentIndex(), 0);
+    // The file on disk has the box.
+    MainWindow other;
+    QVERIFY(other.openFolder(s.dir.path()));
+    QCOMPARE(other.document()->annotations(0)->instances.size(), std::size_t(1));
+}
+
+void TestUiRobustness::zoomKeepsThePointUnderTheCursor() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    CanvasWidget* canvas = s.window->canvas();
+    const QPointF cursor = at(canvas, 123.0, 321.0);
+    const double scale = canvas->zoom();
+    QWheelEvent wheel(cursor, canvas->mapToGlobal(cursor), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(canvas, &wheel);
+    QVERIFY(std::abs(canvas->zoom() - scale * 1.25 * 1.25) < 1e-9);
+    const QPointF under = canvas->toImage(cursor);
+    QVERIFY(std::abs(under.x() - 123.0) < 1e-6 && std::abs(under.y() - 321.0) < 1e-6);
+    canvas->actualSize();
+    QCOMPARE(canvas->zoom(), 1.0);
+    canvas->fitToWindow();
+    QVERIFY(canvas->zoom() * 512 <= canvas->height());
+}
+
+void TestUiRobustness::hoverAndOpacity() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    CanvasWidget* canvas = s.window->canvas();
+    s.window->toolBox()->activate("box");
+    drag(canvas, {100, 100}, {200, 200});
+    const auto id = s.window->document()->currentAnnotations()->instances[0].id;
+    sendMouse(canvas, QEvent::MouseMove, at(canvas, 150, 150), Qt::NoButton, Qt::NoButton);
+    QCOMPARE(canvas->hoveredInstance(), id);
+    sendMouse(canvas, QEvent::MouseMove, at(canvas, 300, 300), Qt::NoButton, Qt::NoButton);
+    QCOMPARE(canvas->hoveredInstance(), std::uint64_t(0));
+    // The fill layer holds the class colour exactly where the box is.
+    const QImage& fill = canvas->overlay().fill();
+    const std::uint32_t rgb = s.window->document()->classColour(s.window->document()->currentClass());
+    QCOMPARE(fill.pixel(150, 150), QRgb(0xff000000u | rgb));
+    QCOMPARE(qAlpha(fill.pixel(99, 150)), 0);
+    QCOMPARE(qAlpha(fill.pixel(100, 150)), 255);
+    QCOMPARE(qAlpha(fill.pixel(199, 150)), 255);
+    QCOMPARE(qAlpha(fill.pixel(200, 150)), 0);
+    s.window->opacitySlider()->setValue(20);
+    QCOMPARE(canvas->maskOpacity(), 0.2);
+    QCOMPARE(AppSettings::maskOpacity(), 0.2);
+}
+
+void TestUiRobustness::exifOrientationIsApplied() {
+    // A 60 x 40 JPEG whose EXIF says orientation 6 ("rotate 90 degrees
+    // clockwise to display"): shown 40 x 60, the stored top-left corner
+    // (red) ends up top-right.
+    cv::Mat3b stored(40, 60, cv::Vec3b(200, 200, 200));
+    stored(cv::Rect(0, 0, 12, 12)).setTo(cv::Vec3b(0, 0, 255));
+    std::vector<uchar> jpeg;
+    QVERIFY(cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}));
+    // APP1 "Exif": little-endian TIFF header, IFD0 with one entry 0x0112 (SHORT) = 6.
+    const uchar exif[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00,
+                          0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
+                          0x00, 0x00, 0x00, 0x00};
+    QByteArray bytes(reinterpret_cast<const char*>(jpeg.data()), 2);  // SOI
+    bytes.append(reinterpret_cast<const char*>(exif), sizeof(exif));
+    bytes.append(reinterpret_cast<const char*>(jpeg.data()) + 2, int(jpeg.size()) - 2);
+    Session s;
+    writeFile(s.dir.filePath("rotated.JPG"), bytes);
+    QVERIFY(s.open());
+    CanvasWidget* canvas = s.window->canvas();
+    QVERIFY2(canvas->hasImage(), qPrintable(canvas->imageError()));
+    QCOMPARE(canvas->imageSize(), QSize(40, 60));
+    const cv::Vec3b top_right = canvas->imageBgr8().at<cv::Vec3b>(3, 36);
+    const cv::Vec3b top_left = canvas->imageBgr8().at<cv::Vec3b>(3, 3);
+    QVERIFY2(top_right[2] > 180 && top_right[0] < 60, "stored top-left is not at the displayed top-right");
+    QVERIFY(top_left[0] > 150 && top_left[2] > 150);  // grey
+    QCOMPARE(s.window->document()->annotations(0)->width, 40);
+    QCOMPARE(s.window->document()->annotations(0)->height, 60);
 }
 
 QTEST_MAIN(TestUiRobustness)
