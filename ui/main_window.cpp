@@ -8,6 +8,7 @@
 #include "ui/docks/image_list_dock.h"
 #include "ui/docks/instances_dock.h"
 #include "ui/docks/thumbnail_cache.h"
+#include "ui/model/model_ui.h"
 #include "ui/document/annotation_document.h"
 #include "ui/settings/app_settings.h"
 #include "ui/tools/box_tool.h"
@@ -56,6 +57,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDock(image_list_, Qt::LeftDockWidgetArea);
     addDock(classes_, Qt::RightDockWidgetArea);
     addDock(instances_, Qt::RightDockWidgetArea);
+    install_model_ui(*this);  // model panel, memory gauge, SAM tool (before restoreState: dock places)
 
     connect(document_, &AnnotationDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(document_, &AnnotationDocument::opened, this, &MainWindow::updateTitle);

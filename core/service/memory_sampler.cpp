@@ -51,8 +51,7 @@ MemorySampler::MemorySampler(std::shared_ptr<engine::MemoryProbe> probe, int int
     qRegisterMetaType<MemorySample>("samlabel::service::MemorySample");
     thread_ = new QThread(this);
     thread_->setObjectName(QStringLiteral("samlabel-memory"));
-    ticker_ = new QObject;  // no parent: it moves to thread_
-    ticker_->moveToThread(thread_);
+    ticker_ = new QObject;  // no parent: it moves to thread_, with its timer
     auto* timer = new QTimer(ticker_);
     timer->setInterval(interval_ms_);
     timer->setTimerType(Qt::PreciseTimer);
@@ -63,6 +62,7 @@ MemorySampler::MemorySampler(std::shared_ptr<engine::MemoryProbe> probe, int int
         timer->start();
     });
     connect(thread_, &QThread::finished, ticker_, &QObject::deleteLater);
+    ticker_->moveToThread(thread_);
     thread_->start();
 }
 

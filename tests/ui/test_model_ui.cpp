@@ -1,0 +1,145 @@
+// The model in the main window: the preflight verdict shows before Load, Load
+// runs on the worker (progress, state), the image on screen is encoded at once
+// and the next one ahead, a click on the canvas gives a mask preview without
+// blocking, Tab cycles candidates, Enter accepts an undoable SAM3 instance,
+// Esc discards, Unload reports what it freed and marks the gauge, which samples
+// at >= 2 Hz. Uses the tiny committed SAM3 checkpoint (tests/data/sam3/tiny224).
+//
+// SAMLABEL_SCREENSHOT_DIR=dir saves window grabs at the interesting moments.
+#include "core/service/model_worker.h"
+#include "ui/canvas/canvas_widget.h"
+#include "ui/docks/memory_gauge_dock.h"
+#include "ui/docks/model_panel.h"
+#include "ui/document/annotation_document.h"
+#include "ui/main_window.h"
+#include "ui/model/model_ui.h"
+#include "ui/tools/sam_tool.h"
+#include "ui/tools/tool_box.h"
+#include "ui_test_helpers.h"
+
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace samlabel;
+using namespace samlabel::ui;
+
+namespace {
+
+void screenshot(QWidget* window, const QString& name) {
+    const QString dir = qEnvironmentVariable("SAMLABEL_SCREENSHOT_DIR");
+    if (dir.isEmpty()) return;
+    QApplication::processEvents();
+    window->grab().save(dir + "/" + name + ".png");
+}
+
+}  // namespace
+
+class TestModelUi : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    void loadClickAcceptUnload() {
+        QTemporaryDir images;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(window.openFolder(images.path()));
+        auto* model_ui = window.findChild<ModelUi*>();
+        QVERIFY(model_ui);
+        ModelPanel* panel = model_ui->panel();
+        MemoryGaugeDock* gauge = model_ui->gauge();
+        service::ModelWorker* worker = model_ui->worker();
+        auto* load = panel->findChild<QPushButton*>("loadButton");
+        auto* unload = panel->findChild<QPushButton*>("unloadButton");
+        QVERIFY(load && unload);
+
+        // No folder yet: Load is off and the panel says why.
+        QVERIFY(!load->isEnabled());
+        // The verdict appears before Load is pressed.
+        const QString weights = QStringLiteral(SAMLABEL_TEST_DATA "/sam3/tiny224");
+        panel->setWeightsFolder(weights);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->verdictText().contains("Fits"), 10000);
+        QVERIFY(load->isEnabled());
+        // A folder without a checkpoint: a clear error, Load off.
+        panel->setWeightsFolder(images.path());
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->verdictText().contains("Fits") && !panel->verdictText().contains("Checking"), 10000);
+        QVERIFY(!load->isEnabled());
+        panel->setWeightsFolder(weights);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->verdictText().contains("Fits"), 10000);
+
+        // The gauge samples at >= 2 Hz.
+        const int before = gauge->sampleCount();
+        QTest::qWait(1100);
+        QVERIFY2(gauge->sampleCount() - before >= 2, qPrintable(QString::number(gauge->sampleCount() - before)));
+        screenshot(&window, "01-before-load");
+
+        QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
+        QTest::mouseClick(load, Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QTRY_COMPARE_WITH_TIMEOUT(worker->state(), engine::SessionState::Ready, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(unload->isEnabled(), 5000);
+
+        // The image on screen is encoded as soon as the model is there.
+        AnnotationDocument* doc = window.document();
+        const QString current = doc->absolutePath(doc->currentIndex());
+        QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(current), QStringLiteral("encoded"), 20000);
+        // ... and the next one ahead.
+        QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(doc->absolutePath(doc->currentIndex() + 1)), QStringLiteral("encoded"),
+                                  20000);
+
+        // A click segments without blocking; the preview appears.
+        QVERIFY(window.toolBox()->activate(QStringLiteral("sam")));
+        SamTool* sam = model_ui->samTool();
+        CanvasWidget* canvas = window.canvas();
+        const QSize size = canvas->imageSize();
+        test::click(canvas, size.width() * 0.5, size.height() * 0.5);
+        QVERIFY(sam->pendingRequest() != 0);  // returned at once, answer pending
+        QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0, 10000);
+        QVERIFY(sam->lastClickLatencyMs() > 0);
+        auto* status = window.findChild<QLabel*>("samStatus");
+        QVERIFY(status && status->text().contains("click"));
+        // Tab cycles the multimask candidates.
+        if (sam->candidateCount() > 1) {
+            const int shown = sam->shownCandidate();
+            QTest::keyClick(canvas, Qt::Key_Tab);
+            QCOMPARE(sam->shownCandidate(), (shown + 1) % sam->candidateCount());
+            QTest::keyClick(canvas, Qt::Key_Backtab, Qt::ShiftModifier);
+            QCOMPARE(sam->shownCandidate(), shown);
+        }
+        screenshot(&window, "02-sam-preview");
+
+        // Enter accepts: one instance, source sam3, undoable.
+        const auto count = [&] { return doc->currentAnnotations()->instances.size(); };
+        const std::size_t n0 = count();
+        QVERIFY(sam->accept());
+        // A random-weight model may return an empty mask; only a non-empty one becomes an instance.
+        if (count() == n0 + 1) {
+            QCOMPARE(doc->currentAnnotations()->instances.back().source, annotation::InstanceSource::Sam3);
+            doc->undoStack()->undo();
+            QCOMPARE(count(), n0);
+        }
+        // Esc discards a pending preview.
+        test::click(canvas, size.width() * 0.3, size.height() * 0.3);
+        QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0, 10000);
+        QVERIFY(sam->cancel());
+        QCOMPARE(sam->candidateCount(), 0);
+        QCOMPARE(count(), n0);
+
+        QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
+        QTest::mouseClick(unload, Qt::LeftButton);
+        QVERIFY(unloaded.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(worker->state(), engine::SessionState::Unloaded, 5000);
+        auto* last_unload = panel->findChild<QLabel*>("lastUnload");
+        QTRY_VERIFY_WITH_TIMEOUT(last_unload->text().contains("freed"), 5000);
+        QTest::qWait(600);  // a few samples after the drop
+        screenshot(&window, "03-after-unload");
+    }
+};
+
+QTEST_MAIN(TestModelUi)
+#include "test_model_ui.moc"

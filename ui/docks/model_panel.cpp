@@ -1,0 +1,418 @@
+#include "ui/docks/model_panel.h"
+
+#include "core/service/model_worker.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+namespace samlabel::ui {
+
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+QString gib(std::uint64_t bytes) {
+    if (double(bytes) < kGiB) return QString::number(double(bytes) / kMiB, 'f', 1) + QStringLiteral(" MiB");
+    return QString::number(double(bytes) / kGiB, 'f', 2) + QStringLiteral(" GiB");
+}
+
+QString mb(std::uint64_t bytes) { return QString::number(double(bytes) / kMiB, 'f', 0) + QStringLiteral(" MiB"); }
+
+QString settingsKey(const char* name) { return QStringLiteral("model/") + QLatin1String(name); }
+
+}  // namespace
+
+ModelPanel::ModelPanel(service::ModelWorker* worker, QWidget* parent) : QDockWidget(tr("Model"), parent), worker_(worker) {
+    setObjectName(QStringLiteral("modelPanel"));
+    buildUi();
+    loadSettings();
+
+    preflight_debounce_.setSingleShot(true);
+    preflight_debounce_.setInterval(150);
+    connect(&preflight_debounce_, &QTimer::timeout, this, &ModelPanel::runPreflight);
+    connect(&preflight_watcher_, &QFutureWatcher<PreflightResult>::finished, this, &ModelPanel::showPreflight);
+
+    connect(worker_, &service::ModelWorker::stateChanged, this, &ModelPanel::onStateChanged, Qt::QueuedConnection);
+    connect(worker_, &service::ModelWorker::loadProgress, this, &ModelPanel::onLoadProgress, Qt::QueuedConnection);
+    connect(worker_, &service::ModelWorker::loadFinished, this, &ModelPanel::onLoadFinished, Qt::QueuedConnection);
+    connect(worker_, &service::ModelWorker::unloaded, this, &ModelPanel::onUnloaded, Qt::QueuedConnection);
+
+    optionsChanged();
+    updateButtons();
+}
+
+ModelPanel::~ModelPanel() {
+    saveSettings();
+    preflight_watcher_.waitForFinished();
+}
+
+void ModelPanel::buildUi() {
+    auto* body = new QWidget(this);
+    auto* outer = new QVBoxLayout(body);
+    outer->setContentsMargins(6, 4, 6, 4);
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    auto* folder_row = new QHBoxLayout;
+    folder_ = new QLineEdit(body);
+    folder_->setObjectName(QStringLiteral("weightsFolder"));
+    folder_->setPlaceholderText(tr("folder with config.json + model.safetensors"));
+    browse_ = new QPushButton(tr("Browse..."), body);
+    folder_row->addWidget(folder_, 1);
+    folder_row->addWidget(browse_);
+    form->addRow(tr("Weights"), folder_row);
+
+    device_ = new QComboBox(body);
+    device_->setObjectName(QStringLiteral("device"));
+    device_->addItem(tr("Auto (GPU if any)"), QStringLiteral("auto"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    for (const engine::GpuMemory& gpu : worker_->session()->probe().gpus())
+        device_->addItem(tr("CUDA %1: %2 (%3)").arg(gpu.index).arg(QString::fromStdString(gpu.name), gib(gpu.total_bytes)),
+                         QStringLiteral("cuda:%1").arg(gpu.index));
+    form->addRow(tr("Device"), device_);
+
+    dtype_ = new QComboBox(body);
+    dtype_->setObjectName(QStringLiteral("dtype"));
+    dtype_->addItem(tr("Auto"), int(engine::WeightDType::Auto));
+    dtype_->addItem(tr("fp32"), int(engine::WeightDType::F32));
+    dtype_->addItem(tr("bf16"), int(engine::WeightDType::BF16));
+    dtype_->addItem(tr("fp16 (GPU)"), int(engine::WeightDType::F16));
+    form->addRow(tr("Precision"), dtype_);
+
+    parts_ = new QComboBox(body);
+    parts_->setObjectName(QStringLiteral("parts"));
+    parts_->addItem(tr("Click-to-segment"), int(engine::PartSet::ClickToSegment));
+    parts_->addItem(tr("Click + text prompts"), int(engine::PartSet::ClickAndText));
+    form->addRow(tr("Parts"), parts_);
+
+    keep_free_ram_gb_ = new QDoubleSpinBox(body);
+    keep_free_ram_gb_->setRange(0, 1024);
+    keep_free_ram_gb_->setDecimals(1);
+    keep_free_ram_gb_->setSingleStep(0.5);
+    keep_free_ram_gb_->setSuffix(tr(" GiB"));
+    keep_free_ram_gb_->setToolTip(tr("Refuse a load or an encode that would leave less RAM free than this"));
+    form->addRow(tr("Keep RAM free"), keep_free_ram_gb_);
+    max_vram_gb_ = new QDoubleSpinBox(body);
+    max_vram_gb_->setRange(0, 1024);
+    max_vram_gb_->setDecimals(1);
+    max_vram_gb_->setSingleStep(0.5);
+    max_vram_gb_->setSuffix(tr(" GiB"));
+    max_vram_gb_->setSpecialValueText(tr("no limit"));
+    max_vram_gb_->setToolTip(tr("Use at most this much VRAM (leave room for a training run)"));
+    form->addRow(tr("VRAM at most"), max_vram_gb_);
+
+    cache_mb_ = new QSpinBox(body);
+    cache_mb_->setRange(64, 65536);
+    cache_mb_->setSingleStep(256);
+    cache_mb_->setSuffix(tr(" MiB"));
+    cache_mb_->setToolTip(tr("Image embeddings kept in memory (least recently used go first)"));
+    form->addRow(tr("Embedding cache"), cache_mb_);
+    disk_cache_ = new QCheckBox(tr("also on disk (fp16)"), body);
+    form->addRow(QString(), disk_cache_);
+    auto_unload_min_ = new QSpinBox(body);
+    auto_unload_min_->setRange(0, 24 * 60);
+    auto_unload_min_->setSuffix(tr(" min idle"));
+    auto_unload_min_->setSpecialValueText(tr("never"));
+    form->addRow(tr("Auto-unload"), auto_unload_min_);
+    outer->addLayout(form);
+
+    verdict_ = new QLabel(body);
+    verdict_->setObjectName(QStringLiteral("verdict"));
+    verdict_->setWordWrap(true);
+    verdict_->setTextFormat(Qt::RichText);
+    verdict_->setFrameShape(QFrame::StyledPanel);
+    verdict_->setMargin(4);
+    outer->addWidget(verdict_);
+
+    auto* buttons = new QHBoxLayout;
+    load_ = new QPushButton(tr("Load"), body);
+    load_->setObjectName(QStringLiteral("loadButton"));
+    cancel_ = new QPushButton(tr("Cancel"), body);
+    cancel_->setObjectName(QStringLiteral("cancelButton"));
+    unload_ = new QPushButton(tr("Unload"), body);
+    unload_->setObjectName(QStringLiteral("unloadButton"));
+    unload_->setToolTip(tr("Free the model, every cached embedding and the GPU allocator's memory"));
+    buttons->addWidget(load_);
+    buttons->addWidget(cancel_);
+    buttons->addWidget(unload_);
+    outer->addLayout(buttons);
+
+    progress_ = new QProgressBar(body);
+    progress_->setObjectName(QStringLiteral("loadProgress"));
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setTextVisible(true);
+    progress_->setFormat(QString());
+    outer->addWidget(progress_);
+
+    state_ = new QLabel(body);
+    state_->setObjectName(QStringLiteral("modelState"));
+    outer->addWidget(state_);
+    last_load_ = new QLabel(body);
+    last_load_->setWordWrap(true);
+    last_load_->setObjectName(QStringLiteral("lastLoad"));
+    outer->addWidget(last_load_);
+    last_unload_ = new QLabel(body);
+    last_unload_->setWordWrap(true);
+    last_unload_->setObjectName(QStringLiteral("lastUnload"));
+    outer->addWidget(last_unload_);
+    outer->addStretch(1);
+    setWidget(body);
+
+    connect(browse_, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("SAM3 weights folder"), folder_->text());
+        if (!dir.isEmpty()) setWeightsFolder(dir);
+    });
+    connect(folder_, &QLineEdit::editingFinished, this, &ModelPanel::optionsChanged);
+    for (QComboBox* box : {device_, dtype_, parts_})
+        connect(box, &QComboBox::currentIndexChanged, this, &ModelPanel::optionsChanged);
+    for (QDoubleSpinBox* box : {keep_free_ram_gb_, max_vram_gb_})
+        connect(box, &QDoubleSpinBox::valueChanged, this, &ModelPanel::optionsChanged);
+    connect(cache_mb_, &QSpinBox::valueChanged, this, [this](int mib) {
+        worker_->session()->cache().set_memory_budget_bytes(std::uint64_t(mib) * 1024 * 1024);
+        saveSettings();
+    });
+    connect(disk_cache_, &QCheckBox::toggled, this, [this](bool on) {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/embeddings");
+        worker_->session()->cache().set_disk(on ? std::filesystem::path(dir.toStdString()) : std::filesystem::path(),
+                                             8ull << 30);
+        saveSettings();
+    });
+    connect(auto_unload_min_, &QSpinBox::valueChanged, this, [this](int minutes) {
+        worker_->setAutoUnloadAfterMs(qint64(minutes) * 60 * 1000);
+        saveSettings();
+    });
+    connect(load_, &QPushButton::clicked, this, [this] {
+        progress_->setValue(0);
+        progress_->setFormat(tr("starting..."));
+        worker_->setBudget(budget());
+        worker_->requestLoad(request(), budget());
+        Q_EMIT loadStarted();
+    });
+    connect(cancel_, &QPushButton::clicked, this, [this] { worker_->cancelLoad(); });
+    connect(unload_, &QPushButton::clicked, this, [this] { worker_->requestUnload(); });
+}
+
+void ModelPanel::loadSettings() {
+    QSettings s;
+    const QSignalBlocker b1(folder_), b2(device_), b3(dtype_), b4(parts_), b5(keep_free_ram_gb_), b6(max_vram_gb_);
+    folder_->setText(s.value(settingsKey("weights_folder")).toString());
+    if (const int i = device_->findData(s.value(settingsKey("device"), QStringLiteral("auto"))); i >= 0) device_->setCurrentIndex(i);
+    if (const int i = dtype_->findData(s.value(settingsKey("dtype"), int(engine::WeightDType::Auto))); i >= 0) dtype_->setCurrentIndex(i);
+    if (const int i = parts_->findData(s.value(settingsKey("parts"), int(engine::PartSet::ClickToSegment))); i >= 0) parts_->setCurrentIndex(i);
+    keep_free_ram_gb_->setValue(s.value(settingsKey("keep_free_ram_gb"), 2.0).toDouble());
+    max_vram_gb_->setValue(s.value(settingsKey("max_vram_gb"), 0.0).toDouble());
+    cache_mb_->setValue(s.value(settingsKey("embedding_cache_mb"), 2048).toInt());
+    worker_->session()->cache().set_memory_budget_bytes(std::uint64_t(cache_mb_->value()) * 1024 * 1024);
+    disk_cache_->setChecked(s.value(settingsKey("disk_cache"), false).toBool());
+    auto_unload_min_->setValue(s.value(settingsKey("auto_unload_minutes"), 0).toInt());  // off by default
+}
+
+void ModelPanel::saveSettings() const {
+    QSettings s;
+    s.setValue(settingsKey("weights_folder"), folder_->text());
+    s.setValue(settingsKey("device"), device_->currentData());
+    s.setValue(settingsKey("dtype"), dtype_->currentData());
+    s.setValue(settingsKey("parts"), parts_->currentData());
+    s.setValue(settingsKey("keep_free_ram_gb"), keep_free_ram_gb_->value());
+    s.setValue(settingsKey("max_vram_gb"), max_vram_gb_->value());
+    s.setValue(settingsKey("embedding_cache_mb"), cache_mb_->value());
+    s.setValue(settingsKey("disk_cache"), disk_cache_->isChecked());
+    s.setValue(settingsKey("auto_unload_minutes"), auto_unload_min_->value());
+}
+
+void ModelPanel::setWeightsFolder(const QString& folder) {
+    folder_->setText(QDir::toNativeSeparators(folder));
+    optionsChanged();
+}
+
+engine::LoadRequest ModelPanel::request() const {
+    engine::LoadRequest r;
+    r.checkpoint_dir = std::filesystem::path(QDir::fromNativeSeparators(folder_->text().trimmed()).toStdString());
+    const QString device = device_->currentData().toString();
+    if (device == QStringLiteral("cpu")) {
+        r.device = engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
+    } else if (device.startsWith(QStringLiteral("cuda:"))) {
+        r.device = engine::DeviceSpec{engine::DeviceKind::Cuda, device.mid(5).toInt()};
+    } else {
+        r.device = engine::DeviceSpec{engine::DeviceKind::Auto, 0};
+    }
+    r.dtype = static_cast<engine::WeightDType>(dtype_->currentData().toInt());
+    r.parts = static_cast<engine::PartSet>(parts_->currentData().toInt());
+    return r;
+}
+
+engine::BudgetSettings ModelPanel::budget() const {
+    engine::BudgetSettings b;
+    b.keep_free_ram_bytes = std::uint64_t(keep_free_ram_gb_->value() * kGiB);
+    b.max_vram_bytes = std::uint64_t(max_vram_gb_->value() * kGiB);
+    return b;
+}
+
+void ModelPanel::optionsChanged() {
+    saveSettings();
+    const engine::BudgetSettings b = budget();
+    worker_->setBudget(b);
+    Q_EMIT budgetChanged(b.keep_free_ram_bytes, b.max_vram_bytes);
+    preflight_debounce_.start();
+}
+
+void ModelPanel::runPreflight() {
+    if (preflight_watcher_.isRunning()) {
+        preflight_again_ = true;  // the options changed while the last check ran
+        return;
+    }
+    preflight_again_ = false;
+    const engine::LoadRequest r = request();
+    const engine::BudgetSettings b = budget();
+    if (r.checkpoint_dir.empty()) {
+        preflight_.reset();
+        verdict_->setText(tr("Choose the folder of a SAM3 checkpoint (config.json + model.safetensors)."));
+        Q_EMIT expectedFootprintChanged(0, 0, 0, QString());
+        return;
+    }
+    verdict_->setText(tr("Checking memory..."));
+    std::shared_ptr<engine::ModelSession> session = worker_->session();
+    // Reads the checkpoint header and probes memory: milliseconds, but file
+    // systems can stall, so never on the GUI thread.
+    preflight_watcher_.setFuture(QtConcurrent::run([session, r, b] {
+        PreflightResult result;
+        result.request = r;
+        try {
+            result.report = session->preflight(r, b);
+        } catch (const std::exception& e) {
+            result.error = QString::fromStdString(e.what());
+        }
+        return result;
+    }));
+}
+
+void ModelPanel::showPreflight() {
+    preflight_ = preflight_watcher_.result();
+    if (preflight_again_) {
+        runPreflight();
+        return;
+    }
+    const PreflightResult& p = *preflight_;
+    if (!p.report) {
+        verdict_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(p.error.toHtmlEscaped()));
+        Q_EMIT expectedFootprintChanged(0, 0, 0, QString());
+        updateButtons();
+        return;
+    }
+    const engine::Verdict& v = p.report->verdict;
+    const engine::MemoryEstimate& e = p.report->estimate;
+    // The engine's message starts with its verdict ("Fits: ..." / "Refused: ...").
+    QString text = QStringLiteral("<span style='color:%1'>%2</span>")
+                       .arg(v.fits ? QStringLiteral("#1b7f3b") : QStringLiteral("#b00020"),
+                            QString::fromStdString(v.message).toHtmlEscaped());
+    for (const std::string& s : v.suggestions) text += QStringLiteral("<br>&bull; ") + QString::fromStdString(s).toHtmlEscaped();
+    verdict_->setText(text);
+    verdict_->setToolTip(QStringLiteral("<pre>%1</pre>").arg(QString::fromStdString(e.describe()).toHtmlEscaped()));
+    Q_EMIT expectedFootprintChanged(e.ram_bytes(), e.vram_bytes(), e.device.index,
+                                    tr("SAM3 %1 %2").arg(QString::fromStdString(engine::device_name(e.device)),
+                                                         QString::fromLatin1(engine::weight_dtype_name(e.dtype).data())));
+    updateButtons();
+}
+
+QString ModelPanel::verdictText() const { return verdict_->text(); }
+
+void ModelPanel::updateButtons() {
+    using engine::SessionState;
+    const bool unloaded = state_value_ == SessionState::Unloaded;
+    const bool fits = preflight_ && preflight_->report && preflight_->report->verdict.fits;
+    load_->setEnabled(unloaded && fits);
+    load_->setToolTip(fits ? QString() : tr("The memory check must pass first (see above)"));
+    cancel_->setEnabled(state_value_ == SessionState::Loading);
+    unload_->setEnabled(state_value_ == SessionState::Ready || state_value_ == SessionState::Busy);
+    for (QWidget* w : std::initializer_list<QWidget*>{folder_, browse_, device_, dtype_, parts_}) w->setEnabled(unloaded);
+    QString text;
+    switch (state_value_) {
+    case SessionState::Unloaded: text = tr("No model loaded"); break;
+    case SessionState::Loading: text = tr("Loading..."); break;
+    case SessionState::Ready:
+    case SessionState::Busy: {
+        const auto info = worker_->session()->model_info();
+        text = info ? tr("Loaded on %1 (%2), %3 of weights")
+                          .arg(QString::fromStdString(info->device_name), QString::fromStdString(info->dtype_name),
+                               gib(info->parameter_bytes))
+                    : tr("Loaded");
+        if (state_value_ == SessionState::Busy) text += tr(" - busy");
+        break;
+    }
+    case SessionState::Unloading: text = tr("Unloading..."); break;
+    }
+    state_->setText(text);
+}
+
+void ModelPanel::onStateChanged(engine::SessionState state) {
+    state_value_ = state;
+    updateButtons();
+}
+
+void ModelPanel::onLoadProgress(quint64 bytes_done, quint64 bytes_total) {
+    if (bytes_total == 0) return;
+    progress_->setValue(int(1000.0 * double(bytes_done) / double(bytes_total)));
+    progress_->setFormat(tr("%1 of %2").arg(gib(bytes_done), gib(bytes_total)));
+}
+
+void ModelPanel::onLoadFinished(const engine::LoadOutcome& outcome) {
+    switch (outcome.status) {
+    case engine::LoadStatus::Loaded:
+        progress_->setValue(1000);
+        progress_->setFormat(tr("loaded"));
+        last_load_->setText(tr("Last load: %1 s, peak RSS %2 (RSS %3 -> %4)")
+                                .arg(outcome.duration_ms / 1000.0, 0, 'f', 1)
+                                .arg(gib(outcome.peak_rss_bytes), gib(outcome.rss_before_bytes), gib(outcome.rss_after_bytes)));
+        break;
+    case engine::LoadStatus::Refused:
+        progress_->setValue(0);
+        progress_->setFormat(tr("refused"));
+        last_load_->setText(tr("Refused: %1").arg(QString::fromStdString(outcome.message)));
+        break;
+    case engine::LoadStatus::Cancelled:
+        progress_->setValue(0);
+        progress_->setFormat(tr("cancelled"));
+        last_load_->setText(tr("Load cancelled; nothing stays allocated (RSS %1)").arg(gib(outcome.rss_after_bytes)));
+        break;
+    case engine::LoadStatus::Failed:
+        progress_->setValue(0);
+        progress_->setFormat(tr("failed"));
+        last_load_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
+                                .arg(tr("Load failed: %1").arg(QString::fromStdString(outcome.message)).toHtmlEscaped()));
+        break;
+    }
+    Q_EMIT loadReported(outcome);
+    updateButtons();
+}
+
+void ModelPanel::onUnloaded(const engine::UnloadReport& report, bool automatic) {
+    if (!report.was_loaded) return;
+    QString text = tr("%1 freed %2 of RAM").arg(automatic ? tr("Auto-unload (idle)") : tr("Unload"), mb(report.freed_ram_bytes));
+    if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0)
+        text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mb(report.freed_vram_bytes), mb(report.vram_after_bytes));
+    text += tr(", %1 cached embeddings dropped, in %2 ms").arg(report.embeddings_dropped).arg(qRound(report.duration_ms));
+    last_unload_->setText(text);
+    progress_->setValue(0);
+    progress_->setFormat(QString());
+    Q_EMIT unloadReported(report);
+    updateButtons();
+    preflight_debounce_.start();  // memory changed: the verdict may too
+}
+
+}  // namespace samlabel::ui

@@ -1,0 +1,179 @@
+#include "ui/model/model_ui.h"
+
+#include "core/engine/memory_probe.h"
+#include "core/engine/model_session.h"
+#include "core/service/memory_sampler.h"
+#include "core/service/model_thread.h"
+#include "core/service/model_worker.h"
+#include "ui/canvas/canvas_widget.h"
+#include "ui/docks/memory_gauge_dock.h"
+#include "ui/docks/model_panel.h"
+#include "ui/document/annotation_document.h"
+#include "ui/main_window.h"
+#include "ui/tools/sam_tool.h"
+#include "ui/tools/tool_box.h"
+
+#include <QAction>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMainWindow>
+#include <QStatusBar>
+#include <QToolBar>
+
+namespace samlabel::ui {
+
+namespace {
+// Images encoded ahead of the one on screen (the next ones in the folder).
+constexpr int kEncodeAheadImages = 2;
+constexpr double kMiB = 1024.0 * 1024.0;
+}  // namespace
+
+ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* tools, QStatusBar* status_bar)
+    : QObject(window), window_(window), document_(document), tools_(tools) {
+    probe_ = std::shared_ptr<engine::MemoryProbe>(engine::make_system_memory_probe());
+    session_ = std::make_shared<engine::ModelSession>(probe_);
+    thread_ = std::make_unique<service::ModelThread>(session_);
+    sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
+    service::ModelWorker* w = thread_->worker();
+
+    panel_ = new ModelPanel(w, window);
+    gauge_ = new MemoryGaugeDock(window);
+    sam_tool_ = new SamTool(w);
+    if (tools_) tools_->addTool(sam_tool_);
+    if (auto* main = qobject_cast<MainWindow*>(window); main && main->canvas()) main->canvas()->installEventFilter(this);
+
+    connect(sampler_.get(), &service::MemorySampler::sampled, gauge_, &MemoryGaugeDock::addSample, Qt::QueuedConnection);
+    connect(panel_, &ModelPanel::expectedFootprintChanged, gauge_, &MemoryGaugeDock::setExpectedFootprint);
+    connect(panel_, &ModelPanel::budgetChanged, gauge_, &MemoryGaugeDock::setBudget);
+    gauge_->setBudget(panel_->budget().keep_free_ram_bytes, panel_->budget().max_vram_bytes);
+    connect(panel_, &ModelPanel::loadStarted, this, [this] { gauge_->markEvent(tr("Load"), QColor(20, 120, 200)); });
+    connect(panel_, &ModelPanel::loadReported, this, [this](const engine::LoadOutcome& outcome) {
+        if (outcome.ok()) {
+            gauge_->markEvent(tr("Loaded %1 s").arg(outcome.duration_ms / 1000.0, 0, 'f', 1), QColor(20, 120, 200));
+            // With a model, the prompt keys (Q/E) drive SAM rather than GrabCut.
+            if (tools_ && tools_->promptTool() != sam_tool_) {
+                previous_prompt_tool_ = tools_->promptTool();
+                tools_->setPromptTool(sam_tool_);
+            }
+            encode_state_.clear();
+            requestEncodes();
+        } else if (outcome.status == engine::LoadStatus::Cancelled) {
+            gauge_->markEvent(tr("Cancelled"), QColor(120, 120, 120));
+        }
+    });
+    connect(panel_, &ModelPanel::unloadReported, this, [this](const engine::UnloadReport& r) {
+        QString label = tr("Unload -%1 MiB").arg(double(r.freed_ram_bytes) / kMiB, 0, 'f', 0);
+        if (r.freed_vram_bytes > 0) label += tr(" / VRAM -%1 MiB").arg(double(r.freed_vram_bytes) / kMiB, 0, 'f', 0);
+        gauge_->markEvent(label, QColor(200, 40, 40));
+        if (tools_ && previous_prompt_tool_) tools_->setPromptTool(previous_prompt_tool_);
+        encode_state_.clear();
+        sam_tool_->setEncodeStatus(QString());
+        updateStatus();
+    });
+
+    connect(w, &service::ModelWorker::encodeStarted, this, [this](const QString& id) {
+        encode_state_[id] = QStringLiteral("encoding");
+        updateStatus();
+    });
+    connect(w, &service::ModelWorker::encoded, this, [this](const QString& id, const engine::EncodeOutcome& outcome) {
+        QString state = QStringLiteral("failed");
+        if (outcome.status == engine::EncodeStatus::Encoded) state = QStringLiteral("encoded");
+        else if (outcome.ok()) state = QStringLiteral("cached");
+        else if (outcome.status == engine::EncodeStatus::Refused) state = QStringLiteral("refused");
+        encode_state_[id] = state;
+        if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
+            last_encode_ms_ = outcome.duration_ms;
+            if (!outcome.ok() && outcome.status != engine::EncodeStatus::NotLoaded)
+                window_->statusBar()->showMessage(tr("SAM: image not encoded: %1").arg(QString::fromStdString(outcome.message)), 8000);
+        }
+        updateStatus();
+    });
+    connect(sam_tool_, &SamTool::clickLatency, this, [this](double latency_ms, double decode_ms) {
+        last_click_ms_ = latency_ms;
+        last_decode_ms_ = decode_ms;
+        updateStatus();
+    });
+    connect(w, &service::ModelWorker::error, this,
+            [this](const QString& message) { window_->statusBar()->showMessage(tr("Model: %1").arg(message), 10000); });
+
+    if (document_) connect(document_, &AnnotationDocument::currentImageChanged, this, &ModelUi::onCurrentImageChanged);
+
+    status_ = new QLabel(status_bar);
+    status_->setObjectName(QStringLiteral("samStatus"));
+    status_bar->addPermanentWidget(status_);
+    updateStatus();
+}
+
+ModelUi::~ModelUi() {
+    sampler_.reset();
+    thread_.reset();  // cancels a load, waits for a running encode, frees the model
+}
+
+bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
+    // Qt turns Tab into focus traversal before the canvas sees it; while the
+    // SAM tool shows several candidates, Tab cycles them instead.
+    if (event->type() == QEvent::KeyPress && tools_ && tools_->activeTool() == sam_tool_) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        if ((key->key() == Qt::Key_Tab || key->key() == Qt::Key_Backtab) &&
+            sam_tool_->cycleCandidate(key->key() == Qt::Key_Tab && !(key->modifiers() & Qt::ShiftModifier)))
+            return true;
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
+
+QString ModelUi::encodeState(const QString& image_path) const { return encode_state_.value(image_path); }
+
+void ModelUi::onCurrentImageChanged(int) { requestEncodes(); }
+
+void ModelUi::requestEncodes() {
+    service::ModelWorker* w = worker();
+    const engine::SessionState state = w->state();
+    if (!document_ || document_->currentIndex() < 0 ||
+        (state != engine::SessionState::Ready && state != engine::SessionState::Busy)) {
+        updateStatus();
+        return;
+    }
+    const int current = document_->currentIndex();
+    w->requestEncode(document_->absolutePath(current));
+    QStringList ahead;
+    for (int i = current + 1; i < document_->imageCount() && ahead.size() < kEncodeAheadImages; ++i)
+        ahead.push_back(document_->absolutePath(i));
+    w->setEncodeAhead(ahead);
+    updateStatus();
+}
+
+void ModelUi::updateStatus() {
+    QStringList parts;
+    const engine::SessionState state = worker()->state();
+    if (state == engine::SessionState::Unloaded) {
+        parts << tr("SAM: no model");
+    } else if (document_ && document_->currentIndex() >= 0) {
+        const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));
+        if (image_state == QStringLiteral("encoding")) parts << tr("SAM: encoding image...");
+        else if (image_state == QStringLiteral("encoded")) parts << tr("SAM: encode %1 s").arg(last_encode_ms_ / 1000.0, 0, 'f', 2);
+        else if (image_state == QStringLiteral("cached")) parts << tr("SAM: embedding cached");
+        else if (image_state == QStringLiteral("refused")) parts << tr("SAM: encode refused (memory)");
+        else if (image_state == QStringLiteral("failed")) parts << tr("SAM: encode failed");
+        else parts << tr("SAM: ready");
+        sam_tool_->setEncodeStatus(image_state == QStringLiteral("encoding") ? tr("Encoding image...") : QString());
+    }
+    if (last_click_ms_ >= 0) parts << tr("click %1 ms (decode %2 ms)").arg(qRound(last_click_ms_)).arg(qRound(last_decode_ms_));
+    status_->setText(parts.join(QStringLiteral(" · ")));
+}
+
+ModelUi* install_model_ui(MainWindow& window) {
+    auto* ui = new ModelUi(&window, window.document(), window.toolBox(), window.statusBar());
+    window.addDock(ui->panel(), Qt::RightDockWidgetArea);
+    window.addDock(ui->gauge(), Qt::BottomDockWidgetArea);
+    // The tool was added after the window built its toolbar: give it its
+    // button and its window-wide shortcut like the others.
+    if (QAction* action = window.toolBox()->action(ui->samTool()->id())) {
+        if (auto* bar = window.findChild<QToolBar*>(QStringLiteral("tools_toolbar"))) bar->addAction(action);
+        window.addShortcutAction(action, MainWindow::MenuId::Tools);
+    }
+    return ui;
+}
+
+}  // namespace samlabel::ui

@@ -1,0 +1,84 @@
+#pragma once
+// Everything the model adds to the main window, assembled in one place so the
+// window itself only calls install_model_ui(): the model thread (session +
+// worker), the memory sampler, the model panel and memory gauge docks, the SAM
+// tool, the per-image encode (the image on screen first, the next ones ahead),
+// and the status-bar figures (encode time, last click latency).
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include <memory>
+
+class QLabel;
+class QMainWindow;
+class QStatusBar;
+
+namespace samlabel::engine {
+class MemoryProbe;
+class ModelSession;
+}  // namespace samlabel::engine
+
+namespace samlabel::service {
+class MemorySampler;
+class ModelThread;
+class ModelWorker;
+}  // namespace samlabel::service
+
+namespace samlabel::ui {
+
+class AnnotationDocument;
+class MainWindow;
+class MemoryGaugeDock;
+class ModelPanel;
+class PromptTool;
+class SamTool;
+class ToolBox;
+
+class ModelUi : public QObject {
+    Q_OBJECT
+public:
+    ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* tools, QStatusBar* status_bar);
+    ~ModelUi() override;
+
+    service::ModelWorker* worker() const;
+    std::shared_ptr<engine::ModelSession> session() const { return session_; }
+    service::MemorySampler* sampler() const { return sampler_.get(); }
+    ModelPanel* panel() const { return panel_; }
+    MemoryGaugeDock* gauge() const { return gauge_; }
+    SamTool* samTool() const { return sam_tool_; }
+    // "encoding", "encoded", "cached", "failed", "" (not requested) for an image path.
+    QString encodeState(const QString& image_path) const;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void onCurrentImageChanged(int index);
+    void requestEncodes();
+    void updateStatus();
+
+    QMainWindow* window_;
+    AnnotationDocument* document_;
+    ToolBox* tools_;
+    std::shared_ptr<engine::MemoryProbe> probe_;
+    std::shared_ptr<engine::ModelSession> session_;
+    std::unique_ptr<service::ModelThread> thread_;
+    std::unique_ptr<service::MemorySampler> sampler_;
+    ModelPanel* panel_ = nullptr;
+    MemoryGaugeDock* gauge_ = nullptr;
+    SamTool* sam_tool_ = nullptr;
+    QPointer<PromptTool> previous_prompt_tool_;
+    QLabel* status_ = nullptr;
+    QHash<QString, QString> encode_state_;
+    double last_encode_ms_ = -1;
+    double last_click_ms_ = -1;
+    double last_decode_ms_ = -1;
+};
+
+// The one call MainWindow makes. Needs MainWindow's document(), toolBox()
+// and statusBar(); the docks go to the right (panel) and bottom (gauge) areas.
+ModelUi* install_model_ui(MainWindow& window);
+
+}  // namespace samlabel::ui

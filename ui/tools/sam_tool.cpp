@@ -1,0 +1,267 @@
+#include "ui/tools/sam_tool.h"
+
+#include "core/annotation/mask_geometry.h"
+#include "core/service/model_worker.h"
+#include "ui/canvas/canvas_widget.h"
+#include "ui/canvas/instance_overlay.h"
+#include "ui/document/annotation_document.h"
+#include "ui/tools/new_instance.h"
+
+#include <QKeyEvent>
+#include <QLineF>
+#include <QPainter>
+
+namespace samlabel::ui {
+namespace {
+constexpr double kDragThresholdPx = 4.0;
+const QColor kMaskColour(255, 170, 0);
+}  // namespace
+
+SamTool::SamTool(service::ModelWorker* worker, QObject* parent) : PromptTool(parent), worker_(worker) {
+    // Queued: the worker emits on its own thread.
+    connect(worker, &service::ModelWorker::segmented, this, &SamTool::onSegmented, Qt::QueuedConnection);
+    connect(worker, &service::ModelWorker::segmentFailed, this, &SamTool::onSegmentFailed, Qt::QueuedConnection);
+}
+
+QString SamTool::imageId() const {
+    if (!document_ || document_->currentIndex() < 0) return {};
+    return document_->absolutePath(document_->currentIndex());
+}
+
+bool SamTool::hasPendingWork() const { return box_ || !points_.isEmpty() || !preview_mask_.empty(); }
+
+void SamTool::setEncodeStatus(const QString& text) {
+    if (encode_status_ == text) return;
+    encode_status_ = text;
+    Q_EMIT overlayChanged();
+}
+
+void SamTool::mousePress(const ToolMouseEvent& event) {
+    if (event.button != Qt::LeftButton && event.button != Qt::RightButton) return;
+    press_widget_ = event.widget_pos;
+    press_image_ = drag_image_ = event.image_pos;
+    dragging_ = false;
+}
+
+void SamTool::mouseMove(const ToolMouseEvent& event) {
+    if (!press_widget_ || !(event.buttons & Qt::LeftButton)) return;
+    if (!dragging_ && QLineF(*press_widget_, event.widget_pos).length() >= kDragThresholdPx) dragging_ = true;
+    drag_image_ = event.image_pos;
+    if (dragging_) Q_EMIT overlayChanged();
+}
+
+void SamTool::mouseRelease(const ToolMouseEvent& event) {
+    if (!press_widget_ || !canvas_ || !canvas_->hasImage()) return;
+    press_widget_.reset();
+    const QSize size = canvas_->imageSize();
+    const QRectF image_rect(0, 0, size.width(), size.height());
+    if (dragging_ && event.button == Qt::LeftButton) {
+        dragging_ = false;
+        QRectF box = QRectF(press_image_, event.image_pos).normalized().intersected(image_rect);
+        if (box.width() < 2 || box.height() < 2) {
+            Q_EMIT overlayChanged();
+            return;
+        }
+        if (box_) prompt_order_.removeAll('b');  // one box per object: the new one replaces it
+        box_ = box;
+        prompt_order_.append('b');
+    } else {
+        if (!image_rect.contains(event.image_pos)) return;
+        const bool negative = event.button == Qt::RightButton || (event.modifiers & Qt::ShiftModifier) ||
+                              point_label_ == PointLabel::Negative;
+        points_.append(Prompt{event.image_pos, !negative});
+        prompt_order_.append('p');
+    }
+    Q_EMIT overlayChanged();
+    sendRequest();
+}
+
+bool SamTool::keyPress(QKeyEvent* event) {
+    if (event->key() == Qt::Key_Tab || event->key() == Qt::Key_Backtab)
+        return cycleCandidate(event->key() == Qt::Key_Tab);
+    if (event->key() == Qt::Key_Backspace && (box_ || !points_.isEmpty())) {
+        const char last = prompt_order_.isEmpty() ? 'p' : prompt_order_.takeLast();
+        if (last == 'b') box_.reset();
+        else if (!points_.isEmpty()) points_.removeLast();
+        previous_mask_.reset();  // the fed-back mask came from the removed prompt
+        Q_EMIT overlayChanged();
+        if (box_ || !points_.isEmpty()) sendRequest();
+        else clearPreview();
+        return true;
+    }
+    return false;
+}
+
+bool SamTool::cycleCandidate(bool forward) {
+    if (result_.candidates.size() < 2 || shown_ < 0) return false;
+    const int n = int(result_.candidates.size());
+    showCandidate((shown_ + (forward ? 1 : n - 1)) % n);
+    return true;
+}
+
+void SamTool::sendRequest() {
+    const QString image = imageId();
+    if (!worker_ || image.isEmpty()) return;
+    engine::ClickPrompt prompt;
+    for (const Prompt& p : points_)
+        prompt.points.push_back(engine::PointPrompt{float(p.point.x()), float(p.point.y()),
+                                                    p.positive ? engine::PointLabel::Positive : engine::PointLabel::Negative});
+    if (box_) prompt.box = engine::BoxPrompt{float(box_->left()), float(box_->top()), float(box_->right()), float(box_->bottom())};
+    // One point is ambiguous (part or whole?): offer three masks. More prompts
+    // pin the object down: one mask, refined from the one shown.
+    prompt.multimask = points_.size() == 1 && !box_;
+    if (!prompt.multimask) prompt.previous_mask = previous_mask_;
+    error_.clear();
+    request_clock_.start();
+    pending_request_ = worker_->requestSegment(image, prompt);
+    if (worker_->state() != engine::SessionState::Ready && worker_->state() != engine::SessionState::Busy)
+        Q_EMIT statusMessage(tr("SAM: no model loaded (Model panel: Load)"));
+    Q_EMIT overlayChanged();
+}
+
+void SamTool::onSegmented(quint64 request_id, const QString& image_id, const engine::SegmentResult& result,
+                          double total_ms) {
+    Q_UNUSED(total_ms);
+    if (request_id != pending_request_ || image_id != imageId()) return;  // an older click or another image
+    pending_request_ = 0;
+    last_latency_ms_ = double(request_clock_.elapsed());
+    result_ = result;
+    result_image_ = image_id;
+    if (result_.candidates.empty()) {
+        clearPreview();
+        Q_EMIT statusMessage(tr("SAM: no mask"));
+        return;
+    }
+    // Start with the candidate the model rates best.
+    int best = 0;
+    for (int i = 1; i < int(result_.candidates.size()); ++i)
+        if (result_.candidates[std::size_t(i)].predicted_iou > result_.candidates[std::size_t(best)].predicted_iou) best = i;
+    showCandidate(best);
+    Q_EMIT clickLatency(last_latency_ms_, result.decode_ms);
+    if (accept_when_done_) {
+        accept_when_done_ = false;
+        accept();
+    }
+}
+
+void SamTool::onSegmentFailed(quint64 request_id, const QString& image_id, const QString& message) {
+    if (request_id != pending_request_ || image_id != imageId()) return;
+    pending_request_ = 0;
+    accept_when_done_ = false;
+    error_ = message;
+    Q_EMIT statusMessage(tr("SAM: %1").arg(message));
+    Q_EMIT overlayChanged();
+}
+
+void SamTool::showCandidate(int index) {
+    if (index < 0 || index >= int(result_.candidates.size())) return;
+    shown_ = index;
+    const engine::MaskCandidate& c = result_.candidates[std::size_t(index)];
+    previous_mask_ = c.low_res;
+    preview_mask_ = cv::Mat1b(c.height, c.width);
+    preview_image_ = QImage(c.width, c.height, QImage::Format_ARGB32);
+    preview_image_.fill(Qt::transparent);
+    const QRgb on = kMaskColour.rgba();
+    for (int y = 0; y < c.height; ++y) {
+        const std::uint8_t* src = c.mask.data() + std::size_t(y) * std::size_t(c.width);
+        uchar* dst = preview_mask_.ptr<uchar>(y);
+        auto* line = reinterpret_cast<QRgb*>(preview_image_.scanLine(y));
+        for (int x = 0; x < c.width; ++x) {
+            dst[x] = src[x] ? 255 : 0;
+            if (src[x]) line[x] = on;
+        }
+    }
+    preview_outline_ = InstanceOverlay::pathOf(annotation::mask_to_polygons(preview_mask_).polygons);
+    QString text = tr("SAM: %1 ms · IoU %2").arg(qRound(last_latency_ms_)).arg(double(c.predicted_iou), 0, 'f', 3);
+    if (result_.candidates.size() > 1) text += tr(" · mask %1/%2 (Tab)").arg(index + 1).arg(result_.candidates.size());
+    text += tr(" · Enter accepts, Esc discards");
+    Q_EMIT statusMessage(text);
+    Q_EMIT overlayChanged();
+}
+
+void SamTool::clearPreview() {
+    result_ = {};
+    shown_ = -1;
+    preview_mask_.release();
+    preview_image_ = QImage();
+    preview_outline_ = QPainterPath();
+    Q_EMIT overlayChanged();
+}
+
+bool SamTool::accept() {
+    if (pending_request_ != 0) {
+        accept_when_done_ = true;  // commit as soon as the newest answer is in
+        return true;
+    }
+    if (preview_mask_.empty() || shown_ < 0 || !document_) return false;
+    const cv::Mat1b mask = preview_mask_;
+    const float score = result_.candidates[std::size_t(shown_)].predicted_iou;
+    box_.reset();
+    points_.clear();
+    prompt_order_.clear();
+    previous_mask_.reset();
+    clearPreview();
+    if (addMaskInstance(*document_, mask, annotation::InstanceSource::Sam3, score))
+        Q_EMIT maskAccepted(document_->selectedInstance());
+    else
+        Q_EMIT statusMessage(tr("SAM: the mask is empty, nothing added"));
+    return true;
+}
+
+bool SamTool::cancel() {
+    const bool had = hasPendingWork() || pending_request_ != 0;
+    pending_request_ = 0;  // its answer will be ignored
+    accept_when_done_ = false;
+    box_.reset();
+    points_.clear();
+    prompt_order_.clear();
+    previous_mask_.reset();
+    press_widget_.reset();
+    dragging_ = false;
+    error_.clear();
+    clearPreview();
+    return had;
+}
+
+void SamTool::paintOverlay(QPainter& painter, const ViewTransform& view) const {
+    if (!preview_image_.isNull()) {
+        painter.save();
+        painter.setTransform(view.qtransform());
+        painter.setOpacity(0.45);
+        painter.drawImage(QPointF(0, 0), preview_image_);
+        painter.restore();
+        painter.setRenderHint(QPainter::Antialiasing, true);
+        painter.setPen(QPen(kMaskColour, 2.0));
+        painter.setBrush(Qt::NoBrush);
+        painter.drawPath(view.qtransform().map(preview_outline_));
+    }
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setBrush(Qt::NoBrush);
+    if (dragging_) {
+        painter.setPen(QPen(kMaskColour, 2.0, Qt::DashLine));
+        painter.drawRect(view.toWidget(QRectF(press_image_, drag_image_).normalized()));
+    } else if (box_) {
+        painter.setPen(QPen(kMaskColour, 1.5, Qt::DashLine));
+        painter.drawRect(view.toWidget(*box_));
+    }
+    for (const Prompt& p : points_) {
+        const QPointF w = view.toWidget(p.point);
+        painter.setPen(QPen(Qt::white, 2.0));
+        painter.setBrush(p.positive ? QColor(46, 160, 67) : QColor(218, 54, 51));
+        painter.drawEllipse(w, 6.0, 6.0);
+        painter.drawLine(w - QPointF(3, 0), w + QPointF(3, 0));
+        if (p.positive) painter.drawLine(w - QPointF(0, 3), w + QPointF(0, 3));
+    }
+    QString banner = encode_status_;
+    if (pending_request_ != 0 && banner.isEmpty()) banner = tr("SAM...");
+    if (!error_.isEmpty()) banner = error_;
+    if (!banner.isEmpty()) {
+        painter.setPen(Qt::white);
+        painter.setBrush(QColor(0, 0, 0, 150));
+        const QRectF r = painter.fontMetrics().boundingRect(banner).adjusted(-6, -3, 6, 3).translated(14, 22);
+        painter.drawRoundedRect(r, 3, 3);
+        painter.drawText(r, Qt::AlignCenter, banner);
+    }
+}
+
+}  // namespace samlabel::ui
