@@ -8,6 +8,7 @@
 #include "ui/dialogs/about_dialog.h"
 #include "ui/docks/classes_dock.h"
 #include "ui/docks/image_list_dock.h"
+#include "ui/docks/instances_dock.h"
 #include "ui/docks/thumbnail_cache.h"
 #include "ui/document/annotation_document.h"
 #include "ui/main_window.h"
@@ -19,8 +20,10 @@
 #include "ui/tools/tool_box.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QDialog>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QSlider>
@@ -56,6 +59,9 @@ private slots:
     void zoomKeepsThePointUnderTheCursor();
     void hoverAndOpacity();
     void exifOrientationIsApplied();
+    void projectFileElsewhere();
+    void classEditsNeverRelabel();
+    void panWithMiddleDragAndSpace();
 };
 
 namespace {
@@ -498,6 +504,92 @@ void TestUiRobustness::exifOrientationIsApplied() {
     QVERIFY(top_left[0] > 150 && top_left[2] > 150);  // grey
     QCOMPARE(s.window->document()->annotations(0)->width, 40);
     QCOMPARE(s.window->document()->annotations(0)->height, 60);
+}
+
+void TestUiRobustness::projectFileElsewhere() {
+    // samlabel FOLDER --project FILE: the project lives outside the image
+    // folder; later, the project file alone finds the images again.
+    Session s;
+    QVERIFY(QDir().mkpath(s.dir.filePath("images")));
+    QVERIFY(QDir().mkpath(s.dir.filePath("projects")));
+    QCOMPARE(copySamples(s.dir.filePath("images")), 5);
+    const QString project = s.dir.filePath("projects/run1.json");
+    {
+        MainWindow window;
+        QVERIFY(window.openFolder(s.dir.filePath("images"), project));
+        window.toolBox()->activate("box");
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        drag(window.canvas(), {10, 10}, {90, 70});
+        QVERIFY(window.close());
+    }
+    QVERIFY(QFileInfo::exists(project));
+    QVERIFY(!QFileInfo::exists(s.dir.filePath("images/samlabel-project.json")));
+    MainWindow window;
+    QVERIFY(window.openFolder({}, project));
+    QCOMPARE(QDir(window.document()->imageFolder()).canonicalPath(), QDir(s.dir.filePath("images")).canonicalPath());
+    QCOMPARE(window.document()->imageCount(), 5);
+    QCOMPARE(window.document()->annotations(0)->instances.size(), std::size_t(1));
+    QVERIFY(window.canvas()->hasImage());
+}
+
+void TestUiRobustness::classEditsNeverRelabel() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    ClassesDock* classes = s.window->classesDock();
+    const annotation::ClassId object = doc->currentClass();
+    const annotation::ClassId car = classes->addClass("car");
+    const annotation::ClassId tree = classes->addClass("tree");
+    doc->setCurrentClass(car);
+    s.window->toolBox()->activate("box");
+    drag(s.window->canvas(), {10, 10}, {90, 70});
+    const auto id = doc->currentAnnotations()->instances[0].id;
+    QCOMPARE(doc->currentAnnotations()->instances[0].class_id, car);
+    // Reorder by drag and drop in the list widget's model: car to the end.
+    QListWidget* list = classes->list();
+    QCOMPARE(list->count(), 3);
+    list->model()->moveRow(QModelIndex(), 1, QModelIndex(), 3);
+    QTRY_COMPARE(doc->project().classes().back().id, car);
+    QCOMPARE(doc->project().classes().front().id, object);
+    QCOMPARE(doc->currentAnnotations()->instances[0].class_id, car);  // same id, same class
+    // Change the instance's class through the instances dock.
+    doc->setSelectedInstance(id);
+    s.window->instancesDock()->changeSelectedClass(tree);
+    QCOMPARE(doc->currentAnnotations()->instances[0].class_id, tree);
+    // Removing its class leaves the instance, unassigned; undo restores both.
+    doc->setCurrentClass(tree);
+    classes->removeCurrent();
+    QVERIFY(!doc->project().find_class(tree));
+    QCOMPARE(doc->currentAnnotations()->instances.size(), std::size_t(1));
+    QCOMPARE(doc->currentAnnotations()->instances[0].class_id, annotation::kNoClass);
+    doc->undoStack()->undo();
+    QVERIFY(doc->project().find_class(tree));
+    QCOMPARE(doc->currentAnnotations()->instances[0].class_id, tree);
+}
+
+void TestUiRobustness::panWithMiddleDragAndSpace() {
+    Session s;
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    CanvasWidget* canvas = s.window->canvas();
+    s.window->toolBox()->activate("box");
+    const QPointF start(400, 300);
+    const QPointF before = canvas->toImage(start);
+    sendMouse(canvas, QEvent::MouseButtonPress, start, Qt::MiddleButton, Qt::MiddleButton);
+    sendMouse(canvas, QEvent::MouseMove, start + QPointF(50, 30), Qt::NoButton, Qt::MiddleButton);
+    sendMouse(canvas, QEvent::MouseButtonRelease, start + QPointF(50, 30), Qt::MiddleButton, Qt::NoButton);
+    const QPointF after = canvas->toImage(start + QPointF(50, 30));
+    QVERIFY(std::abs(after.x() - before.x()) < 1e-9 && std::abs(after.y() - before.y()) < 1e-9);  // the image moved with the mouse
+    QVERIFY(s.window->document()->currentAnnotations()->instances.empty());  // no box drawn
+    // Space held + left drag pans too and does not draw; the release does not accept anything.
+    QTest::keyPress(canvas, Qt::Key_Space);
+    const QPointF before2 = canvas->toImage(start);
+    drag(canvas, canvas->toImage(start), canvas->toImage(start + QPointF(-40, 20)));
+    QTest::keyRelease(canvas, Qt::Key_Space);
+    QVERIFY(std::abs(canvas->toImage(start + QPointF(-40, 20)).x() - before2.x()) < 1e-9);
+    QVERIFY(s.window->document()->currentAnnotations()->instances.empty());
 }
 
 QTEST_MAIN(TestUiRobustness)
