@@ -62,6 +62,7 @@ private slots:
     void projectFileElsewhere();
     void classEditsNeverRelabel();
     void panWithMiddleDragAndSpace();
+    void largeImagesDecodeOffTheUiThread();
 };
 
 namespace {
@@ -590,6 +591,32 @@ void TestUiRobustness::panWithMiddleDragAndSpace() {
     QTest::keyRelease(canvas, Qt::Key_Space);
     QVERIFY(std::abs(canvas->toImage(start + QPointF(-40, 20)).x() - before2.x()) < 1e-9);
     QVERIFY(s.window->document()->currentAnnotations()->instances.empty());
+}
+
+void TestUiRobustness::largeImagesDecodeOffTheUiThread() {
+    Session s;
+    cv::Mat3b big(2100, 3000, cv::Vec3b(30, 120, 200));  // 6.3 MP, above the synchronous threshold
+    cv::circle(big, {1500, 1050}, 600, cv::Scalar(240, 240, 240), cv::FILLED);
+    QVERIFY(std::uint64_t(big.total()) > CanvasWidget::kSyncDecodePixels);
+    QVERIFY(cv::imwrite(s.dir.filePath("big.jpg").toStdString(), big));
+    QCOMPARE(copySamples(s.dir.path()), 5);
+    QVERIFY(s.open());
+    AnnotationDocument* doc = s.window->document();
+    CanvasWidget* canvas = s.window->canvas();
+    doc->setCurrentIndex(doc->indexOf("big.jpg"));
+    QVERIFY(canvas->isLoading());  // returned to the event loop before decoding
+    QVERIFY(!canvas->hasImage());
+    canvas->grab();                // paints the loading state
+    QTRY_VERIFY_WITH_TIMEOUT(!canvas->isLoading(), 10000);
+    QVERIFY(canvas->hasImage());
+    QCOMPARE(canvas->imageSize(), QSize(3000, 2100));
+    // Switching away while a large image decodes: the late result is dropped.
+    doc->setCurrentIndex(doc->indexOf("chelsea.jpg"));
+    doc->setCurrentIndex(doc->indexOf("big.jpg"));
+    doc->setCurrentIndex(doc->indexOf("chelsea.jpg"));
+    QVERIFY(!canvas->isLoading());
+    QTest::qWait(500);
+    QCOMPARE(canvas->imageSize(), QSize(451, 300));
 }
 
 QTEST_MAIN(TestUiRobustness)

@@ -10,6 +10,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
+#include <QtConcurrent>
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +37,12 @@ CanvasWidget::CanvasWidget(AnnotationDocument* document, QWidget* parent) : QWid
     });
     connect(document_, &AnnotationDocument::classesChanged, this, &CanvasWidget::refreshAnnotations);
     connect(document_, &AnnotationDocument::selectionChanged, this, qOverload<>(&QWidget::update));
+    connect(&loader_, &QFutureWatcher<LoadedImage>::finished, this, [this] {
+        const int index = loading_index_;
+        if (index < 0 || index != document_->currentIndex()) return;  // superseded
+        loading_index_ = -1;
+        applyLoaded(index, loader_.result());
+    });
 }
 
 void CanvasWidget::setTool(Tool* tool) {
@@ -53,26 +60,61 @@ void CanvasWidget::setTool(Tool* tool) {
     update();
 }
 
+namespace {
+
+LoadedImage readForCanvas(const std::filesystem::path& path, std::uint64_t max_pixels) {
+    io::ImageReadOptions options;
+    options.max_pixels = max_pixels;
+    io::ImageReadResult read = io::read_image(path, options);
+    LoadedImage loaded;
+    if (!read.ok()) loaded.error = QString::fromStdString(read.error);
+    else if (read.bgr8.type() != CV_8UC3) loaded.error = QObject::tr("%1: unexpected decoded format").arg(QString::fromStdString(io::path_to_utf8(path)));
+    else {
+        loaded.bgr8 = read.bgr8;
+        loaded.width = read.width;
+        loaded.height = read.height;
+    }
+    return loaded;
+}
+
+}  // namespace
+
 void CanvasWidget::reloadImage() {
     if (tool_) tool_->imageChanged();
     image_bgr8_.release();
     display_ = QImage();
     image_error_.clear();
     hovered_ = 0;
+    loading_index_ = -1;  // a load still running for another image is ignored when it ends
     const int index = document_->currentIndex();
     if (index >= 0) {
-        io::ImageReadOptions options;
-        options.max_pixels = std::uint64_t(AppSettings::pixelLimit());
-        io::ImageReadResult read = io::read_image(document_->filesystemPath(index), options);
-        if (read.ok() && read.bgr8.type() == CV_8UC3) {
-            image_bgr8_ = read.bgr8;
-            // QImage shares the cv::Mat's buffer; image_bgr8_ keeps it alive.
-            display_ = QImage(image_bgr8_.data, image_bgr8_.cols, image_bgr8_.rows, int(image_bgr8_.step),
-                              QImage::Format_BGR888);
-            document_->recordImageSize(index, read.width, read.height);
-        } else {
-            image_error_ = read.ok() ? tr("unexpected decoded format") : QString::fromStdString(read.error);
+        const auto path = document_->filesystemPath(index);
+        const auto limit = std::uint64_t(AppSettings::pixelLimit());
+        const auto header = io::read_image_header(path);
+        if (header && header->pixel_count() > kSyncDecodePixels && header->pixel_count() <= limit) {
+            loading_index_ = index;
+            // A decode still running for an earlier image finishes unobserved.
+            loader_.setFuture(QtConcurrent::run([path, limit] { return readForCanvas(path, limit); }));
+            overlay_.clear();
+            update();
+            return;
         }
+        applyLoaded(index, readForCanvas(path, limit));
+        return;
+    }
+    refreshAnnotations();
+    fitToWindow();
+    emit imageLoaded(false, {});
+}
+
+void CanvasWidget::applyLoaded(int index, const LoadedImage& loaded) {
+    if (loaded.error.isEmpty()) {
+        image_bgr8_ = loaded.bgr8;
+        // QImage shares the cv::Mat's buffer; image_bgr8_ keeps it alive.
+        display_ = QImage(image_bgr8_.data, image_bgr8_.cols, image_bgr8_.rows, int(image_bgr8_.step), QImage::Format_BGR888);
+        document_->recordImageSize(index, loaded.width, loaded.height);
+    } else {
+        image_error_ = loaded.error;
     }
     refreshAnnotations();
     fitted_ = true;
@@ -144,6 +186,7 @@ void CanvasWidget::paintEvent(QPaintEvent*) {
         if (!image_error_.isEmpty()) text = tr("This image cannot be shown:\n%1").arg(image_error_);
         else if (!document_->isOpen()) text = tr("Open a folder of images (Ctrl+O)");
         else if (document_->imageCount() == 0) text = tr("No images in this folder");
+        else if (isLoading()) text = tr("Loading %1 ...").arg(document_->displayName(loading_index_));
         painter.drawText(rect().adjusted(40, 40, -40, -40), Qt::AlignCenter | Qt::TextWordWrap, text);
         return;
     }

@@ -7,6 +7,7 @@
 #include "ui/canvas/instance_overlay.h"
 #include "ui/canvas/view_transform.h"
 
+#include <QFutureWatcher>
 #include <QImage>
 #include <QPointer>
 #include <QWidget>
@@ -16,6 +17,14 @@
 #include <cstdint>
 
 namespace samlabel::ui {
+
+// One decoded image as the canvas needs it (from core/io's reader).
+struct LoadedImage {
+    cv::Mat bgr8;
+    int width = 0;
+    int height = 0;
+    QString error;
+};
 
 class AnnotationDocument;
 class Tool;
@@ -34,6 +43,10 @@ public:
     QSize imageSize() const { return display_.size(); }
     bool hasImage() const { return !display_.isNull(); }
     QString imageError() const { return image_error_; }
+    // Large images (above kSyncDecodePixels) decode on a worker thread; the
+    // canvas shows "Loading" meanwhile and the UI stays responsive.
+    bool isLoading() const { return loading_index_ >= 0; }
+    static constexpr std::uint64_t kSyncDecodePixels = 6'000'000;
 
     const ViewTransform& view() const { return view_; }
     double zoom() const { return view_.scale; }
@@ -74,12 +87,15 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
+    void applyLoaded(int index, const LoadedImage& loaded);
     ToolMouseEvent toolEvent(const QMouseEvent* event) const;
     void updateHover(QPointF image_pos);
     void paintChecker(QPainter& painter, const QRectF& rect);
 
     AnnotationDocument* document_;
     QPointer<Tool> tool_;
+    QFutureWatcher<LoadedImage> loader_;
+    int loading_index_ = -1;
     cv::Mat image_bgr8_;
     QImage display_;
     QString image_error_;
