@@ -284,7 +284,19 @@ void TestUiRobustness::vertexDragIsOneUndoStep() {
     const auto& moved = doc->currentAnnotations()->instances[0].polygons[0].outer;
     QVERIFY(std::abs(moved[0].x - 80) < 1e-6 && std::abs(moved[0].y - 70) < 1e-6);
     QCOMPARE(doc->undoStack()->count(), steps_before + 1);
+    // The canvas layer (re-rasterised per instance, cropped and cached) shows
+    // exactly core's rasterisation of the moved polygon.
+    auto overlayMatchesCore = [&] {
+        const QImage& fill = canvas->overlay().fill();
+        const cv::Mat core = annotation::instance_mask(doc->currentAnnotations()->instances[0], cv::Size(fill.width(), fill.height()));
+        for (int y = 0; y < fill.height(); ++y)
+            for (int x = 0; x < fill.width(); ++x)
+                if ((qAlpha(fill.pixel(x, y)) != 0) != (core.at<uchar>(y, x) != 0)) return false;
+        return true;
+    };
+    QVERIFY(overlayMatchesCore());
     doc->undoStack()->undo();
+    QVERIFY(overlayMatchesCore());
     const auto& restored = doc->currentAnnotations()->instances[0].polygons[0].outer;
     QCOMPARE(restored[0].x, 100.0);
     QCOMPARE(restored[0].y, 100.0);

@@ -7,6 +7,8 @@
 #include <QImage>
 #include <QPainterPath>
 
+#include <opencv2/core.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,8 +30,21 @@ public:
     static QPainterPath pathOf(const std::vector<annotation::PolygonWithHoles>& polygons);
 
 private:
+    // Each instance's raster, cropped to its box and keyed by a hash of its
+    // geometry, so an edit re-rasterises only the instance that changed (a
+    // vertex drag on a 24 MP photo stays interactive).
+    struct Raster {
+        std::uint64_t geometry_hash = 0;
+        cv::Rect roi;
+        cv::Mat1b mask;  // roi-sized
+        QPainterPath outline;
+    };
+    const Raster& rasterOf(const annotation::Instance& instance, QSize image_size);
+
     QImage fill_;
     std::map<std::uint64_t, QPainterPath> outlines_;
+    std::map<std::uint64_t, Raster> rasters_;
+    QSize rasters_size_;
 };
 
 }  // namespace samlabel::ui
