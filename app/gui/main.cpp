@@ -1,5 +1,6 @@
 // samlabel: the annotation GUI.  samlabel [FOLDER] [--project FILE]
 #include "ui/main_window.h"
+#include "ui/settings/app_settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -37,6 +38,12 @@ int main(int argc, char** argv) {
     if (!project.isEmpty() && QFileInfo(project).isDir()) {
         std::fprintf(stderr, "samlabel: --project %s is a folder, expected a project file\n", qPrintable(project));
         return 2;
+    }
+
+    // Without arguments, continue where the user left off.
+    if (folder.isEmpty() && project.isEmpty()) {
+        const QString last = samlabel::ui::AppSettings::lastFolder();
+        if (!last.isEmpty() && QFileInfo(last).isDir()) folder = last;
     }
 
     samlabel::ui::MainWindow window;
