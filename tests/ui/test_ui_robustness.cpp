@@ -362,6 +362,15 @@ void TestUiRobustness::grabcutRecoversAKnownShape() {
     QVERIFY2(by_point.error.empty(), by_point.error.c_str());
     QVERIFY2(iou(by_point.mask) > 0.85, qPrintable(QString::number(iou(by_point.mask))));
 
+    // A box over the left half only, plus a positive point on the right
+    // half: the object extends beyond the box.
+    GrabCutSeeds partial_box;
+    partial_box.box = cv::Rect(95, 45, 80, 150);
+    partial_box.positive_points = {{205, 120}};
+    const GrabCutResult by_partial = run_grabcut(image, partial_box);
+    QVERIFY2(by_partial.error.empty(), by_partial.error.c_str());
+    QVERIFY2(iou(by_partial.mask) > 0.85, qPrintable(QString::number(iou(by_partial.mask))));
+
     GrabCutSeeds whole;
     whole.box = cv::Rect(0, 0, 320, 240);
     QVERIFY(!run_grabcut(image, whole).error.empty());  // no background to learn from: a clear error

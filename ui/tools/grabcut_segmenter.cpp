@@ -24,6 +24,9 @@ cv::Rect workRegion(const GrabCutSeeds& seeds, cv::Size image_size) {
     int margin = 0;
     if (seeds.box) {
         region = *seeds.box & image_rect;
+        // Points outside the box count too: the region grows to hold them.
+        for (const auto& p : seeds.positive_points) region |= cv::Rect(p.x, p.y, 1, 1);
+        for (const auto& p : seeds.negative_points) region |= cv::Rect(p.x, p.y, 1, 1);
         margin = std::max(8, std::max(region.width, region.height) / 8);
     } else {
         int x0 = image_size.width, y0 = image_size.height, x1 = 0, y1 = 0;
@@ -64,8 +67,18 @@ GrabCutResult run_grabcut(const cv::Mat& image, const GrabCutSeeds& seeds, int i
 
     cv::Mat1b seed_mask(work.size(), cv::GC_PR_BGD);
     if (seeds.box) {
-        seed_mask.setTo(cv::GC_BGD);
         const cv::Rect box = *seeds.box & cv::Rect({0, 0}, image.size());
+        const bool positive_outside = std::any_of(seeds.positive_points.begin(), seeds.positive_points.end(),
+                                                  [&](const cv::Point& p) { return !box.contains(p); });
+        if (positive_outside) {
+            // The user says the object reaches beyond the box: outside it is
+            // only probably background, and the region's rim is definitely.
+            seed_mask.setTo(cv::GC_PR_BGD);
+            const int rim = std::max(2, std::min(work.cols, work.rows) / 40);
+            cv::rectangle(seed_mask, cv::Rect(0, 0, work.cols, work.rows), cv::GC_BGD, rim);
+        } else {
+            seed_mask.setTo(cv::GC_BGD);
+        }
         cv::Point tl = toWork(box.tl()), br = toWork(box.br());
         cv::rectangle(seed_mask, cv::Rect(tl, br), cv::GC_PR_FGD, cv::FILLED);
     } else {
