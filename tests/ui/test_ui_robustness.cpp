@@ -297,9 +297,26 @@ void TestUiRobustness::vertexDragIsOneUndoStep() {
     QVERIFY(overlayMatchesCore());
     doc->undoStack()->undo();
     QVERIFY(overlayMatchesCore());
-    const auto& restored = doc->currentAnnotations()->instances[0].polygons[0].outer;
-    QCOMPARE(restored[0].x, 100.0);
-    QCOMPARE(restored[0].y, 100.0);
+    {
+        const auto& restored = doc->currentAnnotations()->instances[0].polygons[0].outer;
+        QCOMPARE(restored[0].x, 100.0);
+        QCOMPARE(restored[0].y, 100.0);
+    }
+    // Alt+click deletes a vertex (a box keeps at least 3).
+    click(canvas, 200, 180, Qt::LeftButton, Qt::AltModifier);
+    QCOMPARE(doc->currentAnnotations()->instances[0].polygons[0].outer.size(), std::size_t(3));
+    click(canvas, 100, 100, Qt::LeftButton, Qt::AltModifier);
+    QCOMPARE(doc->currentAnnotations()->instances[0].polygons[0].outer.size(), std::size_t(3));
+    // Undo in the middle of a drag: the drag stops instead of editing a vertex that is gone.
+    doc->undoStack()->undo();  // the 4th vertex is back
+    const QPointF corner = at(canvas, 200, 100);
+    sendMouse(canvas, QEvent::MouseButtonPress, corner, Qt::LeftButton, Qt::LeftButton);
+    sendMouse(canvas, QEvent::MouseMove, corner + QPointF(5, 5), Qt::NoButton, Qt::LeftButton);
+    doc->undoStack()->undo();  // undoes the drag step
+    doc->undoStack()->undo();  // and the box itself
+    sendMouse(canvas, QEvent::MouseMove, corner + QPointF(9, 9), Qt::NoButton, Qt::LeftButton);
+    sendMouse(canvas, QEvent::MouseButtonRelease, corner + QPointF(9, 9), Qt::LeftButton, Qt::NoButton);
+    QVERIFY(doc->currentAnnotations()->instances.empty());
 }
 
 void TestUiRobustness::brushAndEraserEditMasks() {

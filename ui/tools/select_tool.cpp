@@ -14,8 +14,13 @@ namespace samlabel::ui {
 namespace {
 constexpr double kGrabDistancePx = 7.0;
 
-std::vector<annotation::Point>& ringOf(std::vector<annotation::PolygonWithHoles>& polygons, std::size_t polygon, int ring) {
-    return ring < 0 ? polygons[polygon].outer : polygons[polygon].holes[std::size_t(ring)];
+// The ring a vertex reference points at, or null when the shape changed
+// under it (an undo during a drag).
+std::vector<annotation::Point>* ringOf(std::vector<annotation::PolygonWithHoles>& polygons, std::size_t polygon, int ring) {
+    if (polygon >= polygons.size()) return nullptr;
+    if (ring < 0) return &polygons[polygon].outer;
+    if (std::size_t(ring) >= polygons[polygon].holes.size()) return nullptr;
+    return &polygons[polygon].holes[std::size_t(ring)];
 }
 }  // namespace
 
@@ -99,9 +104,12 @@ void SelectTool::moveVertex(const VertexRef& ref, QPointF image_pos, std::uint64
     if (!instance) return;
     const QSize size = canvas_->imageSize();
     auto polygons = instance->polygons;
-    auto& ring = ringOf(polygons, ref.polygon, ref.ring);
-    if (ref.vertex >= ring.size()) return;
-    ring[ref.vertex] = {std::clamp(image_pos.x(), 0.0, double(size.width())), std::clamp(image_pos.y(), 0.0, double(size.height()))};
+    auto* ring = ringOf(polygons, ref.polygon, ref.ring);
+    if (!ring || ref.vertex >= ring->size()) {
+        drag_.reset();
+        return;
+    }
+    (*ring)[ref.vertex] = {std::clamp(image_pos.x(), 0.0, double(size.width())), std::clamp(image_pos.y(), 0.0, double(size.height()))};
     // The outline is now the truth: the old mask no longer matches it.
     document_->apply(std::make_unique<annotation::ReplaceInstanceGeometry>(document_->currentPath(), instance->id,
                                                                              std::move(polygons), std::nullopt, "Move vertex"),
@@ -112,12 +120,13 @@ void SelectTool::removeVertex(const VertexRef& ref) {
     const auto* instance = document_->project().find_instance(document_->currentPath(), document_->selectedInstance());
     if (!instance) return;
     auto polygons = instance->polygons;
-    auto& ring = ringOf(polygons, ref.polygon, ref.ring);
-    if (ring.size() <= 3) {
+    auto* ring = ringOf(polygons, ref.polygon, ref.ring);
+    if (!ring || ref.vertex >= ring->size()) return;
+    if (ring->size() <= 3) {
         emit statusMessage(tr("A ring needs at least 3 vertices"));
         return;
     }
-    ring.erase(ring.begin() + std::ptrdiff_t(ref.vertex));
+    ring->erase(ring->begin() + std::ptrdiff_t(ref.vertex));
     hovered_vertex_.reset();
     document_->apply(std::make_unique<annotation::ReplaceInstanceGeometry>(document_->currentPath(), instance->id,
                                                                              std::move(polygons), std::nullopt, "Delete vertex"));
