@@ -21,7 +21,9 @@
 
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QComboBox>
 #include <QDialog>
+#include <QTableWidget>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
@@ -595,8 +597,14 @@ void TestUiRobustness::classEditsNeverRelabel() {
     QCOMPARE(doc->currentAnnotations()->instances[0].class_id, car);  // same id, same class
     // Change the instance's class through the instances dock.
     doc->setSelectedInstance(id);
+    QTableWidget* table = s.window->instancesDock()->table();
+    auto* combo = qobject_cast<QComboBox*>(table->cellWidget(0, 1));
+    QVERIFY(combo);
+    QCOMPARE(combo->currentData().toInt(), car);
     s.window->instancesDock()->changeSelectedClass(tree);
     QCOMPARE(doc->currentAnnotations()->instances[0].class_id, tree);
+    QCOMPARE(qobject_cast<QComboBox*>(table->cellWidget(0, 1))->currentData().toInt(), tree);  // the list follows
+    QCOMPARE(table->item(0, 2)->text(), QString::number(80 * 60));                                // area column
     // Removing its class leaves the instance, unassigned; undo restores both.
     doc->setCurrentClass(tree);
     classes->removeCurrent();

@@ -11,6 +11,8 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QTimer>
+#include <QHelpEvent>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 namespace samlabel::ui {
@@ -82,8 +84,28 @@ ClassesDock::ClassesDock(AnnotationDocument* document, QWidget* parent)
     });
     connect(document_, &AnnotationDocument::classesChanged, this, &ClassesDock::rebuild);
     connect(document_, &AnnotationDocument::currentClassChanged, this, &ClassesDock::rebuild);
-    connect(document_, &AnnotationDocument::annotationsChanged, this, &ClassesDock::rebuild);
+    // Instance counts are computed when a tooltip is asked for, not on every
+    // edit (a vertex drag edits once per mouse move).
+    list_->viewport()->installEventFilter(this);
     rebuild();
+}
+
+bool ClassesDock::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == list_->viewport() && event->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(event);
+        if (QListWidgetItem* item = list_->itemAt(help->pos())) {
+            const annotation::ClassId id = item->data(kClassIdRole).toInt();
+            const int row = list_->row(item);
+            QToolTip::showText(help->globalPos(),
+                               tr("id %1 · %2 instance(s)%3")
+                                   .arg(id)
+                                   .arg(document_->project().instance_count(id))
+                                   .arg(row < 9 ? tr(" · key %1").arg(row + 1) : QString()),
+                               list_->viewport());
+            return true;
+        }
+    }
+    return QDockWidget::eventFilter(watched, event);
 }
 
 void ClassesDock::rebuild() {
@@ -96,11 +118,6 @@ void ClassesDock::rebuild() {
         item->setData(kClassIdRole, cls.id);
         item->setFlags(item->flags() | Qt::ItemIsEditable | Qt::ItemIsDragEnabled);
         item->setFlags(item->flags() & ~Qt::ItemIsDropEnabled);
-        const std::size_t uses = document_->project().instance_count(cls.id);
-        item->setToolTip(tr("id %1 · %2 instance(s)%3")
-                             .arg(cls.id)
-                             .arg(uses)
-                             .arg(i < 9 ? tr(" · key %1").arg(i + 1) : QString()));
         if (cls.id == document_->currentClass()) list_->setCurrentItem(item);
     }
     rebuilding_ = false;

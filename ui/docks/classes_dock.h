@@ -35,6 +35,9 @@ public:
     // A distinct colour for the n-th class.
     static std::uint32_t paletteColour(int n);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void rebuild();
     void onItemChanged(QListWidgetItem* item);

@@ -60,7 +60,7 @@ InstancesDock::InstancesDock(AnnotationDocument* document, QWidget* parent)
     connect(document_, &AnnotationDocument::currentImageChanged, this, &InstancesDock::rebuild);
     connect(document_, &AnnotationDocument::classesChanged, this, &InstancesDock::rebuild);
     connect(document_, &AnnotationDocument::annotationsChanged, this, [this](int index) {
-        if (index == document_->currentIndex() || index < 0) rebuild();
+        if (index == document_->currentIndex() || index < 0) refresh();
     });
     connect(document_, &AnnotationDocument::selectionChanged, this, &InstancesDock::syncSelection);
     rebuild();
@@ -103,6 +103,37 @@ void InstancesDock::rebuild() {
     }
     rebuilding_ = false;
     syncSelection();
+}
+
+void InstancesDock::refresh() {
+    // Same instances in the same order (a vertex drag, a class change): update
+    // the cells in place instead of recreating a combo box per row per mouse move.
+    const auto* image = document_->currentAnnotations();
+    if (!image || int(image->instances.size()) != table_->rowCount()) {
+        rebuild();
+        return;
+    }
+    for (int row = 0; row < table_->rowCount(); ++row) {
+        if (table_->item(row, 0)->data(kInstanceIdRole).toULongLong() != image->instances[std::size_t(row)].id) {
+            rebuild();
+            return;
+        }
+    }
+    rebuilding_ = true;
+    for (int row = 0; row < table_->rowCount(); ++row) {
+        const auto& instance = image->instances[std::size_t(row)];
+        auto* combo = qobject_cast<QComboBox*>(table_->cellWidget(row, 1));
+        const int class_index = combo ? combo->findData(instance.class_id) : -1;
+        if (class_index < 0) {
+            rebuilding_ = false;
+            rebuild();
+            return;
+        }
+        combo->setCurrentIndex(class_index);
+        table_->item(row, 2)->setText(QString::number(qRound64(annotation::instance_area(instance))));
+        table_->item(row, 3)->setText(sourceName(instance.source));
+    }
+    rebuilding_ = false;
 }
 
 void InstancesDock::syncSelection() {

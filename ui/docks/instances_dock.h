@@ -22,6 +22,7 @@ public:
 
 private:
     void rebuild();
+    void refresh();  // in place when the rows are the same instances
     void syncSelection();
 
     AnnotationDocument* document_;
