@@ -46,6 +46,7 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
 
     ram_caption_ = new QLabel(tr("RAM: waiting for the first sample"), body_);
     ram_caption_->setObjectName(QStringLiteral("ramCaption"));
+    ram_caption_->setTextFormat(Qt::RichText);
     layout->addWidget(ram_caption_);
     ram_plot_ = makePlot();
     layout->addWidget(ram_plot_, 1);
@@ -80,7 +81,7 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
     ram_expected_label_ = new QCPItemText(ram_plot_);
     ram_expected_label_->position->setAxes(ram_plot_->xAxis, ram_plot_->yAxis2);
     ram_expected_label_->setColor(kExpectedColor);
-    ram_expected_label_->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    ram_expected_label_->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);  // under its line
     ram_expected_label_->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     ram_expected_label_->setVisible(false);
 
@@ -93,7 +94,7 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
 
 QCustomPlot* MemoryGaugeDock::makePlot() {
     auto* plot = new QCustomPlot(body_);
-    plot->setMinimumHeight(120);
+    plot->setMinimumHeight(140);
     plot->setNoAntialiasingOnDrag(true);
     QFont small = font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.5));
@@ -105,12 +106,9 @@ QCustomPlot* MemoryGaugeDock::makePlot() {
     plot->xAxis->ticker()->setTickCount(4);
     QSharedPointer<QCPAxisTickerText> none;
     plot->xAxis->setTickLabels(false);  // seconds since start mean nothing to a user; the window is fixed
-    plot->legend->setVisible(true);
-    plot->legend->setFont(small);
-    plot->legend->setRowSpacing(-3);
-    plot->legend->setBrush(QColor(255, 255, 255, 200));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignLeft | Qt::AlignTop);
-    plot->axisRect()->setAutoMargins(QCP::msLeft | QCP::msBottom);
+    // No legend box over the data: the coloured caption above each plot names the curves.
+    plot->legend->setVisible(false);
+    plot->axisRect()->setAutoMargins(QCP::msLeft | QCP::msRight | QCP::msBottom);
     plot->axisRect()->setMargins(QMargins(0, 4, 4, 0));
     return plot;
 }
@@ -120,6 +118,7 @@ MemoryGaugeDock::GpuPlot& MemoryGaugeDock::gpuPlot(int index, const QString& nam
         if (g.plot->property("gpuIndex").toInt() == index) return g;
     GpuPlot g;
     g.caption = new QLabel(body_);
+    g.caption->setTextFormat(Qt::RichText);
     g.plot = makePlot();
     g.plot->setProperty("gpuIndex", index);
     g.plot->setObjectName(QStringLiteral("gpuPlot%1").arg(index));
@@ -141,7 +140,7 @@ MemoryGaugeDock::GpuPlot& MemoryGaugeDock::gpuPlot(int index, const QString& nam
     g.expected = makeHorizontal(g.plot, kExpectedColor, Qt::DotLine);
     g.expected_label = new QCPItemText(g.plot);
     g.expected_label->setColor(kExpectedColor);
-    g.expected_label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    g.expected_label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
     g.expected_label->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     g.expected_label->setVisible(false);
     Q_UNUSED(name);
@@ -153,6 +152,8 @@ MemoryGaugeDock::GpuPlot& MemoryGaugeDock::gpuPlot(int index, const QString& nam
 void MemoryGaugeDock::addSample(const service::MemorySample& sample) {
     last_ = sample;
     if (sample_count_ == 0) first_time_s_ = static_cast<double>(sample.time_ms) / 1000.0;
+    // A footprint set before the first sample lands on the process's RSS once it is known.
+    if (expected_ram_bytes_ > 0 && expected_ram_base_bytes_ == 0) expected_ram_base_bytes_ = sample.process_rss_bytes;
     ++sample_count_;
     const double t = static_cast<double>(sample.time_ms) / 1000.0;
     ram_used_->addData(t, gib(sample.ram_used_bytes()));
@@ -224,19 +225,26 @@ void MemoryGaugeDock::updateRanges() {
 }
 
 void MemoryGaugeDock::updateCaptions() {
-    QString ram = tr("RAM %1 of %2 GiB used · samlabel %3 GiB (peak %4)")
-                      .arg(gibText(last_.ram_used_bytes()), gibText(last_.ram_total_bytes),
-                           gibText(last_.process_rss_bytes), gibText(last_.process_peak_rss_bytes));
+    const auto coloured = [](const QColor& c, const QString& text) {
+        return QStringLiteral("<span style='color:%1'>%2</span>").arg(c.name(), text.toHtmlEscaped());
+    };
+    QString ram = tr("RAM: %1 of %2 GiB (dashed; red: keep-free budget) · %3 (right axis)")
+                      .arg(coloured(kSystemColor, tr("system used %1").arg(gibText(last_.ram_used_bytes()))),
+                           gibText(last_.ram_total_bytes),
+                           coloured(kProcessColor, tr("samlabel %1 GiB, peak %2")
+                                                       .arg(gibText(last_.process_rss_bytes), gibText(last_.process_peak_rss_bytes))));
+    if (expected_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kExpectedColor, tr("dotted: expected with the model"));
     if (last_.swap_used_bytes > 0) ram += tr(" · swap %1 GiB").arg(gibText(last_.swap_used_bytes));
     ram_caption_->setText(ram);
     for (GpuPlot& g : gpus_) {
         const int index = g.plot->property("gpuIndex").toInt();
         for (const service::GpuSample& s : last_.gpus) {
             if (s.index != index) continue;
-            g.caption->setText(tr("GPU %1 %2: %3 of %4 GiB · samlabel %5 · others %6")
+            g.caption->setText(tr("GPU %1 %2: %3 of %4 GiB · %5 · %6 (stacked)")
                                    .arg(index)
-                                   .arg(s.name, gibText(s.used_bytes), gibText(s.total_bytes),
-                                        gibText(s.process_bytes), gibText(s.others_bytes())));
+                                   .arg(s.name.toHtmlEscaped(), gibText(s.used_bytes), gibText(s.total_bytes),
+                                        coloured(kProcessColor, tr("samlabel %1").arg(gibText(s.process_bytes))),
+                                        coloured(kOthersColor, tr("other processes %1").arg(gibText(s.others_bytes())))));
         }
     }
 }
@@ -275,7 +283,7 @@ void MemoryGaugeDock::markEvent(const QString& label, const QColor& color) {
         text->setColor(color);
         text->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
         text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        text->position->setCoords(t, 0.02 + 0.14 * (event_count_ % 3));  // neighbours do not overlap
+        text->position->setCoords(t, 0.16 + 0.14 * (event_count_ % 3));  // neighbours do not overlap
         text->setPadding(QMargins(2, 0, 3, 0));
         plot->replot(QCustomPlot::rpQueuedReplot);
     }
