@@ -110,7 +110,9 @@ void TestUiRobustness::corruptProjectFileIsReportedAndBackedUp() {
     QFile kept(s.dir.filePath(aside.front()));
     QVERIFY(kept.open(QIODevice::ReadOnly));
     QCOMPARE(kept.readAll(), garbage);
-    // The workspace still works on the images.
+    // A fresh, valid project file replaces it at once; the workspace works on.
+    QVERIFY(QFileInfo::exists(s.dir.filePath("samlabel-project.json")));
+    QVERIFY(!s.window->document()->isDirty());
     QCOMPARE(s.window->document()->imageCount(), 5);
     QVERIFY(s.window->canvas()->hasImage());
 }

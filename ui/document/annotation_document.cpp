@@ -102,7 +102,11 @@ bool AnnotationDocument::open(const QString& image_folder, const QString& projec
     if (project_.classes().empty() && fresh) project_.add_class("object", 0xe6194b);
     open_ = true;
     ensureValidCurrentClass();
-    dirty_ = fresh || !report_.problem.isEmpty();  // a new or recovered project is written at the first save
+    dirty_ = fresh || !report_.problem.isEmpty();
+    // Write a new or recovered project at once: the file exists from the
+    // start, and a folder that cannot be written is reported now, not after
+    // the first hour of work.
+    if (dirty_) save();
     emit opened();
     emit classesChanged();
     emit dirtyChanged(dirty_);
