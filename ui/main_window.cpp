@@ -203,7 +203,7 @@ void MainWindow::createMenus() {
         [this] { acceptOrCancel(true); }, "accept");
     add(MenuId::Edit, tr("&Cancel shape / deselect"), {QKeySequence(Qt::Key_Escape)}, [this] { acceptOrCancel(false); }, "cancel");
     menu(MenuId::Edit)->addSeparator();
-    add(MenuId::Edit, tr("&Preferences..."), {QKeySequence::Preferences}, [this] { showPreferences(); });
+    add(MenuId::Edit, tr("&Preferences..."), {QKeySequence(Qt::CTRL | Qt::Key_Comma)}, [this] { showPreferences(); });
 
     add(MenuId::View, tr("&Fit to window"), {QKeySequence(Qt::Key_F)}, [this] { canvas_->fitToWindow(); });
     add(MenuId::View, tr("&Actual size (1:1)"), {QKeySequence(Qt::CTRL | Qt::Key_1), QKeySequence(Qt::Key_0)},

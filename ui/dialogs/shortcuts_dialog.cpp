@@ -14,7 +14,8 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
     QList<QPair<QString, QString>> rows;
     for (QAction* action : actions) {
         QStringList keys;
-        for (const QKeySequence& k : action->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+        for (const QKeySequence& k : action->shortcuts())
+            if (!k.isEmpty()) keys << k.toString(QKeySequence::NativeText);
         if (keys.isEmpty()) continue;
         QString text = action->text().remove('&');
         if (!action->statusTip().isEmpty()) text += QString(" (%1)").arg(action->statusTip());
