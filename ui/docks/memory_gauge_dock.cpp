@@ -69,7 +69,7 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
     rss_ = ram_plot_->addGraph(ram_plot_->xAxis, ram_plot_->yAxis2);
     rss_->setName(tr("samlabel RSS (right axis)"));
     rss_->setPen(QPen(kProcessColor, 2));
-    rss_->setBrush(QColor(kProcessColor.red(), kProcessColor.green(), kProcessColor.blue(), 90));
+    rss_->setBrush(QColor(kProcessColor.red(), kProcessColor.green(), kProcessColor.blue(), 45));
     ram_total_ = ram_plot_->addGraph();
     ram_total_->setName(tr("total"));
     ram_total_->setPen(QPen(kTotalColor, 1, Qt::DashLine));
