@@ -57,6 +57,8 @@ void ModelWorker::cancelLoad() {
 }
 
 void ModelWorker::requestUnload() {
+    std::optional<SegmentJob> dropped_segment;
+    std::optional<QString> dropped_encode;
     {
         std::lock_guard lock(mutex_);
         unload_pending_ = true;
@@ -64,21 +66,26 @@ void ModelWorker::requestUnload() {
         load_cancel_ = true;
         if (segment_pending_) {
             ++dropped_segments_;
-            segment_pending_.reset();
+            dropped_segment.swap(segment_pending_);
         }
-        encode_current_.reset();
+        dropped_encode.swap(encode_current_);
         encode_ahead_.clear();
     }
     session_->cancel_load();
+    if (dropped_segment) Q_EMIT segmentDropped(dropped_segment->id, dropped_segment->image_id);
+    if (dropped_encode) Q_EMIT encodeDropped(*dropped_encode);
     schedule();
 }
 
 void ModelWorker::requestEncode(const QString& image_id) {
+    std::optional<QString> replaced;
     {
         std::lock_guard lock(mutex_);
+        if (encode_current_ && *encode_current_ != image_id) replaced = encode_current_;
         encode_current_ = image_id;
         std::erase(encode_ahead_, image_id);
     }
+    if (replaced) Q_EMIT encodeDropped(*replaced);
     schedule();
 }
 
@@ -97,11 +104,16 @@ void ModelWorker::setEncodeAhead(const QStringList& image_ids) {
 
 quint64 ModelWorker::requestSegment(const QString& image_id, const engine::ClickPrompt& prompt) {
     const quint64 id = next_request_id_++;
+    std::optional<SegmentJob> replaced;
     {
         std::lock_guard lock(mutex_);
-        if (segment_pending_) ++dropped_segments_;  // the annotator clicked again: the older click is moot
+        if (segment_pending_) {
+            ++dropped_segments_;  // the annotator clicked again: the older click is moot
+            replaced.swap(segment_pending_);
+        }
         segment_pending_ = SegmentJob{id, image_id, prompt, QDateTime::currentMSecsSinceEpoch()};
     }
+    if (replaced) Q_EMIT segmentDropped(replaced->id, replaced->image_id);
     schedule();
     return id;
 }

@@ -71,6 +71,10 @@ Q_SIGNALS:
     void segmented(quint64 request_id, QString image_id, samlabel::engine::SegmentResult result, double total_ms);
     void segmentFailed(quint64 request_id, QString image_id, QString message);
     void unloaded(samlabel::engine::UnloadReport report, bool automatic);
+    // A pending request that will never be answered: replaced by a newer click
+    // or image, or dropped by an unload. Emitted on the requesting thread.
+    void segmentDropped(quint64 request_id, QString image_id);
+    void encodeDropped(QString image_id);
     void error(QString message);
 
 private:
