@@ -5,6 +5,7 @@
 // peak RSS), optionally one encode of a synthetic image, then Unload and what
 // it gave back. Exit 3 when the preflight refuses.
 #include "app/cli/cli_command.h"
+#include "app/cli/cli_options.h"
 #include "core/engine/model_session.h"
 
 #include <cstdio>
@@ -25,37 +26,6 @@ void usage() {
                  "  --ram-budget GB   keep at least this much RAM free (default 2)\n"
                  "  --vram-budget GB  use at most this much VRAM (default: no limit)\n"
                  "  --encode WxH      also encode one synthetic image of that size (e.g. 1024x768)\n";
-}
-
-std::optional<engine::DeviceSpec> parse_device(const std::string& s) {
-    if (s == "auto") return engine::DeviceSpec{engine::DeviceKind::Auto, 0};
-    if (s == "cpu") return engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
-    if (s == "cuda") return engine::DeviceSpec{engine::DeviceKind::Cuda, 0};
-    if (s.rfind("cuda:", 0) == 0) {
-        try {
-            return engine::DeviceSpec{engine::DeviceKind::Cuda, std::stoi(s.substr(5))};
-        } catch (const std::exception&) {
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<engine::WeightDType> parse_dtype(const std::string& s) {
-    if (s == "auto") return engine::WeightDType::Auto;
-    if (s == "fp32" || s == "float32") return engine::WeightDType::F32;
-    if (s == "bf16" || s == "bfloat16") return engine::WeightDType::BF16;
-    if (s == "fp16" || s == "float16") return engine::WeightDType::F16;
-    return std::nullopt;
-}
-
-std::optional<double> parse_gb(const std::string& s) {
-    try {
-        std::size_t used = 0;
-        const double v = std::stod(s, &used);
-        if (used == s.size() && v >= 0) return v;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
 }
 
 std::string mib(std::uint64_t bytes) {
@@ -100,9 +70,9 @@ int cmd_load(const Args& args) {
             request.parts = *v == "click" ? engine::PartSet::ClickToSegment : engine::PartSet::ClickAndText;
         } else if (a == "--ram-budget" || a == "--vram-budget") {
             const auto v = value(a.c_str());
-            const auto gb = v ? parse_gb(*v) : std::nullopt;
-            if (!gb) return usage(), kExitUsage;
-            (a == "--ram-budget" ? budget.keep_free_ram_bytes : budget.max_vram_bytes) = std::uint64_t(*gb * kGiB);
+            const auto bytes = v ? parse_gib(*v) : std::nullopt;
+            if (!bytes) return usage(), kExitUsage;
+            (a == "--ram-budget" ? budget.keep_free_ram_bytes : budget.max_vram_bytes) = *bytes;
         } else if (a == "--encode") {
             const auto v = value("--encode");
             if (!v || std::sscanf(v->c_str(), "%dx%d", &encode_w, &encode_h) != 2 || encode_w <= 0 || encode_h <= 0)

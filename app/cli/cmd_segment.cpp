@@ -5,6 +5,7 @@
 // image, runs the prompt, writes the best candidate (highest predicted IoU) as
 // a 0/255 PNG and prints every candidate's score and the chosen mask's polygons.
 #include "app/cli/cli_command.h"
+#include "app/cli/cli_options.h"
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
@@ -65,19 +66,13 @@ engine::PointPrompt parse_point(const std::string& text) {
     return {xy[0], xy[1], l};
 }
 
-engine::DeviceSpec parse_device(const std::string& text) {
-    if (text == "auto") return {engine::DeviceKind::Auto, 0};
-    if (text == "cpu") return {engine::DeviceKind::Cpu, 0};
-    if (text == "cuda") return {engine::DeviceKind::Cuda, 0};
-    if (text.rfind("cuda:", 0) == 0) return {engine::DeviceKind::Cuda, std::stoi(text.substr(5))};
+engine::DeviceSpec require_device(const std::string& text) {
+    if (const auto device = parse_device(text)) return *device;
     throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N, got '" + text + "'");
 }
 
-engine::WeightDType parse_dtype(const std::string& text) {
-    if (text == "auto") return engine::WeightDType::Auto;
-    if (text == "fp32") return engine::WeightDType::F32;
-    if (text == "bf16") return engine::WeightDType::BF16;
-    if (text == "fp16") return engine::WeightDType::F16;
+engine::WeightDType require_dtype(const std::string& text) {
+    if (const auto dtype = parse_dtype(text)) return *dtype;
     throw std::invalid_argument("--dtype must be auto, fp32, bf16 or fp16, got '" + text + "'");
 }
 
@@ -105,8 +100,8 @@ int cmd_segment(const Args& args) {
                 const auto b = parse_numbers(next(), 4, "--box");
                 prompt.box = engine::BoxPrompt{b[0], b[1], b[2], b[3]};
             } else if (a == "--single") prompt.multimask = false;
-            else if (a == "--dtype") options.dtype = parse_dtype(next());
-            else if (a == "--device") options.device = parse_device(next());
+            else if (a == "--dtype") options.dtype = require_dtype(next());
+            else if (a == "--device") options.device = require_device(next());
             else if (a == "--out") out_path = next();
             else if (a == "--json") as_json = true;
             else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);

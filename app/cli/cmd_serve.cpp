@@ -3,6 +3,7 @@
 // GPU box can serve clicks to annotators and a training orchestrator can call
 // /api/v1/unload before it trains. Runs until SIGINT/SIGTERM.
 #include "app/cli/cli_command.h"
+#include "app/cli/cli_options.h"
 #include "app/cli/control_api_call.h"
 #include "core/engine/model_session.h"
 #include "core/service/api_token.h"
@@ -39,26 +40,6 @@ void print_serve_help() {
                  "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
                  "  --no-load  start unloaded (POST /api/v1/load loads DIR later)\n"
                  "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops on SIGINT/SIGTERM.\n";
-}
-
-std::optional<engine::DeviceSpec> parse_device(const std::string& s) {
-    engine::DeviceSpec d;
-    if (s == "auto") d.kind = engine::DeviceKind::Auto;
-    else if (s == "cpu") d.kind = engine::DeviceKind::Cpu;
-    else if (s == "cuda") d.kind = engine::DeviceKind::Cuda;
-    else if (s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.find_first_not_of("0123456789", 5) == std::string::npos) {
-        d.kind = engine::DeviceKind::Cuda;
-        d.index = std::stoi(s.substr(5));
-    } else return std::nullopt;
-    return d;
-}
-
-std::optional<engine::WeightDType> parse_dtype(const std::string& s) {
-    if (s == "auto") return engine::WeightDType::Auto;
-    if (s == "fp32" || s == "float32") return engine::WeightDType::F32;
-    if (s == "bf16" || s == "bfloat16") return engine::WeightDType::BF16;
-    if (s == "fp16" || s == "float16") return engine::WeightDType::F16;
-    return std::nullopt;
 }
 
 #ifndef _WIN32

@@ -269,6 +269,7 @@ struct Room {
     std::string what;             // "RAM", "VRAM on cuda:0"
     std::string detail;           // how available was computed
     bool budget_limits = false;   // the user's budget, not the hardware, is the limit
+    std::uint64_t budget_shortfall = 0;  // how far the budget must move for the load to fit
 };
 
 Room ram_room(const MemoryEstimate& estimate, const SystemMemory& system, const BudgetSettings& budget) {
@@ -278,6 +279,9 @@ Room ram_room(const MemoryEstimate& estimate, const SystemMemory& system, const 
     const std::uint64_t keep = budget.keep_free_ram_bytes;
     room.available = system.available_bytes > keep ? system.available_bytes - keep : 0;
     room.budget_limits = keep > 0 && room.needed <= system.available_bytes;
+    // keep must drop to (available - needed); computed so a budget above what
+    // is available at all still gives the true distance.
+    if (room.budget_limits) room.budget_shortfall = keep - (system.available_bytes - room.needed);
     std::ostringstream detail;
     detail << format_bytes(system.available_bytes) << " available of " << format_bytes(system.total_bytes);
     if (system.cgroup_limit_bytes) detail << ", cgroup limit " << format_bytes(*system.cgroup_limit_bytes);
@@ -302,6 +306,9 @@ std::optional<Room> vram_room(const MemoryEstimate& estimate, const GpuMemory& g
         if (cap_left < room.available) {
             room.available = cap_left;
             room.budget_limits = room.needed <= gpu.free_bytes;
+            // The cap must reach what this process holds plus what the load needs.
+            if (room.budget_limits)
+                room.budget_shortfall = gpu.used_by_this_process_bytes + room.needed - budget.max_vram_bytes;
         }
         detail << ", budget 'use at most " << format_bytes(budget.max_vram_bytes) << "'";
     }
@@ -398,8 +405,8 @@ Verdict preflight(const MemoryEstimate& estimate, const SystemMemory& system, co
     const std::uint64_t missing = room.needed - room.available;
     if (room.budget_limits) {
         verdict.suggestions.push_back(device.kind == DeviceKind::Cuda && room.what != "RAM"
-                                          ? "raise the VRAM budget by " + format_bytes(missing) + " (the GPU itself has room)"
-                                          : "lower 'keep RAM free' by " + format_bytes(missing) + " (the RAM itself is there)");
+                                          ? "raise the VRAM budget by " + format_bytes(room.budget_shortfall) + " (the GPU itself has room)"
+                                          : "lower 'keep RAM free' by " + format_bytes(room.budget_shortfall) + " (the RAM itself is there)");
     } else {
         verdict.suggestions.push_back("free " + format_bytes(missing) + " of " + room.what +
                                       (room.what == "RAM" ? " (close other programs)" : " (stop other GPU processes)"));

@@ -141,6 +141,41 @@ private slots:
         QVERIFY(preflight(e, probe.system(), probe.gpus(), {}, {DeviceKind::Cpu, 0}).fits);
     }
 
+    void keepFreeBudgetAboveAllAvailableRam() {
+        // keep-free 30 GiB with 4 GiB available: nothing is left after the budget,
+        // and the setting must come down to 4 GiB - needed, i.e. by 26 GiB + needed.
+        FakeProbe probe;
+        probe.sys.total_bytes = 16 * GiB;
+        probe.sys.available_bytes = 4 * GiB;
+        BudgetSettings budget;
+        budget.keep_free_ram_bytes = 30 * GiB;
+        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, {DeviceKind::Cpu, 0});
+        QVERIFY(!v.fits);
+        QCOMPARE(v.available_bytes, std::uint64_t(0));
+        const std::string text = all_text(v);
+        QVERIFY2(has_suggestion(v, "lower 'keep RAM free' by " + format_bytes(26 * GiB + e.ram_bytes())), text.c_str());
+    }
+
+    void vramBudgetBelowWhatThisProcessHolds() {
+        // This process already holds 3 GiB (another model) under a 2 GiB cap:
+        // the cap must reach 3 GiB + needed, i.e. rise by 1 GiB + needed.
+        FakeProbe probe;
+        probe.sys.total_bytes = 32 * GiB;
+        probe.sys.available_bytes = 20 * GiB;
+        probe.devices = {gpu(0, 24 * GiB, 20 * GiB, 3 * GiB)};
+        BudgetSettings budget;
+        budget.max_vram_bytes = 2 * GiB;
+        const DeviceSpec cuda{DeviceKind::Cuda, 0};
+        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, cuda);
+        QVERIFY(!v.fits);
+        const std::string text = all_text(v);
+        // The CUDA context is already paid for when this process holds one.
+        const std::uint64_t needed = e.vram_bytes() - e.runtime_bytes;
+        QVERIFY2(has_suggestion(v, "raise the VRAM budget by " + format_bytes(1 * GiB + needed)), text.c_str());
+    }
+
     void cgroupLimitCountsAsAvailable() {
         // read_system_memory already folds the cgroup room into available_bytes.
         FakeProbe probe;
