@@ -1,8 +1,12 @@
 // samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--dtype fp32|bf16] [--threads N] [--clicks N]
+//                     [--profile-clicks N] [--profile-encodes N]
 // Loads SAM3's click-to-segment parts, encodes one image, runs N single-point
 // clicks at seeded random positions, and prints one JSON line:
 // {"load_s", "encode_ms", "click_p50_ms", "click_p95_ms", "peak_rss_mb"}.
 // bench/sam3_vs_transformers.py runs it next to transformers.
+// --profile-clicks N / --profile-encodes N: N extra clicks / encodes under the
+// profiler; prints (stderr) the time per run of every op, nested under the
+// predictor's stages, with input shapes.
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
 
@@ -11,6 +15,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <sstream>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -46,21 +52,87 @@ double percentile(std::vector<double> v, double p) {
     return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
+std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
+    std::ostringstream out;
+    for (const auto& s : shapes) {
+        if (s.empty()) continue;
+        out << '[';
+        for (std::size_t i = 0; i < s.size(); ++i) out << (i ? "," : "") << s[i];
+        out << ']';
+    }
+    return out.str();
+}
+
+// Inclusive time per click of each (depth, parent, op, input shapes), from the
+// legacy profiler's push/pop ranges on the calling thread.
+void print_profile(const torch::autograd::profiler::thread_event_lists& lists, int clicks) {
+    using torch::autograd::profiler::EventKind;
+    using torch::autograd::profiler::LegacyEvent;
+    struct Row { double us = 0; int calls = 0; };
+    std::map<std::string, Row> rows;
+    for (const auto& list : lists) {
+        std::vector<std::pair<const LegacyEvent*, std::string>> stack;  // push event, path
+        for (const LegacyEvent& e : list) {
+            if (e.kind() == EventKind::PushRange) {
+                const std::string parent = stack.empty() ? "" : stack.back().second;
+                std::string path = parent.empty() ? std::string(e.name()) : parent + " > " + e.name();
+                stack.emplace_back(&e, path);
+            } else if (e.kind() == EventKind::PopRange && !stack.empty()) {
+                const auto [push, path] = stack.back();
+                stack.pop_back();
+                if (stack.size() > 3) continue;  // deep internals: covered by their parents
+                Row& row = rows[path + "  " + shapes_text(push->shapes())];
+                row.us += push->cpuElapsedUs(e);
+                row.calls += 1;
+            }
+        }
+    }
+    // Live CPU tensor bytes (allocations minus frees, as the allocator saw
+    // them), its peak over the profiled runs and the op path at that peak.
+    std::int64_t live = 0, peak = 0;
+    std::string peak_path;
+    for (const auto& list : lists) {
+        std::vector<std::string> names;
+        for (const LegacyEvent& e : list) {
+            if (e.kind() == EventKind::PushRange) names.emplace_back(e.name());
+            else if (e.kind() == EventKind::PopRange && !names.empty()) names.pop_back();
+            else if (e.kind() == EventKind::MemoryAlloc) {
+                live += e.cpuMemoryUsage();
+                if (live > peak) {
+                    peak = live;
+                    peak_path.clear();
+                    for (const auto& n : names) peak_path += (peak_path.empty() ? "" : " > ") + n;
+                }
+            }
+        }
+    }
+    if (peak > 0)
+        std::fprintf(stderr, "peak live tensor bytes above the start: %.1f MiB, at %s\n", peak / 1048576.0, peak_path.c_str());
+    std::vector<std::pair<std::string, Row>> sorted(rows.begin(), rows.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::fprintf(stderr, "%10s %7s  op (ms per click, inclusive; > nests)\n", "ms", "calls");
+    for (const auto& [key, row] : sorted)
+        if (row.us / clicks >= 50.0)
+            std::fprintf(stderr, "%10.2f %7.1f  %s\n", row.us / clicks / 1000.0, static_cast<double>(row.calls) / clicks,
+                         key.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::cerr << "usage: samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--dtype fp32|bf16] [--threads N] [--clicks N]\n";
+        std::cerr << "usage: samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--dtype fp32|bf16] [--threads N] [--clicks N] [--profile-clicks N] [--profile-encodes N]\n";
         return 2;
     }
-    std::string dtype = "bf16", profile_path;
-    int threads = 2, clicks = 100;
+    std::string dtype = "bf16";
+    int threads = 2, clicks = 100, profile_clicks = 0, profile_encodes = 0;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--dtype") dtype = argv[i + 1];
         else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
         else if (flag == "--clicks") clicks = std::stoi(argv[i + 1]);
-        else if (flag == "--profile-clicks") profile_path = argv[i + 1];  // chrome trace of 5 extra clicks
+        else if (flag == "--profile-clicks") profile_clicks = std::stoi(argv[i + 1]);
+        else if (flag == "--profile-encodes") profile_encodes = std::stoi(argv[i + 1]);
         else { std::cerr << "unknown option " << flag << "\n"; return 2; }
     }
     try {
@@ -90,13 +162,22 @@ int main(int argc, char** argv) {
             times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
             if (result.candidates.empty()) throw std::runtime_error("no mask");
         }
-        if (!profile_path.empty()) {
-            torch::autograd::profiler::RecordProfile guard(profile_path);
-            for (int i = 0; i < 5; ++i) {
+        if (profile_clicks > 0) {
+            torch::autograd::profiler::TLSLegacyProfilerGuard guard(
+                torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true),
+                [profile_clicks](const torch::autograd::profiler::thread_event_lists& lists) { print_profile(lists, profile_clicks); });
+            for (int i = 0; i < profile_clicks; ++i) {
                 ClickPrompt prompt;
                 prompt.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
                 predictor->segment(*embedding, prompt);
             }
+        }
+        if (profile_encodes > 0) {
+            torch::autograd::profiler::TLSLegacyProfilerGuard guard(
+                torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true,
+                                                      /*profile_memory=*/true),
+                [profile_encodes](const torch::autograd::profiler::thread_event_lists& lists) { print_profile(lists, profile_encodes); });
+            for (int i = 0; i < profile_encodes; ++i) predictor->encode(image);
         }
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);

@@ -6,6 +6,7 @@
 #include "core/engine/sam3/tracker_model.h"
 #include "core/engine/weight_streamer.h"
 
+#include <ATen/record_function.h>
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
@@ -74,7 +75,8 @@ public:
     int image_width() const override { return width_; }
     int image_height() const override { return height_; }
     std::uint64_t byte_size() const override {
-        return features_.image_embedding.nbytes() + features_.feat_s0.nbytes() + features_.feat_s1.nbytes();
+        return features_.image_embedding.nbytes() + features_.feat_s0.nbytes() + features_.feat_s1.nbytes() +
+               features_.no_mask_projections.byte_size();
     }
     std::vector<std::uint8_t> serialize() const override;
     const sam3::EncodedImage& features() const { return features_; }
@@ -202,7 +204,9 @@ std::shared_ptr<const ImageEmbedding> Sam3Predictor::deserialize_embedding(const
         tensors.push_back(half.to(impl_->device, impl_->heads_dtype));
     }
     if (pos != bytes.size()) throw std::invalid_argument("embedding cache entry has trailing bytes");
-    return std::make_shared<Sam3ImageEmbedding>(sam3::EncodedImage{tensors[0], tensors[1], tensors[2]}, width, height);
+    sam3::EncodedImage features{tensors[0], tensors[1], tensors[2], {}};
+    impl_->model->project_for_clicks(features);
+    return std::make_shared<Sam3ImageEmbedding>(std::move(features), width, height);
 }
 
 SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const ClickPrompt& prompt) const {
@@ -211,7 +215,7 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
     if (!image) throw std::invalid_argument("segment: the embedding was not made by a SAM3 predictor");
     const TrackerConfig& config = impl_->model->config();
     const int width = image->image_width(), height = image->image_height();
-    c10::InferenceMode guard;
+    c10::InferenceMode inference;
     const auto f32 = torch::TensorOptions().dtype(torch::kFloat);
 
     sam3::ModelPrompt mp;
@@ -251,8 +255,10 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
     }
 
     const sam3::DecoderOutput out = impl_->model->decode(image->features(), mp);
+    RECORD_USER_SCOPE("sam3.postprocess");
     const torch::Tensor low_res = out.masks.to(torch::kCPU, torch::kFloat).contiguous();           // [1, K, h, w]
-    const torch::Tensor masks = (sam3::upsample_masks(out.masks, height, width) > 0).to(torch::kCPU, torch::kByte).contiguous();
+    // bool is stored as one byte 0/1: the threshold's result is the mask bytes.
+    const torch::Tensor masks = (sam3::upsample_masks(out.masks, height, width) > 0).to(torch::kCPU).contiguous();
     const torch::Tensor iou = out.iou_scores.to(torch::kCPU, torch::kFloat).contiguous();
 
     SegmentResult result;
@@ -262,7 +268,7 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
         MaskCandidate c;
         c.width = width;
         c.height = height;
-        const auto* mask_bytes = masks[i].data_ptr<std::uint8_t>();
+        const auto* mask_bytes = reinterpret_cast<const std::uint8_t*>(masks[i].data_ptr<bool>());
         c.mask.assign(mask_bytes, mask_bytes + pixels);
         c.predicted_iou = iou[0][i].item<float>();
         c.low_res.width = static_cast<int>(lw);

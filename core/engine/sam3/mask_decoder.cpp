@@ -1,5 +1,7 @@
 #include "core/engine/sam3/mask_decoder.h"
 
+#include <ATen/record_function.h>
+
 namespace samlabel::engine::sam3 {
 namespace {
 constexpr double kUpscaleLayerNormEps = 1e-6;  // Sam3TrackerLayerNorm's default, not from the config
@@ -25,13 +27,20 @@ MaskDecoderImpl::MaskDecoderImpl(const MaskDecoderConfig& c, const torch::Tensor
 
 DecoderOutput MaskDecoderImpl::forward(const torch::Tensor& image_embedding, const torch::Tensor& image_pe,
                                        const torch::Tensor& sparse, const torch::Tensor& dense, const torch::Tensor& feat_s0,
-                                       const torch::Tensor& feat_s1, bool multimask_output) const {
+                                       const torch::Tensor& feat_s1, bool multimask_output,
+                                       const FirstBlockImageProjections* image_only) const {
     const int64_t c = image_embedding.size(1), g_h = image_embedding.size(2), g_w = image_embedding.size(3);
     const int64_t n_masks = config_.num_mask_tokens();
     torch::Tensor tokens = torch::cat({obj_score_token->weight, iou_token->weight, mask_tokens->weight}, 0).unsqueeze(0);
     tokens = torch::cat({tokens, sparse.to(tokens.scalar_type())}, 1);
 
-    auto [out_tokens, image_tokens] = transformer->forward(tokens, image_embedding + dense, image_pe);
+    torch::Tensor out_tokens, image_tokens;
+    {
+        RECORD_USER_SCOPE("two_way_transformer");
+        std::tie(out_tokens, image_tokens) = image_only ? transformer->forward(tokens, {}, image_pe, image_only)
+                                                         : transformer->forward(tokens, image_embedding + dense, image_pe);
+    }
+    RECORD_USER_SCOPE("upscale_and_heads");
     const torch::Tensor iou_token_out = out_tokens.select(1, 1);
     const torch::Tensor mask_tokens_out = out_tokens.slice(1, 2, 2 + n_masks);
 

@@ -23,9 +23,11 @@ struct MaskDecoderImpl : torch::nn::Module {
     // image_embedding [1, C, g, g] (no-memory embedding already applied),
     // image_pe [1, C, g, g], sparse [1, T, C], dense [1, C, g, g],
     // feat_s0 [1, C/8, 4g, 4g], feat_s1 [1, C/4, 2g, 2g] (already projected).
+    // image_only: the transformer's per-image work for this image_embedding +
+    // dense (then neither is read); null: computed here.
     DecoderOutput forward(const torch::Tensor& image_embedding, const torch::Tensor& image_pe, const torch::Tensor& sparse,
                           const torch::Tensor& dense, const torch::Tensor& feat_s0, const torch::Tensor& feat_s1,
-                          bool multimask_output) const;
+                          bool multimask_output, const FirstBlockImageProjections* image_only = nullptr) const;
 
     TokenTable iou_token{nullptr}, mask_tokens{nullptr}, obj_score_token{nullptr};
     TwoWayTransformer transformer{nullptr};

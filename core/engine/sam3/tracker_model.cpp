@@ -1,8 +1,15 @@
 #include "core/engine/sam3/tracker_model.h"
 
+#include "core/engine/sam3_parts.h"
+
+#include <ATen/record_function.h>
+
 #include <algorithm>
 
 namespace samlabel::engine::sam3 {
+
+// The preflight's part table (sam3_parts) counts exactly the neck levels built here.
+static_assert(TrackerConfig::kUsedNeckLevels == kTrackerNeckLevelsUsed);
 
 TrackerHeadsImpl::TrackerHeadsImpl(const TrackerConfig& c, const torch::TensorOptions& o) {
     shared_image_embedding = register_module("shared_image_embedding", FourierPositionalEmbedding(c.prompt_encoder.hidden_size, o));
@@ -44,7 +51,13 @@ void TrackerModel::weights_loaded() {
 }
 
 EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
-    const torch::Tensor features = trunk_->forward(pixels);
+    // The named scopes cost nothing unless a profiler runs (bench --profile-*).
+    torch::Tensor features;
+    {
+        RECORD_USER_SCOPE("sam3.trunk");
+        features = trunk_->forward(pixels);
+    }
+    RECORD_USER_SCOPE("sam3.neck_and_features");
     std::vector<torch::Tensor> levels = neck_->forward(features);
     const auto& decoder = heads_->mask_decoder;
     const auto heads_dtype = heads_options_.dtype();
@@ -55,7 +68,14 @@ EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
     if (config_.no_memory_embedding_applies())
         out.image_embedding = out.image_embedding + heads_->no_memory_embedding.view({1, -1, 1, 1});
     out.image_embedding = out.image_embedding.contiguous();
+    project_for_clicks(out);
     return out;
+}
+
+void TrackerModel::project_for_clicks(EncodedImage& image) const {
+    RECORD_USER_SCOPE("sam3.project_for_clicks");
+    const torch::Tensor no_mask_dense = heads_->prompt_encoder->forward({}, {}, {}, {}).dense;
+    image.no_mask_projections = heads_->mask_decoder->transformer->project_image(image.image_embedding + no_mask_dense, image_pe_);
 }
 
 DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt& prompt) const {
@@ -75,10 +95,18 @@ DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt&
                     .align_corners(false).antialias(true));
         mask = mask.to(heads_options_.dtype());
     }
-    const PromptEmbeddings prompts = heads_->prompt_encoder->forward(points, labels, prompt.box, mask);
+    PromptEmbeddings prompts;
+    {
+        RECORD_USER_SCOPE("sam3.prompt_encoder");
+        prompts = heads_->prompt_encoder->forward(points, labels, prompt.box, mask);
+    }
     const torch::Tensor sparse = prompts.sparse.flatten(0, 1);  // [1, T, C]
+    RECORD_USER_SCOPE("sam3.mask_decoder");
+    // Without a mask prompt the dense embedding is the no-mask one: reuse the image's projections.
+    const FirstBlockImageProjections* image_only =
+        !mask.defined() && image.no_mask_projections.defined() ? &image.no_mask_projections : nullptr;
     return heads_->mask_decoder->forward(image.image_embedding, image_pe_, sparse, prompts.dense, image.feat_s0, image.feat_s1,
-                                         prompt.multimask);
+                                         prompt.multimask, image_only);
 }
 
 }  // namespace samlabel::engine::sam3

@@ -35,6 +35,9 @@ struct EncodedImage {
     torch::Tensor image_embedding;  // [1, C, g, g], no-memory embedding applied when the config says so
     torch::Tensor feat_s0;          // [1, C/8, 4g, 4g]  (conv_s0 of the 4x level)
     torch::Tensor feat_s1;          // [1, C/4, 2g, 2g]  (conv_s1 of the 2x level)
+    // Derived, not serialised: the decoder's per-image work for clicks without a
+    // mask prompt (TrackerModel::project_for_clicks).
+    FirstBlockImageProjections no_mask_projections;
 };
 
 struct ModelPrompt {
@@ -68,6 +71,9 @@ public:
     // pixels [1, 3, S, S] fp32, on the model's device.
     EncodedImage encode(const torch::Tensor& pixels);
     DecoderOutput decode(const EncodedImage& image, const ModelPrompt& prompt) const;
+    // Fills image.no_mask_projections from image.image_embedding (encode does it;
+    // call it on features read back from a cache).
+    void project_for_clicks(EncodedImage& image) const;
 
     const TrackerConfig& config() const { return config_; }
     const torch::TensorOptions& options() const { return options_; }

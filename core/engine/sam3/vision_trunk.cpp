@@ -147,7 +147,8 @@ torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels) {
     x = layer_norm->forward(x);
     for (const auto& module : *layers) {
         const auto* layer = module->as<ViTLayerImpl>();
-        x = layer->forward(x, layer->window_size > 0 ? window_rope_ : global_rope_);
+        // Moved in: the layer's first residual add then frees its input.
+        x = layer->forward(std::move(x), layer->window_size > 0 ? window_rope_ : global_rope_);
     }
     return x.permute({0, 3, 1, 2});
 }

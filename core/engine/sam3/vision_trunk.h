@@ -46,7 +46,13 @@ TORCH_MODULE(RopeAttention);
 
 struct ViTMlpImpl : torch::nn::Module {
     ViTMlpImpl(const TrunkConfig& config, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& x) const { return fc2->forward(gelu_exact(fc1->forward(x))); }
+    // GELU in place on fc1's output (same kernel, same values): one T x M
+    // activation live instead of two, the trunk's largest.
+    torch::Tensor forward(const torch::Tensor& x) const {
+        torch::Tensor hidden = fc1->forward(x);
+        at::gelu_(hidden);
+        return fc2->forward(hidden);
+    }
     Linear fc1{nullptr}, fc2{nullptr};
 };
 TORCH_MODULE(ViTMlp);
