@@ -104,19 +104,31 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
 //    which this estimate deliberately does not include.
 //      attention = e D (2 T + 5 T_w) + 4 D T_w (2 + (e < 4 ? 2 : 0))
 //  - MLP: residual (T D), norm2 output (T D, still referenced by the caller),
-//    fc1 output and GELU output (2 T M) before fc2 runs:
-//      mlp = e T (2 D + 2 M)
-//   For SAM3 (D 1024, M 4736) the MLP wins: e T 11520, ~239 MB in fp32.
+//    fc1 output activated in place by GELU (T M), fc2 output (T D); the
+//    trunk moves each layer's input in, so the previous residual is gone:
+//      mlp = e T (3 D + M)
+//   For SAM3 (D 1024, M 4736) windowed attention wins in fp32 (191 MB).
 // Before the layers: the patch embedding plus the interpolated position
 // embedding (2 T D) — smaller than one layer.
 //
 // Neck (run after the trunk; the trunk output T D stays referenced): for
 // each scale s, conv-transpose steps go 2x up at a time halving channels,
 // then proj1 (1x1 to F) and proj2 (3x3, F). Live at each step: its input and
-// output. The outputs of earlier scales stay alive, each F s^2 T, and so do
-// their sine position encodings (same size). The peak is the largest
-// (kept outputs + step input + step output) over all steps; for SAM3 it is
-// the 4x scale's proj1 -> proj2 step: 2 x 16 T F e (170 MB in fp32).
+// output. The outputs of earlier scales stay alive, each F s^2 T. The peak is
+// the largest (kept outputs + step input + step output) over all steps; for
+// SAM3 it is the 4x scale's proj1 -> proj2 step: 2 x 16 T F e (170 MB in fp32).
+// The click path's tracker neck runs only the first kTrackerNeckLevelsUsed
+// scales (4x, 2x, 1x) and computes no position encodings; the detector neck
+// (transformers' Sam3VisionNeck) runs every scale and keeps a sine position
+// encoding of each output (same size).
+//
+// Tracker heads' features (after the neck, all its outputs and the trunk
+// output still referenced): the 4x level is cast to the heads' dtype (h bytes
+// per element: a new 16 T F h tensor unless h == e) and projected by conv_s0
+// to F/8 channels (16 T F/8 h); the 2x level's conv_s1 step is 4x smaller.
+//      heads = e T D + e T F (16 + 4 + 1) + [h != e] 16 T F h + 2 T F h
+// On the CPU the predictor keeps the heads in fp32 (h = 4), so for a bf16
+// encode this step is the peak: 162 MB for SAM3, above the trunk's 149 MB.
 //
 // Click + text also runs the detector neck (a second, identical set of
 // outputs kept) and the DETR encoder over the 1x level (T tokens, width F,
@@ -124,8 +136,10 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
 //
 // Plus the input: the resized image in float32 (3 S^2 x 4) and its
 // normalised copy.
-std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t element_bytes, PartSet parts) {
+std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t element_bytes, PartSet parts,
+                                           std::size_t heads_element_bytes) {
     const double e = static_cast<double>(element_bytes);
+    const double h = static_cast<double>(heads_element_bytes ? heads_element_bytes : element_bytes);
     const double grid = g.grid();
     const double T = grid * grid;
     const double D = g.hidden_size, M = g.intermediate_size, F = g.fpn_hidden_size;
@@ -140,15 +154,16 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
     const double attention_windowed = e * D * (2 * T + 5 * windowed_tokens) + 4.0 * D * windowed_tokens * rope_f32_buffers;
     const double attention_global = e * D * (2 * T + 4 * T) + 4.0 * D * T * rope_f32_buffers;
     const double attention = std::max(has_windowed ? attention_windowed : 0.0, has_global ? attention_global : 0.0);
-    const double mlp = e * T * (2 * D + 2 * M);
+    const double mlp = e * T * (3 * D + M);
     const double embeddings = e * 2 * T * D;
     const double trunk = std::max({attention, mlp, embeddings});
 
     // Neck: walk the scales in order, as the neck runs them.
-    auto neck_peak = [&](double& kept_after) {
+    auto neck_peak = [&](std::size_t levels, bool position_encodings, double& kept_after) {
         double kept = 0;  // outputs (+ position encodings) of finished scales
         double peak = 0;
-        for (const double scale : g.scale_factors) {
+        for (std::size_t level = 0; level < std::min(levels, g.scale_factors.size()); ++level) {
+            const double scale = g.scale_factors[level];
             double channels = D, area = T;  // current tensor: channels x area
             auto step = [&](double out_channels, double out_area) {
                 peak = std::max(peak, kept + e * (channels * area + out_channels * out_area));
@@ -159,17 +174,18 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
             if (scale < 1) step(channels, area * scale * scale);                        // max-pool
             step(F, area);                                                             // proj1
             step(F, area);                                                             // proj2
-            kept += 2 * e * F * area;  // output + its position encoding
+            kept += (position_encodings ? 2 : 1) * e * F * area;  // output (+ its position encoding)
         }
         kept_after = kept;
         return peak;
     };
     double kept = 0;
-    double neck = neck_peak(kept) + e * T * D;
-    double peak = std::max(trunk, neck);
+    double neck = neck_peak(kTrackerNeckLevelsUsed, /*position_encodings=*/false, kept) + e * T * D;
+    const double heads = e * T * D + kept + (h != e ? 16 * T * F * h : 0.0) + 2 * T * F * h;
+    double peak = std::max({trunk, neck, heads});
     if (parts == PartSet::ClickAndText) {
         double detector_kept = 0;
-        const double detector_neck = kept + neck_peak(detector_kept) + e * T * D;
+        const double detector_neck = kept + neck_peak(g.scale_factors.size(), /*position_encodings=*/true, detector_kept) + e * T * D;
         const double detr = kept + detector_kept + e * T * (4 * F + 2 * 2048);
         peak = std::max({peak, detector_neck, detr});
     }
@@ -195,8 +211,10 @@ MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& 
     const PartFigures figures = summary.of(parts);
     estimate.parameters = figures.parameters;
     estimate.weight_bytes = figures.bytes_in(dtype);
-    estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts);
     const bool cuda = device.kind == DeviceKind::Cuda;
+    // The CPU predictor runs the tracker heads (and casts their per-image features) in fp32.
+    estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts,
+                                                             cuda ? 0 : 4);
     estimate.runtime_bytes = cuda ? kCudaContextBytes : kCpuRuntimeBytes;
     estimate.allocator_slack_bytes = cuda ? 0 : estimate.activation_bytes;
     // 10% of what the model itself takes covers allocator rounding and

@@ -44,10 +44,13 @@ struct EncoderGeometry {
     int grid() const { return image_size / patch_size; }  // tokens per side
 };
 
-// Activation peak in bytes of one image encode (trunk + neck) in inference
-// mode with fused SDPA, activations in an element type of `element_bytes`.
+// Activation peak in bytes of one image encode (trunk + neck + the tracker
+// heads' per-image features) in inference mode with fused SDPA, activations in
+// an element type of `element_bytes`; the tracker heads run in
+// `heads_element_bytes` (0: the same; the CPU predictor keeps them in fp32, 4).
 // See memory_budget.cpp for the derivation.
-std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& geometry, std::size_t element_bytes, PartSet parts);
+std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& geometry, std::size_t element_bytes, PartSet parts,
+                                           std::size_t heads_element_bytes = 0);
 
 struct MemoryEstimate {
     PartSet parts = PartSet::ClickToSegment;

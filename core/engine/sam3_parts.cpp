@@ -3,6 +3,7 @@
 #include "core/engine/checkpoint.h"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 namespace samlabel::engine {
@@ -10,6 +11,16 @@ namespace samlabel::engine {
 namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// tracker_neck.fpn_layers.<N>.* at a level the click path never reads.
+bool is_unused_tracker_neck_level(std::string_view name) {
+    constexpr std::string_view prefix = "tracker_neck.fpn_layers.";
+    if (!starts_with(name, prefix)) return false;
+    name.remove_prefix(prefix.size());
+    int level = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), level);
+    return error == std::errc() && end != name.data() && level >= kTrackerNeckLevelsUsed;
+}
 
 bool is_floating(TensorDType dtype) {
     switch (dtype) {
@@ -39,6 +50,7 @@ ModelPart part_of(std::string_view name) {
     if (starts_with(name, "detector_model.vision_encoder.neck.")) return ModelPart::DetectorNeck;
     if (starts_with(name, "detector_model.text_encoder.")) return ModelPart::TextEncoder;
     if (starts_with(name, "detector_model.")) return ModelPart::Detector;
+    if (is_unused_tracker_neck_level(name)) return ModelPart::TrackerNeckUnusedLevels;
     if (starts_with(name, "tracker_neck.")) return ModelPart::TrackerNeck;
     // Exactly what transformers' Sam3TrackerModel keeps for one image; it lists
     // the rest of tracker_model under _keys_to_ignore_on_load_unexpected.
@@ -53,6 +65,7 @@ std::string_view model_part_name(ModelPart part) {
     switch (part) {
         case ModelPart::VisionTrunk: return "vision trunk";
         case ModelPart::TrackerNeck: return "tracker neck";
+        case ModelPart::TrackerNeckUnusedLevels: return "tracker neck 0.5x level (unused)";
         case ModelPart::TrackerHeads: return "tracker heads";
         case ModelPart::TrackerVideoMemory: return "tracker video memory";
         case ModelPart::DetectorNeck: return "detector neck";

@@ -8,7 +8,11 @@
 //   detector_model.text_encoder.*             text encoder (CLIP-style)
 //   detector_model.* (the rest)               detector: DETR encoder/decoder, geometry
 //                                             encoder, scoring, its mask decoder
-//   tracker_neck.*                            tracker neck (FPN for click-to-segment)
+//   tracker_neck.fpn_layers.{0,1,2}.*         tracker neck (FPN for click-to-segment: 4x, 2x, 1x)
+//   tracker_neck.fpn_layers.{3..}.*           tracker neck levels below 1x (0.5x): the
+//                                             tracker drops them (Sam3TrackerModel keeps
+//                                             backbone_feature_sizes = 3 levels), so no
+//                                             part set loads them
 //   tracker_model.{prompt_encoder, mask_decoder, no_memory_embedding,
 //                  shared_image_embedding}    tracker heads: what transformers'
 //                                             Sam3TrackerModel runs on one image
@@ -32,6 +36,7 @@ class Checkpoint;
 enum class ModelPart {
     VisionTrunk = 0,
     TrackerNeck,
+    TrackerNeckUnusedLevels,
     TrackerHeads,
     TrackerVideoMemory,
     DetectorNeck,
@@ -39,10 +44,15 @@ enum class ModelPart {
     Detector,
     Unknown,  // not a tensor of the sam3 layout
 };
-inline constexpr std::size_t kModelPartCount = 8;
+inline constexpr std::size_t kModelPartCount = 9;
 inline constexpr std::array<ModelPart, kModelPartCount> kAllModelParts{
-    ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerHeads, ModelPart::TrackerVideoMemory,
+    ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerNeckUnusedLevels, ModelPart::TrackerHeads,
+    ModelPart::TrackerVideoMemory,
     ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector, ModelPart::Unknown};
+
+// tracker_neck.fpn_layers.N with N below this is read by the click path (the
+// native predictor builds exactly these levels: sam3::TrackerConfig::kUsedNeckLevels).
+inline constexpr int kTrackerNeckLevelsUsed = 3;
 
 ModelPart part_of(std::string_view tensor_name);
 std::string_view model_part_name(ModelPart part);  // "vision trunk", ...
