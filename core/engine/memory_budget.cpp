@@ -1,6 +1,7 @@
 #include "core/engine/memory_budget.h"
 
 #include "core/engine/checkpoint.h"
+#include "core/engine/runtime_info.h"
 
 #include <algorithm>
 #include <cmath>
@@ -127,8 +128,9 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
 // per element: a new 16 T F h tensor unless h == e) and projected by conv_s0
 // to F/8 channels (16 T F/8 h); the 2x level's conv_s1 step is 4x smaller.
 //      heads = e T D + e T F (16 + 4 + 1) + [h != e] 16 T F h + 2 T F h
-// On the CPU the predictor keeps the heads in fp32 (h = 4), so for a bf16
-// encode this step is the peak: 162 MB for SAM3, above the trunk's 149 MB.
+// For bf16 weights on a CPU without native bf16 matmul the predictor keeps the
+// heads in fp32 (h = 4); this step is then the peak: 162 MB for SAM3, above
+// the trunk's 149 MB.
 //
 // Click + text also runs the detector neck (a second, identical set of
 // outputs kept) and the DETR encoder over the 1x level (T tokens, width F,
@@ -212,9 +214,11 @@ MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& 
     estimate.parameters = figures.parameters;
     estimate.weight_bytes = figures.bytes_in(dtype);
     const bool cuda = device.kind == DeviceKind::Cuda;
-    // The CPU predictor runs the tracker heads (and casts their per-image features) in fp32.
+    // The predictor runs the tracker heads (and casts their per-image features)
+    // in fp32 for bf16 weights on a CPU without native bf16 matmul.
+    const bool fp32_heads = !cuda && dtype == WeightDType::BF16 && !runtime_info().cpu_has_bf16;
     estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts,
-                                                             cuda ? 0 : 4);
+                                                             fp32_heads ? 4 : 0);
     estimate.runtime_bytes = cuda ? kCudaContextBytes : kCpuRuntimeBytes;
     estimate.allocator_slack_bytes = cuda ? 0 : estimate.activation_bytes;
     // 10% of what the model itself takes covers allocator rounding and

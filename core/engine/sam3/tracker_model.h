@@ -53,10 +53,9 @@ public:
     // Builds every module with torch::empty parameters (options may be the
     // meta device: nothing is allocated then). The trunk and neck use
     // `options`; the tracker heads (4 M parameters, run on every click) use
-    // `heads_options`, which may be a wider dtype: on CPUs libtorch's bf16
-    // GEMMs on these small click-time matrices are several times slower than
-    // fp32 (measured: bench/sam3_vs_transformers.py), so the predictor keeps
-    // the heads in fp32 on the CPU.
+    // `heads_options`, which may be a wider dtype: on CPUs without native
+    // bf16 matmul libtorch's bf16 GEMMs are several times slower than fp32,
+    // so the predictor keeps the heads in fp32 there.
     TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options,
                  const torch::TensorOptions& heads_options);
     TrackerModel(const TrackerConfig& config, const torch::TensorOptions& options)
