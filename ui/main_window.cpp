@@ -1,7 +1,9 @@
 #include "ui/main_window.h"
 
 #include "ui/canvas/canvas_widget.h"
+#include "ui/control_api_integration.h"
 #include "ui/dialogs/about_dialog.h"
+#include "ui/dialogs/export_dialog.h"
 #include "ui/dialogs/settings_dialog.h"
 #include "ui/dialogs/shortcuts_dialog.h"
 #include "ui/docks/classes_dock.h"
@@ -57,7 +59,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDock(image_list_, Qt::LeftDockWidgetArea);
     addDock(classes_, Qt::RightDockWidgetArea);
     addDock(instances_, Qt::RightDockWidgetArea);
-    install_model_ui(*this);  // model panel, memory gauge, SAM tool (before restoreState: dock places)
+    ModelUi* model = install_model_ui(*this);  // model panel, memory gauge, SAM tool (before restoreState: dock places)
+    // Control API, "Unload & Train", the model backend (this machine or a serve host).
+    control_api_ = new ControlApiIntegration(this, model->worker(), model->gauge(), model->sampler());
+    model->setBackend(control_api_->backend(), control_api_->isRemote());
 
     connect(document_, &AnnotationDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(document_, &AnnotationDocument::opened, this, &MainWindow::updateTitle);
@@ -186,6 +191,7 @@ void MainWindow::createMenus() {
     add(MenuId::File, tr("&Save"), {QKeySequence::Save}, [this] {
         if (document_->save()) showStatus(tr("Saved %1").arg(document_->projectFile()));
     });
+    add(MenuId::File, tr("&Export dataset..."), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { showExportDialog(); }, "export_dataset");
     menu(MenuId::File)->addSeparator();
     add(MenuId::File, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
 
@@ -230,6 +236,20 @@ void MainWindow::createMenus() {
     add(MenuId::Help, tr("&Keyboard shortcuts"), {QKeySequence(Qt::Key_F1), QKeySequence(Qt::Key_Question)},
         [this] { showShortcuts(); }, "shortcuts");
     add(MenuId::Help, tr("&About samlabel"), {}, [this] { showAbout(); });
+}
+
+void MainWindow::showExportDialog() {
+    if (!document_->isOpen()) {
+        showStatus(tr("Open a folder of images first"));
+        return;
+    }
+    tool_box_->cancel();  // a half-drawn shape is not part of the project
+    ExportDialog dialog(document_, this);
+    connect(&dialog, &ExportDialog::trainRequested, this, [this](const QString& dir) {
+        // After exec() returns: the training dialog is modal too.
+        QMetaObject::invokeMethod(this, [this, dir] { if (control_api_) control_api_->unloadAndTrain(dir); }, Qt::QueuedConnection);
+    });
+    dialog.exec();
 }
 
 void MainWindow::createStatusBar() {

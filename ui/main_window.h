@@ -15,6 +15,7 @@ namespace samlabel::ui {
 class AnnotationDocument;
 class CanvasWidget;
 class ClassesDock;
+class ControlApiIntegration;
 class GrabCutTool;
 class ImageListDock;
 class InstancesDock;
@@ -50,9 +51,11 @@ public:
     ClassesDock* classesDock() const { return classes_; }
     InstancesDock* instancesDock() const { return instances_; }
     GrabCutTool* grabCutTool() const { return grabcut_; }
+    ControlApiIntegration* controlApi() const { return control_api_; }
     QSlider* opacitySlider() const { return opacity_slider_; }
     void showShortcuts();
     void showAbout();
+    void showExportDialog();  // File > Export dataset (Ctrl+E)
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -78,6 +81,7 @@ private:
     ClassesDock* classes_;
     InstancesDock* instances_;
     GrabCutTool* grabcut_ = nullptr;
+    ControlApiIntegration* control_api_ = nullptr;
     QSlider* opacity_slider_ = nullptr;
     QLabel* zoom_label_ = nullptr;
     QLabel* cursor_label_ = nullptr;

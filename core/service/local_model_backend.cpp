@@ -113,6 +113,26 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
         const bool unloaded = worker_ && worker_->state() == engine::SessionState::Unloaded;
         finishSegment(failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
     });
+    // The worker keeps one pending click and one "current" image: a newer
+    // request from another caller (the GUI, a second API client) or an unload
+    // drops ours, and the worker will never answer it. Answer it here so no
+    // future (and no HTTP client) waits forever. Direct: emitted on the
+    // requesting thread, which may be this one, inside startNextJob().
+    connect(worker, &ModelWorker::segmentDropped, this, [this](quint64 request_id, const QString&) { onSegmentDropped(request_id); });
+    connect(worker, &ModelWorker::encodeDropped, this, [this](const QString& image_id) { onEncodeDropped(image_id); });
+}
+
+void LocalModelBackend::onSegmentDropped(quint64 request_id) {
+    if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
+    running_segment_id_ = 0;
+    finishSegment(failure<SegmentReply>(BackendError::Cancelled,
+                                        QStringLiteral("cancelled: the model dropped this click (a newer request or an unload came first); send it again")));
+}
+
+void LocalModelBackend::onEncodeDropped(const QString& worker_id) {
+    if (!running_ || !std::holds_alternative<EncodeJob>(*running_) || std::get<EncodeJob>(*running_).worker_id != worker_id) return;
+    finishEncode(failure<EncodeReply>(BackendError::Cancelled,
+                                      QStringLiteral("cancelled: the model dropped this encode (another image or an unload came first); send it again")));
 }
 
 LocalModelBackend::~LocalModelBackend() {
@@ -243,7 +263,9 @@ QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const 
         return ready(failure<SegmentReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
     QString worker_id = aliases_.value(image_id);
     if (worker_id.isEmpty() && image_id.startsWith(QLatin1String("api-"))) worker_id = image_id;
-    if (worker_id.isEmpty() || !store_->get(worker_id))
+    const bool local_file = worker_id.isEmpty() && local_files_allowed_ && !image_id.isEmpty();
+    if (local_file) worker_id = image_id;  // the worker's loader reads it (the GUI encoded it already)
+    if (worker_id.isEmpty() || (!local_file && !store_->get(worker_id)))
         return ready(failure<SegmentReply>(BackendError::UnknownImage,
                                            QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first").arg(image_id)));
     SegmentJob job{worker_id, prompt, std::make_shared<QPromise<SegmentReply>>(), QDateTime::currentMSecsSinceEpoch()};
@@ -273,7 +295,9 @@ void LocalModelBackend::startNextJob() {
             const QString id = s.worker_id;
             const engine::ClickPrompt prompt = s.prompt;
             running_ = std::move(job);
-            running_segment_id_ = worker_->requestSegment(id, prompt);
+            running_segment_id_ = 0;  // requestSegment may announce another caller's click as dropped
+            const quint64 request_id = worker_->requestSegment(id, prompt);
+            if (running_) running_segment_id_ = request_id;
         }
     }
 }

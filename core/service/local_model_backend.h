@@ -44,6 +44,12 @@ public:
     void setLoadRequest(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
     std::optional<engine::LoadRequest> lastLoadRequest() const;
 
+    // The GUI's own backend: segment() also takes image ids that are the
+    // worker's own (file paths the GUI encodes through ModelWorker). Never
+    // for a backend whose segment() is reachable over HTTP (`serve`): a client
+    // could make it read any file.
+    void setLocalFilesAllowed(bool allowed) { local_files_allowed_ = allowed; }
+
     BackendStatus status() const override;
     BackendMemory memory() const override;
     QFuture<LoadReply> reload() override;
@@ -75,6 +81,8 @@ private:
     void finishSegment(const SegmentReply& reply);
     void failPendingJobs(BackendError error, const QString& message);
 
+    void onSegmentDropped(quint64 request_id);
+    void onEncodeDropped(const QString& worker_id);
     void onLoadFinished(const engine::LoadOutcome& outcome);
     void onUnloaded(const engine::UnloadReport& report);
 
@@ -92,6 +100,7 @@ private:
     std::optional<Job> running_;      // sent to the worker, answer not yet back
     quint64 running_segment_id_ = 0;
     QHash<QString, QString> aliases_;  // client image id -> worker id
+    bool local_files_allowed_ = false;
 };
 
 }  // namespace samlabel::service

@@ -2,6 +2,7 @@
 
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
+#include "core/service/local_model_backend.h"
 #include "core/service/memory_sampler.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
@@ -38,7 +39,10 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
 
     panel_ = new ModelPanel(w, window);
     gauge_ = new MemoryGaugeDock(window);
-    sam_tool_ = new SamTool(w);
+    own_backend_ = new service::LocalModelBackend(w, this);
+    own_backend_->setLocalFilesAllowed(true);
+    backend_ = own_backend_;
+    sam_tool_ = new SamTool(own_backend_);
     if (tools_) tools_->addTool(sam_tool_);
     if (auto* main = qobject_cast<MainWindow*>(window); main && main->canvas()) main->canvas()->installEventFilter(this);
 
@@ -123,9 +127,41 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
 
 service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
 
+service::ModelBackend* ModelUi::backend() const { return backend_; }
+
+void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
+    if (!backend) return;
+    if (auto* local = qobject_cast<service::LocalModelBackend*>(backend)) local->setLocalFilesAllowed(true);
+    if (backend_) QObject::disconnect(backend_, nullptr, this, nullptr);
+    backend_ = backend;
+    remote_ = remote;
+    sam_tool_->setBackend(backend, remote);
+    if (own_backend_ && backend != own_backend_) {
+        own_backend_->deleteLater();
+        own_backend_ = nullptr;
+    }
+    connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
+    if (remote_) {
+        // The server's model drives the clicks: SAM is the prompt tool (Q/E).
+        if (tools_ && tools_->promptTool() != sam_tool_) {
+            previous_prompt_tool_ = tools_->promptTool();
+            tools_->setPromptTool(sam_tool_);
+        }
+        sam_tool_->prepareImage();
+    }
+    updateStatus();
+}
+
 QString ModelUi::encodeState(const QString& image_path) const { return encode_state_.value(image_path); }
 
-void ModelUi::onCurrentImageChanged(int) { requestEncodes(); }
+void ModelUi::onCurrentImageChanged(int) {
+    if (remote_) {
+        sam_tool_->prepareImage();  // upload now, so the first click does not wait for it
+        updateStatus();
+        return;
+    }
+    requestEncodes();
+}
 
 void ModelUi::requestEncodes() {
     service::ModelWorker* w = worker();
@@ -147,7 +183,13 @@ void ModelUi::requestEncodes() {
 void ModelUi::updateStatus() {
     QStringList parts;
     const engine::SessionState state = worker()->state();
-    if (state == engine::SessionState::Unloaded) {
+    if (remote_ && backend_) {
+        const service::BackendStatus remote = backend_->status();
+        parts << (remote.model_loaded ? tr("SAM: remote (%1 %2)").arg(remote.device, remote.dtype) : tr("SAM: remote, no model"));
+        if (document_ && document_->currentIndex() >= 0 &&
+            sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
+            parts << tr("sending image...");
+    } else if (state == engine::SessionState::Unloaded) {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
         const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));

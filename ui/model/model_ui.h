@@ -4,6 +4,8 @@
 // worker), the memory sampler, the model panel and memory gauge docks, the SAM
 // tool, the per-image encode (the image on screen first, the next ones ahead),
 // and the status-bar figures (encode time, last click latency).
+#include "core/service/model_backend.h"
+
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -21,6 +23,7 @@ class ModelSession;
 }  // namespace samlabel::engine
 
 namespace samlabel::service {
+class LocalModelBackend;
 class MemorySampler;
 class ModelThread;
 class ModelWorker;
@@ -43,6 +46,12 @@ public:
     ~ModelUi() override;
 
     service::ModelWorker* worker() const;
+    // Where the SAM tool's clicks go: this process's worker (the default, or
+    // the control API's LocalModelBackend) or a serve host (remote: the image
+    // on screen is uploaded when it changes). Not owned.
+    void setBackend(service::ModelBackend* backend, bool remote);
+    service::ModelBackend* backend() const;
+    bool isRemote() const { return remote_; }
     std::shared_ptr<engine::ModelSession> session() const { return session_; }
     service::MemorySampler* sampler() const { return sampler_.get(); }
     ModelPanel* panel() const { return panel_; }
@@ -66,6 +75,9 @@ private:
     std::shared_ptr<engine::ModelSession> session_;
     std::unique_ptr<service::ModelThread> thread_;
     std::unique_ptr<service::MemorySampler> sampler_;
+    service::LocalModelBackend* own_backend_ = nullptr;  // until setBackend()
+    QPointer<service::ModelBackend> backend_;
+    bool remote_ = false;
     ModelPanel* panel_ = nullptr;
     MemoryGaugeDock* gauge_ = nullptr;
     SamTool* sam_tool_ = nullptr;

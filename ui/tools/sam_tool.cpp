@@ -1,7 +1,8 @@
 #include "ui/tools/sam_tool.h"
 
 #include "core/annotation/mask_geometry.h"
-#include "core/service/model_worker.h"
+#include "core/service/image_source.h"
+#include "core/service/model_backend.h"
 #include "ui/canvas/canvas_widget.h"
 #include "ui/canvas/instance_overlay.h"
 #include "ui/document/annotation_document.h"
@@ -10,6 +11,7 @@
 #include <QKeyEvent>
 #include <QLineF>
 #include <QPainter>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace samlabel::ui {
 namespace {
@@ -17,10 +19,71 @@ constexpr double kDragThresholdPx = 4.0;
 const QColor kMaskColour(255, 170, 0);
 }  // namespace
 
-SamTool::SamTool(service::ModelWorker* worker, QObject* parent) : PromptTool(parent), worker_(worker) {
-    // Queued: the worker emits on its own thread.
-    connect(worker, &service::ModelWorker::segmented, this, &SamTool::onSegmented, Qt::QueuedConnection);
-    connect(worker, &service::ModelWorker::segmentFailed, this, &SamTool::onSegmentFailed, Qt::QueuedConnection);
+SamTool::SamTool(service::ModelBackend* backend, QObject* parent) : PromptTool(parent), backend_(backend) {}
+
+void SamTool::setBackend(service::ModelBackend* backend, bool uploads_images) {
+    if (backend_ == backend && uploads_images_ == uploads_images) return;
+    cancel();
+    backend_ = backend;
+    uploads_images_ = uploads_images;
+    remote_ids_.clear();  // ids of another server mean nothing here
+    upload_state_.clear();
+    in_flight_ = false;   // answers of the old backend are ignored (request ids move on)
+    queued_.reset();
+}
+
+QString SamTool::uploadState(const QString& image_path) const { return upload_state_.value(image_path); }
+
+void SamTool::prepareImage() {
+    const QString path = imageId();
+    if (!backend_ || !uploads_images_ || path.isEmpty() || remote_ids_.contains(path) ||
+        upload_state_.value(path) == QLatin1String("uploading"))
+        return;
+    upload_state_[path] = QStringLiteral("uploading");
+    setEncodeStatus(tr("Sending the image to the SAM server..."));
+    QPointer<service::ModelBackend> backend = backend_;
+    // Reading and decoding a large photo takes a while: not on the UI thread.
+    QtConcurrent::run([path] {
+        QString error;
+        auto image = service::read_model_image(path, &error);
+        return std::make_pair(std::move(image), error);
+    }).then(this, [this, path, backend](const std::pair<std::optional<service::ModelImage>, QString>& read) {
+        if (backend != backend_) return;  // switched backend meanwhile
+        if (!read.first) {
+            service::EncodeReply failed;
+            failed.error = service::BackendError::BadInput;
+            failed.message = read.second;
+            onUploaded(path, failed);
+            return;
+        }
+        backend_->encode(read.first->image, QString()).then(this, [this, path, backend](const service::EncodeReply& reply) {
+            if (backend == backend_) onUploaded(path, reply);
+        });
+    });
+}
+
+void SamTool::onUploaded(const QString& image_path, const service::EncodeReply& reply) {
+    if (image_path == imageId()) setEncodeStatus(QString());
+    if (!reply.ok()) {
+        upload_state_[image_path] = QStringLiteral("failed");
+        if (queued_ && queued_->image_path == image_path) {
+            const quint64 request = queued_->request;
+            queued_.reset();
+            if (request == pending_request_ && image_path == imageId()) {
+                pending_request_ = 0;
+                accept_when_done_ = false;
+                showError(tr("the image did not reach the SAM server: %1").arg(reply.message));
+            }
+        }
+        return;
+    }
+    upload_state_[image_path] = QStringLiteral("ready");
+    remote_ids_.insert(image_path, reply.image_id);
+    if (queued_ && queued_->image_path == image_path && !in_flight_) {
+        Queued q = std::move(*queued_);
+        queued_.reset();
+        dispatch(q.request, q.image_path, q.prompt);
+    }
 }
 
 QString SamTool::imageId() const {
@@ -101,7 +164,11 @@ bool SamTool::cycleCandidate(bool forward) {
 
 void SamTool::sendRequest() {
     const QString image = imageId();
-    if (!worker_ || image.isEmpty()) return;
+    if (image.isEmpty()) return;
+    if (!backend_) {
+        showError(tr("no model backend"));
+        return;
+    }
     engine::ClickPrompt prompt;
     for (const Prompt& p : points_)
         prompt.points.push_back(engine::PointPrompt{float(p.point.x()), float(p.point.y()),
@@ -113,20 +180,78 @@ void SamTool::sendRequest() {
     if (!prompt.multimask) prompt.previous_mask = previous_mask_;
     error_.clear();
     request_clock_.start();
-    pending_request_ = worker_->requestSegment(image, prompt);
-    if (worker_->state() != engine::SessionState::Ready && worker_->state() != engine::SessionState::Busy)
-        Q_EMIT statusMessage(tr("SAM: no model loaded (Model panel: Load)"));
+    last_prompt_ = prompt;
+    pending_request_ = next_request_++;
+    if (in_flight_ || (uploads_images_ && !remote_ids_.contains(image))) {
+        // Latest click wins: this prompt replaces any older one still waiting.
+        queued_ = Queued{pending_request_, image, std::move(prompt)};
+        if (uploads_images_ && !remote_ids_.contains(image)) prepareImage();
+    } else {
+        dispatch(pending_request_, image, prompt);
+    }
     Q_EMIT overlayChanged();
 }
 
-void SamTool::onSegmented(quint64 request_id, const QString& image_id, const engine::SegmentResult& result,
-                          double total_ms) {
-    Q_UNUSED(total_ms);
-    if (request_id != pending_request_ || image_id != imageId()) return;  // an older click or another image
+void SamTool::dispatch(quint64 request, const QString& image_path, const engine::ClickPrompt& prompt) {
+    const QString backend_id = uploads_images_ ? remote_ids_.value(image_path) : image_path;
+    in_flight_ = true;
+    QPointer<service::ModelBackend> backend = backend_;
+    backend_->segment(backend_id, prompt).then(this, [this, request, image_path, backend](const service::SegmentReply& reply) {
+        if (backend != backend_) return;  // setBackend() reset the state already
+        onReply(request, image_path, reply);
+    });
+}
+
+void SamTool::onReply(quint64 request, const QString& image_path, const service::SegmentReply& reply) {
+    in_flight_ = false;
+    // The server forgot the image (it keeps the last few): upload it again, then retry.
+    if (uploads_images_ && reply.error == service::BackendError::UnknownImage) {
+        remote_ids_.remove(image_path);
+        upload_state_.remove(image_path);
+    }
+    if (queued_) {
+        // A newer prompt waited behind this one: its answer is moot.
+        Queued q = std::move(*queued_);
+        queued_.reset();
+        if (q.image_path == imageId() && q.request == pending_request_) {
+            if (uploads_images_ && !remote_ids_.contains(q.image_path)) {
+                queued_ = std::move(q);
+                prepareImage();
+            } else {
+                dispatch(q.request, q.image_path, q.prompt);
+            }
+            return;
+        }
+    }
+    if (request != pending_request_ || image_path != imageId()) return;  // cancelled, or another image now
+    if (uploads_images_ && reply.error == service::BackendError::UnknownImage && !retried_unknown_) {
+        retried_unknown_ = true;  // once: a server that forgets at once is reported below
+        sendRequest();            // the same prompts, after a fresh upload
+        return;
+    }
+    retried_unknown_ = false;
     pending_request_ = 0;
+    if (!reply.ok()) {
+        accept_when_done_ = false;
+        if (reply.error == service::BackendError::NotLoaded)
+            showError(uploads_images_ ? tr("the SAM server has no model loaded") : tr("no model loaded (Model panel: Load)"));
+        else
+            showError(reply.message);
+        return;
+    }
+    showResult(reply.result);
+}
+
+void SamTool::showError(const QString& message) {
+    error_ = message;
+    Q_EMIT statusMessage(tr("SAM: %1").arg(message));
+    Q_EMIT overlayChanged();
+}
+
+void SamTool::showResult(const engine::SegmentResult& result) {
     last_latency_ms_ = double(request_clock_.elapsed());
     result_ = result;
-    result_image_ = image_id;
+    result_image_ = imageId();
     if (result_.candidates.empty()) {
         clearPreview();
         Q_EMIT statusMessage(tr("SAM: no mask"));
@@ -144,20 +269,13 @@ void SamTool::onSegmented(quint64 request_id, const QString& image_id, const eng
     }
 }
 
-void SamTool::onSegmentFailed(quint64 request_id, const QString& image_id, const QString& message) {
-    if (request_id != pending_request_ || image_id != imageId()) return;
-    pending_request_ = 0;
-    accept_when_done_ = false;
-    error_ = message;
-    Q_EMIT statusMessage(tr("SAM: %1").arg(message));
-    Q_EMIT overlayChanged();
-}
-
 void SamTool::showCandidate(int index) {
     if (index < 0 || index >= int(result_.candidates.size())) return;
     shown_ = index;
     const engine::MaskCandidate& c = result_.candidates[std::size_t(index)];
-    previous_mask_ = c.low_res;
+    // A remote answer carries no low-res logits: the next round starts fresh.
+    if (c.low_res.logits.empty()) previous_mask_.reset();
+    else previous_mask_ = c.low_res;
     preview_mask_ = cv::Mat1b(c.height, c.width);
     preview_image_ = QImage(c.width, c.height, QImage::Format_ARGB32);
     preview_image_.fill(Qt::transparent);
@@ -211,6 +329,7 @@ bool SamTool::accept() {
 bool SamTool::cancel() {
     const bool had = hasPendingWork() || pending_request_ != 0;
     pending_request_ = 0;  // its answer will be ignored
+    queued_.reset();
     accept_when_done_ = false;
     box_.reset();
     points_.clear();

@@ -1,16 +1,21 @@
 #pragma once
 // Click-to-segment with SAM3: left click adds a positive point, right click (or
 // Shift+click, or after E) a negative one, a drag draws a box. Every change
-// sends one request to the model worker; only the newest answer is shown (the
-// worker drops older pending clicks too), so the canvas never waits. Tab cycles
+// makes one request to the model backend (this machine's worker, or a
+// `samlabel-cli serve` host); one request is in flight at a time and only the
+// newest prompt waits behind it (latest click wins), so the canvas never
+// waits and a slow server gets no pile-up. With a remote backend the image is
+// uploaded (encoded there) once, before its first click. Tab cycles
 // the multimask candidates (with their predicted IoU), Enter/Space accepts the
 // shown mask as an instance of the current class (undoable, polygons from
 // core/annotation's mask_geometry), Esc discards, Backspace removes the newest
 // prompt.
 #include "core/engine/engine_types.h"
+#include "core/service/model_backend.h"
 #include "ui/tools/prompt_tool.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QImage>
 #include <QPainterPath>
 #include <QPointF>
@@ -22,16 +27,22 @@
 
 #include <optional>
 
-namespace samlabel::service {
-class ModelWorker;
-}
-
 namespace samlabel::ui {
 
 class SamTool : public PromptTool {
     Q_OBJECT
 public:
-    explicit SamTool(service::ModelWorker* worker, QObject* parent = nullptr);
+    explicit SamTool(service::ModelBackend* backend = nullptr, QObject* parent = nullptr);
+
+    // uploads_images: the backend runs elsewhere and needs the image's pixels
+    // (encode) before a click; local backends read the file themselves.
+    void setBackend(service::ModelBackend* backend, bool uploads_images);
+    service::ModelBackend* backend() const { return backend_; }
+    // Remote: starts uploading the image on screen (ModelUi calls it when the
+    // image changes, so the first click does not wait for the upload).
+    void prepareImage();
+    // Remote: "uploading", "ready", "failed" or "" for an image path.
+    QString uploadState(const QString& image_path) const;
 
     QString id() const override { return QStringLiteral("sam"); }
     QString title() const override { return tr("SAM"); }
@@ -60,6 +71,9 @@ public:
     int candidateCount() const { return int(result_.candidates.size()); }
     int shownCandidate() const { return shown_; }
     double lastClickLatencyMs() const { return last_latency_ms_; }
+    // The answer shown and the prompt last sent (tests compare backends).
+    const engine::SegmentResult& result() const { return result_; }
+    const engine::ClickPrompt& lastPrompt() const { return last_prompt_; }
     // Overlay text while the image is not yet encoded ("Encoding image... 3.1 s").
     void setEncodeStatus(const QString& text);
 
@@ -68,12 +82,13 @@ Q_SIGNALS:
     void clickLatency(double latency_ms, double decode_ms);
     void maskAccepted(std::uint64_t instance_id);
 
-private Q_SLOTS:
-    void onSegmented(quint64 request_id, const QString& image_id, const samlabel::engine::SegmentResult& result,
-                     double total_ms);
-    void onSegmentFailed(quint64 request_id, const QString& image_id, const QString& message);
-
 private:
+    void dispatch(quint64 request, const QString& image_path, const engine::ClickPrompt& prompt);
+    void onReply(quint64 request, const QString& image_path, const service::SegmentReply& reply);
+    void onUploaded(const QString& image_path, const service::EncodeReply& reply);
+    void showResult(const engine::SegmentResult& result);
+    void showError(const QString& message);
+
     struct Prompt {
         QPointF point;
         bool positive = true;
@@ -83,7 +98,22 @@ private:
     void showCandidate(int index);
     void clearPreview();
 
-    QPointer<service::ModelWorker> worker_;
+    QPointer<service::ModelBackend> backend_;
+    bool uploads_images_ = false;
+    // Remote: the server's image id per image path, and uploads in flight.
+    QHash<QString, QString> remote_ids_;
+    QHash<QString, QString> upload_state_;
+    bool in_flight_ = false;      // a segment request is out
+    quint64 next_request_ = 1;
+    // The newest prompt, waiting for the request in flight (or for the upload).
+    struct Queued {
+        quint64 request = 0;
+        QString image_path;
+        engine::ClickPrompt prompt;
+    };
+    std::optional<Queued> queued_;
+    engine::ClickPrompt last_prompt_;
+    bool retried_unknown_ = false;
     QVector<Prompt> points_;
     std::optional<QRectF> box_;
     QVector<char> prompt_order_;  // 'b' box, 'p' point: Backspace removes the newest

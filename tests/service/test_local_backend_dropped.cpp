@@ -1,0 +1,134 @@
+// LocalModelBackend answers requests the worker drops. The worker keeps one
+// pending click and one pending "current" image; when another caller's newer
+// request replaces ours, the worker announces it (segmentDropped /
+// encodeDropped) and never answers it. The backend's futures must then finish
+// with Cancelled instead of waiting forever (an HTTP client would hang).
+// Deterministic: the worker is kept busy by an image loader that blocks until
+// the test releases it, so our requests are certainly still pending.
+#include "core/service/image_source.h"
+#include "core/service/local_model_backend.h"
+#include "core/service/model_thread.h"
+#include "core/service/model_worker.h"
+
+#include <QSemaphore>
+#include <QtTest>
+
+#include <algorithm>
+#include <filesystem>
+
+using namespace samlabel;
+using namespace samlabel::service;
+
+namespace {
+const std::filesystem::path kTiny = SAMLABEL_TEST_DATA "/sam3/tiny224";
+const QString kSample = QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/coffee.jpg");
+const QString kBlocking = QStringLiteral("blocking-image");
+
+template <typename T>
+bool wait_finished(const QFuture<T>& future, int timeout_ms) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!future.isFinished() && clock.elapsed() < timeout_ms) QTest::qWait(10);
+    return future.isFinished();
+}
+}  // namespace
+
+class TestLocalBackendDropped : public QObject {
+    Q_OBJECT
+    std::unique_ptr<ModelThread> thread_;
+    std::unique_ptr<LocalModelBackend> backend_;
+    QSemaphore entered_, release_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("tests/data/sam3/tiny224 is missing");
+        thread_ = std::make_unique<ModelThread>(std::make_shared<engine::ModelSession>());
+        // Set while the worker is idle (before any job), as serve does.
+        thread_->worker()->setImageLoader([this](const QString& id, QString* error) -> std::optional<ModelImage> {
+            if (id.startsWith(kBlocking)) {
+                entered_.release();
+                release_.acquire();
+                return read_model_image(kSample, error);
+            }
+            return read_model_image(id, error);
+        });
+        backend_ = std::make_unique<LocalModelBackend>(thread_->worker());
+        backend_->setLocalFilesAllowed(true);
+        engine::LoadRequest request;
+        request.checkpoint_dir = kTiny;
+        request.device.kind = engine::DeviceKind::Cpu;
+        request.dtype = engine::WeightDType::F32;
+        backend_->setLoadRequest(request, engine::BudgetSettings{});
+        QFuture<LoadReply> loaded = backend_->reload();
+        QVERIFY(wait_finished(loaded, 60000));
+        QVERIFY2(loaded.result().ok(), qPrintable(loaded.result().message));
+    }
+    void cleanupTestCase() {
+        release_.release(10);
+        backend_.reset();
+        thread_.reset();
+    }
+
+    void droppedClickIsAnsweredCancelled() {
+        ModelWorker* worker = thread_->worker();
+        worker->requestEncode(kBlocking);
+        QVERIFY(entered_.tryAcquire(1, 30000));  // the worker thread is inside the loader now
+        engine::ClickPrompt prompt;
+        prompt.points.push_back({100.f, 100.f, engine::PointLabel::Positive});
+        QFuture<SegmentReply> ours = backend_->segment(kSample, prompt);
+        QVERIFY(!ours.isFinished());  // pending in the worker behind the blocked encode
+        // Another caller clicks: the worker keeps only the newest click.
+        QSignalSpy dropped(worker, &ModelWorker::segmentDropped);
+        const quint64 theirs = worker->requestSegment(kSample, prompt);
+        QCOMPARE(dropped.count(), 1);
+        QVERIFY(ours.isFinished());  // answered at once, not after the worker's next task
+        QCOMPARE(ours.result().error, BackendError::Cancelled);
+        QVERIFY(ours.result().message.contains("dropped"));
+
+        // The other caller's click runs once the worker is free; then the
+        // backend takes new clicks (it is not stuck on the dropped one).
+        QSignalSpy theirs_done(worker, &ModelWorker::segmented);
+        release_.release();
+        QTRY_VERIFY_WITH_TIMEOUT(!theirs_done.isEmpty(), 60000);
+        QCOMPARE(theirs_done.front().front().toULongLong(), theirs);
+        QFuture<SegmentReply> next = backend_->segment(kSample, prompt);
+        QVERIFY(wait_finished(next, 60000));
+        QVERIFY2(next.result().ok(), qPrintable(next.result().message));
+        QVERIFY(!next.result().result.candidates.empty());
+    }
+
+    void droppedEncodeIsAnsweredCancelled() {
+        ModelWorker* worker = thread_->worker();
+        worker->requestEncode(kBlocking + QStringLiteral("-2"));  // a new id: read (and blocked) again
+        QVERIFY(entered_.tryAcquire(1, 30000));
+        QString error;
+        auto image = read_model_image(QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/camera.jpg"), &error);
+        QVERIFY2(image, qPrintable(error));
+        QFuture<EncodeReply> ours = backend_->encode(image->image, QStringLiteral("camera"));
+        QVERIFY(!ours.isFinished());
+        // The GUI shows another image: the worker's "current" image is replaced.
+        QSignalSpy dropped(worker, &ModelWorker::encodeDropped);
+        const QString other = QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/rocket.jpg");  // not encoded yet
+        worker->requestEncode(other);
+        QCOMPARE(dropped.count(), 1);
+        QVERIFY(ours.isFinished());
+        QCOMPARE(ours.result().error, BackendError::Cancelled);
+        QVERIFY(ours.result().message.contains("dropped"));
+
+        QSignalSpy encoded(worker, &ModelWorker::encoded);
+        release_.release();
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(encoded.begin(), encoded.end(),
+                                             [&](const QList<QVariant>& e) { return e.front().toString() == other; }),
+                                 60000);
+        // The backend is not stuck on the dropped encode: the next request runs.
+        // (This test's loader reads files only, so the check is a click on one.)
+        engine::ClickPrompt prompt;
+        prompt.points.push_back({50.f, 60.f, engine::PointLabel::Positive});
+        QFuture<SegmentReply> next = backend_->segment(other, prompt);
+        QVERIFY(wait_finished(next, 60000));
+        QVERIFY2(next.result().ok(), qPrintable(next.result().message));
+    }
+};
+
+QTEST_MAIN(TestLocalBackendDropped)
+#include "test_local_backend_dropped.moc"

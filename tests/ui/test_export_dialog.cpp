@@ -1,0 +1,219 @@
+// File > Export dataset: the dialog exports the in-memory project off the UI
+// thread with progress, shows the report's counts, remembers its options,
+// hands the folder to "Unload & Train", and Cancel stops a running export.
+// On a temp copy of the bundled samples with three hand-drawn instances.
+#include "ui/dialogs/export_dialog.h"
+#include "ui/dialogs/unload_and_train_dialog.h"
+#include "ui/document/annotation_document.h"
+#include "ui/main_window.h"
+#include "ui/tools/new_instance.h"
+#include "ui/tools/tool.h"
+#include "ui_test_helpers.h"
+
+#include "core/annotation/edit_operations.h"
+#include "core/io/export_options.h"
+
+#include <QComboBox>
+#include <QDirIterator>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSemaphore>
+#include <QSignalSpy>
+#include <QThreadPool>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace samlabel;
+using namespace samlabel::ui;
+
+namespace {
+
+annotation::PolygonWithHoles square(double x, double y, double side) {
+    return annotation::PolygonWithHoles{{{x, y}, {x + side, y}, {x + side, y + side}, {x, y + side}}, {}};
+}
+
+// Opens the samples and draws: image 0 one "cat", image 1 two "cat"s.
+bool annotate(AnnotationDocument& doc, const QString& folder) {
+    if (!doc.open(folder)) return false;
+    auto add_class = std::make_unique<annotation::AddClass>("cat", 0xff8800u);
+    auto* op = add_class.get();
+    if (!doc.apply(std::move(add_class)) || !op->class_id()) return false;
+    doc.setCurrentClass(*op->class_id());
+    doc.setCurrentIndex(0);
+    if (!addPolygonInstance(doc, {square(10, 10, 40)})) return false;
+    doc.setCurrentIndex(1);
+    if (!addPolygonInstance(doc, {square(20, 20, 30)})) return false;
+    if (!addPolygonInstance(doc, {square(100, 80, 50)})) return false;
+    return true;
+}
+
+// Label files and label lines (one per instance) under <dir>/labels.
+std::pair<int, int> count_labels(const QString& dir) {
+    int files = 0, lines = 0;
+    QDirIterator it(dir + "/labels", {"*.txt"}, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile f(it.next());
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        ++files;
+        for (const QByteArray& line : f.readAll().split('\n'))
+            if (!line.trimmed().isEmpty()) ++lines;
+    }
+    return {files, lines};
+}
+
+}  // namespace
+
+class TestExportDialog : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    void exportsYoloWithReportAndRemembersOptions() {
+        QTemporaryDir images, out_root;
+        const int n_images = test::copySamples(images.path());
+        QVERIFY(n_images >= 2);
+        AnnotationDocument doc;
+        QVERIFY(annotate(doc, images.path()));
+        QVERIFY(doc.isDirty());
+
+        ExportDialog dialog(&doc);
+        const QString out = out_root.path() + "/yolo";
+        dialog.formatCombo()->setCurrentIndex(dialog.formatCombo()->findData(int(io::ExportFormat::YoloSegment)));
+        dialog.trainSpin()->setValue(0.5);
+        dialog.valSpin()->setValue(0.5);
+        dialog.toleranceSpin()->setValue(1.5);
+        dialog.outputEdit()->setText(out);
+        QSignalSpy finished(&dialog, &ExportDialog::finished);
+        QSignalSpy progressed(&dialog, &ExportDialog::progressed);
+        QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+        QVERIFY(dialog.isRunning() || finished.count() == 1);
+        QVERIFY(finished.count() == 1 || finished.wait(30000));
+        QCOMPARE(finished.front().front().toBool(), true);
+        QVERIFY(!dialog.isRunning());
+        QVERIFY(!progressed.isEmpty());  // progress arrived on the UI thread
+        QCOMPARE(dialog.progressBar()->value(), dialog.progressBar()->maximum());
+        QVERIFY(!doc.isDirty());  // saved before exporting
+
+        // The dataset is there: data.yaml naming the class, one label line per instance drawn.
+        QVERIFY(QFileInfo::exists(out + "/data.yaml"));
+        QFile yaml(out + "/data.yaml");
+        QVERIFY(yaml.open(QIODevice::ReadOnly));
+        QVERIFY(yaml.readAll().contains("cat"));
+        const auto [label_files, label_lines] = count_labels(out);
+        QCOMPARE(label_lines, 3);
+        QVERIFY(label_files >= 2);
+        QVERIFY(QFileInfo::exists(out + "/report.txt"));
+
+        // The report box shows the counts.
+        const QString text = dialog.reportText();
+        QVERIFY2(text.contains("Instances written: 3 of 3"), qPrintable(text));
+        QVERIFY2(text.contains("Skipped: 0"), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Images: %1").arg(dialog.report().images)), qPrintable(text));
+        QCOMPARE(int(dialog.report().images), n_images);  // every listed image (empty ones get empty labels)
+        QVERIFY(!dialog.report().cancelled);
+
+        // "Unload & Train" proposes the folder just written; the dialog's options come back.
+        QCOMPARE(QDir::cleanPath(UnloadAndTrainDialog::lastExportDir()), QDir::cleanPath(out));
+        ExportDialog again(&doc);
+        QCOMPARE(again.formatCombo()->currentData().toInt(), int(io::ExportFormat::YoloSegment));
+        QCOMPARE(again.toleranceSpin()->value(), 1.5);
+        QCOMPARE(again.trainSpin()->value(), 0.5);
+        QCOMPARE(again.outputEdit()->text(), out);
+    }
+
+    void skippedInstancesAreListed() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        AnnotationDocument doc;
+        QVERIFY(annotate(doc, images.path()));
+        // An instance drawn with no class picked: exported nowhere, but reported.
+        doc.setCurrentClass(annotation::kNoClass);
+        doc.setCurrentIndex(2);
+        QVERIFY(addPolygonInstance(doc, {square(5, 5, 20)}));
+        ExportDialog dialog(&doc);
+        dialog.formatCombo()->setCurrentIndex(dialog.formatCombo()->findData(int(io::ExportFormat::Coco)));
+        dialog.outputEdit()->setText(out_root.path() + "/coco");
+        QSignalSpy finished(&dialog, &ExportDialog::finished);
+        QVERIFY(dialog.startExport());
+        QVERIFY(finished.wait(30000));
+        QVERIFY(QFileInfo::exists(out_root.path() + "/coco/annotations.json") ||
+                !QDir(out_root.path() + "/coco").entryList({"*.json"}, QDir::Files).isEmpty());
+        const QString text = dialog.reportText();
+        QVERIFY2(text.contains("Instances written: 3 of 4"), qPrintable(text));
+        QVERIFY2(text.contains("Skipped: 1") && text.contains("no class: 1"), qPrintable(text));
+    }
+
+    void unusableOptionsAreRefusedWithAReason() {
+        QTemporaryDir images;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        AnnotationDocument doc;
+        QVERIFY(doc.open(images.path()));
+        ExportDialog dialog(&doc);
+        dialog.outputEdit()->setText(images.path());
+        QVERIFY(!dialog.startExport());
+        QVERIFY(dialog.reportText().contains("image folder"));
+        dialog.outputEdit()->clear();
+        QVERIFY(!dialog.startExport());
+        QVERIFY(dialog.reportText().contains("output folder"));
+    }
+
+    void cancelStopsARunningExport() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 3);
+        AnnotationDocument doc;
+        QVERIFY(annotate(doc, images.path()));
+        ExportDialog dialog(&doc);
+        dialog.formatCombo()->setCurrentIndex(dialog.formatCombo()->findData(int(io::ExportFormat::YoloDetect)));
+        dialog.outputEdit()->setText(out_root.path() + "/cancelled");
+
+        // Hold the thread pool so the export is queued when Cancel is pressed:
+        // it then stops after its first image, whatever the machine's speed.
+        QThreadPool* pool = QThreadPool::globalInstance();
+        const int threads = pool->maxThreadCount();
+        pool->setMaxThreadCount(1);
+        QSemaphore release;
+        QFuture<void> blocker = QtConcurrent::run([&release] { release.acquire(); });
+        QSignalSpy finished(&dialog, &ExportDialog::finished);
+        QVERIFY(dialog.startExport());
+        QVERIFY(dialog.isRunning());
+        QVERIFY(dialog.cancelButton()->isEnabled());
+        QVERIFY(!dialog.exportButton()->isEnabled());
+        dialog.reject();  // Close while running = cancel; the dialog stays
+        QVERIFY(dialog.isRunning());
+        QVERIFY(!dialog.cancelButton()->isEnabled());
+        release.release();
+        QVERIFY(finished.wait(30000));
+        blocker.waitForFinished();
+        pool->setMaxThreadCount(threads);
+        QVERIFY(dialog.report().cancelled);
+        QVERIFY2(dialog.reportText().contains("CANCELLED"), qPrintable(dialog.reportText()));
+        const auto [files, lines] = count_labels(out_root.path() + "/cancelled");
+        QVERIFY2(files < int(dialog.report().images) || dialog.report().images < 2, qPrintable(QString::number(files)));
+        Q_UNUSED(lines);
+        QVERIFY(dialog.exportButton()->isEnabled());
+    }
+
+    void ctrlEOpensTheDialogFromTheMainWindow() {
+        QTemporaryDir images;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openFolder(images.path()));
+        bool seen = false;
+        QTimer::singleShot(0, [&] {
+            auto* dialog = qobject_cast<ExportDialog*>(QApplication::activeModalWidget());
+            seen = dialog != nullptr;
+            if (dialog) dialog->reject();
+        });
+        auto* action = window.findChild<QAction*>("export_dataset");
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_E));
+        action->trigger();
+        QVERIFY(seen);
+    }
+};
+
+QTEST_MAIN(TestExportDialog)
+#include "test_export_dialog.moc"

@@ -1,0 +1,144 @@
+// The SAM tool over a remote model backend: an in-process control API server
+// (the same stack `samlabel-cli serve` runs: ModelThread + LocalModelBackend +
+// ControlApiServer with the model endpoints) serves the tiny SAM3 checkpoint;
+// the GUI is set to remote mode, a click with the SAM tool uploads the image,
+// segments over HTTP and shows the server's mask, which must equal what the
+// server's backend returns for the same prompt directly. The GUI's own worker
+// never loads a model.
+#include "core/service/control_api_server.h"
+#include "core/service/control_api_settings.h"
+#include "core/service/api_token.h"
+#include "core/service/image_source.h"
+#include "core/service/local_model_backend.h"
+#include "core/service/model_thread.h"
+#include "core/service/model_worker.h"
+#include "ui/control_api_integration.h"
+#include "ui/document/annotation_document.h"
+#include "ui/main_window.h"
+#include "ui/model/model_ui.h"
+#include "ui/tools/sam_tool.h"
+#include "ui/tools/tool_box.h"
+#include "ui_test_helpers.h"
+
+#include <QSignalSpy>
+
+#include <filesystem>
+
+using namespace samlabel;
+using namespace samlabel::ui;
+
+namespace {
+const std::filesystem::path kTiny = SAMLABEL_TEST_DATA "/sam3/tiny224";
+
+template <typename T>
+T wait_for(QFuture<T> future, int timeout_ms = 60000) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!future.isFinished() && clock.elapsed() < timeout_ms) QTest::qWait(20);
+    if (!future.isFinished()) return T{};
+    return future.result();
+}
+}  // namespace
+
+class TestRemoteSamUi : public QObject {
+    Q_OBJECT
+    std::unique_ptr<service::ModelThread> server_thread_;
+    std::unique_ptr<service::LocalModelBackend> server_backend_;
+    std::unique_ptr<service::ControlApiServer> server_;
+    QString token_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        test::isolateSettings();
+        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("tests/data/sam3/tiny224 is missing");
+        server_thread_ = std::make_unique<service::ModelThread>(std::make_shared<engine::ModelSession>());
+        server_backend_ = std::make_unique<service::LocalModelBackend>(server_thread_->worker());
+        server_backend_->installImageLoader();
+        engine::LoadRequest request;
+        request.checkpoint_dir = kTiny;
+        request.device.kind = engine::DeviceKind::Cpu;
+        request.dtype = engine::WeightDType::F32;
+        server_backend_->setLoadRequest(request, engine::BudgetSettings{});
+        const service::LoadReply loaded = wait_for(server_backend_->reload());
+        QVERIFY2(loaded.ok(), qPrintable(loaded.message));
+        server_ = std::make_unique<service::ControlApiServer>(server_backend_.get());
+        token_ = service::generate_api_token();
+        service::ControlApiOptions options;
+        options.token = token_;
+        options.model_endpoints = true;
+        QString error;
+        QVERIFY2(server_->start(options, &error), qPrintable(error));
+    }
+    void cleanupTestCase() {
+        server_.reset();
+        server_backend_.reset();
+        server_thread_.reset();
+    }
+
+    void clickGoesToTheServer() {
+        service::save_backend_config(service::BackendConfig{true, server_->url(), token_});
+        QTemporaryDir images;
+        QVERIFY(test::copySamples(images.path()) >= 1);
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(window.controlApi());
+        QVERIFY(window.controlApi()->isRemote());
+        auto* model_ui = window.findChild<ModelUi*>();
+        QVERIFY(model_ui && model_ui->isRemote());
+        QCOMPARE(model_ui->backend(), window.controlApi()->backend());
+        QSignalSpy served(server_.get(), &service::ControlApiServer::requestServed);
+        QVERIFY(window.openFolder(images.path()));
+
+        SamTool* sam = model_ui->samTool();
+        AnnotationDocument* doc = window.document();
+        const QString path = doc->absolutePath(doc->currentIndex());
+        // The image on screen is uploaded as soon as it is shown.
+        QTRY_COMPARE_WITH_TIMEOUT(sam->uploadState(path), QStringLiteral("ready"), 60000);
+        QVERIFY(window.toolBox()->activate(QStringLiteral("sam")));
+        CanvasWidget* canvas = window.canvas();
+        const QSize size = canvas->imageSize();
+        test::click(canvas, size.width() * 0.5, size.height() * 0.5);
+        QVERIFY(sam->pendingRequest() != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0, 60000);
+        QVERIFY(sam->lastClickLatencyMs() > 0);
+
+        // It went over HTTP: the server answered an encode and a segment; the GUI's worker has no model.
+        QStringList paths;
+        for (const QList<QVariant>& call : served) paths << call.at(1).toString();
+        QVERIFY2(paths.contains("/api/v1/encode") && paths.contains("/api/v1/segment"), qPrintable(paths.join(',')));
+        QCOMPARE(model_ui->worker()->state(), engine::SessionState::Unloaded);
+
+        // The same prompt on the server's backend directly gives the same masks.
+        QString error;
+        auto image = service::read_model_image(path, &error);
+        QVERIFY2(image, qPrintable(error));
+        const service::EncodeReply encoded = wait_for(server_backend_->encode(image->image, QStringLiteral("direct")));
+        QVERIFY2(encoded.ok(), qPrintable(encoded.message));
+        engine::ClickPrompt prompt = sam->lastPrompt();
+        QVERIFY(!prompt.points.empty());
+        const service::SegmentReply direct = wait_for(server_backend_->segment(encoded.image_id, prompt));
+        QVERIFY2(direct.ok(), qPrintable(direct.message));
+        QCOMPARE(int(direct.result.candidates.size()), sam->candidateCount());
+        for (std::size_t i = 0; i < direct.result.candidates.size(); ++i) {
+            const auto& a = direct.result.candidates[i];
+            const auto& b = sam->result().candidates[i];
+            QCOMPARE(b.width, a.width);
+            QCOMPARE(b.height, a.height);
+            QVERIFY2(a.mask == b.mask, qPrintable(QString("candidate %1 differs").arg(i)));
+            QVERIFY(std::abs(a.predicted_iou - b.predicted_iou) < 1e-4f);
+        }
+
+        // The server forgetting the image (unload drops its embeddings and uploads stay valid):
+        // a second click still answers (re-upload on unknown_image, or a clear error when unloaded).
+        const service::UnloadReply unloaded = wait_for(server_backend_->unload());
+        QVERIFY(unloaded.ok());
+        test::click(canvas, size.width() * 0.4, size.height() * 0.4);
+        QTRY_COMPARE_WITH_TIMEOUT(sam->pendingRequest(), quint64(0), 30000);
+        const service::LoadReply again = wait_for(server_backend_->reload());
+        QVERIFY(again.ok());
+    }
+};
+
+QTEST_MAIN(TestRemoteSamUi)
+#include "test_remote_sam_ui.moc"

@@ -1,0 +1,372 @@
+#include "ui/dialogs/export_dialog.h"
+
+#include "core/io/dataset_export.h"
+#include "core/io/image_reader.h"
+#include "ui/document/annotation_document.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace samlabel::ui {
+
+namespace {
+const QString kFormat = QStringLiteral("export/format");
+const QString kSplit = QStringLiteral("export/split");
+const QString kTrain = QStringLiteral("export/train");
+const QString kVal = QStringLiteral("export/val");
+const QString kTest = QStringLiteral("export/test");
+const QString kSeed = QStringLiteral("export/seed");
+const QString kTransfer = QStringLiteral("export/transfer");
+const QString kTolerance = QStringLiteral("export/tolerance_px");
+const QString kOutputDir = QStringLiteral("export/output_dir");
+// Read by UnloadAndTrainDialog::lastExportDir(): the folder it proposes.
+const QString kTrainingLastExport = QStringLiteral("training/last_export_dir");
+
+bool is_yolo(io::ExportFormat f) { return f == io::ExportFormat::YoloDetect || f == io::ExportFormat::YoloSegment; }
+
+QDoubleSpinBox* fraction_spin(QWidget* parent, const QString& name) {
+    auto* spin = new QDoubleSpinBox(parent);
+    spin->setObjectName(name);
+    spin->setRange(0.0, 1.0);
+    spin->setSingleStep(0.05);
+    spin->setDecimals(2);
+    return spin;
+}
+
+// The report as the user reads it: counts first, then skip reasons grouped,
+// then the full text the export also wrote to report.txt.
+QString describe(const io::ExportReport& r) {
+    QStringList lines;
+    lines << (r.cancelled ? QObject::tr("Export CANCELLED: the folder is incomplete.") : QObject::tr("Export finished."));
+    QString images = QObject::tr("Images: %1").arg(r.images);
+    if (!r.images_per_split.empty()) {
+        QStringList parts;
+        for (const auto& [split, n] : r.images_per_split) parts << QStringLiteral("%1 %2").arg(QString::fromStdString(split)).arg(n);
+        images += QStringLiteral(" (%1)").arg(parts.join(QStringLiteral(", ")));
+    }
+    lines << images;
+    lines << QObject::tr("Instances written: %1 of %2").arg(r.instances_written).arg(r.instances_total);
+    lines << QObject::tr("Skipped: %1").arg(r.skipped.size());
+    std::map<std::string, int> reasons;
+    for (const io::SkippedInstance& s : r.skipped) ++reasons[io::skip_reason_name(s.reason)];
+    for (const auto& [reason, n] : reasons) lines << QObject::tr("  %1: %2").arg(QString::fromStdString(reason)).arg(n);
+    lines << QObject::tr("Warnings: %1").arg(r.warnings.size());
+    std::ostringstream full;
+    io::write_report_text(r, full);
+    lines << QString() << QString::fromStdString(full.str());
+    return lines.join(QLatin1Char('\n'));
+}
+}  // namespace
+
+QString ExportDialog::defaultOutputDir(const QString& image_folder, const QString& format_name) {
+    const QFileInfo folder(image_folder);
+    return QDir(folder.absolutePath()).filePath(folder.fileName() + QStringLiteral("-") + format_name);
+}
+
+ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDialog(parent), document_(document) {
+    setWindowTitle(tr("Export dataset"));
+    setObjectName(QStringLiteral("export_dialog"));
+    auto* layout = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    layout->addLayout(form);
+
+    format_ = new QComboBox(this);
+    format_->setObjectName(QStringLiteral("format"));
+    format_->addItem(tr("YOLO segment (polygons)"), int(io::ExportFormat::YoloSegment));
+    format_->addItem(tr("YOLO detect (boxes)"), int(io::ExportFormat::YoloDetect));
+    format_->addItem(tr("COCO instances (JSON)"), int(io::ExportFormat::Coco));
+    format_->addItem(tr("PNG masks (semantic + instance)"), int(io::ExportFormat::PngMasks));
+    form->addRow(tr("&Format:"), format_);
+
+    split_ = new QCheckBox(tr("Split into train / val / test"), this);
+    split_->setObjectName(QStringLiteral("split"));
+    form->addRow(QString(), split_);
+    auto* fractions = new QHBoxLayout;
+    train_ = fraction_spin(this, QStringLiteral("train"));
+    val_ = fraction_spin(this, QStringLiteral("val"));
+    test_ = fraction_spin(this, QStringLiteral("test"));
+    fractions->addWidget(new QLabel(tr("train"), this));
+    fractions->addWidget(train_);
+    fractions->addWidget(new QLabel(tr("val"), this));
+    fractions->addWidget(val_);
+    fractions->addWidget(new QLabel(tr("test"), this));
+    fractions->addWidget(test_);
+    form->addRow(tr("Fractions:"), fractions);
+    seed_ = new QSpinBox(this);
+    seed_->setObjectName(QStringLiteral("seed"));
+    seed_->setRange(0, std::numeric_limits<int>::max());
+    seed_->setToolTip(tr("Each image's split depends only on its path and the seed: re-exporting a grown project keeps old images where they were"));
+    form->addRow(tr("Split &seed:"), seed_);
+
+    transfer_ = new QComboBox(this);
+    transfer_->setObjectName(QStringLiteral("transfer"));
+    transfer_->addItem(tr("Copy the image files"), int(io::ImageTransfer::Copy));
+    transfer_->addItem(tr("Hard-link the image files (copy where impossible)"), int(io::ImageTransfer::HardLink));
+    transfer_->addItem(tr("Reference the images where they are (COCO, PNG masks)"), int(io::ImageTransfer::None));
+    form->addRow(tr("&Images:"), transfer_);
+
+    tolerance_ = new QDoubleSpinBox(this);
+    tolerance_->setObjectName(QStringLiteral("tolerance"));
+    tolerance_->setRange(0.0, 20.0);
+    tolerance_->setSingleStep(0.25);
+    tolerance_->setSuffix(tr(" px"));
+    tolerance_->setToolTip(tr("How far a polygon made from a mask may stray from the mask's outline (approxPolyDP epsilon)"));
+    form->addRow(tr("Polygon &tolerance:"), tolerance_);
+
+    auto* output_row = new QHBoxLayout;
+    output_ = new QLineEdit(this);
+    output_->setObjectName(QStringLiteral("output"));
+    output_->setMinimumWidth(380);
+    auto* browse_button = new QPushButton(tr("Browse…"), this);
+    connect(browse_button, &QPushButton::clicked, this, &ExportDialog::browse);
+    output_row->addWidget(output_, 1);
+    output_row->addWidget(browse_button);
+    form->addRow(tr("Output folder:"), output_row);
+
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("progress"));
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(tr("%v / %m images"));
+    progress_->setTextVisible(false);  // no figures before an export
+    layout->addWidget(progress_);
+    status_ = new QLabel(this);
+    status_->setWordWrap(true);
+    layout->addWidget(status_);
+    report_box_ = new QPlainTextEdit(this);
+    report_box_->setObjectName(QStringLiteral("report"));
+    report_box_->setReadOnly(true);
+    report_box_->setPlaceholderText(tr("The export's report appears here: images, instances written, skipped instances with their reasons, warnings."));
+    report_box_->setMinimumHeight(180);
+    layout->addWidget(report_box_, 1);
+
+    auto* buttons = new QDialogButtonBox(this);
+    export_button_ = buttons->addButton(tr("&Export"), QDialogButtonBox::AcceptRole);
+    export_button_->setObjectName(QStringLiteral("export_button"));
+    cancel_button_ = buttons->addButton(tr("&Cancel export"), QDialogButtonBox::ActionRole);
+    cancel_button_->setObjectName(QStringLiteral("cancel_button"));
+    train_button_ = buttons->addButton(tr("Unload && &Train…"), QDialogButtonBox::ActionRole);
+    train_button_->setToolTip(tr("Free the GPU and train YOLO on the folder just written"));
+    close_button_ = buttons->addButton(QDialogButtonBox::Close);
+    layout->addWidget(buttons);
+    connect(export_button_, &QPushButton::clicked, this, [this] { startExport(); });
+    connect(cancel_button_, &QPushButton::clicked, this, &ExportDialog::cancelExport);
+    connect(close_button_, &QPushButton::clicked, this, &ExportDialog::reject);
+    connect(train_button_, &QPushButton::clicked, this, [this] {
+        const QString dir = last_output_;
+        accept();
+        Q_EMIT trainRequested(dir);
+    });
+    connect(&watcher_, &QFutureWatcher<Outcome>::finished, this, &ExportDialog::onFinished);
+
+    // Remembered options.
+    QSettings settings;
+    const int format_index = format_->findData(settings.value(kFormat, int(io::ExportFormat::YoloSegment)).toInt());
+    format_->setCurrentIndex(qMax(0, format_index));
+    split_->setChecked(settings.value(kSplit, true).toBool());
+    train_->setValue(settings.value(kTrain, 0.8).toDouble());
+    val_->setValue(settings.value(kVal, 0.2).toDouble());
+    test_->setValue(settings.value(kTest, 0.0).toDouble());
+    seed_->setValue(settings.value(kSeed, 0).toInt());
+    transfer_->setCurrentIndex(qMax(0, transfer_->findData(settings.value(kTransfer, int(io::ImageTransfer::Copy)).toInt())));
+    tolerance_->setValue(settings.value(kTolerance, 1.0).toDouble());
+    QString output = settings.value(kOutputDir).toString();
+    if (output.isEmpty() && document_ && document_->isOpen())
+        output = defaultOutputDir(document_->imageFolder(), QStringLiteral("export"));
+    output_->setText(output);
+
+    connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::updateEnabled);
+    connect(split_, &QCheckBox::toggled, this, &ExportDialog::updateEnabled);
+    connect(transfer_, &QComboBox::currentIndexChanged, this, &ExportDialog::updateEnabled);
+    updateEnabled();
+    resize(640, 560);
+}
+
+ExportDialog::~ExportDialog() {
+    if (cancel_) cancel_->store(true);
+    watcher_.waitForFinished();  // the job reads nothing of this dialog; it just must not outlive the app
+}
+
+void ExportDialog::browse() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export into folder"), output_->text());
+    if (!dir.isEmpty()) output_->setText(dir);
+}
+
+bool ExportDialog::isRunning() const { return watcher_.isRunning(); }
+
+QString ExportDialog::reportText() const { return report_box_->toPlainText(); }
+
+void ExportDialog::updateEnabled() {
+    const auto format = io::ExportFormat(format_->currentData().toInt());
+    const bool running = isRunning();
+    // YOLO needs a split; COCO and PNG masks may write one set.
+    if (is_yolo(format)) split_->setChecked(true);
+    split_->setEnabled(!running && !is_yolo(format));
+    for (QWidget* w : {static_cast<QWidget*>(train_), static_cast<QWidget*>(val_), static_cast<QWidget*>(test_),
+                       static_cast<QWidget*>(seed_)})
+        w->setEnabled(!running && split_->isChecked());
+    // YOLO datasets carry their images; only COCO / PNG masks may point at them.
+    if (is_yolo(format) && transfer_->currentData().toInt() == int(io::ImageTransfer::None)) transfer_->setCurrentIndex(0);
+    if (auto* model = qobject_cast<QStandardItemModel*>(transfer_->model()))
+        if (QStandardItem* reference = model->item(2)) reference->setEnabled(!is_yolo(format));
+    tolerance_->setEnabled(!running && format != io::ExportFormat::YoloDetect);
+    for (QWidget* w : {static_cast<QWidget*>(format_), static_cast<QWidget*>(transfer_), static_cast<QWidget*>(output_)})
+        w->setEnabled(!running);
+    export_button_->setEnabled(!running && document_ && document_->isOpen());
+    cancel_button_->setEnabled(running);
+    train_button_->setEnabled(!running && !last_output_.isEmpty() && is_yolo(io::ExportFormat(format_->currentData().toInt())) &&
+                              !report_.cancelled);
+    close_button_->setEnabled(!running);
+}
+
+void ExportDialog::saveSettings() const {
+    QSettings settings;
+    settings.setValue(kFormat, format_->currentData().toInt());
+    settings.setValue(kSplit, split_->isChecked());
+    settings.setValue(kTrain, train_->value());
+    settings.setValue(kVal, val_->value());
+    settings.setValue(kTest, test_->value());
+    settings.setValue(kSeed, seed_->value());
+    settings.setValue(kTransfer, transfer_->currentData().toInt());
+    settings.setValue(kTolerance, tolerance_->value());
+    settings.setValue(kOutputDir, output_->text());
+}
+
+bool ExportDialog::startExport() {
+    if (isRunning()) return false;
+    auto refuse = [this](const QString& why) {
+        status_->setText(why);
+        report_box_->setPlainText(why);
+        return false;
+    };
+    if (!document_ || !document_->isOpen()) return refuse(tr("Open a folder of images first."));
+    const QString output = output_->text().trimmed();
+    if (output.isEmpty()) return refuse(tr("Choose an output folder."));
+    if (QDir::cleanPath(QFileInfo(output).absoluteFilePath()) == QDir::cleanPath(QFileInfo(document_->imageFolder()).absoluteFilePath()))
+        return refuse(tr("The output folder is the image folder: choose another one (the export writes images/ and labels/ into it)."));
+
+    io::ExportOptions options;
+    options.format = io::ExportFormat(format_->currentData().toInt());
+    options.output_dir = io::path_from_utf8(QFileInfo(output).absoluteFilePath().toStdString());
+    if (split_->isChecked()) {
+        const double sum = train_->value() + val_->value() + test_->value();
+        if (!(sum > 0.0)) return refuse(tr("The split fractions add up to 0: give train a share."));
+        options.split = io::SplitFractions{train_->value(), val_->value(), test_->value()};
+    }
+    options.seed = std::uint64_t(seed_->value());
+    options.image_transfer = io::ImageTransfer(transfer_->currentData().toInt());
+    options.tolerance_px = tolerance_->value();
+    saveSettings();
+
+    // The export reads the project as it is now; saving first keeps the file
+    // on disk in step with the dataset (a failed save is reported, not fatal:
+    // the in-memory project is exported all the same).
+    QString save_note;
+    if (document_->isDirty() && !document_->save())
+        save_note = tr("Note: the project could not be saved (%1); the export uses the annotations in memory.\n")
+                        .arg(document_->lastSaveError());
+    const annotation::Project project = document_->project();
+    const std::filesystem::path image_root = io::path_from_utf8(document_->imageFolder().toStdString());
+
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    QPointer<ExportDialog> self(this);
+    options.progress = [self, cancel = cancel_](std::size_t done, std::size_t total) {
+        // From the export's thread: hand the figures to the UI thread.
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(), [self, done, total] { if (self) self->setProgress(int(done), int(total)); }, Qt::QueuedConnection);
+        return !cancel->load();
+    };
+    report_ = {};
+    last_output_.clear();
+    progress_->setRange(0, 0);  // busy until the first image is done
+    progress_->setTextVisible(true);
+    status_->setText(save_note + tr("Exporting to %1…").arg(QDir::toNativeSeparators(output)));
+    report_box_->clear();
+    watcher_.setFuture(QtConcurrent::run([project, image_root, options]() -> Outcome {
+        Outcome out;
+        try {
+            out.report = io::export_dataset(project, image_root, options);
+        } catch (const std::exception& e) {
+            out.error = QString::fromStdString(e.what());
+        }
+        return out;
+    }));
+    updateEnabled();
+    return true;
+}
+
+void ExportDialog::setProgress(int done, int total) {
+    if (!isRunning()) return;
+    progress_->setRange(0, qMax(1, total));
+    progress_->setValue(done);
+    Q_EMIT progressed(done, total);
+}
+
+void ExportDialog::cancelExport() {
+    if (!cancel_ || !isRunning()) return;
+    cancel_->store(true);
+    status_->setText(tr("Cancelling after the current image…"));
+    cancel_button_->setEnabled(false);
+}
+
+void ExportDialog::onFinished() {
+    const Outcome out = watcher_.result();
+    const QString output = output_->text().trimmed();
+    if (!out.error.isEmpty()) {
+        report_ = {};
+        progress_->setRange(0, 1);
+        progress_->setValue(0);
+        status_->setText(tr("The export failed."));
+        report_box_->setPlainText(tr("The export failed: %1").arg(out.error));
+        updateEnabled();
+        Q_EMIT finished(false);
+        return;
+    }
+    report_ = out.report;
+    progress_->setRange(0, qMax<int>(1, int(report_.images)));
+    if (!report_.cancelled) progress_->setValue(progress_->maximum());
+    report_box_->setPlainText(describe(report_));
+    if (report_.cancelled) {
+        status_->setText(tr("Cancelled: %1 holds a partial export.").arg(QDir::toNativeSeparators(output)));
+    } else {
+        last_output_ = QFileInfo(output).absoluteFilePath();
+        status_->setText(tr("Written to %1 (report.txt and report.json beside it).").arg(QDir::toNativeSeparators(last_output_)));
+        if (is_yolo(io::ExportFormat(format_->currentData().toInt())))
+            QSettings().setValue(kTrainingLastExport, last_output_);  // Unload & Train proposes it
+    }
+    updateEnabled();
+    Q_EMIT finished(true);
+}
+
+void ExportDialog::reject() {
+    if (isRunning()) {
+        cancelExport();  // closing means stop; the dialog stays until the export has stopped
+        return;
+    }
+    QDialog::reject();
+}
+
+}  // namespace samlabel::ui
