@@ -108,16 +108,22 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
 //    fc1 output activated in place by GELU (T M), fc2 output (T D); the
 //    trunk moves each layer's input in, so the previous residual is gone:
 //      mlp = e T (3 D + M)
-//   For SAM3 (D 1024, M 4736) windowed attention wins in fp32 (191 MB).
+//   For SAM3 (D 1024, M 4736) the trunk's peak is windowed attention (191 MB in
+//   fp32, 149 MB in bf16).
 // Before the layers: the patch embedding plus the interpolated position
 // embedding (2 T D) — smaller than one layer.
 //
 // Neck (run after the trunk; the trunk output T D stays referenced): for
 // each scale s, conv-transpose steps go 2x up at a time halving channels,
 // then proj1 (1x1 to F) and proj2 (3x3, F). Live at each step: its input and
-// output. The outputs of earlier scales stay alive, each F s^2 T. The peak is
-// the largest (kept outputs + step input + step output) over all steps; for
-// SAM3 it is the 4x scale's proj1 -> proj2 step: 2 x 16 T F e (170 MB in fp32).
+// output, and for a convolution a copy of its input: libtorch's CPU
+// convolutions run through oneDNN, which reorders a plain NCHW input into its
+// blocked layout first (measured: the fp32 encode's live-tensor peak, 279 MiB,
+// is inside mkldnn_convolution at the 4x level; without this copy the formula
+// gave 206 MiB). The outputs of earlier scales stay alive, each F s^2 T. The
+// peak is the largest (kept outputs + step input + step output + reorder)
+// over all steps; for SAM3 it is the 4x scale's proj2: 3 x 16 T F e (255 MB
+// in fp32, the encode's peak).
 // The click path's tracker neck runs only the first kTrackerNeckLevelsUsed
 // scales (4x, 2x, 1x) and computes no position encodings; the detector neck
 // (transformers' Sam3VisionNeck) runs every scale and keeps a sine position
@@ -167,15 +173,16 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
         for (std::size_t level = 0; level < std::min(levels, g.scale_factors.size()); ++level) {
             const double scale = g.scale_factors[level];
             double channels = D, area = T;  // current tensor: channels x area
-            auto step = [&](double out_channels, double out_area) {
-                peak = std::max(peak, kept + e * (channels * area + out_channels * out_area));
+            auto step = [&](double out_channels, double out_area, bool convolution) {
+                const double reorder = convolution ? channels * area : 0;  // oneDNN's blocked copy of the input
+                peak = std::max(peak, kept + e * (channels * area + out_channels * out_area + reorder));
                 channels = out_channels;
                 area = out_area;
             };
-            for (double s = 1; s < scale - 1e-9; s *= 2) step(channels / 2, area * 4);  // conv-transpose (GELU in between: same size)
-            if (scale < 1) step(channels, area * scale * scale);                        // max-pool
-            step(F, area);                                                             // proj1
-            step(F, area);                                                             // proj2
+            for (double s = 1; s < scale - 1e-9; s *= 2) step(channels / 2, area * 4, true);  // conv-transpose (GELU in between: same size)
+            if (scale < 1) step(channels, area * scale * scale, false);                       // max-pool
+            step(F, area, true);                                                              // proj1
+            step(F, area, true);                                                              // proj2
             kept += (position_encodings ? 2 : 1) * e * F * area;  // output (+ its position encoding)
         }
         kept_after = kept;
