@@ -2,7 +2,9 @@
 //                     [--profile-clicks N] [--profile-encodes N]
 // Loads SAM3's click-to-segment parts, encodes one image, runs N single-point
 // clicks at seeded random positions, and prints one JSON line:
-// {"load_s", "encode_ms", "click_p50_ms", "click_p95_ms", "peak_rss_mb"}.
+// {"load_s", "encode_ms", "click_p50_ms", "click_p95_ms", "refine_click_p50_ms",
+// "refine_click_p95_ms", "peak_rss_mb"} (refine: N more clicks that feed the
+// previous low-res mask back, single-mask, as the SAM tool does after a first click).
 // bench/sam3_vs_transformers.py runs it next to transformers.
 // --profile-clicks N / --profile-encodes N: N extra clicks / encodes under the
 // profiler; prints (stderr) the time per run of every op, nested under the
@@ -162,6 +164,23 @@ int main(int argc, char** argv) {
             times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
             if (result.candidates.empty()) throw std::runtime_error("no mask");
         }
+        // Refinement clicks as the SAM tool sends them after the first: one more
+        // point, single-mask output, the previous low-res mask fed back.
+        std::vector<double> refine_times;
+        {
+            ClickPrompt first;
+            first.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
+            SegmentResult previous = predictor->segment(*embedding, first);
+            for (int i = 0; i < clicks; ++i) {
+                ClickPrompt prompt = first;
+                prompt.points.push_back({ux(rng), uy(rng), i % 2 ? PointLabel::Negative : PointLabel::Positive});
+                prompt.multimask = false;
+                prompt.previous_mask = previous.candidates.front().low_res;
+                t0 = clock::now();
+                previous = predictor->segment(*embedding, prompt);
+                refine_times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+            }
+        }
         if (profile_clicks > 0) {
             torch::autograd::profiler::TLSLegacyProfilerGuard guard(
                 torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true),
@@ -181,10 +200,11 @@ int main(int argc, char** argv) {
         }
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
-        std::printf("{\"load_s\": %.3f, \"encode_ms\": %.1f, \"click_p50_ms\": %.2f, \"click_p95_ms\": %.2f, \"peak_rss_mb\": %.1f, "
+        std::printf("{\"load_s\": %.3f, \"encode_ms\": %.1f, \"click_p50_ms\": %.2f, \"click_p95_ms\": %.2f, "
+                    "\"refine_click_p50_ms\": %.2f, \"refine_click_p95_ms\": %.2f, \"peak_rss_mb\": %.1f, "
                     "\"dtype\": \"%s\", \"threads\": %d}\n",
-                    load_s, encode_ms, percentile(times, 50), percentile(times, 95), usage.ru_maxrss / 1024.0,
-                    predictor->dtype_name().c_str(), threads);
+                    load_s, encode_ms, percentile(times, 50), percentile(times, 95), percentile(refine_times, 50),
+                    percentile(refine_times, 95), usage.ru_maxrss / 1024.0, predictor->dtype_name().c_str(), threads);
     } catch (const std::exception& e) {
         std::cerr << "samlabel-bench-sam3: " << e.what() << "\n";
         return 1;

@@ -162,6 +162,9 @@ def main() -> int:
         for key, unit in [("load_s", "s"), ("encode_ms", "ms"), ("click_p50_ms", "ms"), ("click_p95_ms", "ms"),
                           ("peak_rss_mb", "MB")]:
             print(f"{key + ' (' + unit + ')':22}{o[key]:12.1f}{t[key]:14.1f}{t[key] / o[key]:11.2f}")
+        if "refine_click_p50_ms" in o:
+            print(f"refinement clicks (ours; previous mask fed back, single mask): p50 {o['refine_click_p50_ms']:.1f} ms, "
+                  f"p95 {o['refine_click_p95_ms']:.1f} ms")
         print(f"targets: encode <= transformers: {'met' if o['encode_ms'] <= t['encode_ms'] else 'MISSED'}; "
               f"click p95 < 15 ms: {'met' if o['click_p95_ms'] < 15 else 'MISSED'}")
     return 0
