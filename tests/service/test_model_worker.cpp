@@ -13,6 +13,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -162,10 +163,19 @@ private Q_SLOTS:
         QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
         QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
         QSignalSpy states(worker, &service::ModelWorker::stateChanged);
+        // Ask for the unload from inside the load's first progress report (on the
+        // model thread, while the load runs): polling for the Loading state from
+        // here raced a fast load to its end on an idle machine.
+        std::atomic<bool> asked{false};
+        connect(
+            worker, &service::ModelWorker::loadProgress, worker,
+            [worker, &asked] {
+                if (!asked.exchange(true)) worker->requestUnload();
+            },
+            Qt::DirectConnection);
         worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
-        QTRY_VERIFY_WITH_TIMEOUT(worker->state() == SessionState::Loading, 10000);
-        worker->requestUnload();
         QVERIFY(unloaded.wait(20000));
+        QVERIFY(asked.load());
         QCOMPARE(finished.size(), 1);  // the load answered before the unload
         const auto outcome = finished.first().first().value<engine::LoadOutcome>();
         QVERIFY2(outcome.status == engine::LoadStatus::Cancelled || outcome.status == engine::LoadStatus::Loaded,
