@@ -3,7 +3,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
 #include "core/io/atomic_file.h"
-#include "core/io/export_directory.h"
+#include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
 #include "core/io/image_reader.h"
 #include "core/io/image_transfer.h"
@@ -150,17 +150,11 @@ ordered_json build_coco_json(const std::vector<ExportImage>& images, const Dense
 ExportReport export_coco_dataset(const annotation::Project& project, const fs::path& image_root,
                                  const ExportOptions& options) {
     if (options.format != ExportFormat::Coco) throw std::invalid_argument("export_coco_dataset: not the COCO format");
-    prepare_export_directory(options.output_dir, image_root);
-    ExportReport report;
-    report.format = export_format_name(options.format);
-    report.output_dir = fs::absolute(options.output_dir);
+    ExportStart start = begin_export(project, image_root, options, options.split);
+    ExportReport& report = start.report;
     const fs::path out = report.output_dir;
-
-    ExportImagePlanOptions plan_options;
-    plan_options.split = options.split;
-    plan_options.seed = options.seed;
-    const std::vector<ExportImage> all = plan_export_images(project, image_root, plan_options, report);
-    const DenseClassMap classes(project);
+    const std::vector<ExportImage>& all = start.images;
+    const DenseClassMap& classes = start.classes;
     CocoBuildOptions build;
     build.masks = options.coco_masks;
     build.tolerance_px = options.tolerance_px;
@@ -209,11 +203,8 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
         report.warn("images were not copied; file_name is relative to " + path_to_utf8(fs::absolute(image_root)));
     if (!link_failure.empty())
         report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
-    std::ostringstream map_text;
-    classes.write_json(map_text);
-    write_file_atomically(out / "class_map.json", map_text.str());
-    write_report_files(report);
-    return report;
+    finish_export(report, classes);
+    return std::move(report);
 }
 
 }  // namespace samlabel::io

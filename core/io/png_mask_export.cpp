@@ -3,7 +3,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
 #include "core/io/atomic_file.h"
-#include "core/io/export_directory.h"
+#include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
@@ -106,17 +106,11 @@ PngMaskImages render_png_masks(const annotation::ImageAnnotations& image, int w,
 
 ExportReport export_png_masks(const annotation::Project& project, const fs::path& image_root, const ExportOptions& options) {
     if (options.format != ExportFormat::PngMasks) throw std::invalid_argument("export_png_masks: not the PNG mask format");
-    prepare_export_directory(options.output_dir, image_root);
-    ExportReport report;
-    report.format = export_format_name(options.format);
-    report.output_dir = fs::absolute(options.output_dir);
+    ExportStart start = begin_export(project, image_root, options, options.split);
+    ExportReport& report = start.report;
     const fs::path out = report.output_dir;
-
-    ExportImagePlanOptions plan_options;
-    plan_options.split = options.split;
-    plan_options.seed = options.seed;
-    const std::vector<ExportImage> images = plan_export_images(project, image_root, plan_options, report);
-    const DenseClassMap classes(project);
+    const std::vector<ExportImage>& images = start.images;
+    const DenseClassMap& classes = start.classes;
 
     ordered_json legend;
     legend["about"] = "instances/*.png: 0 = background, value = instance (see images); semantic/*.png: 0 = background, "
@@ -175,11 +169,8 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
         report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
     legend["images"] = std::move(image_list);
     write_file_atomically(out / "legend.json", legend.dump(1));
-    std::ostringstream map_text;
-    classes.write_json(map_text);
-    write_file_atomically(out / "class_map.json", map_text.str());
-    write_report_files(report);
-    return report;
+    finish_export(report, classes);
+    return std::move(report);
 }
 
 }  // namespace samlabel::io

@@ -1,7 +1,7 @@
 #include "core/io/yolo_export.h"
 
 #include "core/io/atomic_file.h"
-#include "core/io/export_directory.h"
+#include "core/io/export_start.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
 #include "core/io/image_transfer.h"
@@ -115,18 +115,12 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     const YoloTask task = options.format == ExportFormat::YoloDetect ? YoloTask::Detect : YoloTask::Segment;
     if (project.classes().empty())
         throw std::runtime_error("the project has no classes; YOLO needs at least one class name");
-    prepare_export_directory(options.output_dir, image_root);
-
-    ExportReport report;
-    report.format = export_format_name(options.format);
-    report.output_dir = fs::absolute(options.output_dir);
+    const SplitFractions fractions = options.split.value_or(SplitFractions{});
+    ExportStart start = begin_export(project, image_root, options, fractions);
+    ExportReport& report = start.report;
     const fs::path out = report.output_dir;
-
-    ExportImagePlanOptions plan_options;
-    plan_options.split = options.split.value_or(SplitFractions{});
-    plan_options.seed = options.seed;
-    const std::vector<ExportImage> images = plan_export_images(project, image_root, plan_options, report);
-    const DenseClassMap classes(project);
+    const std::vector<ExportImage>& images = start.images;
+    const DenseClassMap& classes = start.classes;
     PolygonExportOptions polygon_options;
     polygon_options.tolerance_px = options.tolerance_px;
     polygon_options.min_area_px = options.min_area_px;
@@ -134,7 +128,7 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     // Ultralytics' check_det_dataset requires the val folder to exist even when
     // empty; train too. Test only when asked for.
     std::set<std::string> splits = {"train", "val"};
-    if (plan_options.split->test > 0.0) splits.insert("test");
+    if (fractions.test > 0.0) splits.insert("test");
     for (const std::string& s : splits) {
         fs::create_directories(out / "images" / s);
         fs::create_directories(out / "labels" / s);
@@ -181,11 +175,8 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     std::ostringstream yaml_text;
     write_data_yaml(yaml, yaml_text);
     write_file_atomically(out / "data.yaml", yaml_text.str());
-    std::ostringstream map_text;
-    classes.write_json(map_text);
-    write_file_atomically(out / "class_map.json", map_text.str());
-    write_report_files(report);
-    return report;
+    finish_export(report, classes);
+    return std::move(report);
 }
 
 }  // namespace samlabel::io
