@@ -15,7 +15,6 @@
 
 namespace samlabel::ui {
 namespace {
-constexpr double kDragThresholdPx = 4.0;
 }
 
 GrabCutTool::GrabCutTool(QObject* parent) : PromptTool(parent) {
@@ -39,27 +38,20 @@ GrabCutSeeds GrabCutTool::seeds() const {
 }
 
 void GrabCutTool::mousePress(const ToolMouseEvent& event) {
-    if (event.button != Qt::LeftButton && event.button != Qt::RightButton) return;
-    press_widget_ = event.widget_pos;
-    press_image_ = drag_image_ = event.image_pos;
-    dragging_ = false;
+    gesture_.press(event);
 }
 
 void GrabCutTool::mouseMove(const ToolMouseEvent& event) {
-    if (!press_widget_ || !(event.buttons & Qt::LeftButton)) return;
-    if (!dragging_ && QLineF(*press_widget_, event.widget_pos).length() >= kDragThresholdPx) dragging_ = true;
-    drag_image_ = event.image_pos;
-    if (dragging_) emit overlayChanged();
+    if (gesture_.move(event)) emit overlayChanged();
 }
 
 void GrabCutTool::mouseRelease(const ToolMouseEvent& event) {
-    if (!press_widget_) return;
-    press_widget_.reset();
+    if (!gesture_.pressed()) return;
+    const std::optional<QRectF> dragged = gesture_.release(event);
     const QSize size = canvas_->imageSize();
     const QRectF image_rect(0, 0, size.width(), size.height());
-    if (dragging_ && event.button == Qt::LeftButton) {
-        dragging_ = false;
-        box_ = QRectF(press_image_, event.image_pos).normalized().intersected(image_rect);
+    if (dragged) {
+        box_ = dragged->intersected(image_rect);
         if (box_->width() < 4 || box_->height() < 4) box_.reset();
         else seed_order_.append('b');
     } else {
@@ -176,8 +168,7 @@ bool GrabCutTool::cancel() {
     positive_.clear();
     negative_.clear();
     seed_order_.clear();
-    press_widget_.reset();
-    dragging_ = false;
+    gesture_.reset();
     preview_mask_.release();
     preview_image_ = QImage();
     preview_outline_ = QPainterPath();
@@ -199,9 +190,9 @@ void GrabCutTool::paintOverlay(QPainter& painter, const ViewTransform& view) con
     }
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setBrush(Qt::NoBrush);
-    if (dragging_) {
+    if (const std::optional<QRectF> dragged = gesture_.draggedBox()) {
         painter.setPen(QPen(QColor(0, 200, 255), 2.0, Qt::DashLine));
-        painter.drawRect(view.toWidget(QRectF(press_image_, drag_image_).normalized()));
+        painter.drawRect(view.toWidget(*dragged));
     } else if (box_) {
         painter.setPen(QPen(QColor(0, 200, 255), 1.5, Qt::DashLine));
         painter.drawRect(view.toWidget(*box_));

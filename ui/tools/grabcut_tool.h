@@ -4,6 +4,7 @@
 // runs on a worker thread (the UI never waits) and its mask is previewed.
 // Enter/Space turns the preview into an instance (source grabcut); Esc drops it.
 #include "ui/tools/grabcut_segmenter.h"
+#include "ui/tools/box_drag_gesture.h"
 #include "ui/tools/prompt_tool.h"
 
 #include <QFutureWatcher>
@@ -56,9 +57,7 @@ private:
     std::optional<QRectF> box_;        // image coordinates
     QVector<QPointF> positive_, negative_;
     QVector<char> seed_order_;         // 'b' box, 'p' positive, 'n' negative: Backspace removes the newest
-    std::optional<QPointF> press_widget_;
-    QPointF press_image_, drag_image_;
-    bool dragging_ = false;
+    BoxDragGesture gesture_;
 
     QFutureWatcher<GrabCutResult> watcher_;
     bool rerun_needed_ = false;

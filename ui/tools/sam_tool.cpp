@@ -15,7 +15,6 @@
 
 namespace samlabel::ui {
 namespace {
-constexpr double kDragThresholdPx = 4.0;
 const QColor kMaskColour(255, 170, 0);
 }  // namespace
 
@@ -100,27 +99,20 @@ void SamTool::setEncodeStatus(const QString& text) {
 }
 
 void SamTool::mousePress(const ToolMouseEvent& event) {
-    if (event.button != Qt::LeftButton && event.button != Qt::RightButton) return;
-    press_widget_ = event.widget_pos;
-    press_image_ = drag_image_ = event.image_pos;
-    dragging_ = false;
+    gesture_.press(event);
 }
 
 void SamTool::mouseMove(const ToolMouseEvent& event) {
-    if (!press_widget_ || !(event.buttons & Qt::LeftButton)) return;
-    if (!dragging_ && QLineF(*press_widget_, event.widget_pos).length() >= kDragThresholdPx) dragging_ = true;
-    drag_image_ = event.image_pos;
-    if (dragging_) Q_EMIT overlayChanged();
+    if (gesture_.move(event)) Q_EMIT overlayChanged();
 }
 
 void SamTool::mouseRelease(const ToolMouseEvent& event) {
-    if (!press_widget_ || !canvas_ || !canvas_->hasImage()) return;
-    press_widget_.reset();
+    if (!gesture_.pressed() || !canvas_ || !canvas_->hasImage()) return;
+    const std::optional<QRectF> dragged = gesture_.release(event);
     const QSize size = canvas_->imageSize();
     const QRectF image_rect(0, 0, size.width(), size.height());
-    if (dragging_ && event.button == Qt::LeftButton) {
-        dragging_ = false;
-        QRectF box = QRectF(press_image_, event.image_pos).normalized().intersected(image_rect);
+    if (dragged) {
+        QRectF box = dragged->intersected(image_rect);
         if (box.width() < 2 || box.height() < 2) {
             Q_EMIT overlayChanged();
             return;
@@ -335,8 +327,7 @@ bool SamTool::cancel() {
     points_.clear();
     prompt_order_.clear();
     previous_mask_.reset();
-    press_widget_.reset();
-    dragging_ = false;
+    gesture_.reset();
     error_.clear();
     clearPreview();
     return had;
@@ -356,9 +347,9 @@ void SamTool::paintOverlay(QPainter& painter, const ViewTransform& view) const {
     }
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setBrush(Qt::NoBrush);
-    if (dragging_) {
+    if (const std::optional<QRectF> dragged = gesture_.draggedBox()) {
         painter.setPen(QPen(kMaskColour, 2.0, Qt::DashLine));
-        painter.drawRect(view.toWidget(QRectF(press_image_, drag_image_).normalized()));
+        painter.drawRect(view.toWidget(*dragged));
     } else if (box_) {
         painter.setPen(QPen(kMaskColour, 1.5, Qt::DashLine));
         painter.drawRect(view.toWidget(*box_));

@@ -12,6 +12,7 @@
 // prompt.
 #include "core/engine/engine_types.h"
 #include "core/service/model_backend.h"
+#include "ui/tools/box_drag_gesture.h"
 #include "ui/tools/prompt_tool.h"
 
 #include <QElapsedTimer>
@@ -117,9 +118,7 @@ private:
     QVector<Prompt> points_;
     std::optional<QRectF> box_;
     QVector<char> prompt_order_;  // 'b' box, 'p' point: Backspace removes the newest
-    std::optional<QPointF> press_widget_;
-    QPointF press_image_, drag_image_;
-    bool dragging_ = false;
+    BoxDragGesture gesture_;
 
     quint64 pending_request_ = 0;
     QElapsedTimer request_clock_;
