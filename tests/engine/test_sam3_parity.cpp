@@ -8,8 +8,8 @@
 // scale (max |ref|), IoU scores within 1e-3, binary masks IoU >= 0.999;
 // bf16 binary masks IoU >= 0.98 against the fp32 reference.
 #include "core/engine/checkpoint.h"
-#include "core/engine/safetensors_file.h"
 #include "core/engine/sam3_predictor.h"
+#include "tests/engine/sam3_reference_cases.h"
 
 #include <QImage>
 #include <QTemporaryDir>
@@ -26,6 +26,7 @@
 using namespace samlabel::engine;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace samlabel::engine::testing;
 
 namespace {
 
@@ -56,64 +57,6 @@ std::vector<std::uint8_t> read_mask(const fs::path& path) {
     return out;
 }
 
-// Reference tensors (all F32) from reference_outputs.safetensors.
-class Reference {
-public:
-    explicit Reference(const fs::path& path) : file_(SafetensorsFile::open(path)) {}
-    std::vector<float> get(const std::string& name, std::vector<std::int64_t>* shape = nullptr) const {
-        const TensorEntry* e = file_->find(name);
-        if (!e) throw std::runtime_error("reference tensor missing: " + name);
-        if (e->dtype != TensorDType::F32) throw std::runtime_error("reference tensor not F32: " + name);
-        if (shape) *shape = e->shape;
-        const auto bytes = file_->bytes(*e);
-        std::vector<float> out(bytes.size() / sizeof(float));
-        std::memcpy(out.data(), bytes.data(), bytes.size());
-        return out;
-    }
-
-private:
-    std::unique_ptr<SafetensorsFile> file_;
-};
-
-double mask_iou(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-    std::size_t inter = 0, uni = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        inter += (a[i] && b[i]);
-        uni += (a[i] || b[i]);
-    }
-    return uni == 0 ? 1.0 : static_cast<double>(inter) / static_cast<double>(uni);
-}
-
-ClickPrompt prompt_from(const json& ps, const Reference& ref, const std::string& image_key) {
-    ClickPrompt p;
-    p.multimask = ps.at("multimask").get<bool>();
-    if (ps.contains("points")) {
-        const auto& pts = ps["points"];
-        const auto& labels = ps["labels"];
-        for (std::size_t i = 0; i < pts.size(); ++i)
-            p.points.push_back({pts[i][0].get<float>(), pts[i][1].get<float>(),
-                                labels[i].get<int>() == 1 ? PointLabel::Positive : PointLabel::Negative});
-    }
-    if (ps.contains("box")) {
-        const auto& b = ps["box"];
-        p.box = BoxPrompt{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
-    }
-    if (ps.contains("previous")) {
-        // The refinement round feeds the reference's own previous best low-res
-        // mask back, so both sides see the same input.
-        std::vector<std::int64_t> shape;
-        const std::vector<float> all = ref.get(image_key + "/" + ps["previous"].get<std::string>() + "/low_res_logits", &shape);
-        const int candidate = ps.at("previous_candidate").get<int>();
-        const std::size_t plane = static_cast<std::size_t>(shape[1] * shape[2]);
-        LowResMaskLogits m;
-        m.height = static_cast<int>(shape[1]);
-        m.width = static_cast<int>(shape[2]);
-        m.logits.assign(all.begin() + candidate * plane, all.begin() + (candidate + 1) * plane);
-        p.previous_mask = std::move(m);
-    }
-    return p;
-}
-
 struct Stats {
     double max_logit_rel = 0, max_logit_abs = 0, max_iou_abs = 0, max_obj_rel = 0, min_mask_iou = 1;
     int prompts = 0;
@@ -134,62 +77,30 @@ class TestSam3Parity : public QObject {
         const bool fp32 = dtype == WeightDType::F32;
         QCOMPARE(predictor->dtype_name(), std::string(fp32 ? "float32" : "bfloat16"));
 
-        std::ifstream in(dir / "prompts.json");
-        const json summary = json::parse(in);
-        const Reference ref(dir / "reference_outputs.safetensors");
         Stats stats;
-        for (const json& image_entry : summary.at("images")) {
-            const ImageRgb8 image = read_rgb(dir / image_entry.at("file").get<std::string>());
-            const std::string image_key = fs::path(image_entry.at("file").get<std::string>()).stem().string();
-            const auto embedding = predictor->encode(image);
-            QCOMPARE(embedding->image_width(), image.width);
-            QCOMPARE(embedding->image_height(), image.height);
-            for (const json& ps : image_entry.at("prompts")) {
-                const std::string name = ps.at("name").get<std::string>();
-                const std::string what = config_name + " " + image_key + " " + name;
-                const ClickPrompt prompt = prompt_from(ps, ref, image_key);
-                const SegmentResult result = predictor->segment(*embedding, prompt);
-
-                std::vector<std::int64_t> shape;
-                const std::vector<float> logits = ref.get(image_key + "/" + name + "/low_res_logits", &shape);
-                const std::vector<float> ious = ref.get(image_key + "/" + name + "/iou_scores");
-                const std::vector<float> obj = ref.get(image_key + "/" + name + "/object_score_logits");
-                const auto& mask_files = ps.at("mask_files");
-                QVERIFY2(result.candidates.size() == static_cast<std::size_t>(shape[0]), what.c_str());
-                QVERIFY2(mask_files.size() == result.candidates.size(), what.c_str());
-
-                const std::size_t plane = static_cast<std::size_t>(shape[1] * shape[2]);
-                for (std::size_t k = 0; k < result.candidates.size(); ++k) {
-                    const MaskCandidate& c = result.candidates[k];
-                    const std::string label = what + " candidate " + std::to_string(k);
-                    QVERIFY2(c.low_res.height == shape[1] && c.low_res.width == shape[2], label.c_str());
-                    double scale = 0, diff = 0;
-                    for (std::size_t i = 0; i < plane; ++i) {
-                        scale = std::max(scale, std::abs(static_cast<double>(logits[k * plane + i])));
-                        diff = std::max(diff, std::abs(static_cast<double>(c.low_res.logits[i]) - logits[k * plane + i]));
-                    }
-                    const double rel = diff / std::max(scale, 1e-12);
-                    const double iou_diff = std::abs(static_cast<double>(c.predicted_iou) - ious[k]);
-                    const std::vector<std::uint8_t> ref_mask = read_mask(dir / mask_files[k].get<std::string>());
-                    QVERIFY2(c.width == image.width && c.height == image.height, label.c_str());
-                    const double m_iou = mask_iou(c.mask, ref_mask);
-                    stats.max_logit_rel = std::max(stats.max_logit_rel, rel);
-                    stats.max_logit_abs = std::max(stats.max_logit_abs, diff);
-                    stats.max_iou_abs = std::max(stats.max_iou_abs, iou_diff);
-                    stats.min_mask_iou = std::min(stats.min_mask_iou, m_iou);
-                    if (fp32) {
-                        QVERIFY2(rel <= 1e-4, (label + ": low-res logits differ by " + std::to_string(rel) + " of their scale").c_str());
-                        QVERIFY2(iou_diff <= 1e-3, (label + ": predicted IoU differs by " + std::to_string(iou_diff)).c_str());
-                        QVERIFY2(m_iou >= 0.999, (label + ": mask IoU " + std::to_string(m_iou)).c_str());
-                    } else {
-                        QVERIFY2(m_iou >= 0.98, (label + ": bf16 mask IoU " + std::to_string(m_iou)).c_str());
-                    }
+        for (const PromptComparison& pc : compare_with_reference(*predictor, dir, read_rgb, read_mask)) {
+            QVERIFY2(pc.candidate_count_ok, pc.label.c_str());
+            for (const CandidateComparison& cc : pc.candidates) {
+                QVERIFY2(cc.shape_ok, (cc.label + ": low-res or full-resolution size differs").c_str());
+                stats.max_logit_rel = std::max(stats.max_logit_rel, cc.logit_rel_diff);
+                stats.max_logit_abs = std::max(stats.max_logit_abs, cc.logit_abs_diff);
+                stats.max_iou_abs = std::max(stats.max_iou_abs, cc.iou_score_abs_diff);
+                stats.min_mask_iou = std::min(stats.min_mask_iou, cc.mask_iou);
+                if (fp32) {
+                    QVERIFY2(cc.logit_rel_diff <= 1e-4,
+                             (cc.label + ": low-res logits differ by " + std::to_string(cc.logit_rel_diff) + " of their scale").c_str());
+                    QVERIFY2(cc.iou_score_abs_diff <= 1e-3,
+                             (cc.label + ": predicted IoU differs by " + std::to_string(cc.iou_score_abs_diff)).c_str());
+                    QVERIFY2(cc.mask_iou >= 0.999, (cc.label + ": mask IoU " + std::to_string(cc.mask_iou)).c_str());
+                } else {
+                    QVERIFY2(cc.mask_iou >= 0.98, (cc.label + ": bf16 mask IoU " + std::to_string(cc.mask_iou)).c_str());
                 }
-                const double obj_rel = std::abs(static_cast<double>(result.object_score_logit) - obj[0]) / std::max(1.0, std::abs(double(obj[0])));
-                stats.max_obj_rel = std::max(stats.max_obj_rel, obj_rel);
-                if (fp32) QVERIFY2(obj_rel <= 1e-4, (what + ": object score logit " + std::to_string(result.object_score_logit) + " vs " + std::to_string(obj[0])).c_str());
-                ++stats.prompts;
             }
+            stats.max_obj_rel = std::max(stats.max_obj_rel, pc.object_score_rel_diff);
+            if (fp32)
+                QVERIFY2(pc.object_score_rel_diff <= 1e-4,
+                         (pc.label + ": object score logit differs by " + std::to_string(pc.object_score_rel_diff)).c_str());
+            ++stats.prompts;
         }
         qInfo("%s %s: %d prompt sets; low-res logits max |diff| %.3g (%.3g of scale); IoU score max |diff| %.3g; "
               "object score max rel diff %.3g; min binary mask IoU %.5f",
