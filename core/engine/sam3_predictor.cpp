@@ -3,6 +3,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/runtime_info.h"
 #include "core/engine/sam3/image_processing.h"
+#include "core/engine/sam3/mask_upsample.h"
 #include "core/engine/sam3/tracker_model.h"
 #include "core/engine/weight_streamer.h"
 
@@ -262,27 +263,29 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
 
     const sam3::DecoderOutput out = impl_->model->decode(image->features(), mp);
     RECORD_USER_SCOPE("sam3.postprocess");
-    const torch::Tensor low_res = out.masks.to(torch::kCPU, torch::kFloat).contiguous();           // [1, K, h, w]
-    // bool is stored as one byte 0/1: the threshold's result is the mask bytes.
-    const torch::Tensor masks = (sam3::upsample_masks(out.masks, height, width) > 0).to(torch::kCPU).contiguous();
+    const torch::Tensor low_res = out.masks.to(torch::kCPU, torch::kFloat).contiguous();  // [1, K, h, w]
     const torch::Tensor iou = out.iou_scores.to(torch::kCPU, torch::kFloat).contiguous();
 
     SegmentResult result;
     const int64_t k = low_res.size(1), lh = low_res.size(2), lw = low_res.size(3);
     const std::size_t pixels = static_cast<std::size_t>(width) * height;
+    std::vector<std::uint8_t*> mask_buffers;
+    result.candidates.resize(static_cast<std::size_t>(k));
     for (int64_t i = 0; i < k; ++i) {
-        MaskCandidate c;
+        MaskCandidate& c = result.candidates[i];
         c.width = width;
         c.height = height;
-        const auto* mask_bytes = reinterpret_cast<const std::uint8_t*>(masks[i].data_ptr<bool>());
-        c.mask.assign(mask_bytes, mask_bytes + pixels);
+        c.mask.resize(pixels);
+        mask_buffers.push_back(c.mask.data());
         c.predicted_iou = iou[0][i].item<float>();
         c.low_res.width = static_cast<int>(lw);
         c.low_res.height = static_cast<int>(lh);
         const float* logits = low_res[0][i].data_ptr<float>();
         c.low_res.logits.assign(logits, logits + lw * lh);
-        result.candidates.push_back(std::move(c));
     }
+    // Upsampled and thresholded straight into the candidates' masks (from the
+    // fp32 copy on the CPU; on the model's device elsewhere).
+    sam3::upsample_threshold_masks(impl_->device.is_cpu() ? low_res[0] : out.masks[0], height, width, mask_buffers);
     result.object_score_logit = out.object_score_logits.to(torch::kCPU, torch::kFloat).item<float>();
     result.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;
