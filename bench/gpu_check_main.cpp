@@ -96,7 +96,7 @@ json vram_now(MemoryProbe& probe, int device_index) {
         j["this_process_mb"] = g.used_by_this_process_bytes / 1048576.0;
         j["others_mb"] = g.used_by_others_bytes / 1048576.0;
     }
-    if (torch::cuda::is_available()) {
+    if (torch::cuda::is_available() && c10::cuda::CUDACachingAllocator::get()->initialized()) {
         const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device_index));
         const auto all = static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE);
         j["torch_allocated_mb"] = stats.allocated_bytes[all].current / 1048576.0;

@@ -23,6 +23,10 @@ std::uint64_t cuda_reserved_bytes(int device_index) {
     if (!torch::cuda::is_available() || device_index < 0 ||
         device_index >= static_cast<int>(torch::cuda::device_count()))
         return 0;
+    // Before the first CUDA allocation the caching allocator has no per-device
+    // state and getDeviceStats throws "Invalid device argument": nothing is
+    // reserved yet.
+    if (!c10::cuda::CUDACachingAllocator::get()->initialized()) return 0;
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device_index));
     return static_cast<std::uint64_t>(
         stats.reserved_bytes[static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE)].current);

@@ -1,5 +1,7 @@
 #include "core/engine/cuda_memory_fallback.h"
 
+#include "core/engine/allocator_release.h"
+
 #include <torch/cuda.h>
 
 // The CUDA-enabled libtorch ships c10/cuda; a CPU-only libtorch (or one built
@@ -32,9 +34,7 @@ std::vector<GpuMemory> torch_cuda_memory() {
         gpu.index = index;
         gpu.total_bytes = total_bytes;
         gpu.free_bytes = free_bytes;
-        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(index));
-        const auto reserved =
-            stats.reserved_bytes[static_cast<std::size_t>(c10::CachingAllocator::StatType::AGGREGATE)].current;
+        const auto reserved = static_cast<std::int64_t>(cuda_reserved_bytes(index));
         const std::uint64_t used = total_bytes > free_bytes ? total_bytes - free_bytes : 0;
         gpu.used_by_this_process_bytes = std::min<std::uint64_t>(static_cast<std::uint64_t>(reserved), used);
         gpu.used_by_others_bytes = used - gpu.used_by_this_process_bytes;

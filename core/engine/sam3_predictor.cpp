@@ -8,6 +8,7 @@
 #include "core/engine/weight_streamer.h"
 
 #include <ATen/record_function.h>
+#include <ATen/Context.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/cuda.h>
 
@@ -144,6 +145,13 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
     // faster. With it, bf16 heads are the faster ones: a full-size click took
     // 27 ms in bf16 against 49 ms in fp32 (EPYC with AVX512-BF16, 2 threads).
     impl.heads_dtype = device.is_cpu() && dtype == torch::kBFloat16 && !runtime_info().cpu_has_bf16 ? torch::kFloat : dtype;
+    // fp32 on CUDA means fp32: cuDNN convolutions default to TF32 on Ampere and
+    // later (10-bit mantissa), which moved the masks off the reference by 1e-3
+    // (measured on an H200). Process-wide, as libtorch keeps these flags.
+    if (device.is_cuda() && dtype == torch::kFloat) {
+        at::globalContext().setAllowTF32CuDNN(false);
+        at::globalContext().setAllowTF32CuBLAS(false);
+    }
     {
         c10::InferenceMode guard;
         impl.model = std::make_unique<TrackerModel>(config, torch::TensorOptions().dtype(dtype).device(device),
