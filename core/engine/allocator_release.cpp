@@ -3,6 +3,11 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <torch/cuda.h>
 
+#if __has_include(<ATen/cuda/CUDAContextLight.h>) && __has_include(<cuda_runtime_api.h>)
+#define SAMLABEL_HAVE_ATEN_CUDA 1
+#include <ATen/cuda/CUDAContextLight.h>
+#endif
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -12,6 +17,11 @@ namespace samlabel::engine {
 void release_cached_memory() {
     if (torch::cuda::is_available()) {
         torch::cuda::synchronize();  // blocks still used by queued kernels are not free yet
+#ifdef SAMLABEL_HAVE_ATEN_CUDA
+        // cuBLAS keeps a workspace per handle and stream in the caching
+        // allocator (32 MiB on Hopper, measured: 33 MB left after an unload).
+        at::cuda::clearCublasWorkspaces();
+#endif
         c10::cuda::CUDACachingAllocator::emptyCache();
     }
 #if defined(__GLIBC__)
