@@ -5,21 +5,6 @@
 namespace samlabel::engine::sam3 {
 namespace {
 
-// transformers' rotate_pairwise: (x0, x1) -> (-x1, x0) on interleaved pairs.
-torch::Tensor rotate_pairwise(const torch::Tensor& x) {
-    auto sizes = x.sizes().vec();
-    sizes.back() /= 2;
-    sizes.push_back(2);
-    const auto pairs = x.view(sizes).unbind(-1);
-    return torch::stack({-pairs[1], pairs[0]}, -1).flatten(-2);
-}
-
-torch::Tensor apply_rope(const torch::Tensor& x, const RopeTables& rope) {
-    // In fp32 whatever the weights' dtype, as apply_rotary_pos_emb_2d does.
-    const torch::Tensor xf = x.to(torch::kFloat);
-    return (xf * rope.cos + rotate_pairwise(xf) * rope.sin).to(x.scalar_type());
-}
-
 // [B, H, W, C] -> [B * nW, ws, ws, C], zero-padding H and W up to multiples of
 // ws (the padded tokens take part in the window's attention, as upstream).
 torch::Tensor window_partition(const torch::Tensor& x, int64_t ws) {
@@ -40,23 +25,6 @@ torch::Tensor window_unpartition(const torch::Tensor& windows, int64_t ws, int64
 }
 
 }  // namespace
-
-RopeTables make_rope_tables(const TrunkConfig& config, int grid_size, const torch::Device& device) {
-    // Same ops in the same order as Sam3ViTRotaryEmbedding, so the tables are
-    // bit-identical to the reference's.
-    const auto f32 = torch::TensorOptions().dtype(torch::kFloat);
-    const int64_t spatial_dim = config.head_dim() / 2;
-    const torch::Tensor inv_freq =
-        torch::reciprocal(torch::pow(config.rope_theta, torch::arange(0, spatial_dim, 2, f32) / spatial_dim));
-    const auto grid = torch::meshgrid({torch::arange(grid_size, torch::kLong), torch::arange(grid_size, torch::kLong)}, "ij");
-    torch::Tensor positions = torch::stack({grid[1].flatten(), grid[0].flatten()}, -1);  // (x, y) per token
-    positions = positions * (static_cast<double>(config.window_size) / grid_size);
-    const torch::Tensor freqs = positions.unsqueeze(-1).to(torch::kFloat) * inv_freq;  // [N, 2, D/4]
-    auto recompose = [](const torch::Tensor& f) {
-        return torch::cat({f.select(1, 0), f.select(1, 1)}, -1).unsqueeze(0).repeat_interleave(2, -1);
-    };
-    return {recompose(freqs.cos()).to(device), recompose(freqs.sin()).to(device)};
-}
 
 PatchEmbeddingsImpl::PatchEmbeddingsImpl(const TrunkConfig& c, const torch::TensorOptions& o) {
     projection = register_module("projection", Conv2d(c.num_channels, c.hidden_size, c.patch_size, c.patch_size, 0, o, false));
@@ -99,10 +67,11 @@ RopeAttentionImpl::RopeAttentionImpl(const TrunkConfig& c, const torch::TensorOp
 
 torch::Tensor RopeAttentionImpl::forward(const torch::Tensor& x, const RopeTables& rope) const {
     const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
-    auto split = [&](const Linear& proj) { return proj->forward(x).view({b, h * w, heads, head_dim}).transpose(1, 2); };
-    const torch::Tensor q = apply_rope(split(q_proj), rope);
-    const torch::Tensor k = apply_rope(split(k_proj), rope);
-    const torch::Tensor v = split(v_proj);
+    auto tokens = [&](const Linear& proj) { return proj->forward(x).view({b, h * w, heads * head_dim}); };
+    auto split = [&](const torch::Tensor& t) { return t.view({b, h * w, heads, head_dim}).transpose(1, 2); };
+    const torch::Tensor q = split(apply_rope(tokens(q_proj), rope, heads));
+    const torch::Tensor k = split(apply_rope(tokens(k_proj), rope, heads));
+    const torch::Tensor v = split(tokens(v_proj));
     const torch::Tensor out = at::scaled_dot_product_attention(q, k, v);
     return o_proj->forward(out.transpose(1, 2).reshape({b, h, w, heads * head_dim}));
 }

@@ -5,19 +5,10 @@
 // self-attention with 2D axial rotary embeddings. Parameter names are the
 // checkpoint's below `detector_model.vision_encoder.backbone.`.
 #include "core/engine/sam3/layers.h"
+#include "core/engine/sam3/rotary_embedding.h"
 #include "core/engine/sam3/sam3_config.h"
 
 namespace samlabel::engine::sam3 {
-
-// cos/sin tables of the 2D axial rope for one grid, fp32, shape [1, N, head_dim].
-struct RopeTables {
-    torch::Tensor cos, sin;
-};
-
-// Sam3ViTRotaryEmbedding + Sam3ViTLayer.precompute_positions: positions of a
-// grid_size x grid_size grid, scaled by window_size / grid_size (1 for windowed
-// layers; the global layers see the full grid compressed to the window scale).
-RopeTables make_rope_tables(const TrunkConfig& config, int grid_size, const torch::Device& device);
 
 struct PatchEmbeddingsImpl : torch::nn::Module {
     PatchEmbeddingsImpl(const TrunkConfig& config, const torch::TensorOptions& options);
