@@ -47,7 +47,9 @@ void TrackerModel::weights_loaded() {
     const torch::Tensor grid = torch::ones({g, g}, pe.options());
     const torch::Tensor y = (grid.cumsum(0) - 0.5) / g;
     const torch::Tensor x = (grid.cumsum(1) - 0.5) / g;
-    image_pe_ = heads_->shared_image_embedding->forward(torch::stack({x, y}, -1)).permute({2, 0, 1}).unsqueeze(0).contiguous();
+    // [g, g, C] is already the token-major [g*g, C] the decoder reads.
+    image_pe_ = heads_->shared_image_embedding->forward(torch::stack({x, y}, -1)).reshape({g * g, -1}).contiguous();
+    heads_->mask_decoder->weights_loaded();
 }
 
 EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
@@ -75,7 +77,8 @@ EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
 void TrackerModel::project_for_clicks(EncodedImage& image) const {
     RECORD_USER_SCOPE("sam3.project_for_clicks");
     const torch::Tensor no_mask_dense = heads_->prompt_encoder->forward({}, {}, {}, {}).dense;
-    image.no_mask_projections = heads_->mask_decoder->transformer->project_image(image.image_embedding + no_mask_dense, image_pe_);
+    image.no_mask_projections = heads_->mask_decoder->prepare_image(image.image_embedding, no_mask_dense, image_pe_,
+                                                                    image.feat_s0, image.feat_s1);
 }
 
 DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt& prompt) const {
@@ -102,11 +105,16 @@ DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt&
     }
     const torch::Tensor sparse = prompts.sparse.flatten(0, 1);  // [1, T, C]
     RECORD_USER_SCOPE("sam3.mask_decoder");
-    // Without a mask prompt the dense embedding is the no-mask one: reuse the image's projections.
-    const FirstBlockImageProjections* image_only =
-        !mask.defined() && image.no_mask_projections.defined() ? &image.no_mask_projections : nullptr;
-    return heads_->mask_decoder->forward(image.image_embedding, image_pe_, sparse, prompts.dense, image.feat_s0, image.feat_s1,
-                                         prompt.multimask, image_only);
+    const auto& decoder = heads_->mask_decoder;
+    // Features read back without project_for_clicks: derive the layouts for this click only.
+    DecoderImageCache derived;
+    if (!image.no_mask_projections.defined()) {
+        const torch::Tensor no_mask_dense = heads_->prompt_encoder->forward({}, {}, {}, {}).dense;
+        derived = decoder->prepare_image(image.image_embedding, no_mask_dense, image_pe_, image.feat_s0, image.feat_s1);
+    }
+    const DecoderImageCache& cache = image.no_mask_projections.defined() ? image.no_mask_projections : derived;
+    // Without a mask prompt the dense embedding is the no-mask one, already in the cache.
+    return decoder->forward(cache, image_pe_, sparse, mask.defined() ? prompts.dense : torch::Tensor(), prompt.multimask);
 }
 
 }  // namespace samlabel::engine::sam3

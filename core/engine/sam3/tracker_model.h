@@ -35,9 +35,10 @@ struct EncodedImage {
     torch::Tensor image_embedding;  // [1, C, g, g], no-memory embedding applied when the config says so
     torch::Tensor feat_s0;          // [1, C/8, 4g, 4g]  (conv_s0 of the 4x level)
     torch::Tensor feat_s1;          // [1, C/4, 2g, 2g]  (conv_s1 of the 2x level)
-    // Derived, not serialised: the decoder's per-image work for clicks without a
-    // mask prompt (TrackerModel::project_for_clicks).
-    FirstBlockImageProjections no_mask_projections;
+    // Derived, not serialised: the decoder's per-image work and layouts for
+    // clicks (TrackerModel::project_for_clicks); the transformer's first-block
+    // projections in it serve clicks without a mask prompt.
+    DecoderImageCache no_mask_projections;
 };
 
 struct ModelPrompt {
@@ -64,7 +65,8 @@ public:
     // (checkpoint key, tensor) for every parameter and buffer, sorted by key.
     std::vector<std::pair<std::string, torch::Tensor>> named_tensors() const;
 
-    // Call once the weights are in: precomputes the image-wide positional encoding.
+    // Call once the weights are in: precomputes the image-wide positional
+    // encoding and the decoder's weight layouts.
     void weights_loaded();
 
     // pixels [1, 3, S, S] fp32, on the model's device.
@@ -84,7 +86,7 @@ private:
     VisionTrunk trunk_{nullptr};
     VisionNeck neck_{nullptr};
     TrackerHeads heads_{nullptr};
-    torch::Tensor image_pe_;  // [1, C, g, g]
+    torch::Tensor image_pe_;  // [g*g, C] token-major
 };
 
 }  // namespace samlabel::engine::sam3
