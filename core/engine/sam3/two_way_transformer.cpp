@@ -40,7 +40,7 @@ torch::Tensor DecoderAttentionImpl::forward_projected(const torch::Tensor& q, co
         const torch::Tensor scores = torch::bmm(per_head(q) * scale, per_head(k).transpose(1, 2));  // [heads, nq, nk]
         const torch::Tensor out = torch::bmm(torch::softmax(scores, -1), per_head(v));              // [heads, nq, d]
         // Back to [nq, heads * d] rows in the weights' dtype for o_proj.
-        torch::Tensor merged = torch::empty({nq, heads, head_dim}, q.options());
+        torch::Tensor merged = torch::empty({nq, heads, head_dim}, o_proj->weight.options());
         merged.copy_(out.transpose(0, 1));
         return o_proj->forward(merged.view({nq, inner}));
     }
@@ -49,7 +49,7 @@ torch::Tensor DecoderAttentionImpl::forward_projected(const torch::Tensor& q, co
     // queries; the output comes out as [heads * d, nq], which o_proj reads transposed.
     const torch::Tensor scores = torch::bmm(per_head(k) * scale, per_head(q).transpose(1, 2));  // [heads, nk, nq]
     const torch::Tensor out = torch::bmm(per_head(v).transpose(1, 2), torch::softmax(scores, 1));  // [heads, d, nq]
-    return o_proj->forward(out.view({inner, nq}).to(q.scalar_type()).t());
+    return o_proj->forward(out.view({inner, nq}).to(o_proj->weight.scalar_type()).t());
 }
 
 TwoWayBlockImpl::TwoWayBlockImpl(const MaskDecoderConfig& c, bool skip_pe, const torch::TensorOptions& o)
@@ -128,9 +128,10 @@ FirstBlockImageProjections TwoWayTransformerImpl::project_image(const torch::Ten
     if (layers->is_empty()) return out;
     const auto& first = *layers->ptr<TwoWayBlockImpl>(0);
     const torch::Tensor keys_pe = keys + image_pe;
-    out.token_to_image_k = first.cross_attn_token_to_image->k_proj->forward(keys_pe);
-    out.token_to_image_v = first.cross_attn_token_to_image->v_proj->forward(keys);
-    out.image_to_token_q = first.cross_attn_image_to_token->q_proj->forward(keys_pe);
+    // Kept in fp32, the attention core's dtype: a click then converts nothing.
+    out.token_to_image_k = first.cross_attn_token_to_image->k_proj->forward(keys_pe).to(torch::kFloat);
+    out.token_to_image_v = first.cross_attn_token_to_image->v_proj->forward(keys).to(torch::kFloat);
+    out.image_to_token_q = first.cross_attn_image_to_token->q_proj->forward(keys_pe).to(torch::kFloat);
     return out;
 }
 

@@ -23,8 +23,9 @@ namespace samlabel::engine::sam3 {
 // image with the ops the block would run.
 struct FirstBlockImageProjections {
     torch::Tensor keys;                                // [h*w, C] image embedding + dense prompt
-    torch::Tensor token_to_image_k, token_to_image_v;  // cross_attn_token_to_image k/v projections [h*w, C']
-    torch::Tensor image_to_token_q;                    // cross_attn_image_to_token q projection [h*w, C']
+    // In fp32 (the attention core's dtype), [h*w, C'] each:
+    torch::Tensor token_to_image_k, token_to_image_v;  // cross_attn_token_to_image k/v projections
+    torch::Tensor image_to_token_q;                    // cross_attn_image_to_token q projection
     bool has_projections() const { return token_to_image_k.defined(); }
     std::uint64_t byte_size() const;
 };
@@ -34,7 +35,7 @@ struct DecoderAttentionImpl : torch::nn::Module {
     DecoderAttentionImpl(const MaskDecoderConfig& config, int downsample_rate, const torch::TensorOptions& options);
     // [Nq, C], [Nk, C], [Nk, C] -> [Nq, C]
     torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) const;
-    // The same with q, k, v already through q_proj, k_proj, v_proj ([N, C']).
+    // The same with q, k, v already through q_proj, k_proj, v_proj ([N, C'], the weights' dtype or fp32).
     torch::Tensor forward_projected(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) const;
     Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
     int heads;
