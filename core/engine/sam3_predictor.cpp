@@ -1,5 +1,6 @@
 #include "core/engine/sam3_predictor.h"
 
+#include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/runtime_info.h"
 #include "core/engine/sam3/image_processing.h"
@@ -145,6 +146,7 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
     // faster. With it, bf16 heads are the faster ones: a full-size click took
     // 27 ms in bf16 against 49 ms in fp32 (EPYC with AVX512-BF16, 2 threads).
     impl.heads_dtype = device.is_cpu() && dtype == torch::kBFloat16 && !runtime_info().cpu_has_bf16 ? torch::kFloat : dtype;
+    if (device.is_cpu()) keep_freed_cpu_memory_for_reuse();
     // fp32 on CUDA means fp32: cuDNN convolutions default to TF32 on Ampere and
     // later (10-bit mantissa), which moved the masks off the reference by 1e-3
     // (measured on an H200). Process-wide, as libtorch keeps these flags.
