@@ -21,6 +21,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
 #include "tests/engine/sam3_reference_cases.h"
+#include "bench/bench_support.h"
 
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <torch/cuda.h>
@@ -40,35 +41,14 @@
 using namespace samlabel::engine;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using samlabel::bench::percentile;
+using samlabel::bench::read_pnm;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    const double pos = p / 100.0 * (v.size() - 1);  // numpy's linear interpolation
-    const auto lo = static_cast<std::size_t>(pos);
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
-
-// Binary PNM (P6 RGB or P5 gray, maxval 255).
-std::vector<std::uint8_t> read_pnm(const fs::path& path, const std::string& magic_wanted, int& width, int& height) {
-    std::ifstream in(path, std::ios::binary);
-    std::string magic;
-    int maxval = 0;
-    in >> magic >> width >> height >> maxval;
-    in.get();
-    if (!in || magic != magic_wanted || maxval != 255 || width <= 0 || height <= 0)
-        throw std::runtime_error(path.string() + ": not a binary 8-bit " + magic_wanted + " file");
-    std::vector<std::uint8_t> data(static_cast<std::size_t>(width) * height * (magic == "P6" ? 3 : 1));
-    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!in) throw std::runtime_error(path.string() + ": truncated");
-    return data;
-}
 
 DeviceSpec parse_device(const std::string& v) {
     if (v == "cpu") return {DeviceKind::Cpu, 0};

@@ -11,6 +11,7 @@
 // predictor's stages, with input shapes.
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
+#include "bench/bench_support.h"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -28,30 +29,15 @@
 #include <sys/resource.h>
 
 using namespace samlabel::engine;
+using samlabel::bench::percentile;
 
 namespace {
 
-// Binary PPM (P6, maxval 255): the driver writes it with PIL.
+// The driver writes the image as a binary PPM with PIL.
 ImageRgb8 read_ppm(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string magic;
-    int width = 0, height = 0, maxval = 0;
-    in >> magic >> width >> height >> maxval;
-    in.get();
-    if (!in || magic != "P6" || maxval != 255 || width <= 0 || height <= 0)
-        throw std::runtime_error(path + ": not a binary 8-bit PPM");
-    ImageRgb8 image{width, height, std::vector<std::uint8_t>(static_cast<std::size_t>(width) * height * 3)};
-    in.read(reinterpret_cast<char*>(image.pixels.data()), static_cast<std::streamsize>(image.pixels.size()));
-    if (!in) throw std::runtime_error(path + ": truncated");
+    ImageRgb8 image;
+    image.pixels = samlabel::bench::read_pnm(path, "P6", image.width, image.height);
     return image;
-}
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    const double pos = p / 100.0 * (v.size() - 1);  // numpy's linear interpolation
-    const auto lo = static_cast<std::size_t>(pos);
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
 std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
