@@ -80,7 +80,7 @@ public:
     int image_height() const override { return height_; }
     std::uint64_t byte_size() const override {
         return features_.image_embedding.nbytes() + features_.feat_s0.nbytes() + features_.feat_s1.nbytes() +
-               features_.no_mask_projections.byte_size();
+               features_.click_cache.byte_size();
     }
     std::vector<std::uint8_t> serialize() const override;
     const sam3::EncodedImage& features() const { return features_; }

@@ -77,7 +77,7 @@ EncodedImage TrackerModel::encode(const torch::Tensor& pixels) {
 void TrackerModel::project_for_clicks(EncodedImage& image) const {
     RECORD_USER_SCOPE("sam3.project_for_clicks");
     const torch::Tensor no_mask_dense = heads_->prompt_encoder->forward({}, {}, {}, {}).dense;
-    image.no_mask_projections = heads_->mask_decoder->prepare_image(image.image_embedding, no_mask_dense, image_pe_,
+    image.click_cache = heads_->mask_decoder->prepare_image(image.image_embedding, no_mask_dense, image_pe_,
                                                                     image.feat_s0, image.feat_s1);
 }
 
@@ -108,11 +108,11 @@ DecoderOutput TrackerModel::decode(const EncodedImage& image, const ModelPrompt&
     const auto& decoder = heads_->mask_decoder;
     // Features read back without project_for_clicks: derive the layouts for this click only.
     DecoderImageCache derived;
-    if (!image.no_mask_projections.defined()) {
+    if (!image.click_cache.defined()) {
         const torch::Tensor no_mask_dense = heads_->prompt_encoder->forward({}, {}, {}, {}).dense;
         derived = decoder->prepare_image(image.image_embedding, no_mask_dense, image_pe_, image.feat_s0, image.feat_s1);
     }
-    const DecoderImageCache& cache = image.no_mask_projections.defined() ? image.no_mask_projections : derived;
+    const DecoderImageCache& cache = image.click_cache.defined() ? image.click_cache : derived;
     // Without a mask prompt the dense embedding is the no-mask one, already in the cache.
     return decoder->forward(cache, image_pe_, sparse, mask.defined() ? prompts.dense : torch::Tensor(), prompt.multimask);
 }

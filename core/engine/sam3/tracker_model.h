@@ -38,7 +38,7 @@ struct EncodedImage {
     // Derived, not serialised: the decoder's per-image work and layouts for
     // clicks (TrackerModel::project_for_clicks); the transformer's first-block
     // projections in it serve clicks without a mask prompt.
-    DecoderImageCache no_mask_projections;
+    DecoderImageCache click_cache;
 };
 
 struct ModelPrompt {
@@ -72,7 +72,7 @@ public:
     // pixels [1, 3, S, S] fp32, on the model's device.
     EncodedImage encode(const torch::Tensor& pixels);
     DecoderOutput decode(const EncodedImage& image, const ModelPrompt& prompt) const;
-    // Fills image.no_mask_projections from image.image_embedding (encode does it;
+    // Fills image.click_cache from image.image_embedding (encode does it;
     // call it on features read back from a cache).
     void project_for_clicks(EncodedImage& image) const;
 
