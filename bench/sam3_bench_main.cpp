@@ -1,12 +1,13 @@
 // samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--device cpu|cuda[:N]] [--dtype fp32|bf16|fp16] [--threads N] [--clicks N]
-//                     [--profile-clicks N] [--profile-encodes N]
+//                     [--profile-clicks N] [--profile-refine N] [--profile-encodes N]
 // Loads SAM3's click-to-segment parts, encodes one image, runs N single-point
 // clicks at seeded random positions, and prints one JSON line:
 // {"load_s", "encode_ms", "click_p50_ms", "click_p95_ms", "refine_click_p50_ms",
 // "refine_click_p95_ms", "peak_rss_mb"} (refine: N more clicks that feed the
 // previous low-res mask back, single-mask, as the SAM tool does after a first click).
 // bench/sam3_vs_transformers.py runs it next to transformers.
-// --profile-clicks N / --profile-encodes N: N extra clicks / encodes under the
+// --profile-clicks N / --profile-refine N / --profile-encodes N: N extra clicks /
+// refinement clicks / encodes under the
 // profiler; prints (stderr) the time per run of every op, nested under the
 // predictor's stages, with input shapes.
 #include "core/engine/checkpoint.h"
@@ -109,11 +110,11 @@ void print_profile(const torch::autograd::profiler::thread_event_lists& lists, i
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::cerr << "usage: samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--device cpu|cuda[:N]] [--dtype fp32|bf16|fp16] [--threads N] [--clicks N] [--profile-clicks N] [--profile-encodes N]\n";
+        std::cerr << "usage: samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--device cpu|cuda[:N]] [--dtype fp32|bf16|fp16] [--threads N] [--clicks N] [--profile-clicks N] [--profile-refine N] [--profile-encodes N]\n";
         return 2;
     }
     std::string dtype = "bf16", device = "cpu";
-    int threads = 2, clicks = 100, profile_clicks = 0, profile_encodes = 0;
+    int threads = 2, clicks = 100, profile_clicks = 0, profile_refine = 0, profile_encodes = 0;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--dtype") dtype = argv[i + 1];
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
         else if (flag == "--clicks") clicks = std::stoi(argv[i + 1]);
         else if (flag == "--profile-clicks") profile_clicks = std::stoi(argv[i + 1]);
         else if (flag == "--profile-encodes") profile_encodes = std::stoi(argv[i + 1]);
+        else if (flag == "--profile-refine") profile_refine = std::stoi(argv[i + 1]);
         else { std::cerr << "unknown option " << flag << "\n"; return 2; }
     }
     try {
@@ -161,20 +163,27 @@ int main(int argc, char** argv) {
         }
         // Refinement clicks as the SAM tool sends them after the first: one more
         // point, single-mask output, the previous low-res mask fed back.
+        ClickPrompt first;
+        first.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
+        SegmentResult previous = predictor->segment(*embedding, first);
+        auto refine = [&] {
+            ClickPrompt prompt = first;
+            prompt.points.push_back({ux(rng), uy(rng), PointLabel::Negative});
+            prompt.multimask = false;
+            prompt.previous_mask = previous.candidates.front().low_res;
+            previous = predictor->segment(*embedding, prompt);
+        };
         std::vector<double> refine_times;
-        {
-            ClickPrompt first;
-            first.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
-            SegmentResult previous = predictor->segment(*embedding, first);
-            for (int i = 0; i < clicks; ++i) {
-                ClickPrompt prompt = first;
-                prompt.points.push_back({ux(rng), uy(rng), i % 2 ? PointLabel::Negative : PointLabel::Positive});
-                prompt.multimask = false;
-                prompt.previous_mask = previous.candidates.front().low_res;
-                t0 = clock::now();
-                previous = predictor->segment(*embedding, prompt);
-                refine_times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
-            }
+        for (int i = 0; i < clicks; ++i) {
+            t0 = clock::now();
+            refine();
+            refine_times.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+        }
+        if (profile_refine > 0) {
+            torch::autograd::profiler::TLSLegacyProfilerGuard guard(
+                torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true),
+                [profile_refine](const torch::autograd::profiler::thread_event_lists& lists) { print_profile(lists, profile_refine); });
+            for (int i = 0; i < profile_refine; ++i) refine();
         }
         if (profile_clicks > 0) {
             torch::autograd::profiler::TLSLegacyProfilerGuard guard(
