@@ -6,7 +6,7 @@
 #include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
 #include "core/io/image_reader.h"
-#include "core/io/image_transfer.h"
+#include "core/io/export_image_transfer.h"
 
 #include <ctime>
 #include <map>
@@ -119,13 +119,8 @@ ordered_json build_coco_json(const std::vector<ExportImage>& images, const Dense
         image_list.push_back(
             {{"id", image_id}, {"file_name", e.output_relative}, {"width", e.width}, {"height", e.height}});
         for (const annotation::Instance& inst : e.annotations->instances) {
-            const std::optional<int> cls = classes.dense_index(inst.class_id);
-            if (!cls) {
-                report.skip(e.annotations->relative_path, inst.id, SkipReason::NoClass,
-                            inst.class_id == annotation::kNoClass ? "unassigned"
-                                                                  : "class id " + std::to_string(inst.class_id) + " not in the project");
-                continue;
-            }
+            const std::optional<int> cls = export_class_index(inst, e.annotations->relative_path, classes, report);
+            if (!cls) continue;
             ordered_json ann;
             ann["id"] = annotation_id + 1;
             ann["image_id"] = image_id;
@@ -167,7 +162,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
         if (options.split->test > 0.0) by_split["test"];
     }
     fs::create_directories(out / "annotations");
-    std::string link_failure;
+    ExportImageTransfer transfer(options.image_transfer, report);
     std::size_t done = 0;
     for (auto& [split, images] : by_split) {
         const fs::path image_dir = options.split ? out / "images" / split : out / "images";
@@ -177,14 +172,10 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
                 report.cancelled = true;
                 break;
             }
-            if (options.image_transfer != ImageTransfer::None) {
+            if (transfer.enabled()) {
                 const fs::path to = image_dir / path_from_utf8(e.output_relative);
                 fs::create_directories(to.parent_path());
-                const TransferResult t =
-                    transfer_image_file(e.source, to, options.image_transfer == ImageTransfer::HardLink);
-                if (t.outcome == TransferOutcome::Linked) ++report.image_files_linked;
-                else ++report.image_files_copied;
-                if (t.outcome == TransferOutcome::CopiedAfterLinkFailed && link_failure.empty()) link_failure = t.link_error;
+                transfer.put(e.source, to);
             } else {
                 e.output_relative = e.annotations->relative_path;  // images stay where they are
             }
@@ -201,8 +192,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
     if (options.progress && !report.cancelled) options.progress(done, all.size());
     if (options.image_transfer == ImageTransfer::None)
         report.warn("images were not copied; file_name is relative to " + path_to_utf8(fs::absolute(image_root)));
-    if (!link_failure.empty())
-        report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
+    transfer.warn_if_links_refused();
     finish_export(report, classes);
     return std::move(report);
 }

@@ -71,6 +71,17 @@ std::vector<Point> clamp_ring(const std::vector<Point>& ring, int width, int hei
 
 }  // namespace
 
+std::optional<int> export_class_index(const Instance& instance, const std::string& image_relative_path,
+                                      const DenseClassMap& classes, ExportReport& report) {
+    const std::optional<int> cls = classes.dense_index(instance.class_id);
+    if (!cls)
+        report.skip(image_relative_path, instance.id, SkipReason::NoClass,
+                    instance.class_id == annotation::kNoClass
+                        ? "unassigned"
+                        : "class id " + std::to_string(instance.class_id) + " not in the project");
+    return cls;
+}
+
 ExportGeometry export_box(const Instance& instance, int width, int height) {
     ExportGeometry g;
     if (instance.mask) {

@@ -4,14 +4,21 @@
 // the reason it cannot be written. A mask is the instance's truth when
 // present (annotation_types.h); it is polygonised at the user's tolerance.
 #include "core/annotation/annotation_types.h"
+#include "core/io/class_map.h"
 #include "core/io/export_report.h"
 
 #include <opencv2/core.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace samlabel::io {
+
+// The instance's dense class index; nullopt when it has none (unassigned, or
+// a class no longer in the project), after recording the skip in `report`.
+std::optional<int> export_class_index(const annotation::Instance& instance, const std::string& image_relative_path,
+                                      const DenseClassMap& classes, ExportReport& report);
 
 struct ExportGeometry {
     bool ok = false;

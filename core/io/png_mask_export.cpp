@@ -7,7 +7,7 @@
 #include "core/io/export_geometry.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
-#include "core/io/image_transfer.h"
+#include "core/io/export_image_transfer.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -38,13 +38,8 @@ PngMaskImages render_png_masks(const annotation::ImageAnnotations& image, int w,
     };
     std::vector<Drawn> drawn;
     for (const annotation::Instance& inst : image.instances) {
-        const std::optional<int> cls = classes.dense_index(inst.class_id);
-        if (!cls) {
-            report.skip(image.relative_path, inst.id, SkipReason::NoClass,
-                        inst.class_id == annotation::kNoClass ? "unassigned"
-                                                              : "class id " + std::to_string(inst.class_id) + " not in the project");
-            continue;
-        }
+        const std::optional<int> cls = export_class_index(inst, image.relative_path, classes, report);
+        if (!cls) continue;
         cv::Mat mask;
         if (inst.mask) {
             const ExportGeometry g = export_box(inst, w, h);
@@ -126,7 +121,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
     legend["classes"] = std::move(class_list);
     ordered_json image_list = ordered_json::array();
 
-    std::string link_failure;
+    ExportImageTransfer transfer(options.image_transfer, report);
     std::size_t done = 0;
     for (const ExportImage& e : images) {
         if (options.progress && !options.progress(done, images.size())) {
@@ -149,14 +144,11 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
                            {"height", e.height},
                            {"instances", std::move(masks.legend)}};
         if (options.split) entry["split"] = dataset_split_name(e.split);
-        if (options.image_transfer != ImageTransfer::None) {
+        if (transfer.enabled()) {
             const std::string image_rel = split_prefix + e.output_relative;
             const fs::path to = out / "images" / path_from_utf8(image_rel);
             fs::create_directories(to.parent_path());
-            const TransferResult t = transfer_image_file(e.source, to, options.image_transfer == ImageTransfer::HardLink);
-            if (t.outcome == TransferOutcome::Linked) ++report.image_files_linked;
-            else ++report.image_files_copied;
-            if (t.outcome == TransferOutcome::CopiedAfterLinkFailed && link_failure.empty()) link_failure = t.link_error;
+            transfer.put(e.source, to);
             entry["image_file"] = "images/" + image_rel;
         }
         image_list.push_back(std::move(entry));
@@ -165,8 +157,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
         ++done;
     }
     if (options.progress && !report.cancelled) options.progress(done, images.size());
-    if (!link_failure.empty())
-        report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
+    transfer.warn_if_links_refused();
     legend["images"] = std::move(image_list);
     write_file_atomically(out / "legend.json", legend.dump(1));
     finish_export(report, classes);

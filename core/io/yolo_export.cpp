@@ -4,7 +4,7 @@
 #include "core/io/export_start.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
-#include "core/io/image_transfer.h"
+#include "core/io/export_image_transfer.h"
 #include "core/io/yolo_data_yaml.h"
 
 #include <algorithm>
@@ -73,13 +73,8 @@ std::size_t write_yolo_labels(std::string& out, const annotation::ImageAnnotatio
                               ExportReport& report) {
     std::size_t written = 0;
     for (const annotation::Instance& inst : image.instances) {
-        const std::optional<int> cls = classes.dense_index(inst.class_id);
-        if (!cls) {
-            report.skip(image.relative_path, inst.id, SkipReason::NoClass,
-                        inst.class_id == annotation::kNoClass ? "unassigned"
-                                                              : "class id " + std::to_string(inst.class_id) + " not in the project");
-            continue;
-        }
+        const std::optional<int> cls = export_class_index(inst, image.relative_path, classes, report);
+        if (!cls) continue;
         if (task == YoloTask::Detect) {
             const ExportGeometry g = export_box(inst, w, h);
             if (!g.ok) {
@@ -134,7 +129,7 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
         fs::create_directories(out / "labels" / s);
     }
     std::set<fs::path> made_dirs;
-    std::string link_failure;
+    ExportImageTransfer transfer(options.image_transfer, report);
     std::string label_text;
     std::size_t done = 0;
     for (const ExportImage& e : images) {
@@ -152,17 +147,13 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
         label_text.clear();
         write_yolo_labels(label_text, *e.annotations, e.width, e.height, classes, task, polygon_options, report);
         write_bytes(label_to, label_text);
-        const TransferResult t = transfer_image_file(e.source, image_to, options.image_transfer == ImageTransfer::HardLink);
-        if (t.outcome == TransferOutcome::Linked) ++report.image_files_linked;
-        else ++report.image_files_copied;
-        if (t.outcome == TransferOutcome::CopiedAfterLinkFailed && link_failure.empty()) link_failure = t.link_error;
+        transfer.put(e.source, image_to);
         ++report.images;
         ++report.images_per_split[split];
         ++done;
     }
     if (options.progress && !report.cancelled) options.progress(done, images.size());
-    if (!link_failure.empty())
-        report.warn("hard links were refused (" + link_failure + "); those images were copied instead");
+    transfer.warn_if_links_refused();
     for (const std::string& s : splits)
         if (!report.cancelled && report.images_per_split[s] == 0)
             report.warn("the " + s + " split has no images (too few images for the fractions, or change --seed); "
