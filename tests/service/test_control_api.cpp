@@ -5,8 +5,8 @@
 #include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_wire.h"
+#include "tests/service/control_api_test_client.h"
 #include "tests/service/fake_model_backend.h"
-#include "tests/service/http_test_client.h"
 
 #include <QBuffer>
 #include <QDateTime>
@@ -23,7 +23,10 @@
 #include <vector>
 
 using namespace samlabel::service;
+using samlabel::service::testing::ControlApiTestClient;
 using samlabel::service::testing::FakeModelBackend;
+using samlabel::service::testing::ModelEndpoints;
+using samlabel::service::testing::start_with_random_token;
 using samlabel::service::testing::http_call;
 using samlabel::service::testing::HttpResult;
 using samlabel::service::testing::raw_request_status;
@@ -47,34 +50,22 @@ class TestControlApi : public QObject {
 
     std::unique_ptr<FakeModelBackend> backend_;
     std::unique_ptr<ControlApiServer> server_;
-    std::unique_ptr<QNetworkAccessManager> nam_;
-    QByteArray token_;
-
-    QUrl url(const QString& path) const {
-        QUrl u = server_->url();
-        u.setPath(path);
-        return u;
-    }
-    HttpResult get(const QString& path) { return http_call(*nam_, "GET", url(path), token_); }
-    HttpResult post(const QString& path, const QByteArray& body = {}) { return http_call(*nam_, "POST", url(path), token_, body); }
+    std::unique_ptr<ControlApiTestClient> api_;
 
 private Q_SLOTS:
     void init() {
         backend_ = std::make_unique<FakeModelBackend>();
         backend_->setLastModel(QStringLiteral("/models/sam3"));
         server_ = std::make_unique<ControlApiServer>(backend_.get());
-        nam_ = std::make_unique<QNetworkAccessManager>();
-        token_ = generate_api_token().toLatin1();
-        ControlApiOptions options;
-        options.token = QString::fromLatin1(token_);
-        options.model_endpoints = true;
         QString error;
-        QVERIFY2(server_->start(options, &error), qPrintable(error));
+        const QString token = start_with_random_token(*server_, ModelEndpoints::On, &error);
+        QVERIFY2(!token.isEmpty(), qPrintable(error));
+        api_ = std::make_unique<ControlApiTestClient>(*server_, token);
         QVERIFY(server_->port() != 0);
         QCOMPARE(server_->url().host(), QStringLiteral("127.0.0.1"));
     }
     void cleanup() {
-        nam_.reset();
+        api_.reset();
         server_.reset();
         backend_.reset();
     }
@@ -108,7 +99,7 @@ private Q_SLOTS:
     }
 
     void healthLoadSegmentUnloadRoundTrip() {
-        HttpResult h = get(QStringLiteral("/health"));
+        HttpResult h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.status, 200);
         QCOMPARE(h.json.value("status").toString(), QStringLiteral("ok"));
         QCOMPARE(h.json.value("model_loaded").toBool(), false);
@@ -116,16 +107,16 @@ private Q_SLOTS:
         for (const char* key : {"device", "dtype", "model_path", "vram_used_mb", "vram_total_mb", "ram_rss_mb"})
             QVERIFY2(h.json.contains(QLatin1String(key)), key);
 
-        HttpResult load = post(QStringLiteral("/api/v1/load"));
+        HttpResult load = api_->post(QStringLiteral("/api/v1/load"));
         QCOMPARE(load.status, 200);
         QCOMPARE(load.json.value("status").toString(), QStringLiteral("loaded"));
         QCOMPARE(load.json.value("model_path").toString(), QStringLiteral("/models/sam3"));
-        h = get(QStringLiteral("/health"));
+        h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.json.value("model_loaded").toBool(), true);
         QCOMPARE(h.json.value("vram_used_mb").toDouble(), FakeModelBackend::kBaselineVramMb + FakeModelBackend::kModelVramMb);
 
         const QByteArray png = png_bytes(64, 48);
-        HttpResult enc = post(QStringLiteral("/api/v1/encode"),
+        HttpResult enc = api_->post(QStringLiteral("/api/v1/encode"),
                               json_bytes({{"image_base64", QString::fromLatin1(png.toBase64())}}));
         QCOMPARE(enc.status, 200);
         const QString image_id = enc.json.value("image_id").toString();
@@ -134,12 +125,12 @@ private Q_SLOTS:
         QCOMPARE(enc.json.value("height").toInt(), 48);
         QCOMPARE(enc.json.value("cached").toBool(), false);
         // The same bytes again: the same id, and the cache answers.
-        HttpResult again = post(QStringLiteral("/api/v1/encode"),
+        HttpResult again = api_->post(QStringLiteral("/api/v1/encode"),
                                 json_bytes({{"image_base64", QString::fromLatin1(png.toBase64())}}));
         QCOMPARE(again.json.value("image_id").toString(), image_id);
         QCOMPARE(again.json.value("cached").toBool(), true);
 
-        HttpResult seg = post(QStringLiteral("/api/v1/segment"),
+        HttpResult seg = api_->post(QStringLiteral("/api/v1/segment"),
                               json_bytes({{"image_id", image_id}, {"points", QJsonArray{QJsonArray{20, 30, 1}}}, {"multimask", false}}));
         QCOMPARE(seg.status, 200);
         QCOMPARE(seg.json.value("width").toInt(), 64);
@@ -171,30 +162,30 @@ private Q_SLOTS:
         }
 
         // Segment with the image inline (encode + click in one call).
-        HttpResult inline_seg = post(QStringLiteral("/api/v1/segment"),
+        HttpResult inline_seg = api_->post(QStringLiteral("/api/v1/segment"),
                                      json_bytes({{"image_base64", QString::fromLatin1(png_bytes(32, 32).toBase64())},
                                                  {"box", QJsonArray{4, 4, 20, 20}}}));
         QCOMPARE(inline_seg.status, 200);
         QCOMPARE(inline_seg.json.value("width").toInt(), 32);
 
-        HttpResult mem = get(QStringLiteral("/api/v1/memory"));
+        HttpResult mem = api_->get(QStringLiteral("/api/v1/memory"));
         QCOMPARE(mem.status, 200);
         QCOMPARE(mem.json.value("vram_process_mb").toDouble(), FakeModelBackend::kBaselineVramMb + FakeModelBackend::kModelVramMb);
         QVERIFY(mem.json.value("ram_total_mb").toDouble() > 0);
 
-        HttpResult unload = post(QStringLiteral("/api/v1/unload"));
+        HttpResult unload = api_->post(QStringLiteral("/api/v1/unload"));
         QCOMPARE(unload.status, 200);
         QCOMPARE(unload.json.value("status").toString(), QStringLiteral("unloaded"));
         QCOMPARE(unload.json.value("was_loaded").toBool(), true);
         QCOMPARE(unload.json.value("freed_vram_mb").toDouble(), FakeModelBackend::kModelVramMb);
         QCOMPARE(unload.json.value("freed_ram_mb").toDouble(), FakeModelBackend::kModelRssMb);
 
-        h = get(QStringLiteral("/health"));
+        h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.json.value("model_loaded").toBool(), false);
         QCOMPARE(h.json.value("vram_used_mb").toDouble(), FakeModelBackend::kBaselineVramMb);
 
         // A click after the unload: 409 with the reason.
-        HttpResult late = post(QStringLiteral("/api/v1/segment"),
+        HttpResult late = api_->post(QStringLiteral("/api/v1/segment"),
                                json_bytes({{"image_id", image_id}, {"points", QJsonArray{QJsonArray{1, 1, 1}}}}));
         QCOMPARE(late.status, 409);
         QCOMPARE(late.json.value("error").toString(), QStringLiteral("not_loaded"));
@@ -202,90 +193,90 @@ private Q_SLOTS:
 
     void refusedLoadIs409WithTheReason() {
         backend_->refuseNextLoad(QStringLiteral("needs 9.1 GB of VRAM, 4.0 GB free; try bf16"));
-        HttpResult r = post(QStringLiteral("/api/v1/load"));
+        HttpResult r = api_->post(QStringLiteral("/api/v1/load"));
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json.value("error").toString(), QStringLiteral("refused"));
         QVERIFY(r.json.value("message").toString().contains(QStringLiteral("9.1 GB")));
-        QCOMPARE(get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
+        QCOMPARE(api_->get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
     }
 
     void missingOrWrongTokenIs401() {
-        HttpResult none = http_call(*nam_, "GET", url(QStringLiteral("/health")), QByteArray());
+        HttpResult none = http_call(api_->nam(), "GET", api_->url(QStringLiteral("/health")), QByteArray());
         QCOMPARE(none.status, 401);
         QCOMPARE(none.json.value("error").toString(), QStringLiteral("unauthorized"));
         QVERIFY(none.json.value("message").toString().contains(QStringLiteral("Authorization")));
-        HttpResult wrong = http_call(*nam_, "GET", url(QStringLiteral("/health")), QByteArray("0123"));
+        HttpResult wrong = http_call(api_->nam(), "GET", api_->url(QStringLiteral("/health")), QByteArray("0123"));
         QCOMPARE(wrong.status, 401);
         QCOMPARE(wrong.json.value("message").toString(), QStringLiteral("wrong token"));
-        HttpResult prefix = http_call(*nam_, "POST", url(QStringLiteral("/api/v1/unload")), token_.left(63));
+        HttpResult prefix = http_call(api_->nam(), "POST", api_->url(QStringLiteral("/api/v1/unload")), api_->token().left(63));
         QCOMPARE(prefix.status, 401);
         QCOMPARE(raw_request_status(server_->port(), "GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " +
-                                                         token_.toBase64() + "\r\n\r\n"),
+                                                         api_->token().toBase64() + "\r\n\r\n"),
                  401);
         // The 401 on unload did nothing.
         QCOMPARE(backend_->last_unload_finished_at_ms.load(), 0);
     }
 
     void malformedBodiesAre400() {
-        HttpResult bad = post(QStringLiteral("/api/v1/load"), "{\"a\": ");
+        HttpResult bad = api_->post(QStringLiteral("/api/v1/load"), "{\"a\": ");
         QCOMPARE(bad.status, 400);
         QCOMPARE(bad.json.value("error").toString(), QStringLiteral("bad_request"));
         QVERIFY(bad.json.value("message").toString().contains(QStringLiteral("malformed JSON")));
-        QCOMPARE(post(QStringLiteral("/api/v1/unload"), "[1,2]").status, 400);
-        post(QStringLiteral("/api/v1/load"));
-        HttpResult points = post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "x"}, {"points", QJsonArray{QJsonArray{1, 2}}}}));
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/unload"), "[1,2]").status, 400);
+        api_->post(QStringLiteral("/api/v1/load"));
+        HttpResult points = api_->post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "x"}, {"points", QJsonArray{QJsonArray{1, 2}}}}));
         QCOMPARE(points.status, 400);
         QVERIFY(points.json.value("message").toString().contains(QStringLiteral("\"points\"[0]")));
-        QCOMPARE(post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "x"}})).status, 400);
-        QCOMPARE(post(QStringLiteral("/api/v1/segment"), json_bytes({{"points", QJsonArray{QJsonArray{1, 2, 1}}}})).status, 400);
-        QCOMPARE(post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", "@@@"}})).status, 400);
-        HttpResult not_image = post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(QByteArray("hello world").toBase64())}}));
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "x"}})).status, 400);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/segment"), json_bytes({{"points", QJsonArray{QJsonArray{1, 2, 1}}}})).status, 400);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", "@@@"}})).status, 400);
+        HttpResult not_image = api_->post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(QByteArray("hello world").toBase64())}}));
         QCOMPARE(not_image.status, 400);
         QVERIFY(!not_image.json.value("message").toString().isEmpty());
-        HttpResult unknown = post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "never-seen"}, {"points", QJsonArray{QJsonArray{1, 2, 1}}}}));
+        HttpResult unknown = api_->post(QStringLiteral("/api/v1/segment"), json_bytes({{"image_id", "never-seen"}, {"points", QJsonArray{QJsonArray{1, 2, 1}}}}));
         QCOMPARE(unknown.status, 404);
         QCOMPARE(unknown.json.value("error").toString(), QStringLiteral("unknown_image"));
     }
 
     void oversizedBodiesAre413BeforeBuffering() {
         // 100 KB to a small-body endpoint.
-        HttpResult small = post(QStringLiteral("/api/v1/unload"), QByteArray(100 * 1024, ' '));
+        HttpResult small = api_->post(QStringLiteral("/api/v1/unload"), QByteArray(100 * 1024, ' '));
         QCOMPARE(small.status, 413);
         QCOMPARE(small.json.value("error").toString(), QStringLiteral("payload_too_large"));
         QCOMPARE(backend_->last_unload_finished_at_ms.load(), 0);  // not unloaded
         // Over the 64 MB upload cap: refused from the header, the body is discarded as it streams.
-        HttpResult big = post(QStringLiteral("/api/v1/segment"), QByteArray(wire::kMaxUploadBodyBytes + 1, 'a'));
+        HttpResult big = api_->post(QStringLiteral("/api/v1/segment"), QByteArray(wire::kMaxUploadBodyBytes + 1, 'a'));
         QCOMPARE(big.status, 413);
         QVERIFY(big.json.value("message").toString().contains(QString::number(wire::kMaxUploadBodyBytes)));
         // A declared length far over the cap is refused without sending anything.
-        QCOMPARE(raw_request_status(server_->port(), "POST /api/v1/encode HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
+        QCOMPARE(raw_request_status(server_->port(), "POST /api/v1/encode HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + api_->token() +
                                                          "\r\nContent-Length: 4000000000\r\n\r\n"),
                  413);
         QCOMPARE(raw_request_status(server_->port(), "POST /api/v1/load HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), 411);
         QCOMPARE(raw_request_status(server_->port(), "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + QByteArray(70 * 1024, 'p') + "\r\n\r\n"), 431);
         // Still serving.
-        QCOMPARE(get(QStringLiteral("/health")).status, 200);
+        QCOMPARE(api_->get(QStringLiteral("/health")).status, 200);
     }
 
     void unknownPathIs404AndWrongMethodIs405() {
-        HttpResult missing = get(QStringLiteral("/api/v1/nothing"));
+        HttpResult missing = api_->get(QStringLiteral("/api/v1/nothing"));
         QCOMPARE(missing.status, 404);
         QCOMPARE(missing.json.value("error").toString(), QStringLiteral("not_found"));
-        QCOMPARE(get(QStringLiteral("/health/extra")).status, 404);
-        HttpResult method = get(QStringLiteral("/api/v1/unload"));
+        QCOMPARE(api_->get(QStringLiteral("/health/extra")).status, 404);
+        HttpResult method = api_->get(QStringLiteral("/api/v1/unload"));
         QCOMPARE(method.status, 405);
         QCOMPARE(method.json.value("error").toString(), QStringLiteral("method_not_allowed"));
-        QCOMPARE(post(QStringLiteral("/health")).status, 405);
-        QCOMPARE(http_call(*nam_, "DELETE", url(QStringLiteral("/api/v1/load")), token_).status, 405);
+        QCOMPARE(api_->post(QStringLiteral("/health")).status, 405);
+        QCOMPARE(http_call(api_->nam(), "DELETE", api_->url(QStringLiteral("/api/v1/load")), api_->token()).status, 405);
 
         // The GUI's server has no upload endpoints.
         ControlApiServer gui(backend_.get());
         ControlApiOptions options;
-        options.token = QString::fromLatin1(token_);
+        options.token = QString::fromLatin1(api_->token());
         QVERIFY(gui.start(options, nullptr));
         QUrl u = gui.url();
         u.setPath(QStringLiteral("/api/v1/segment"));
-        HttpResult r = http_call(*nam_, "POST", u, token_, "{}");
+        HttpResult r = http_call(api_->nam(), "POST", u, api_->token(), "{}");
         QCOMPARE(r.status, 404);
         QVERIFY(r.json.value("message").toString().contains(QStringLiteral("samlabel-cli serve")));
     }
@@ -294,18 +285,15 @@ private Q_SLOTS:
     // answered (200), and all before the encode finishes (the server thread
     // never waits on the model).
     void burstDuringEncodeLosesNothing() {
-        QCOMPARE(post(QStringLiteral("/api/v1/load")).status, 200);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
         backend_->encode_ms = 3000;
-        QNetworkRequest request(url(QStringLiteral("/api/v1/encode")));
-        request.setRawHeader("Authorization", "Bearer " + token_);
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* encode = nam_->post(request, json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
+        QNetworkReply* encode = api_->postInFlight(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
         QTRY_COMPARE_WITH_TIMEOUT(backend_->encodes_started.load(), 1, 5000);
 
         constexpr int kClients = 200;
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         std::vector<QByteArray> received(kClients);
-        const QByteArray req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " + token_ + "\r\n\r\n";
+        const QByteArray req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " + api_->token() + "\r\n\r\n";
         for (int i = 0; i < kClients; ++i) {
             auto s = std::make_unique<QTcpSocket>();
             QTcpSocket* raw = s.get();
@@ -337,21 +325,16 @@ private Q_SLOTS:
     // unload answers with the memory returned; work queued behind the unload
     // is dropped with 409.
     void unloadDuringEncode() {
-        QCOMPARE(post(QStringLiteral("/api/v1/load")).status, 200);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
         backend_->encode_ms = 800;
-        QNetworkRequest enc_req(url(QStringLiteral("/api/v1/encode")));
-        enc_req.setRawHeader("Authorization", "Bearer " + token_);
-        enc_req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* encode = nam_->post(enc_req, json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
+        QNetworkReply* encode = api_->postInFlight(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
         QTRY_COMPARE_WITH_TIMEOUT(backend_->encodes_started.load(), 1, 5000);
 
-        QNetworkRequest unload_req(url(QStringLiteral("/api/v1/unload")));
-        unload_req.setRawHeader("Authorization", "Bearer " + token_);
-        unload_req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* unload = nam_->post(unload_req, QByteArray());
+        QNetworkReply* unload = api_->postInFlight(QStringLiteral("/api/v1/unload"));
         QTest::qWait(50);
-        QNetworkReply* queued = nam_->post(enc_req, json_bytes({{"image_base64", QString::fromLatin1(png_bytes(8, 8).toBase64())},
-                                                                {"image_id", "queued"}}));
+        QNetworkReply* queued = api_->postInFlight(QStringLiteral("/api/v1/encode"),
+                                                   json_bytes({{"image_base64", QString::fromLatin1(png_bytes(8, 8).toBase64())},
+                                                               {"image_id", "queued"}}));
         QTRY_VERIFY_WITH_TIMEOUT(unload->isFinished() && encode->isFinished() && queued->isFinished(), 15000);
         QCOMPARE(encode->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         QCOMPARE(unload->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
@@ -359,27 +342,27 @@ private Q_SLOTS:
         QCOMPARE(u.value("freed_vram_mb").toDouble(), FakeModelBackend::kModelVramMb);
         QVERIFY(backend_->last_unload_finished_at_ms.load() >= backend_->last_encode_finished_at_ms.load());
         QCOMPARE(queued->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 409);
-        QCOMPARE(get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
+        QCOMPARE(api_->get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
         for (QNetworkReply* r : {encode, unload, queued}) r->deleteLater();
     }
 
     // A client that hangs up while its unload is pending must not crash the
     // server when the answer comes.
     void clientGoneBeforeAnswer() {
-        QCOMPARE(post(QStringLiteral("/api/v1/load")).status, 200);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
         backend_->unload_ms = 400;
         {
             QTcpSocket s;
             s.connectToHost(QHostAddress::LocalHost, server_->port());
             QVERIFY(s.waitForConnected(5000));
-            s.write("POST /api/v1/unload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nAuthorization: Bearer " + token_ + "\r\n\r\n");
+            s.write("POST /api/v1/unload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nAuthorization: Bearer " + api_->token() + "\r\n\r\n");
             QVERIFY(s.waitForBytesWritten(5000));
             QTest::qWait(50);
             s.abort();
         }
         QTRY_VERIFY_WITH_TIMEOUT(backend_->last_unload_finished_at_ms.load() != 0, 5000);
         QTest::qWait(100);
-        QCOMPARE(get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
+        QCOMPARE(api_->get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
     }
 };
 

@@ -4,12 +4,12 @@
 // health, the mask compared with transformers' reference mask for the same
 // prompt; then an unload arriving while an encode runs.
 #include "core/engine/model_session.h"
-#include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
-#include "tests/service/http_test_client.h"
+#include "tests/service/control_api_test_client.h"
+#include "tests/service/tiny_sam3_backend.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -21,12 +21,15 @@
 
 using namespace samlabel;
 using namespace samlabel::service;
-using samlabel::service::testing::http_call;
+using samlabel::service::testing::ControlApiTestClient;
 using samlabel::service::testing::HttpResult;
+using samlabel::service::testing::kTinySam3Dir;
+using samlabel::service::testing::make_tiny_sam3_backend;
+using samlabel::service::testing::ModelEndpoints;
+using samlabel::service::testing::start_with_random_token;
+using samlabel::service::testing::tiny_sam3_present;
 
 namespace {
-
-const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
 
 QByteArray read_all(const std::filesystem::path& p) {
     QFile f(QString::fromStdString(p.string()));
@@ -55,40 +58,22 @@ class TestControlApiModel : public QObject {
     std::unique_ptr<ModelThread> thread_;
     std::unique_ptr<LocalModelBackend> backend_;
     std::unique_ptr<ControlApiServer> server_;
-    std::unique_ptr<QNetworkAccessManager> nam_;
-    QByteArray token_;
-
-    QUrl url(const QString& path) const {
-        QUrl u = server_->url();
-        u.setPath(path);
-        return u;
-    }
-    HttpResult get(const QString& path) { return http_call(*nam_, "GET", url(path), token_); }
-    HttpResult post(const QString& path, const QByteArray& body = {}) { return http_call(*nam_, "POST", url(path), token_, body, 120000); }
+    std::unique_ptr<ControlApiTestClient> api_;
 
 private Q_SLOTS:
     void initTestCase() {
-        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("tests/data/sam3/tiny224 is missing");
+        if (!tiny_sam3_present()) QSKIP("tests/data/sam3/tiny224 is missing");
         session_ = std::make_shared<engine::ModelSession>();
         thread_ = std::make_unique<ModelThread>(session_);
-        backend_ = std::make_unique<LocalModelBackend>(thread_->worker());
-        backend_->installImageLoader();
-        engine::LoadRequest request;
-        request.checkpoint_dir = kTiny;
-        request.device.kind = engine::DeviceKind::Cpu;
-        request.dtype = engine::WeightDType::F32;
-        backend_->setLoadRequest(request, engine::BudgetSettings{});
+        backend_ = make_tiny_sam3_backend(*thread_);
         server_ = std::make_unique<ControlApiServer>(backend_.get());
-        nam_ = std::make_unique<QNetworkAccessManager>();
-        token_ = generate_api_token().toLatin1();
-        ControlApiOptions options;
-        options.token = QString::fromLatin1(token_);
-        options.model_endpoints = true;
         QString error;
-        QVERIFY2(server_->start(options, &error), qPrintable(error));
+        const QString token = start_with_random_token(*server_, ModelEndpoints::On, &error);
+        QVERIFY2(!token.isEmpty(), qPrintable(error));
+        api_ = std::make_unique<ControlApiTestClient>(*server_, token, 120000);  // loads and encodes on the CPU
     }
     void cleanupTestCase() {
-        nam_.reset();
+        api_.reset();
         server_.reset();
         backend_.reset();
         thread_.reset();
@@ -96,36 +81,36 @@ private Q_SLOTS:
     }
 
     void healthLoadSegmentUnload() {
-        HttpResult h = get(QStringLiteral("/health"));
+        HttpResult h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.status, 200);
         QCOMPARE(h.json.value("model_loaded").toBool(), false);
         QCOMPARE(h.json.value("state").toString(), QStringLiteral("unloaded"));
         QVERIFY(h.json.value("ram_rss_mb").toDouble() > 0);  // measured, not a placeholder
 
-        HttpResult load = post(QStringLiteral("/api/v1/load"));
+        HttpResult load = api_->post(QStringLiteral("/api/v1/load"));
         QCOMPARE(load.status, 200);
         QCOMPARE(load.json.value("device").toString(), QStringLiteral("cpu"));
         QCOMPARE(load.json.value("dtype").toString(), QStringLiteral("float32"));
-        h = get(QStringLiteral("/health"));
+        h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.json.value("model_loaded").toBool(), true);
         QCOMPARE(h.json.value("state").toString(), QStringLiteral("ready"));
         QVERIFY(h.json.value("model_path").toString().endsWith(QStringLiteral("tiny224")));
 
         // The reference prompt "one_positive_single": one positive point, one mask.
-        const QByteArray png = read_all(kTiny / "blobs_200x150.png");
+        const QByteArray png = read_all(kTinySam3Dir / "blobs_200x150.png");
         QVERIFY(!png.isEmpty());
-        HttpResult enc = post(QStringLiteral("/api/v1/encode"),
+        HttpResult enc = api_->post(QStringLiteral("/api/v1/encode"),
                               json_bytes({{"image_base64", QString::fromLatin1(png.toBase64())}, {"image_id", "blobs"}}));
         QCOMPARE(enc.status, 200);
         QCOMPARE(enc.json.value("width").toInt(), 200);
         QCOMPARE(enc.json.value("height").toInt(), 150);
-        HttpResult seg = post(QStringLiteral("/api/v1/segment"),
+        HttpResult seg = api_->post(QStringLiteral("/api/v1/segment"),
                               json_bytes({{"image_id", "blobs"}, {"points", QJsonArray{QJsonArray{82.0, 55.5, 1}}}, {"multimask", false}}));
         QCOMPARE(seg.status, 200);
         const QJsonArray candidates = seg.json.value("candidates").toArray();
         QCOMPARE(candidates.size(), 1);
         const cv::Mat mask = decode_png(candidates[0].toObject().value("mask_png_base64").toString(), cv::IMREAD_GRAYSCALE);
-        const cv::Mat reference = cv::imread((kTiny / "blobs_200x150.one_positive_single.mask0.png").string(), cv::IMREAD_GRAYSCALE);
+        const cv::Mat reference = cv::imread((kTinySam3Dir / "blobs_200x150.one_positive_single.mask0.png").string(), cv::IMREAD_GRAYSCALE);
         QCOMPARE(mask.cols, 200);
         QCOMPARE(mask.rows, 150);
         QVERIFY(!reference.empty());
@@ -133,48 +118,42 @@ private Q_SLOTS:
         QVERIFY2(agreement >= 0.999, qPrintable(QStringLiteral("IoU with the transformers reference %1").arg(agreement)));
         QVERIFY(!candidates[0].toObject().value("polygons").toArray().isEmpty());
 
-        HttpResult unload = post(QStringLiteral("/api/v1/unload"));
+        HttpResult unload = api_->post(QStringLiteral("/api/v1/unload"));
         QCOMPARE(unload.status, 200);
         QCOMPARE(unload.json.value("was_loaded").toBool(), true);
         QVERIFY(unload.json.contains("freed_ram_mb"));
         QCOMPARE(unload.json.value("vram_after_mb").toDouble(), 0.0);  // CPU
-        h = get(QStringLiteral("/health"));
+        h = api_->get(QStringLiteral("/health"));
         QCOMPARE(h.json.value("model_loaded").toBool(), false);
         QCOMPARE(h.json.value("state").toString(), QStringLiteral("unloaded"));
         QCOMPARE(h.json.value("device").toString(), QString());
         QCOMPARE(int(session_->cache().stats().memory_entries), 0);  // the embeddings went too
 
-        HttpResult late = post(QStringLiteral("/api/v1/segment"),
+        HttpResult late = api_->post(QStringLiteral("/api/v1/segment"),
                                json_bytes({{"image_id", "blobs"}, {"points", QJsonArray{QJsonArray{82.0, 55.5, 1}}}}));
         QCOMPARE(late.status, 409);
     }
 
     void unloadWhileEncoding() {
-        QCOMPARE(post(QStringLiteral("/api/v1/load")).status, 200);
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
         // A bigger image keeps the encode busy for a moment.
         cv::Mat big(900, 1200, CV_8UC3);
         cv::randu(big, 0, 255);
         std::vector<std::uint8_t> png;
         cv::imencode(".png", big, png);
         const QByteArray body = json_bytes({{"image_base64", QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64())}});
-        QNetworkRequest enc_req(url(QStringLiteral("/api/v1/encode")));
-        enc_req.setRawHeader("Authorization", "Bearer " + token_);
-        enc_req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* encode = nam_->post(enc_req, body);
+        QNetworkReply* encode = api_->postInFlight(QStringLiteral("/api/v1/encode"), body);
         QTRY_VERIFY_WITH_TIMEOUT(thread_->worker()->state() == engine::SessionState::Busy || encode->isFinished(), 20000);
-        QNetworkRequest unload_req(url(QStringLiteral("/api/v1/unload")));
-        unload_req.setRawHeader("Authorization", "Bearer " + token_);
-        unload_req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* unload = nam_->post(unload_req, QByteArray());
+        QNetworkReply* unload = api_->postInFlight(QStringLiteral("/api/v1/unload"));
         // /health answers while the model is busy.
         QElapsedTimer clock;
         clock.start();
-        QCOMPARE(get(QStringLiteral("/health")).status, 200);
+        QCOMPARE(api_->get(QStringLiteral("/health")).status, 200);
         QTRY_VERIFY_WITH_TIMEOUT(encode->isFinished() && unload->isFinished(), 60000);
         const int encode_status = encode->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         QVERIFY2(encode_status == 200 || encode_status == 409, qPrintable(QString::number(encode_status)));  // done, or dropped by the unload
         QCOMPARE(unload->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
-        QCOMPARE(get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
+        QCOMPARE(api_->get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
         encode->deleteLater();
         unload->deleteLater();
     }

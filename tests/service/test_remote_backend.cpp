@@ -2,9 +2,9 @@
 // model behind it) on loopback: polling status and memory, load, encode,
 // segment (the mask comes back through PNG intact), unload, and the failure
 // modes (wrong token, server down).
-#include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/remote_model_backend.h"
+#include "tests/service/control_api_test_client.h"
 #include "tests/service/fake_model_backend.h"
 
 #include <QSignalSpy>
@@ -16,6 +16,8 @@
 using namespace samlabel;
 using namespace samlabel::service;
 using samlabel::service::testing::FakeModelBackend;
+using samlabel::service::testing::ModelEndpoints;
+using samlabel::service::testing::start_with_random_token;
 
 namespace {
 
@@ -58,11 +60,9 @@ private Q_SLOTS:
         fake_->setLastModel(QStringLiteral("/srv/models/sam3"));
         fake_->encode_ms = 50;
         server_ = std::make_unique<ControlApiServer>(fake_.get());
-        token_ = generate_api_token();
-        ControlApiOptions options;
-        options.token = token_;
-        options.model_endpoints = true;
-        QVERIFY(server_->start(options, nullptr));
+        QString error;
+        token_ = start_with_random_token(*server_, ModelEndpoints::On, &error);
+        QVERIFY2(!token_.isEmpty(), qPrintable(error));
     }
     void cleanup() {
         server_.reset();

@@ -4,10 +4,10 @@
 // started, and the command saw no model loaded), streaming, a refused start
 // when VRAM did not come back, and cancel. Also the default command per
 // dataset type.
-#include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/training_command.h"
 #include "core/service/training_launcher.h"
+#include "tests/service/control_api_test_client.h"
 #include "tests/service/fake_model_backend.h"
 
 #include <QDir>
@@ -21,6 +21,8 @@
 
 using namespace samlabel::service;
 using samlabel::service::testing::FakeModelBackend;
+using samlabel::service::testing::ModelEndpoints;
+using samlabel::service::testing::start_with_random_token;
 
 namespace {
 
@@ -60,10 +62,9 @@ private Q_SLOTS:
         backend_ = std::make_unique<FakeModelBackend>();
         backend_->setLastModel(QStringLiteral("/models/sam3"));
         server_ = std::make_unique<ControlApiServer>(backend_.get());
-        token_ = generate_api_token();
-        ControlApiOptions options;
-        options.token = token_;
-        QVERIFY(server_->start(options, nullptr));
+        QString error;
+        token_ = start_with_random_token(*server_, ModelEndpoints::Off, &error);
+        QVERIFY2(!token_.isEmpty(), qPrintable(error));
     }
     void cleanup() {
         server_.reset();

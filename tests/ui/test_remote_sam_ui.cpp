@@ -7,11 +7,12 @@
 // never loads a model.
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_settings.h"
-#include "core/service/api_token.h"
 #include "core/service/image_source.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
+#include "tests/service/control_api_test_client.h"
+#include "tests/service/tiny_sam3_backend.h"
 #include "ui/control_api_integration.h"
 #include "ui/document/annotation_document.h"
 #include "ui/main_window.h"
@@ -28,8 +29,6 @@ using namespace samlabel;
 using namespace samlabel::ui;
 
 namespace {
-const std::filesystem::path kTiny = SAMLABEL_TEST_DATA "/sam3/tiny224";
-
 template <typename T>
 T wait_for(QFuture<T> future, int timeout_ms = 60000) {
     QElapsedTimer clock;
@@ -50,24 +49,15 @@ class TestRemoteSamUi : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         test::isolateSettings();
-        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("tests/data/sam3/tiny224 is missing");
+        if (!service::testing::tiny_sam3_present()) QSKIP("tests/data/sam3/tiny224 is missing");
         server_thread_ = std::make_unique<service::ModelThread>(std::make_shared<engine::ModelSession>());
-        server_backend_ = std::make_unique<service::LocalModelBackend>(server_thread_->worker());
-        server_backend_->installImageLoader();
-        engine::LoadRequest request;
-        request.checkpoint_dir = kTiny;
-        request.device.kind = engine::DeviceKind::Cpu;
-        request.dtype = engine::WeightDType::F32;
-        server_backend_->setLoadRequest(request, engine::BudgetSettings{});
+        server_backend_ = service::testing::make_tiny_sam3_backend(*server_thread_);
         const service::LoadReply loaded = wait_for(server_backend_->reload());
         QVERIFY2(loaded.ok(), qPrintable(loaded.message));
         server_ = std::make_unique<service::ControlApiServer>(server_backend_.get());
-        token_ = service::generate_api_token();
-        service::ControlApiOptions options;
-        options.token = token_;
-        options.model_endpoints = true;
         QString error;
-        QVERIFY2(server_->start(options, &error), qPrintable(error));
+        token_ = service::testing::start_with_random_token(*server_, service::testing::ModelEndpoints::On, &error);
+        QVERIFY2(!token_.isEmpty(), qPrintable(error));
     }
     void cleanupTestCase() {
         server_.reset();
