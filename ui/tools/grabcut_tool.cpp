@@ -1,8 +1,6 @@
 #include "ui/tools/grabcut_tool.h"
 
-#include "core/annotation/mask_geometry.h"
 #include "ui/canvas/canvas_widget.h"
-#include "ui/canvas/instance_overlay.h"
 #include "ui/document/annotation_document.h"
 #include "ui/tools/new_instance.h"
 
@@ -15,9 +13,10 @@
 
 namespace samlabel::ui {
 namespace {
-}
+const QColor kPreviewColour(0, 200, 255);
+}  // namespace
 
-GrabCutTool::GrabCutTool(QObject* parent) : PromptTool(parent) {
+GrabCutTool::GrabCutTool(QObject* parent) : PromptTool(parent), preview_(kPreviewColour) {
     connect(&watcher_, &QFutureWatcher<GrabCutResult>::finished, this, &GrabCutTool::onFinished);
 }
 
@@ -81,9 +80,7 @@ bool GrabCutTool::keyPress(QKeyEvent* event) {
 
 void GrabCutTool::requestRun() {
     if (seeds().empty()) {
-        preview_mask_.release();
-        preview_image_ = QImage();
-        preview_outline_ = QPainterPath();
+        preview_.clear();
         emit overlayChanged();
         return;
     }
@@ -112,16 +109,7 @@ void GrabCutTool::onFinished() {
     if (!stale) {
         last_duration_ms_ = result.duration_ms;
         if (result.error.empty()) {
-            preview_mask_ = result.mask;
-            preview_image_ = QImage(preview_mask_.cols, preview_mask_.rows, QImage::Format_ARGB32);
-            preview_image_.fill(Qt::transparent);
-            for (int y = 0; y < preview_mask_.rows; ++y) {
-                const uchar* m = preview_mask_.ptr<uchar>(y);
-                auto* line = reinterpret_cast<QRgb*>(preview_image_.scanLine(y));
-                for (int x = 0; x < preview_mask_.cols; ++x)
-                    if (m[x]) line[x] = qRgba(0, 200, 255, 255);
-            }
-            preview_outline_ = InstanceOverlay::pathOf(annotation::mask_to_polygons(preview_mask_).polygons);
+            preview_.show(result.mask);
             emit statusMessage(tr("GrabCut: %1 ms. Enter or Space accepts, more points refine, Esc discards")
                                    .arg(qRound(result.duration_ms)));
         } else {
@@ -145,22 +133,20 @@ bool GrabCutTool::accept() {
         accept_when_done_ = true;  // commit as soon as the newest result is in
         return true;
     }
-    if (preview_mask_.empty()) return false;
-    const cv::Mat1b mask = preview_mask_;
+    if (preview_.empty()) return false;
+    const cv::Mat1b mask = preview_.mask();
     box_.reset();
     positive_.clear();
     negative_.clear();
     seed_order_.clear();
-    preview_mask_.release();
-    preview_image_ = QImage();
-    preview_outline_ = QPainterPath();
+    preview_.clear();
     emit overlayChanged();
     addMaskInstance(*document_, mask, annotation::InstanceSource::GrabCut);
     return true;
 }
 
 bool GrabCutTool::cancel() {
-    const bool had = hasPendingWork() || !preview_mask_.empty();
+    const bool had = hasPendingWork() || !preview_.empty();
     ++generation_;
     rerun_needed_ = false;
     accept_when_done_ = false;
@@ -169,45 +155,18 @@ bool GrabCutTool::cancel() {
     negative_.clear();
     seed_order_.clear();
     gesture_.reset();
-    preview_mask_.release();
-    preview_image_ = QImage();
-    preview_outline_ = QPainterPath();
+    preview_.clear();
     emit overlayChanged();
     return had;
 }
 
 void GrabCutTool::paintOverlay(QPainter& painter, const ViewTransform& view) const {
-    if (!preview_image_.isNull()) {
-        painter.save();
-        painter.setTransform(view.qtransform());
-        painter.setOpacity(0.45);
-        painter.drawImage(QPointF(0, 0), preview_image_);
-        painter.restore();
-        painter.setRenderHint(QPainter::Antialiasing, true);
-        painter.setPen(QPen(QColor(0, 200, 255), 2.0));
-        painter.setBrush(Qt::NoBrush);
-        painter.drawPath(view.qtransform().map(preview_outline_));
-    }
+    preview_.paint(painter, view);
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setBrush(Qt::NoBrush);
-    if (const std::optional<QRectF> dragged = gesture_.draggedBox()) {
-        painter.setPen(QPen(QColor(0, 200, 255), 2.0, Qt::DashLine));
-        painter.drawRect(view.toWidget(*dragged));
-    } else if (box_) {
-        painter.setPen(QPen(QColor(0, 200, 255), 1.5, Qt::DashLine));
-        painter.drawRect(view.toWidget(*box_));
-    }
-    auto drawPoint = [&](QPointF p, QColor colour, bool positive) {
-        const QPointF w = view.toWidget(p);
-        painter.setPen(QPen(Qt::white, 2.0));
-        painter.setBrush(colour);
-        painter.drawEllipse(w, 6.0, 6.0);
-        painter.setPen(QPen(Qt::white, 2.0));
-        painter.drawLine(w - QPointF(3, 0), w + QPointF(3, 0));
-        if (positive) painter.drawLine(w - QPointF(0, 3), w + QPointF(0, 3));
-    };
-    for (const QPointF& p : positive_) drawPoint(p, QColor(46, 160, 67), true);
-    for (const QPointF& p : negative_) drawPoint(p, QColor(218, 54, 51), false);
+    paintPromptBox(painter, view, gesture_.draggedBox(), box_, kPreviewColour);
+    for (const QPointF& p : positive_) paintPromptPoint(painter, view, p, true);
+    for (const QPointF& p : negative_) paintPromptPoint(painter, view, p, false);
     if (watcher_.isRunning()) {
         painter.setPen(Qt::white);
         painter.drawText(QPointF(12, 22), tr("GrabCut running..."));

@@ -5,11 +5,10 @@
 // Enter/Space turns the preview into an instance (source grabcut); Esc drops it.
 #include "ui/tools/grabcut_segmenter.h"
 #include "ui/tools/box_drag_gesture.h"
+#include "ui/tools/prompt_overlay.h"
 #include "ui/tools/prompt_tool.h"
 
 #include <QFutureWatcher>
-#include <QImage>
-#include <QPainterPath>
 #include <QPointF>
 #include <QRectF>
 #include <QVector>
@@ -41,8 +40,8 @@ public:
     bool hasPendingWork() const override;
 
     bool isRunning() const { return watcher_.isRunning(); }
-    bool hasPreview() const { return !preview_mask_.empty(); }
-    const cv::Mat1b& previewMask() const { return preview_mask_; }
+    bool hasPreview() const { return !preview_.empty(); }
+    const cv::Mat1b& previewMask() const { return preview_.mask(); }
     double lastDurationMs() const { return last_duration_ms_; }
 
 signals:
@@ -64,9 +63,7 @@ private:
     bool accept_when_done_ = false;
     int generation_ = 0;          // bumped on cancel/image switch: stale results are dropped
     int running_generation_ = 0;
-    cv::Mat1b preview_mask_;
-    QImage preview_image_;
-    QPainterPath preview_outline_;
+    MaskPreview preview_;
     double last_duration_ms_ = 0.0;
 };
 

@@ -1,10 +1,8 @@
 #include "ui/tools/sam_tool.h"
 
-#include "core/annotation/mask_geometry.h"
 #include "core/service/image_source.h"
 #include "core/service/model_backend.h"
 #include "ui/canvas/canvas_widget.h"
-#include "ui/canvas/instance_overlay.h"
 #include "ui/document/annotation_document.h"
 #include "ui/tools/new_instance.h"
 
@@ -18,7 +16,8 @@ namespace {
 const QColor kMaskColour(255, 170, 0);
 }  // namespace
 
-SamTool::SamTool(service::ModelBackend* backend, QObject* parent) : PromptTool(parent), backend_(backend) {}
+SamTool::SamTool(service::ModelBackend* backend, QObject* parent)
+    : PromptTool(parent), backend_(backend), preview_(kMaskColour) {}
 
 void SamTool::setBackend(service::ModelBackend* backend, bool uploads_images) {
     if (backend_ == backend && uploads_images_ == uploads_images) return;
@@ -90,7 +89,7 @@ QString SamTool::imageId() const {
     return document_->absolutePath(document_->currentIndex());
 }
 
-bool SamTool::hasPendingWork() const { return box_ || !points_.isEmpty() || !preview_mask_.empty(); }
+bool SamTool::hasPendingWork() const { return box_ || !points_.isEmpty() || !preview_.empty(); }
 
 void SamTool::setEncodeStatus(const QString& text) {
     if (encode_status_ == text) return;
@@ -268,20 +267,9 @@ void SamTool::showCandidate(int index) {
     // A remote answer carries no low-res logits: the next round starts fresh.
     if (c.low_res.logits.empty()) previous_mask_.reset();
     else previous_mask_ = c.low_res;
-    preview_mask_ = cv::Mat1b(c.height, c.width);
-    preview_image_ = QImage(c.width, c.height, QImage::Format_ARGB32);
-    preview_image_.fill(Qt::transparent);
-    const QRgb on = kMaskColour.rgba();
-    for (int y = 0; y < c.height; ++y) {
-        const std::uint8_t* src = c.mask.data() + std::size_t(y) * std::size_t(c.width);
-        uchar* dst = preview_mask_.ptr<uchar>(y);
-        auto* line = reinterpret_cast<QRgb*>(preview_image_.scanLine(y));
-        for (int x = 0; x < c.width; ++x) {
-            dst[x] = src[x] ? 255 : 0;
-            if (src[x]) line[x] = on;
-        }
-    }
-    preview_outline_ = InstanceOverlay::pathOf(annotation::mask_to_polygons(preview_mask_).polygons);
+    // The candidate is 0/1; the preview (and the accepted instance) 0/255.
+    const cv::Mat1b mask = cv::Mat(c.height, c.width, CV_8UC1, const_cast<std::uint8_t*>(c.mask.data())) != 0;
+    preview_.show(mask);
     QString text = tr("SAM: %1 ms · IoU %2").arg(qRound(last_latency_ms_)).arg(double(c.predicted_iou), 0, 'f', 3);
     if (result_.candidates.size() > 1) text += tr(" · mask %1/%2 (Tab)").arg(index + 1).arg(result_.candidates.size());
     text += tr(" · Enter accepts, Esc discards");
@@ -292,9 +280,7 @@ void SamTool::showCandidate(int index) {
 void SamTool::clearPreview() {
     result_ = {};
     shown_ = -1;
-    preview_mask_.release();
-    preview_image_ = QImage();
-    preview_outline_ = QPainterPath();
+    preview_.clear();
     Q_EMIT overlayChanged();
 }
 
@@ -303,8 +289,8 @@ bool SamTool::accept() {
         accept_when_done_ = true;  // commit as soon as the newest answer is in
         return true;
     }
-    if (preview_mask_.empty() || shown_ < 0 || !document_) return false;
-    const cv::Mat1b mask = preview_mask_;
+    if (preview_.empty() || shown_ < 0 || !document_) return false;
+    const cv::Mat1b mask = preview_.mask();
     const float score = result_.candidates[std::size_t(shown_)].predicted_iou;
     box_.reset();
     points_.clear();
@@ -334,34 +320,11 @@ bool SamTool::cancel() {
 }
 
 void SamTool::paintOverlay(QPainter& painter, const ViewTransform& view) const {
-    if (!preview_image_.isNull()) {
-        painter.save();
-        painter.setTransform(view.qtransform());
-        painter.setOpacity(0.45);
-        painter.drawImage(QPointF(0, 0), preview_image_);
-        painter.restore();
-        painter.setRenderHint(QPainter::Antialiasing, true);
-        painter.setPen(QPen(kMaskColour, 2.0));
-        painter.setBrush(Qt::NoBrush);
-        painter.drawPath(view.qtransform().map(preview_outline_));
-    }
+    preview_.paint(painter, view);
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setBrush(Qt::NoBrush);
-    if (const std::optional<QRectF> dragged = gesture_.draggedBox()) {
-        painter.setPen(QPen(kMaskColour, 2.0, Qt::DashLine));
-        painter.drawRect(view.toWidget(*dragged));
-    } else if (box_) {
-        painter.setPen(QPen(kMaskColour, 1.5, Qt::DashLine));
-        painter.drawRect(view.toWidget(*box_));
-    }
-    for (const Prompt& p : points_) {
-        const QPointF w = view.toWidget(p.point);
-        painter.setPen(QPen(Qt::white, 2.0));
-        painter.setBrush(p.positive ? QColor(46, 160, 67) : QColor(218, 54, 51));
-        painter.drawEllipse(w, 6.0, 6.0);
-        painter.drawLine(w - QPointF(3, 0), w + QPointF(3, 0));
-        if (p.positive) painter.drawLine(w - QPointF(0, 3), w + QPointF(0, 3));
-    }
+    paintPromptBox(painter, view, gesture_.draggedBox(), box_, kMaskColour);
+    for (const Prompt& p : points_) paintPromptPoint(painter, view, p.point, p.positive);
     QString banner = encode_status_;
     if (pending_request_ != 0 && banner.isEmpty()) banner = tr("SAM...");
     if (!error_.isEmpty()) banner = error_;

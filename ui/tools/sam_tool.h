@@ -13,12 +13,11 @@
 #include "core/engine/engine_types.h"
 #include "core/service/model_backend.h"
 #include "ui/tools/box_drag_gesture.h"
+#include "ui/tools/prompt_overlay.h"
 #include "ui/tools/prompt_tool.h"
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QImage>
-#include <QPainterPath>
 #include <QPointF>
 #include <QPointer>
 #include <QRectF>
@@ -128,9 +127,7 @@ private:
     int shown_ = -1;
     // The chosen mask's low-res logits, fed back in the next round (refinement).
     std::optional<engine::LowResMaskLogits> previous_mask_;
-    cv::Mat1b preview_mask_;
-    QImage preview_image_;
-    QPainterPath preview_outline_;
+    MaskPreview preview_;
     double last_latency_ms_ = 0.0;
     QString encode_status_;
     QString error_;
