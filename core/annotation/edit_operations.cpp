@@ -196,43 +196,47 @@ void AddClass::revert(Project& project) {
 
 std::string AddClass::description() const { return "Add class '" + name_ + "'"; }
 
-// ---- RenameClass / RecolourClass / MoveClass -----------------------------------
+// ---- SetClassProperty: RenameClass / RecolourClass / MoveClass ------------------
 
-RenameClass::RenameClass(ClassId id, std::string new_name) : id_(id), new_name_(std::move(new_name)) {}
+template <typename Property>
+SetClassProperty<Property>::SetClassProperty(ClassId id, Value new_value) : id_(id), new_value_(std::move(new_value)) {}
 
-void RenameClass::apply(Project& project) {
-    std::string old = require_class(project, id_).name;
-    project.rename_class(id_, new_name_);
-    old_name_ = std::move(old);
+template <typename Property>
+void SetClassProperty<Property>::apply(Project& project) {
+    Value old = Property::read(project, id_);
+    Property::write(project, id_, new_value_);
+    old_value_ = std::move(old);
 }
 
-void RenameClass::revert(Project& project) { project.rename_class(id_, old_name_); }
-
-std::string RenameClass::description() const { return "Rename class to '" + new_name_ + "'"; }
-
-RecolourClass::RecolourClass(ClassId id, std::uint32_t new_rgb) : id_(id), new_rgb_(new_rgb) {}
-
-void RecolourClass::apply(Project& project) {
-    old_rgb_ = require_class(project, id_).rgb;
-    project.recolour_class(id_, new_rgb_);
+template <typename Property>
+void SetClassProperty<Property>::revert(Project& project) {
+    Property::write(project, id_, old_value_);
 }
 
-void RecolourClass::revert(Project& project) { project.recolour_class(id_, old_rgb_); }
-
-std::string RecolourClass::description() const { return "Change class colour"; }
-
-MoveClass::MoveClass(ClassId id, std::size_t new_index) : id_(id), new_index_(new_index) {}
-
-void MoveClass::apply(Project& project) {
-    const auto index = project.class_index(id_);
-    if (!index) throw ProjectError("class id " + std::to_string(id_) + " is not a known class");
-    old_index_ = *index;
-    project.move_class(id_, new_index_);
+template <typename Property>
+std::string SetClassProperty<Property>::description() const {
+    return Property::describe(new_value_);
 }
 
-void MoveClass::revert(Project& project) { project.move_class(id_, old_index_); }
+std::string ClassName::read(const Project& project, ClassId id) { return require_class(project, id).name; }
+void ClassName::write(Project& project, ClassId id, const std::string& name) { project.rename_class(id, name); }
+std::string ClassName::describe(const std::string& new_name) { return "Rename class to '" + new_name + "'"; }
 
-std::string MoveClass::description() const { return "Reorder classes"; }
+std::uint32_t ClassColour::read(const Project& project, ClassId id) { return require_class(project, id).rgb; }
+void ClassColour::write(Project& project, ClassId id, const std::uint32_t& rgb) { project.recolour_class(id, rgb); }
+std::string ClassColour::describe(const std::uint32_t&) { return "Change class colour"; }
+
+std::size_t ClassPosition::read(const Project& project, ClassId id) {
+    const auto index = project.class_index(id);
+    if (!index) throw ProjectError("class id " + std::to_string(id) + " is not a known class");
+    return *index;
+}
+void ClassPosition::write(Project& project, ClassId id, const std::size_t& index) { project.move_class(id, index); }
+std::string ClassPosition::describe(const std::size_t&) { return "Reorder classes"; }
+
+template class SetClassProperty<ClassName>;
+template class SetClassProperty<ClassColour>;
+template class SetClassProperty<ClassPosition>;
 
 // ---- RemoveClass -----------------------------------------------------------------
 

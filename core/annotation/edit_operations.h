@@ -153,45 +153,53 @@ private:
     std::optional<ClassId> id_;
 };
 
-class RenameClass : public EditOperation {
+// Sets one property of a class; revert sets the value it had before apply.
+// `Property` says how to read and write it (the Class* structs below).
+template <typename Property>
+class SetClassProperty : public EditOperation {
 public:
-    RenameClass(ClassId id, std::string new_name);
+    using Value = typename Property::Value;
+    SetClassProperty(ClassId id, Value new_value);
     void apply(Project& project) override;
     void revert(Project& project) override;
     std::string description() const override;
 
 private:
     ClassId id_;
-    std::string new_name_;
-    std::string old_name_;
+    Value new_value_;
+    Value old_value_{};
 };
 
-class RecolourClass : public EditOperation {
-public:
-    RecolourClass(ClassId id, std::uint32_t new_rgb);
-    void apply(Project& project) override;
-    void revert(Project& project) override;
-    std::string description() const override;
-
-private:
-    ClassId id_;
-    std::uint32_t new_rgb_;
-    std::uint32_t old_rgb_ = 0;
+// Each: read() throws ProjectError for an unknown class; write() validates like
+// the Project method it calls.
+struct ClassName {
+    using Value = std::string;
+    static Value read(const Project& project, ClassId id);
+    static void write(Project& project, ClassId id, const Value& name);
+    static std::string describe(const Value& new_name);
+};
+struct ClassColour {
+    using Value = std::uint32_t;  // 0xRRGGBB
+    static Value read(const Project& project, ClassId id);
+    static void write(Project& project, ClassId id, const Value& rgb);
+    static std::string describe(const Value& new_rgb);
+};
+// The display position; instances are untouched.
+struct ClassPosition {
+    using Value = std::size_t;
+    static Value read(const Project& project, ClassId id);
+    static void write(Project& project, ClassId id, const Value& index);
+    static std::string describe(const Value& new_index);
 };
 
-// Moves a class to a new display position; instances are untouched.
-class MoveClass : public EditOperation {
-public:
-    MoveClass(ClassId id, std::size_t new_index);
-    void apply(Project& project) override;
-    void revert(Project& project) override;
-    std::string description() const override;
+// Instantiated once, in edit_operations.cpp.
+extern template class SetClassProperty<ClassName>;
+extern template class SetClassProperty<ClassColour>;
+extern template class SetClassProperty<ClassPosition>;
 
-private:
-    ClassId id_;
-    std::size_t new_index_;
-    std::size_t old_index_ = 0;
-};
+using RenameClass = SetClassProperty<ClassName>;
+using RecolourClass = SetClassProperty<ClassColour>;
+using MoveClass = SetClassProperty<ClassPosition>;
 
 // Removes a class. Its instances are never deleted: they move to
 // `reassign_to` (another existing class) or, by default, become unassigned
