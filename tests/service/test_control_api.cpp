@@ -23,13 +23,7 @@
 #include <vector>
 
 using namespace samlabel::service;
-using samlabel::service::testing::ControlApiTestClient;
-using samlabel::service::testing::FakeModelBackend;
-using samlabel::service::testing::ModelEndpoints;
-using samlabel::service::testing::start_with_random_token;
-using samlabel::service::testing::http_call;
-using samlabel::service::testing::HttpResult;
-using samlabel::service::testing::raw_request_status;
+using namespace samlabel::service::testing;
 
 namespace {
 

@@ -21,13 +21,7 @@
 
 using namespace samlabel;
 using namespace samlabel::service;
-using samlabel::service::testing::ControlApiTestClient;
-using samlabel::service::testing::HttpResult;
-using samlabel::service::testing::kTinySam3Dir;
-using samlabel::service::testing::make_tiny_sam3_backend;
-using samlabel::service::testing::ModelEndpoints;
-using samlabel::service::testing::start_with_random_token;
-using samlabel::service::testing::tiny_sam3_present;
+using namespace samlabel::service::testing;
 
 namespace {
 
