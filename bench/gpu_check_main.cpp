@@ -19,6 +19,7 @@
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
 #include "core/engine/checkpoint.h"
+#include "core/engine/device_dtype_names.h"
 #include "core/engine/sam3_predictor.h"
 #include "tests/engine/sam3_reference_cases.h"
 #include "bench/bench_support.h"
@@ -50,16 +51,13 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-DeviceSpec parse_device(const std::string& v) {
-    if (v == "cpu") return {DeviceKind::Cpu, 0};
-    if (v.rfind("cuda", 0) == 0) return {DeviceKind::Cuda, v.size() > 5 ? std::stoi(v.substr(5)) : 0};
+DeviceSpec device_option(const std::string& v) {
+    if (const auto device = parse_device(v)) return *device;
     throw std::invalid_argument("--device: expected cpu or cuda[:N], got " + v);
 }
 
-WeightDType parse_dtype(const std::string& v) {
-    if (v == "fp32") return WeightDType::F32;
-    if (v == "bf16") return WeightDType::BF16;
-    if (v == "fp16") return WeightDType::F16;
+WeightDType dtype_option(const std::string& v) {
+    if (const auto dtype = parse_dtype(v)) return *dtype;
     throw std::invalid_argument("--dtype: expected fp32, bf16 or fp16, got " + v);
 }
 
@@ -275,8 +273,8 @@ int main(int argc, char** argv) {
         std::string then_command;
         for (int i = 3; i + 1 < argc; i += 2) {
             const std::string flag = argv[i], value = argv[i + 1];
-            if (flag == "--device") device = parse_device(value);
-            else if (flag == "--dtype") dtype = parse_dtype(value);
+            if (flag == "--device") device = device_option(value);
+            else if (flag == "--dtype") dtype = dtype_option(value);
             else if (flag == "--encodes") encodes = std::max(1, std::stoi(value));
             else if (flag == "--clicks") clicks = std::max(1, std::stoi(value));
             else if (flag == "--then") then_command = value;

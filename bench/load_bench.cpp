@@ -4,6 +4,7 @@
 // peak (the kernel's high-water mark, reset just before the load), one encode
 // (time, its measured RSS peak above the pre-encode RSS, and the preflight's
 // activation estimate for it), then Unload and what it gave back.
+#include "core/engine/device_dtype_names.h"
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
 
@@ -29,10 +30,13 @@ int main(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
         if (a == "--dtype") {
-            request.dtype = v == "bf16" ? WeightDType::BF16 : v == "fp16" ? WeightDType::F16 : WeightDType::F32;
+            const auto dtype = parse_dtype(v);
+            if (!dtype) { std::cerr << "bad --dtype " << v << "\n"; return 2; }
+            request.dtype = *dtype;
         } else if (a == "--device") {
-            request.device = v == "cpu" ? DeviceSpec{DeviceKind::Cpu, 0}
-                                        : DeviceSpec{DeviceKind::Cuda, v.size() > 5 ? std::stoi(v.substr(5)) : 0};
+            const auto device = parse_device(v);
+            if (!device) { std::cerr << "bad --device " << v << "\n"; return 2; }
+            request.device = *device;
         } else if (a == "--encode") {
             if (std::sscanf(v.c_str(), "%dx%d", &w, &h) != 2) return 2;
         } else {

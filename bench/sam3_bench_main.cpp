@@ -11,6 +11,7 @@
 // profiler; prints (stderr) the time per run of every op, nested under the
 // predictor's stages, with input shapes.
 #include "core/engine/checkpoint.h"
+#include "core/engine/device_dtype_names.h"
 #include "core/engine/sam3_predictor.h"
 #include "bench/bench_support.h"
 
@@ -133,9 +134,11 @@ int main(int argc, char** argv) {
         auto t0 = clock::now();
         const auto checkpoint = Checkpoint::open(argv[1]);
         PredictorOptions options;
-        if (device.rfind("cuda", 0) == 0)
-            options.device = {DeviceKind::Cuda, device.size() > 5 ? std::stoi(device.substr(5)) : 0};
-        options.dtype = dtype == "fp32" ? WeightDType::F32 : dtype == "fp16" ? WeightDType::F16 : WeightDType::BF16;
+        const auto parsed_device = parse_device(device);
+        const auto parsed_dtype = parse_dtype(dtype);
+        if (!parsed_device || !parsed_dtype) throw std::invalid_argument("bad --device " + device + " or --dtype " + dtype);
+        options.device = *parsed_device;
+        options.dtype = *parsed_dtype;
         const auto predictor = Sam3Predictor::load(*checkpoint, options);
         const double load_s = std::chrono::duration<double>(clock::now() - t0).count();
 

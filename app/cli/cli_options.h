@@ -2,7 +2,7 @@
 // Option values shared by the model commands (check-memory, load, segment, serve),
 // parsed one way everywhere: --device auto|cpu|cuda|cuda:N, --dtype auto|fp32|bf16|fp16
 // (float32/bfloat16/float16 too), sizes in GiB.
-#include "core/engine/engine_types.h"
+#include "core/engine/device_dtype_names.h"
 
 #include <cstdint>
 #include <optional>
@@ -10,8 +10,8 @@
 
 namespace samlabel::cli {
 
-std::optional<engine::DeviceSpec> parse_device(const std::string& text);
-std::optional<engine::WeightDType> parse_dtype(const std::string& text);
+using engine::parse_device;  // core/engine/device_dtype_names.h
+using engine::parse_dtype;
 // A non-negative number of GiB ("2", "1.5") in bytes.
 std::optional<std::uint64_t> parse_gib(const std::string& text);
 
