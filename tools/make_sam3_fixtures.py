@@ -266,15 +266,20 @@ def record_stability(model) -> list:
     return log
 
 
-@torch.no_grad()
-def run_reference(model, processor, image: Image.Image, ps: dict, previous_logits):
+def processor_prompt_kwargs(ps: dict) -> dict:
+    """A prompt set (as in prompts.json) as Sam3TrackerProcessor's input_* arguments."""
     kwargs = {}
     if "points" in ps:
         kwargs["input_points"] = [[ps["points"]]]
         kwargs["input_labels"] = [[ps["labels"]]]
     if "box" in ps:
         kwargs["input_boxes"] = [[ps["box"]]]
-    inputs = processor(images=image, return_tensors="pt", **kwargs)
+    return kwargs
+
+
+@torch.no_grad()
+def run_reference(model, processor, image: Image.Image, ps: dict, previous_logits):
+    inputs = processor(images=image, return_tensors="pt", **processor_prompt_kwargs(ps))
     model_kwargs = {k: v for k, v in inputs.items() if k != "original_sizes"}
     if previous_logits is not None:
         model_kwargs["input_masks"] = previous_logits[None, None]

@@ -21,6 +21,9 @@ from PIL import Image
 from safetensors.torch import load_file
 from transformers import Sam3TrackerModel, Sam3TrackerProcessor
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from make_sam3_fixtures import processor_prompt_kwargs  # noqa: E402  (the fixtures' own prompt encoding)
+
 
 @torch.inference_mode()
 def fixture_min_iou(folder: Path, dtype: torch.dtype, device: str) -> dict:
@@ -33,13 +36,7 @@ def fixture_min_iou(folder: Path, dtype: torch.dtype, device: str) -> dict:
         image = Image.open(folder / entry["file"]).convert("RGB")
         key = Path(entry["file"]).stem
         for ps in entry["prompts"]:
-            kwargs = {}
-            if "points" in ps:
-                kwargs["input_points"] = [[ps["points"]]]
-                kwargs["input_labels"] = [[ps["labels"]]]
-            if "box" in ps:
-                kwargs["input_boxes"] = [[ps["box"]]]
-            inputs = processor(images=image, return_tensors="pt", **kwargs)
+            inputs = processor(images=image, return_tensors="pt", **processor_prompt_kwargs(ps))
             model_kwargs = {k: (v.to(device, dtype) if v.is_floating_point() else v.to(device))
                             for k, v in inputs.items() if k != "original_sizes"}
             if "previous" in ps:
