@@ -42,18 +42,19 @@ SplitFractions parse_split_fractions(std::string_view text) {
     return SplitFractions{parts[0] / sum, parts[1] / sum, parts.size() == 3 ? parts[2] / sum : 0.0};
 }
 
-double split_hash_unit(std::string_view relative_path_utf8, std::uint64_t seed) {
-    constexpr std::uint64_t kOffsetBasis = 1469598103934665603ULL;
+std::uint64_t fnv1a_64(std::string_view bytes, std::uint64_t hash) {
     constexpr std::uint64_t kPrime = 1099511628211ULL;
-    std::uint64_t h = kOffsetBasis;
-    for (int i = 0; i < 8; ++i) {
-        h ^= (seed >> (8 * i)) & 0xffU;
-        h *= kPrime;
+    for (unsigned char c : bytes) {
+        hash ^= c;
+        hash *= kPrime;
     }
-    for (unsigned char c : relative_path_utf8) {
-        h ^= c;
-        h *= kPrime;
-    }
+    return hash;
+}
+
+double split_hash_unit(std::string_view relative_path_utf8, std::uint64_t seed) {
+    char seed_bytes[8];
+    for (int i = 0; i < 8; ++i) seed_bytes[i] = static_cast<char>((seed >> (8 * i)) & 0xffU);
+    const std::uint64_t h = fnv1a_64(relative_path_utf8, fnv1a_64(std::string_view(seed_bytes, 8)));
     // FNV-1a's low bits mix poorly for short inputs; the top 53 bits are fine.
     return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
 }

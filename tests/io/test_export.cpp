@@ -68,9 +68,41 @@ private Q_SLOTS:
             moved += io::assign_dataset_split(path, f, 1) != io::assign_dataset_split(path, f, 2);
         }
         QVERIFY(moved > 200);
-        // FNV-1a 64 reference value (seed 0 = eight zero bytes first), computed by hand-written Python:
-        // h = 0xcbf29ce484222325; for b in bytes(8)+b"a": h = ((h ^ b) * 0x100000001b3) % 2**64; (h >> 11) / 2**53
-        QVERIFY(io::split_hash_unit("a", 0) >= 0.0 && io::split_hash_unit("a", 0) < 1.0);
+    }
+
+    // The split hash is FNV-1a 64. Published test vectors (the FNV reference
+    // page, Noll): "" is the offset basis, "a" and "foobar" below.
+    void fnv1a64MatchesPublishedVectors() {
+        QCOMPARE(io::fnv1a_64(""), 0xcbf29ce484222325ULL);
+        QCOMPARE(io::fnv1a_64("a"), 0xaf63dc4c8601ec8cULL);
+        QCOMPARE(io::fnv1a_64("foobar"), 0x85944171f73967e8ULL);
+        // Fed in pieces, the same hash.
+        QCOMPARE(io::fnv1a_64("bar", io::fnv1a_64("foo")), 0x85944171f73967e8ULL);
+    }
+
+    // split_hash_unit against a separate implementation, Python:
+    //   def fnv1a64(data, h=0xcbf29ce484222325):
+    //       for b in data: h = ((h ^ b) * 0x100000001b3) % 2**64
+    //       return h
+    //   unit = lambda path, seed: (fnv1a64(seed.to_bytes(8, "little") + path.encode()) >> 11) / 2**53
+    // Splits made before this was fixed (offset basis missing its last digit)
+    // differ: "a" with seed 0 gave 0.88676.
+    void splitHashUnitMatchesIndependentFnv1a() {
+        struct Case { const char* path; std::uint64_t seed; double expected; };
+        const Case cases[] = {
+            {"a", 0, 0.8985043303442237},
+            {"images/cat.jpg", 0, 0.29561218625896934},
+            {"images/cat.jpg", 1, 0.9235639981945554},
+            {"sub/dir/Stra\xc3\x9f" "e 1.png", 42, 0.870884321045912},
+            {"\xe6\x97\xa5\xe6\x9c\xac/\xe5\x86\x99\xe7\x9c\x9f.png", 7, 0.03626005788284725},
+            {"x", 0xffffffffffffffffULL, 0.15631680895774214},
+        };
+        for (const Case& c : cases) {
+            const double got = io::split_hash_unit(c.path, c.seed);
+            if (got != c.expected) QFAIL(qPrintable(QString("split_hash_unit(%1, %2) = %3, expected %4")
+                                                        .arg(QString::fromUtf8(c.path)).arg(c.seed).arg(got, 0, 'g', 17)
+                                                        .arg(c.expected, 0, 'g', 17)));
+        }
     }
 
     void splitFractionsParse() {
