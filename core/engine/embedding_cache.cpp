@@ -102,6 +102,12 @@ bool EmbeddingCache::contains(const std::string& key) const {
     return index_.count(key) != 0;
 }
 
+std::shared_ptr<const ImageEmbedding> EmbeddingCache::peek(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    const auto it = index_.find(key);
+    return it == index_.end() ? nullptr : it->second->embedding;
+}
+
 void EmbeddingCache::insert(const std::string& key, std::shared_ptr<const ImageEmbedding> embedding) {
     if (!embedding) return;
     std::lock_guard lock(mutex_);

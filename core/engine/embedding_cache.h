@@ -46,6 +46,8 @@ public:
     // The entry, marked most recently used; nullptr when absent.
     std::shared_ptr<const ImageEmbedding> find(const std::string& key);
     bool contains(const std::string& key) const;
+    // The entry without touching its LRU place or the hit counters; nullptr when absent.
+    std::shared_ptr<const ImageEmbedding> peek(const std::string& key) const;
 
     // Inserts (or replaces) and evicts least-recently-used entries until the
     // total fits the budget. An embedding larger than the whole budget is not

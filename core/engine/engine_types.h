@@ -20,11 +20,22 @@ struct DeviceSpec {
 // card lacks bf16), fp32 on CPU unless the CPU has native bf16.
 enum class WeightDType { Auto = 1, F32, BF16, F16 };
 
-// Which parts of the SAM3 checkpoint a session needs.
+// Which parts of the SAM3 checkpoint a session needs. The vision trunk is
+// shared: one image encode serves clicks and detection.
 enum class PartSet {
     ClickToSegment = 1,  // vision trunk + tracker neck + tracker heads
-    ClickAndText,        // + detector neck + text encoder + detector
+    ClickAndDetect,      // + detector neck + text encoder + detector
+    DetectOnly,          // vision trunk + detector neck + text encoder + detector
 };
+constexpr bool part_set_has_click(PartSet set) { return set != PartSet::DetectOnly; }
+constexpr bool part_set_has_detect(PartSet set) { return set != PartSet::ClickToSegment; }
+// The smallest set holding both.
+constexpr PartSet part_set_union(PartSet a, PartSet b) {
+    const bool click = part_set_has_click(a) || part_set_has_click(b);
+    const bool detect = part_set_has_detect(a) || part_set_has_detect(b);
+    return click && detect ? PartSet::ClickAndDetect : detect ? PartSet::DetectOnly : PartSet::ClickToSegment;
+}
+constexpr bool part_set_contains(PartSet outer, PartSet inner) { return part_set_union(outer, inner) == outer; }
 
 // Cancellable progress: return false to cancel. Distinct from failure.
 struct LoadProgress {
@@ -85,6 +96,53 @@ struct SegmentResult {
     std::vector<MaskCandidate> candidates;  // sorted as the model returns them
     float object_score_logit = 0.f;
     double decode_ms = 0.0;
+};
+
+// --- Concept detection: a text and/or exemplar boxes find every instance ---
+
+// An example box in original-image pixels: positive ("more like this") or negative.
+struct ExemplarBox {
+    float x0 = 0.f, y0 = 0.f, x1 = 0.f, y1 = 0.f;
+    bool positive = true;
+};
+
+struct DetectPrompt {
+    std::string text;                 // empty with boxes: the reference's "visual" prompt
+    std::vector<ExemplarBox> boxes;
+};
+
+struct DetectOptions {
+    float score_threshold = 0.3f;  // keep score > threshold (strict), as the reference
+    float mask_threshold = 0.5f;   // mask pixel kept where the upsampled probability > this
+    bool raw_outputs = false;      // also return the model's raw outputs (parity tests, debugging)
+};
+
+struct Detection {
+    int query = 0;        // the decoder query that found it (results keep query order)
+    float score = 0.f;    // sigmoid(logit) x sigmoid(presence)
+    BoxPrompt box;        // original pixels, xyxy (not clipped, as the reference)
+    int width = 0, height = 0;
+    std::vector<std::uint8_t> mask;  // width*height, 0 or 1, row-major
+};
+
+// The model's outputs before post-processing (DetectOptions::raw_outputs).
+struct RawDetectorOutputs {
+    std::vector<float> logits;          // [Q] dot-product logits
+    std::vector<float> boxes;           // [Q * 4] normalised xyxy
+    float presence_logit = 0.f;
+    int mask_size = 0;                  // low-res mask side (4 x the trunk's grid)
+    std::vector<float> kept_mask_logits;  // [kept * mask_size^2], the detections' order
+};
+
+struct DetectResult {
+    std::vector<Detection> detections;      // score > threshold, in query order
+    std::vector<float> query_scores;        // every query's score, so a UI can re-filter without the model
+    std::vector<BoxPrompt> query_boxes;     // every query's box, original pixels
+    float presence_score = 0.f;             // sigmoid(presence logit): "is the concept in the image at all"
+    std::vector<std::int64_t> token_ids;    // the prompt as the model saw it (start .. end)
+    bool text_from_cache = false;
+    double text_ms = 0.0, detect_ms = 0.0, masks_ms = 0.0;
+    std::optional<RawDetectorOutputs> raw;
 };
 
 }  // namespace samlabel::engine

@@ -192,7 +192,7 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
     double neck = neck_peak(kTrackerNeckLevelsUsed, /*position_encodings=*/false, kept) + e * T * D;
     const double heads = e * T * D + kept + (h != e ? 16 * T * F * h : 0.0) + 2 * T * F * h;
     double peak = std::max({trunk, neck, heads});
-    if (parts == PartSet::ClickAndText) {
+    if (part_set_has_detect(parts)) {
         double detector_kept = 0;
         const double detector_neck = kept + neck_peak(g.scale_factors.size(), /*position_encodings=*/true, detector_kept) + e * T * D;
         const double detr = kept + detector_kept + e * T * (4 * F + 2 * 2048);
@@ -424,8 +424,10 @@ Verdict preflight(const MemoryEstimate& estimate, const SystemMemory& system, co
         suggest(device.kind == DeviceKind::Cuda ? "load in bf16 (or fp16 on cards without bf16)" : "load in bf16",
                 variant(current, current.parts, WeightDType::BF16, device));
     }
-    if (current.parts == PartSet::ClickAndText)
+    if (current.parts == PartSet::ClickAndDetect) {
         suggest("load only the click-to-segment parts", variant(current, PartSet::ClickToSegment, current.dtype, device));
+        suggest("load only the detection parts", variant(current, PartSet::DetectOnly, current.dtype, device));
+    }
     if (device.kind == DeviceKind::Cuda) {
         // CPU kernels for fp16 are slow; bf16 runs on every CPU (natively on AVX512-BF16/AMX).
         const WeightDType cpu_dtype = current.dtype == WeightDType::F16 ? WeightDType::BF16 : current.dtype;

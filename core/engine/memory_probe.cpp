@@ -3,7 +3,7 @@
 #include "core/engine/memory_probe.h"
 
 #include "core/engine/cuda_memory_fallback.h"
-#include "core/engine/nvml_probe.h"
+#include "core/engine/platform/nvml_probe.h"
 
 namespace samlabel::engine {
 

@@ -120,6 +120,22 @@ struct ModelSession::Impl {
         return report;
     }
 
+    // Adding parts to a loaded model: the loaded weights are resident (the
+    // probe already counts them), so only the new weights, the larger encode's
+    // activations and the margin must fit; the runtime is already paid.
+    PreflightReport preflight_increment(const Checkpoint& checkpoint, const ModelInfo& loaded, PartSet parts,
+                                        const BudgetSettings& budget) {
+        const PartSet wanted = part_set_union(loaded.request.parts, parts);
+        PreflightReport report;
+        report.estimate = estimate_load(checkpoint, wanted, loaded.estimate.dtype, loaded.estimate.device);
+        MemoryEstimate increment = report.estimate;
+        increment.weight_bytes = saturating_sub(report.estimate.weight_bytes, loaded.estimate.weight_bytes);
+        increment.parameters = saturating_sub(report.estimate.parameters, loaded.estimate.parameters);
+        increment.runtime_bytes = 0;
+        report.verdict = samlabel::engine::preflight(increment, probe->system(), probe->gpus(), budget, loaded.estimate.device);
+        return report;
+    }
+
     // Before an encode the weights are already resident (counted in what the
     // probe reports as used): only the encode's activation peak and the margin
     // must still fit.
@@ -137,10 +153,24 @@ struct ModelSession::Impl {
     }
 
     std::shared_ptr<const ImageEmbedding> find_embedding(const std::string& key) {
-        std::shared_ptr<const ImageEmbedding> cached = cache.find(key);  // also refreshes its LRU place
-        if (cached) return cached;
-        std::lock_guard lock(pin_mutex);
-        return !pinned_key.empty() && key == pinned_key ? pinned : nullptr;
+        std::shared_ptr<const ImageEmbedding> found = cache.find(key);  // also refreshes its LRU place
+        if (!found) {
+            std::lock_guard lock(pin_mutex);
+            if (!pinned_key.empty() && key == pinned_key) found = pinned;
+        }
+        return found && serves_loaded_parts(*found) ? found : nullptr;
+    }
+
+    // An embedding made before parts were added lacks the new path's features.
+    bool serves_loaded_parts(const ImageEmbedding& embedding) const {
+        const PartSet parts = loaded_parts();
+        return (!part_set_has_click(parts) || embedding.serves_clicks()) &&
+               (!part_set_has_detect(parts) || embedding.serves_detection());
+    }
+
+    PartSet loaded_parts() const {
+        std::lock_guard lock(info_mutex);
+        return info ? info->request.parts : PartSet::ClickToSegment;
     }
 
     // Frees everything the model holds. Called with op_mutex held.
@@ -222,10 +252,6 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             // Nothing was allocated beyond the checkpoint's header.
             outcome.status = LoadStatus::Refused;
             outcome.message = verdict.message;
-        } else if (request.parts != PartSet::ClickToSegment) {
-            outcome.status = LoadStatus::Failed;
-            outcome.message = "text prompts (detector, text encoder) are not implemented yet: load the "
-                              "click-to-segment parts";
         } else if (impl_->cancel) {
             outcome.status = LoadStatus::Cancelled;
             outcome.message = "load cancelled";
@@ -237,7 +263,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             };
             // The predictor gets what the preflight resolved, so the estimate
             // and the load agree on the device and dtype.
-            impl_->predictor = Sam3Predictor::load(*checkpoint, PredictorOptions{estimate.device, estimate.dtype}, wrapped);
+            impl_->predictor = Sam3Predictor::load(*checkpoint, PredictorOptions{estimate.device, estimate.dtype, request.parts},
+                                                   wrapped);
             ModelInfo info;
             info.request = request;
             info.device_name = impl_->predictor->device_name();
@@ -292,7 +319,9 @@ EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& co
         outcome.duration_ms = ms_since(t0);
         return outcome;
     }
-    if (impl_->cache.disk_enabled()) {
+    // The disk cache holds click features only: a model with the detection
+    // path encodes afresh (the detector's per-image features are not stored).
+    if (impl_->cache.disk_enabled() && !part_set_has_detect(impl_->loaded_parts())) {
         if (const auto bytes = impl_->cache.read_from_disk(key)) {
             try {
                 std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->deserialize_embedding(*bytes);
@@ -324,7 +353,7 @@ EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& co
         impl_->pin({}, nullptr);
         std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->encode(image);
         impl_->cache.insert(key, embedding);
-        if (impl_->cache.disk_enabled()) impl_->cache.write_to_disk(key, *embedding);
+        if (impl_->cache.disk_enabled() && embedding->serves_clicks()) impl_->cache.write_to_disk(key, *embedding);
         impl_->pin(key, std::move(embedding));
         outcome.status = EncodeStatus::Encoded;
     } catch (const std::exception& e) {
@@ -339,7 +368,9 @@ EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& co
 bool ModelSession::is_encoded(const std::string& content_key) const {
     const std::string key = content_key + "|" + impl_->model_id();
     if (impl_->state == SessionState::Unloaded) return false;
-    return impl_->cache.contains(key) || impl_->is_pinned(key);
+    if (const auto embedding = impl_->cache.peek(key)) return impl_->serves_loaded_parts(*embedding);
+    std::lock_guard lock(impl_->pin_mutex);
+    return !impl_->pinned_key.empty() && impl_->pinned_key == key && impl_->pinned && impl_->serves_loaded_parts(*impl_->pinned);
 }
 
 SegmentResult ModelSession::segment(const std::string& content_key, const ClickPrompt& prompt) {
@@ -357,6 +388,100 @@ SegmentResult ModelSession::segment(const std::string& content_key, const ClickP
         impl_->state = SessionState::Ready;
         throw;
     }
+}
+
+DetectResult ModelSession::detect(const std::string& content_key, const DetectPrompt& prompt, const DetectOptions& options) {
+    std::lock_guard op(impl_->op_mutex);
+    if (impl_->state != SessionState::Ready || !impl_->predictor) throw SessionError("no model is loaded");
+    if (!part_set_has_detect(impl_->predictor->parts()))
+        throw SessionError("concept detection is not loaded: load (or add) the detect parts");
+    const std::string key = content_key + "|" + impl_->model_id();
+    const std::shared_ptr<const ImageEmbedding> embedding = impl_->find_embedding(key);
+    if (!embedding) throw SessionError("the image is not encoded (or its embedding was evicted): encode it first");
+    impl_->state = SessionState::Busy;
+    try {
+        DetectResult result = impl_->predictor->detect(*embedding, prompt, options);
+        impl_->state = SessionState::Ready;
+        return result;
+    } catch (const PartUnavailable& e) {
+        impl_->state = SessionState::Ready;
+        throw SessionError(e.what());
+    } catch (...) {
+        impl_->state = SessionState::Ready;
+        throw;
+    }
+}
+
+PreflightReport ModelSession::preflight_add_parts(PartSet parts, const BudgetSettings& budget) const {
+    const std::optional<ModelInfo> info = model_info();
+    if (!info) throw SessionError("no model is loaded");
+    const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(info->request.checkpoint_dir);
+    return impl_->preflight_increment(*checkpoint, *info, parts, budget);
+}
+
+LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, const BudgetSettings& budget) {
+    const auto t0 = Clock::now();
+    LoadOutcome outcome;
+    std::lock_guard op(impl_->op_mutex);
+    std::optional<ModelInfo> info = model_info();
+    if (impl_->state != SessionState::Ready || !impl_->predictor || !info) {
+        outcome.status = LoadStatus::Failed;
+        outcome.message = "no model is loaded: load one first";
+        return outcome;
+    }
+    const PartSet wanted = part_set_union(info->request.parts, parts);
+    if (wanted == info->request.parts) {
+        outcome.status = LoadStatus::Loaded;
+        outcome.message = "already loaded";
+        outcome.estimate = info->estimate;
+        outcome.device_name = info->device_name;
+        outcome.dtype_name = info->dtype_name;
+        outcome.parameter_bytes = info->parameter_bytes;
+        outcome.duration_ms = ms_since(t0);
+        return outcome;
+    }
+    impl_->state = SessionState::Loading;
+    impl_->cancel = false;
+    outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
+    try {
+        const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(info->request.checkpoint_dir);
+        const PreflightReport report = impl_->preflight_increment(*checkpoint, *info, parts, budget);
+        outcome.verdict = report.verdict;
+        outcome.estimate = report.estimate;
+        if (!report.verdict.fits) {
+            outcome.status = LoadStatus::Refused;
+            outcome.message = report.verdict.message;
+        } else {
+            reset_peak_rss();
+            const auto wrapped = [this, &progress](const LoadProgress& p) {
+                if (impl_->cancel) return false;
+                return progress ? progress(p) : true;
+            };
+            impl_->predictor->add_parts(*checkpoint, wanted, wrapped);
+            info->request.parts = wanted;
+            info->parameter_bytes = impl_->predictor->parameter_bytes();
+            info->estimate = estimate_load(*checkpoint, wanted, info->estimate.dtype, info->estimate.device);
+            outcome.status = LoadStatus::Loaded;
+            outcome.device_name = info->device_name;
+            outcome.dtype_name = info->dtype_name;
+            outcome.parameter_bytes = info->parameter_bytes;
+            std::lock_guard lock(impl_->info_mutex);
+            impl_->info = *info;
+        }
+    } catch (const LoadCancelled&) {
+        outcome.status = LoadStatus::Cancelled;
+        outcome.message = "load cancelled";
+    } catch (const std::exception& e) {
+        outcome.status = LoadStatus::Failed;
+        outcome.message = e.what();
+    }
+    impl_->state = SessionState::Ready;
+    impl_->cancel = false;
+    const SystemMemory after = impl_->probe->system();
+    outcome.rss_after_bytes = after.process_rss_bytes;
+    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    outcome.duration_ms = ms_since(t0);
+    return outcome;
 }
 
 UnloadReport ModelSession::unload() {

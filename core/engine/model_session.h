@@ -138,11 +138,27 @@ public:
     // bytes); empty: a hash of the pixels. The budget is checked again first,
     // since other processes may have taken memory since the load.
     EncodeOutcome encode(const ImageRgb8& image, const std::string& content_key = {});
-    bool is_encoded(const std::string& content_key) const;  // in the memory cache now
+    // In the memory cache now, with the features of every loaded path.
+    bool is_encoded(const std::string& content_key) const;
 
     // A click round on an encoded image (content_key as given to encode()).
     // Throws SessionError when unloaded or the image is not encoded.
     SegmentResult segment(const std::string& content_key, const ClickPrompt& prompt);
+
+    // Concept detection on an encoded image (Sam3Predictor::detect). Throws
+    // SessionError when unloaded, when detection is not loaded or the image is
+    // not encoded; std::invalid_argument (text::PromptTooLong among them) for
+    // a prompt the model cannot take.
+    DetectResult detect(const std::string& content_key, const DetectPrompt& prompt, const DetectOptions& options = {});
+
+    // Adds parts to the loaded model (e.g. detection to a click model): a
+    // preflight of the increment only (the loaded weights are already counted
+    // in what the probe reports), then only the missing tensors are streamed.
+    // Refused/cancelled/failed: the model keeps what it had. Images encoded
+    // before are encoded again when a call needs the new path.
+    LoadOutcome add_parts(PartSet parts, const ProgressFn& progress, const BudgetSettings& budget);
+    // What add_parts would need now and whether it fits.
+    PreflightReport preflight_add_parts(PartSet parts, const BudgetSettings& budget) const;
 
     // Frees the modules, every cached embedding (memory), the CUDA caching
     // allocator's blocks and the C heap's free pages, and measures what came back.

@@ -12,14 +12,18 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
+// The numbered entry N of `prefix`N.* (e.g. a neck level or a pixel-decoder stage), or -1.
+int index_after(std::string_view name, std::string_view prefix) {
+    if (!starts_with(name, prefix)) return -1;
+    name.remove_prefix(prefix.size());
+    int index = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), index);
+    return error == std::errc() && end != name.data() && end != name.data() + name.size() && *end == '.' ? index : -1;
+}
+
 // tracker_neck.fpn_layers.<N>.* at a level the click path never reads.
 bool is_unused_tracker_neck_level(std::string_view name) {
-    constexpr std::string_view prefix = "tracker_neck.fpn_layers.";
-    if (!starts_with(name, prefix)) return false;
-    name.remove_prefix(prefix.size());
-    int level = 0;
-    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), level);
-    return error == std::errc() && end != name.data() && level >= kTrackerNeckLevelsUsed;
+    return index_after(name, "tracker_neck.fpn_layers.") >= kTrackerNeckLevelsUsed;
 }
 
 bool is_floating(TensorDType dtype) {
@@ -43,12 +47,22 @@ void add(PartFigures& into, const PartFigures& from) {
     into.largest_tensor_stored_bytes = std::max(into.largest_tensor_stored_bytes, from.largest_tensor_stored_bytes);
 }
 
+bool is_unused_detector_tensor(std::string_view name) {
+    return index_after(name, "detector_model.vision_encoder.neck.fpn_layers.") >= kDetectorNeckLevelsUsed ||
+           starts_with(name, "detector_model.text_encoder.text_projection.") ||
+           starts_with(name, "detector_model.mask_decoder.semantic_projection.") ||
+           index_after(name, "detector_model.mask_decoder.pixel_decoder.conv_layers.") >= kDetectorPixelStagesUsed ||
+           index_after(name, "detector_model.mask_decoder.pixel_decoder.norms.") >= kDetectorPixelStagesUsed;
+}
+
 }  // namespace
 
 ModelPart part_of(std::string_view name) {
     if (starts_with(name, "detector_model.vision_encoder.backbone.")) return ModelPart::VisionTrunk;
+    if (is_unused_detector_tensor(name)) return ModelPart::DetectorUnused;
     if (starts_with(name, "detector_model.vision_encoder.neck.")) return ModelPart::DetectorNeck;
-    if (starts_with(name, "detector_model.text_encoder.")) return ModelPart::TextEncoder;
+    if (starts_with(name, "detector_model.text_encoder.") || starts_with(name, "detector_model.text_projection."))
+        return ModelPart::TextEncoder;
     if (starts_with(name, "detector_model.")) return ModelPart::Detector;
     if (is_unused_tracker_neck_level(name)) return ModelPart::TrackerNeckUnusedLevels;
     if (starts_with(name, "tracker_neck.")) return ModelPart::TrackerNeck;
@@ -71,14 +85,19 @@ std::string_view model_part_name(ModelPart part) {
         case ModelPart::DetectorNeck: return "detector neck";
         case ModelPart::TextEncoder: return "text encoder";
         case ModelPart::Detector: return "detector";
+        case ModelPart::DetectorUnused: return "detector tensors not read (unused)";
         case ModelPart::Unknown: return "unknown";
     }
     return "unknown";
 }
 
 std::vector<ModelPart> parts_for(PartSet set) {
-    std::vector<ModelPart> parts{ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerHeads};
-    if (set == PartSet::ClickAndText) {
+    std::vector<ModelPart> parts{ModelPart::VisionTrunk};
+    if (part_set_has_click(set)) {
+        parts.push_back(ModelPart::TrackerNeck);
+        parts.push_back(ModelPart::TrackerHeads);
+    }
+    if (part_set_has_detect(set)) {
         parts.push_back(ModelPart::DetectorNeck);
         parts.push_back(ModelPart::TextEncoder);
         parts.push_back(ModelPart::Detector);
@@ -92,7 +111,28 @@ bool part_in(ModelPart part, PartSet set) {
 }
 
 std::string_view part_set_name(PartSet set) {
-    return set == PartSet::ClickAndText ? "click + text" : "click-to-segment";
+    switch (set) {
+        case PartSet::ClickToSegment: return "click-to-segment";
+        case PartSet::ClickAndDetect: return "click + detect";
+        case PartSet::DetectOnly: return "detect";
+    }
+    return "click-to-segment";
+}
+
+std::string_view part_set_cli_name(PartSet set) {
+    switch (set) {
+        case PartSet::ClickToSegment: return "click";
+        case PartSet::ClickAndDetect: return "click+detect";
+        case PartSet::DetectOnly: return "detect";
+    }
+    return "click";
+}
+
+std::optional<PartSet> parse_part_set(std::string_view text) {
+    if (text == "click") return PartSet::ClickToSegment;
+    if (text == "detect") return PartSet::DetectOnly;
+    if (text == "click+detect" || text == "click+text" || text == "detect+click") return PartSet::ClickAndDetect;
+    return std::nullopt;
 }
 
 std::size_t weight_dtype_size(WeightDType dtype) {

@@ -4,10 +4,17 @@
 //
 // Hub layout (model_type sam3_video; see ../shared/reference/README.md):
 //   detector_model.vision_encoder.backbone.*  vision trunk (ViT), shared by both paths
-//   detector_model.vision_encoder.neck.*      detector neck (FPN for the text path)
-//   detector_model.text_encoder.*             text encoder (CLIP-style)
-//   detector_model.* (the rest)               detector: DETR encoder/decoder, geometry
-//                                             encoder, scoring, its mask decoder
+//   detector_model.vision_encoder.neck.fpn_layers.{0,1,2}.*
+//                                             detector neck (FPN for concept detection)
+//   detector_model.text_encoder.text_model.*, detector_model.text_projection.*
+//                                             text encoder (CLIP) and its projection
+//   detector_model.* (the rest)               detector: geometry encoder, DETR encoder/decoder,
+//                                             scoring, its mask decoder
+//   tensors of detector_model.* the detection path never reads (DetectorUnused):
+//     the neck's 0.5x level (vision_encoder.neck.fpn_layers.3), CLIP's own pooled
+//     projection (text_encoder.text_projection), the mask decoder's third
+//     pixel-decoder stage (pixel_decoder.{conv_layers,norms}.2) and its semantic
+//     head (mask_decoder.semantic_projection), which instance results do not use
 //   tracker_neck.fpn_layers.{0,1,2}.*         tracker neck (FPN for click-to-segment: 4x, 2x, 1x)
 //   tracker_neck.fpn_layers.{3..}.*           tracker neck levels below 1x (0.5x): the
 //                                             tracker drops them (Sam3TrackerModel keeps
@@ -25,6 +32,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,17 +50,22 @@ enum class ModelPart {
     DetectorNeck,
     TextEncoder,
     Detector,
+    DetectorUnused,
     Unknown,  // not a tensor of the sam3 layout
 };
-inline constexpr std::size_t kModelPartCount = 9;
+inline constexpr std::size_t kModelPartCount = 10;
 inline constexpr std::array<ModelPart, kModelPartCount> kAllModelParts{
     ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerNeckUnusedLevels, ModelPart::TrackerHeads,
     ModelPart::TrackerVideoMemory,
-    ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector, ModelPart::Unknown};
+    ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector, ModelPart::DetectorUnused, ModelPart::Unknown};
 
 // tracker_neck.fpn_layers.N with N below this is read by the click path (the
 // native predictor builds exactly these levels: sam3::TrackerConfig::kUsedNeckLevels).
 inline constexpr int kTrackerNeckLevelsUsed = 3;
+// The same for detector_model.vision_encoder.neck.fpn_layers.N (sam3::DetectorConfig::kUsedNeckLevels),
+// and the pixel-decoder stages its mask head runs (one per finer level).
+inline constexpr int kDetectorNeckLevelsUsed = 3;
+inline constexpr int kDetectorPixelStagesUsed = kDetectorNeckLevelsUsed - 1;
 
 ModelPart part_of(std::string_view tensor_name);
 std::string_view model_part_name(ModelPart part);  // "vision trunk", ...
@@ -60,7 +73,10 @@ std::string_view model_part_name(ModelPart part);  // "vision trunk", ...
 // The parts a session with this PartSet loads.
 std::vector<ModelPart> parts_for(PartSet set);
 bool part_in(ModelPart part, PartSet set);
-std::string_view part_set_name(PartSet set);  // "click-to-segment", "click + text"
+std::string_view part_set_name(PartSet set);  // "click-to-segment", "click + detect", "detect"
+// "click", "detect", "click+detect" (also "click+text", the old name) -> PartSet; nullopt otherwise.
+std::optional<PartSet> parse_part_set(std::string_view text);
+std::string_view part_set_cli_name(PartSet set);  // "click", "detect", "click+detect"
 
 // Bytes of one element of a target dtype (F32 4, BF16/F16 2). Auto must be
 // resolved first (see memory_budget.h).

@@ -3,9 +3,10 @@
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/runtime_info.h"
-#include "core/engine/sam3/image_processing.h"
-#include "core/engine/sam3/mask_upsample.h"
-#include "core/engine/sam3/tracker_model.h"
+#include "core/engine/sam3/common/image_processing.h"
+#include "core/engine/sam3/common/mask_upsample.h"
+#include "core/engine/sam3/sam3_model.h"
+#include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/engine/weight_streamer.h"
 
 #include <ATen/record_function.h>
@@ -16,13 +17,23 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <list>
+#include <mutex>
 #include <stdexcept>
 
 namespace samlabel::engine {
 namespace {
 
 using sam3::TrackerConfig;
-using sam3::TrackerModel;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// Text encodings kept per prompt (keyed by token ids): a few KB each, so a
+// generous count; the least recently used goes first.
+constexpr std::size_t kTextCacheEntries = 256;
+// The reference processor's text for a prompt of boxes only.
+constexpr const char* kBoxesOnlyText = "visual";
 
 torch::Device resolve_device(const DeviceSpec& spec) {
     switch (spec.kind) {
@@ -79,9 +90,14 @@ public:
     int image_width() const override { return width_; }
     int image_height() const override { return height_; }
     std::uint64_t byte_size() const override {
-        return features_.image_embedding.nbytes() + features_.feat_s0.nbytes() + features_.feat_s1.nbytes() +
-               features_.click_cache.byte_size();
+        std::uint64_t bytes = features_.detector.byte_size();
+        const sam3::TrackerImage& t = features_.tracker;
+        if (t.image_embedding.defined())
+            bytes += t.image_embedding.nbytes() + t.feat_s0.nbytes() + t.feat_s1.nbytes() + t.click_cache.byte_size();
+        return bytes;
     }
+    bool serves_clicks() const override { return features_.tracker.image_embedding.defined(); }
+    bool serves_detection() const override { return features_.detector.defined(); }
     std::vector<std::uint8_t> serialize() const override;
     const sam3::EncodedImage& features() const { return features_; }
 
@@ -97,11 +113,15 @@ void put(std::vector<std::uint8_t>& out, T v) {
 }
 
 std::vector<std::uint8_t> Sam3ImageEmbedding::serialize() const {
+    // Only the click features go to disk (the detector's per-image features
+    // are ~10x larger); empty when there are none.
+    if (!serves_clicks()) return {};
     std::vector<std::uint8_t> out(kEmbeddingMagic, kEmbeddingMagic + 4);
     put(out, kEmbeddingVersion);
     put(out, static_cast<std::int32_t>(width_));
     put(out, static_cast<std::int32_t>(height_));
-    for (const torch::Tensor* t : {&features_.image_embedding, &features_.feat_s0, &features_.feat_s1}) {
+    const sam3::TrackerImage& tracker = features_.tracker;
+    for (const torch::Tensor* t : {&tracker.image_embedding, &tracker.feat_s0, &tracker.feat_s1}) {
         const torch::Tensor half = t->to(torch::kCPU, torch::kHalf).contiguous();
         put(out, static_cast<std::uint32_t>(half.dim()));
         for (int64_t d : half.sizes()) put(out, static_cast<std::int64_t>(d));
@@ -114,11 +134,70 @@ std::vector<std::uint8_t> Sam3ImageEmbedding::serialize() const {
 }  // namespace
 
 struct Sam3Predictor::Impl {
-    std::unique_ptr<TrackerModel> model;
+    std::unique_ptr<sam3::Sam3Model> model;
     torch::Device device = torch::kCPU;
-    torch::ScalarType dtype = torch::kFloat;        // trunk + neck
-    torch::ScalarType heads_dtype = torch::kFloat;  // prompt encoder + mask decoder, per-image features
+    torch::ScalarType dtype = torch::kFloat;        // trunk, neck, detector
+    torch::ScalarType heads_dtype = torch::kFloat;  // click path: prompt encoder + mask decoder, per-image features
     std::uint64_t parameter_bytes = 0;
+    std::unique_ptr<text::ClipTokenizer> tokenizer;  // with the detection path
+
+    // Text encodings per prompt, most recent first.
+    mutable std::mutex text_mutex;
+    mutable std::list<std::pair<std::vector<std::int64_t>, torch::Tensor>> text_cache;
+
+    // Binds and streams `tensors` from the checkpoint; counts their bytes.
+    void stream(const Checkpoint& checkpoint, const sam3::NamedTensors& tensors, const ProgressFn& progress) {
+        std::vector<WeightBinding> bindings;
+        std::uint64_t bytes = 0;
+        for (const auto& [key, tensor] : tensors) {
+            bytes += tensor.nbytes();
+            bindings.push_back({key, tensor});
+        }
+        stream_weights(checkpoint, bindings, progress ? progress : [](const LoadProgress&) { return true; });
+        parameter_bytes += bytes;
+    }
+
+    // The tokenizer from the checkpoint folder, checked against the text encoder.
+    void load_tokenizer(const Checkpoint& checkpoint) {
+        const std::filesystem::path folder = checkpoint.directory();
+        const std::vector<std::string> missing = text::ClipTokenizer::missing_files(folder);
+        if (!missing.empty()) {
+            std::string names;
+            for (const auto& m : missing) names += (names.empty() ? "" : " + ") + m;
+            throw PartUnavailable("text prompts need the tokenizer files: " + names + " (or tokenizer.json) is missing in " +
+                                  folder.string() + "; click-to-segment works without them");
+        }
+        try {
+            tokenizer = std::make_unique<text::ClipTokenizer>(text::ClipTokenizer::from_folder(folder));
+        } catch (const text::TokenizerError& e) {
+            throw CheckpointError(folder, "", e.what());
+        }
+    }
+
+    // Encoded text states [L, C] for the ids, cached.
+    torch::Tensor text_states(const std::vector<std::int64_t>& ids, bool& from_cache) const {
+        {
+            std::lock_guard lock(text_mutex);
+            for (auto it = text_cache.begin(); it != text_cache.end(); ++it)
+                if (it->first == ids) {
+                    text_cache.splice(text_cache.begin(), text_cache, it);
+                    from_cache = true;
+                    return text_cache.front().second;
+                }
+        }
+        from_cache = false;
+        const sam3::TextEncoderConfig& config = model->detector().config().text;
+        for (std::int64_t id : ids)
+            if (id < 0 || id >= config.vocab_size)
+                throw std::invalid_argument("token id " + std::to_string(id) + " is outside the text encoder's vocabulary of " +
+                                            std::to_string(config.vocab_size));
+        const torch::Tensor ids_tensor = torch::tensor(ids, torch::kLong).to(device);
+        torch::Tensor states = model->detector().encode_text(ids_tensor);
+        std::lock_guard lock(text_mutex);
+        text_cache.emplace_front(ids, states);
+        if (text_cache.size() > kTextCacheEntries) text_cache.pop_back();
+        return states;
+    }
 };
 
 Sam3Predictor::Sam3Predictor() : impl_(std::make_unique<Impl>()) {}
@@ -126,13 +205,6 @@ Sam3Predictor::~Sam3Predictor() = default;
 
 std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint, const PredictorOptions& options,
                                                    const ProgressFn& progress) {
-    const TrackerConfig config = [&] {
-        try {
-            return sam3::parse_tracker_config(checkpoint.config(), sam3::read_processor_json(checkpoint.directory()));
-        } catch (const std::exception& e) {
-            throw CheckpointError(checkpoint.directory(), "", e.what());
-        }
-    }();
     const torch::Device device = resolve_device(options.device);
     const torch::ScalarType dtype = resolve_dtype(options.dtype, device);
 
@@ -140,11 +212,12 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
     Impl& impl = *predictor->impl_;
     impl.device = device;
     impl.dtype = dtype;
-    // The heads (4 M parameters) run on every click. They take the weights'
-    // dtype, except bf16 on a CPU without native bf16 matmul (AVX512-BF16 /
-    // AMX), where libtorch emulates bf16 GEMMs and fp32 is several times
-    // faster. With it, bf16 heads are the faster ones: a full-size click took
-    // 27 ms in bf16 against 49 ms in fp32 (EPYC with AVX512-BF16, 2 threads).
+    // The click heads (4 M parameters) run on every click. They take the
+    // weights' dtype, except bf16 on a CPU without native bf16 matmul
+    // (AVX512-BF16 / AMX), where libtorch emulates bf16 GEMMs and fp32 is
+    // several times faster. With it, bf16 heads are the faster ones: a
+    // full-size click took 27 ms in bf16 against 49 ms in fp32 (EPYC with
+    // AVX512-BF16, 2 threads).
     impl.heads_dtype = device.is_cpu() && dtype == torch::kBFloat16 && !runtime_info().cpu_has_bf16 ? torch::kFloat : dtype;
     if (device.is_cpu()) keep_freed_cpu_memory_for_reuse();
     // fp32 on CUDA means fp32: cuDNN convolutions default to TF32 on Ampere and
@@ -154,31 +227,64 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
         at::globalContext().setAllowTF32CuDNN(false);
         at::globalContext().setAllowTF32CuBLAS(false);
     }
+    // Before any allocation: a folder that cannot serve detection is refused up front.
+    if (part_set_has_detect(options.parts)) impl.load_tokenizer(checkpoint);
     {
         c10::InferenceMode guard;
-        impl.model = std::make_unique<TrackerModel>(config, torch::TensorOptions().dtype(dtype).device(device),
-                                                    torch::TensorOptions().dtype(impl.heads_dtype).device(device));
-        std::vector<WeightBinding> bindings;
-        for (auto& [key, tensor] : impl.model->named_tensors()) {
-            impl.parameter_bytes += tensor.nbytes();
-            bindings.push_back({key, tensor});
+        try {
+            impl.model = std::make_unique<sam3::Sam3Model>(
+                checkpoint.config(), sam3::read_processor_json(checkpoint.directory()), options.parts,
+                torch::TensorOptions().dtype(dtype).device(device), torch::TensorOptions().dtype(impl.heads_dtype).device(device));
+        } catch (const std::exception& e) {
+            throw CheckpointError(checkpoint.directory(), "", e.what());
         }
+        if (impl.tokenizer && impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.model->detector().config().text.vocab_size))
+            throw CheckpointError(checkpoint.directory(), "",
+                                  "the tokenizer has " + std::to_string(impl.tokenizer->vocab_size()) +
+                                      " tokens but the text encoder's vocabulary has " +
+                                      std::to_string(impl.model->detector().config().text.vocab_size));
         // On a throw (bad checkpoint, cancel) `predictor` and its modules are
         // destroyed on the way out: nothing stays allocated.
-        stream_weights(checkpoint, bindings, progress ? progress : [](const LoadProgress&) { return true; });
+        impl.stream(checkpoint, impl.model->named_tensors(), progress);
         impl.model->weights_loaded();
     }
     return predictor;
 }
 
+void Sam3Predictor::add_parts(const Checkpoint& checkpoint, PartSet parts, const ProgressFn& progress) {
+    Impl& impl = *impl_;
+    const PartSet before = impl.model->parts();
+    if (part_set_contains(before, parts)) return;
+    const bool adds_detection = part_set_has_detect(parts) && !impl.model->has_detector();
+    if (adds_detection) impl.load_tokenizer(checkpoint);
+    c10::InferenceMode guard;
+    try {
+        sam3::NamedTensors added;
+        try {
+            added = impl.model->add_parts(parts);
+        } catch (const std::invalid_argument& e) {
+            throw CheckpointError(checkpoint.directory(), "", e.what());
+        }
+        impl.stream(checkpoint, added, progress);
+        impl.model->weights_loaded();
+    } catch (...) {
+        impl.model->keep_only(before);  // the new modules (and their memory) go
+        if (adds_detection) impl.tokenizer.reset();
+        release_cached_memory();
+        throw;
+    }
+}
+
+PartSet Sam3Predictor::parts() const { return impl_->model->parts(); }
+
 std::string Sam3Predictor::device_name() const { return impl_->device.str(); }
 std::string Sam3Predictor::dtype_name() const { return dtype_string(impl_->dtype); }
 std::uint64_t Sam3Predictor::parameter_bytes() const { return impl_->parameter_bytes; }
-int Sam3Predictor::model_image_size() const { return impl_->model->config().trunk.image_size; }
+int Sam3Predictor::model_image_size() const { return impl_->model->image_size(); }
 
 std::shared_ptr<const ImageEmbedding> Sam3Predictor::encode(const ImageRgb8& image) const {
     c10::InferenceMode guard;
-    const torch::Tensor pixels = sam3::preprocess_image(image, impl_->model->config().processor).to(impl_->device);
+    const torch::Tensor pixels = sam3::preprocess_image(image, impl_->model->processor()).to(impl_->device);
     sam3::EncodedImage features = impl_->model->encode(pixels);
     // CUDA runs asynchronously: wait here so the encode time the app shows is
     // the GPU's work, and the first click does not pay for it instead.
@@ -205,7 +311,10 @@ std::shared_ptr<const ImageEmbedding> Sam3Predictor::deserialize_embedding(const
     take(&height, sizeof height);
     if (width <= 0 || height <= 0) throw std::invalid_argument("embedding cache entry: bad image size");
 
-    const TrackerConfig& c = impl_->model->config();
+    if (!impl_->model->has_tracker())
+        throw std::invalid_argument("embedding cache entry: holds click features, but this model has no click path");
+    const sam3::TrackerModel& tracker = impl_->model->tracker();
+    const TrackerConfig& c = tracker.config();
     const int64_t fpn = c.neck.fpn_hidden_size, g = c.trunk.grid_size();
     const std::vector<std::vector<int64_t>> expected{{1, fpn, g, g}, {1, fpn / 8, 4 * g, 4 * g}, {1, fpn / 4, 2 * g, 2 * g}};
     std::vector<torch::Tensor> tensors;
@@ -221,8 +330,9 @@ std::shared_ptr<const ImageEmbedding> Sam3Predictor::deserialize_embedding(const
         tensors.push_back(half.to(impl_->device, impl_->heads_dtype));
     }
     if (pos != bytes.size()) throw std::invalid_argument("embedding cache entry has trailing bytes");
-    sam3::EncodedImage features{tensors[0], tensors[1], tensors[2], {}};
-    impl_->model->project_for_clicks(features);
+    sam3::EncodedImage features;
+    features.tracker = sam3::TrackerImage{tensors[0], tensors[1], tensors[2], {}};
+    tracker.project_for_clicks(features.tracker);
     return std::make_shared<Sam3ImageEmbedding>(std::move(features), width, height);
 }
 
@@ -230,7 +340,11 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
     const auto start = std::chrono::steady_clock::now();
     const auto* image = dynamic_cast<const Sam3ImageEmbedding*>(&embedding);
     if (!image) throw std::invalid_argument("segment: the embedding was not made by a SAM3 predictor");
-    const TrackerConfig& config = impl_->model->config();
+    if (!impl_->model->has_tracker()) throw PartUnavailable("click-to-segment is not loaded: load the click parts");
+    if (!image->serves_clicks())
+        throw PartUnavailable("this image was encoded before click-to-segment was loaded: encode it again");
+    const sam3::TrackerModel& tracker = impl_->model->tracker();
+    const TrackerConfig& config = tracker.config();
     const int width = image->image_width(), height = image->image_height();
     c10::InferenceMode inference;
     const auto f32 = torch::TensorOptions().dtype(torch::kFloat);
@@ -271,7 +385,7 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
         mp.mask = torch::from_blob(const_cast<float*>(m.logits.data()), {1, 1, m.height, m.width}, f32).clone().to(impl_->device);
     }
 
-    const sam3::DecoderOutput out = impl_->model->decode(image->features(), mp);
+    const sam3::DecoderOutput out = tracker.decode(image->features().tracker, mp);
     RECORD_USER_SCOPE("sam3.postprocess");
     const torch::Tensor low_res = out.masks.to(torch::kCPU, torch::kFloat).contiguous();  // [1, K, h, w]
     const torch::Tensor iou = out.iou_scores.to(torch::kCPU, torch::kFloat).contiguous();
@@ -298,6 +412,139 @@ SegmentResult Sam3Predictor::segment(const ImageEmbedding& embedding, const Clic
     sam3::upsample_threshold_masks(impl_->device.is_cpu() ? low_res[0] : out.masks[0], height, width, mask_buffers);
     result.object_score_logit = out.object_score_logits.to(torch::kCPU, torch::kFloat).item<float>();
     result.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+std::vector<std::int64_t> Sam3Predictor::tokenize(const std::string& text) const {
+    if (!impl_->tokenizer) throw PartUnavailable("concept detection is not loaded: load the detect parts");
+    const int context = impl_->model->detector().config().text.max_position_embeddings;
+    const text::TokenizedPrompt tokens = impl_->tokenizer->encode(text, context);
+    return {tokens.input_ids.begin(), tokens.input_ids.begin() + tokens.valid_length};
+}
+
+std::size_t Sam3Predictor::cached_text_prompts() const {
+    std::lock_guard lock(impl_->text_mutex);
+    return impl_->text_cache.size();
+}
+
+DetectResult Sam3Predictor::detect(const ImageEmbedding& embedding, const DetectPrompt& prompt, const DetectOptions& options) const {
+    if (!impl_->model->has_detector()) throw PartUnavailable("concept detection is not loaded: load the detect parts");
+    if (prompt.text.empty() && prompt.boxes.empty())
+        throw std::invalid_argument("detect: the prompt is empty: give a text, exemplar boxes, or both");
+    // The reference processor's text for a boxes-only prompt.
+    const std::vector<std::int64_t> ids = tokenize(prompt.text.empty() ? kBoxesOnlyText : prompt.text);
+    return detect_tokens(embedding, ids, prompt.boxes, options);
+}
+
+DetectResult Sam3Predictor::detect_tokens(const ImageEmbedding& embedding, const std::vector<std::int64_t>& ids,
+                                          const std::vector<ExemplarBox>& boxes, const DetectOptions& options) const {
+    const auto* image = dynamic_cast<const Sam3ImageEmbedding*>(&embedding);
+    if (!image) throw std::invalid_argument("detect: the embedding was not made by a SAM3 predictor");
+    if (!impl_->model->has_detector()) throw PartUnavailable("concept detection is not loaded: load the detect parts");
+    if (!image->serves_detection())
+        throw PartUnavailable("this image was encoded before concept detection was loaded: encode it again");
+    if (ids.size() < 2) throw std::invalid_argument("detect: a prompt needs at least the start and end tokens");
+    if (!(options.score_threshold >= 0.f && options.score_threshold <= 1.f) ||
+        !(options.mask_threshold >= 0.f && options.mask_threshold <= 1.f))
+        throw std::invalid_argument("detect: thresholds must lie in [0, 1]");
+    const int width = image->image_width(), height = image->image_height();
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+        const ExemplarBox& b = boxes[i];
+        if (!std::isfinite(b.x0) || !std::isfinite(b.y0) || !std::isfinite(b.x1) || !std::isfinite(b.y1))
+            throw std::invalid_argument("detect: exemplar box " + std::to_string(i) + " is not finite");
+        if (b.x1 < b.x0 || b.y1 < b.y0)
+            throw std::invalid_argument("detect: exemplar box " + std::to_string(i) + " has inverted corners (need x0 <= x1, y0 <= y1)");
+    }
+    const sam3::DetectorModel& detector = impl_->model->detector();
+    const sam3::DetectorImage& features = image->features().detector;
+    c10::InferenceMode inference;
+    DetectResult result;
+    result.token_ids = ids;
+
+    auto t0 = Clock::now();
+    const torch::Tensor text = impl_->text_states(ids, result.text_from_cache);
+    result.text_ms = ms_since(t0);
+
+    t0 = Clock::now();
+    torch::Tensor box_tensor, labels;
+    if (!boxes.empty()) {
+        // Sam3Processor: pixels / original size, then (cx, cy, w, h), in fp32.
+        const auto n = static_cast<int64_t>(boxes.size());
+        box_tensor = torch::empty({n, 4}, torch::kFloat);
+        labels = torch::empty({n}, torch::kLong);
+        auto b = box_tensor.accessor<float, 2>();
+        auto l = labels.accessor<int64_t, 1>();
+        const auto w = static_cast<float>(width), h = static_cast<float>(height);
+        for (int64_t i = 0; i < n; ++i) {
+            const ExemplarBox& e = boxes[static_cast<std::size_t>(i)];
+            const float x0 = e.x0 / w, y0 = e.y0 / h, x1 = e.x1 / w, y1 = e.y1 / h;
+            b[i][0] = (x0 + x1) / 2;
+            b[i][1] = (y0 + y1) / 2;
+            b[i][2] = x1 - x0;
+            b[i][3] = y1 - y0;
+            l[i] = e.positive ? 1 : 0;
+        }
+        box_tensor = box_tensor.to(impl_->device);
+        labels = labels.to(impl_->device);
+    }
+    const sam3::DetectorOutput out = detector.detect(features, text, box_tensor, labels);
+
+    // post_process_instance_segmentation: score = sigmoid(logit) x sigmoid(presence), kept if > threshold.
+    const torch::Tensor logits = out.logits.to(torch::kCPU).contiguous();
+    const torch::Tensor presence = out.presence_logit.to(torch::kCPU);
+    const torch::Tensor scores = (logits.sigmoid() * presence.sigmoid()).contiguous();
+    const torch::Tensor scale = torch::tensor({static_cast<float>(width), static_cast<float>(height),
+                                               static_cast<float>(width), static_cast<float>(height)});
+    const torch::Tensor boxes_px = (out.boxes.to(torch::kCPU) * scale).contiguous();
+    result.detect_ms = ms_since(t0);
+    result.presence_score = presence.sigmoid().item<float>();
+    const int64_t q = scores.size(0);
+    const float* score = scores.data_ptr<float>();
+    const float* box = boxes_px.data_ptr<float>();
+    std::vector<int64_t> kept;
+    for (int64_t i = 0; i < q; ++i) {
+        result.query_scores.push_back(score[i]);
+        result.query_boxes.push_back(BoxPrompt{box[4 * i], box[4 * i + 1], box[4 * i + 2], box[4 * i + 3]});
+        if (score[i] > options.score_threshold) kept.push_back(i);
+    }
+
+    t0 = Clock::now();
+    torch::Tensor mask_logits;
+    if (!kept.empty()) {
+        mask_logits = detector.mask_logits(features, out, torch::tensor(kept, torch::kLong));  // [K, m, m] fp32
+        std::vector<std::uint8_t*> buffers;
+        result.detections.resize(kept.size());
+        for (std::size_t k = 0; k < kept.size(); ++k) {
+            Detection& d = result.detections[k];
+            d.query = static_cast<int>(kept[k]);
+            d.score = score[kept[k]];
+            d.box = result.query_boxes[static_cast<std::size_t>(kept[k])];
+            d.width = width;
+            d.height = height;
+            d.mask.resize(static_cast<std::size_t>(width) * height);
+            buffers.push_back(d.mask.data());
+        }
+        // The reference interpolates the probabilities (sigmoid first), then thresholds.
+        const torch::Tensor probabilities = mask_logits.sigmoid();
+        sam3::upsample_threshold_masks(impl_->device.is_cpu() ? probabilities.contiguous() : probabilities, height, width,
+                                       buffers, options.mask_threshold);
+    }
+    if (impl_->device.is_cuda()) torch::cuda::synchronize(impl_->device.index());
+    result.masks_ms = ms_since(t0);
+
+    if (options.raw_outputs) {
+        RawDetectorOutputs raw;
+        raw.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + q);
+        const torch::Tensor normalised = out.boxes.to(torch::kCPU).contiguous();
+        raw.boxes.assign(normalised.data_ptr<float>(), normalised.data_ptr<float>() + 4 * q);
+        raw.presence_logit = presence.item<float>();
+        raw.mask_size = static_cast<int>(features.grid_height * 4);
+        if (mask_logits.defined()) {
+            const torch::Tensor m = mask_logits.to(torch::kCPU).contiguous();
+            raw.kept_mask_logits.assign(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
+        }
+        result.raw = std::move(raw);
+    }
     return result;
 }
 

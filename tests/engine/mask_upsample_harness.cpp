@@ -1,6 +1,6 @@
 #include "tests/engine/mask_upsample_harness.h"
 
-#include "core/engine/sam3/mask_upsample.h"
+#include "core/engine/sam3/common/mask_upsample.h"
 
 #include <torch/torch.h>
 

@@ -20,6 +20,8 @@ public:
     int image_width() const override { return 8; }
     int image_height() const override { return 8; }
     std::uint64_t byte_size() const override { return bytes_; }
+    bool serves_clicks() const override { return true; }
+    bool serves_detection() const override { return false; }
     std::vector<std::uint8_t> serialize() const override {
         std::vector<std::uint8_t> out(bytes_);
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(seed_ + i * 7);

@@ -84,7 +84,7 @@ private slots:
         QCOMPARE(e.allocator_slack_bytes, e.activation_bytes);  // CPU: glibc retention (memory_budget.h)
         QCOMPARE(e.ram_bytes(), e.device_bytes());
         QCOMPARE(e.vram_bytes(), std::uint64_t(0));
-        const auto text = estimate_load(summary_, config_, PartSet::ClickAndText, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const auto text = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::BF16, {DeviceKind::Cpu, 0});
         QCOMPARE(text.weight_bytes, std::uint64_t(800'000'000) * 2);
         const auto cuda = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(cuda.staging_bytes, std::uint64_t(200'000'000));  // 2 x largest tensor (> 64 MiB floor)
@@ -196,7 +196,7 @@ private slots:
         probe.sys.available_bytes = 20 * GiB;
         probe.devices = {gpu(0, 16 * GiB, 2 * GiB)};
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickAndText, WeightDType::F32, cuda);
+        const auto e = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::F32, cuda);
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, cuda);
         QVERIFY(!v.fits);
         const std::string text = all_text(v);

@@ -1,9 +1,9 @@
 // The Linux memory probe against a fake /proc + cgroup tree (numbers set by
 // the test) and the real one on this machine (RSS follows an allocation).
 #include "core/engine/memory_probe.h"
-#include "core/engine/nvml_probe.h"
+#include "core/engine/platform/nvml_probe.h"
 #ifdef __linux__
-#include "core/engine/memory_probe_linux.h"
+#include "core/engine/platform/memory_probe_linux.h"
 #endif
 
 #include <QTemporaryDir>

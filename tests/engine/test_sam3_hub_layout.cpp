@@ -133,8 +133,9 @@ private slots:
             {ModelPart::VisionTrunk, 516, 446236672},     {ModelPart::TrackerNeck, 18, 6949632},
             {ModelPart::TrackerNeckUnusedLevels, 4, 852480},
             {ModelPart::TrackerHeads, 147, 4222097},      {ModelPart::TrackerVideoMemory, 160, 7521777},
-            {ModelPart::DetectorNeck, 22, 7802112},       {ModelPart::TextEncoder, 389, 353462272},
-            {ModelPart::Detector, 541, 32875318},         {ModelPart::Unknown, 0, 0},
+            {ModelPart::DetectorNeck, 18, 6949632},       {ModelPart::TextEncoder, 390, 353200384},
+            {ModelPart::Detector, 533, 32022069},         {ModelPart::DetectorUnused, 11, 1967617},
+            {ModelPart::Unknown, 0, 0},
         };
         for (const Expected& e : expected) {
             const auto& f = summary.of(e.part);
@@ -150,11 +151,16 @@ private slots:
         QCOMPARE(click.bytes_in(WeightDType::F32), std::uint64_t(457408401) * 4);
         QCOMPARE(click.bytes_in(WeightDType::BF16), std::uint64_t(457408401) * 2);
         QCOMPARE(click.largest_tensor_stored_bytes, std::uint64_t(19398656));  // 4736 x 1024 MLP weight
-        QCOMPARE(summary.of(PartSet::ClickAndText).parameters, std::uint64_t(851548103));
-        QCOMPARE(summary.of(PartSet::ClickAndText).tensors, std::size_t(1633));
+        // Detection: the trunk + the detector minus what its forward never reads
+        // (test_sam3_part_tensors derives these from the table row by row).
+        QCOMPARE(summary.of(PartSet::DetectOnly).parameters, std::uint64_t(838408757));
+        QCOMPARE(summary.of(PartSet::DetectOnly).tensors, std::size_t(1457));
+        QCOMPARE(summary.of(PartSet::ClickAndDetect).parameters, std::uint64_t(849580486));
+        QCOMPARE(summary.of(PartSet::ClickAndDetect).tensors, std::size_t(1622));
+        QVERIFY(!part_in(ModelPart::DetectorUnused, PartSet::ClickAndDetect));
         // The video memory and the tracker's 0.5x neck level are in neither set.
-        QVERIFY(!part_in(ModelPart::TrackerVideoMemory, PartSet::ClickAndText));
-        QVERIFY(!part_in(ModelPart::TrackerNeckUnusedLevels, PartSet::ClickAndText));
+        QVERIFY(!part_in(ModelPart::TrackerVideoMemory, PartSet::ClickAndDetect));
+        QVERIFY(!part_in(ModelPart::TrackerNeckUnusedLevels, PartSet::ClickAndDetect));
     }
 
     void memoryEstimateForTheHubModel() {
@@ -171,7 +177,7 @@ private slots:
         QCOMPARE(estimate.activation_bytes, std::uint64_t(runtime_info().cpu_has_bf16 ? 176 : 178) << 20);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 2, PartSet::ClickToSegment, 4), std::uint64_t(178) << 20);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickToSegment), std::uint64_t(287) << 20);
-        QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickAndText), std::uint64_t(446) << 20);
+        QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 4, PartSet::ClickAndDetect), std::uint64_t(446) << 20);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 2, PartSet::ClickToSegment), std::uint64_t(176) << 20);
         // Weights dominate: the whole CPU bf16 load stays under 2 GiB.
         QVERIFY(estimate.ram_bytes() > estimate.weight_bytes + 2 * estimate.activation_bytes);

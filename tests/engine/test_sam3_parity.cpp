@@ -9,6 +9,7 @@
 // bf16 binary masks IoU >= 0.98 against the fp32 reference.
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
+#include "tests/engine/fixture_images.h"
 #include "tests/engine/sam3_reference_cases.h"
 
 #include <QImage>
@@ -32,30 +33,8 @@ namespace {
 
 const fs::path kData = fs::path(SAMLABEL_TEST_DATA) / "sam3";
 
-ImageRgb8 read_rgb(const fs::path& path) {
-    QImage image(QString::fromStdString(path.string()));
-    if (image.isNull()) throw std::runtime_error("cannot read " + path.string());
-    image = image.convertToFormat(QImage::Format_RGB888);
-    ImageRgb8 out;
-    out.width = image.width();
-    out.height = image.height();
-    out.pixels.resize(static_cast<std::size_t>(out.width) * out.height * 3);
-    for (int y = 0; y < out.height; ++y)
-        std::memcpy(out.pixels.data() + static_cast<std::size_t>(y) * out.width * 3, image.constScanLine(y), out.width * 3);
-    return out;
-}
-
-std::vector<std::uint8_t> read_mask(const fs::path& path) {
-    QImage image(QString::fromStdString(path.string()));
-    if (image.isNull()) throw std::runtime_error("cannot read " + path.string());
-    image = image.convertToFormat(QImage::Format_Grayscale8);
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(image.width()) * image.height());
-    for (int y = 0; y < image.height(); ++y) {
-        const uchar* row = image.constScanLine(y);
-        for (int x = 0; x < image.width(); ++x) out[static_cast<std::size_t>(y) * image.width() + x] = row[x] > 127 ? 1 : 0;
-    }
-    return out;
-}
+ImageRgb8 read_rgb(const fs::path& path) { return read_fixture_rgb(path); }
+std::vector<std::uint8_t> read_mask(const fs::path& path) { return read_fixture_mask(path); }
 
 struct Stats {
     double max_logit_rel = 0, max_logit_abs = 0, max_iou_abs = 0, max_obj_rel = 0, min_mask_iou = 1;

@@ -1,0 +1,118 @@
+#include "core/engine/sam3/sam3_model.h"
+
+#include "core/engine/sam3_parts.h"
+
+#include <ATen/record_function.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace samlabel::engine::sam3 {
+namespace {
+
+// The trunk both paths describe must be the one the checkpoint stores once.
+void require_same_trunk(const TrunkConfig& tracker, const TrunkConfig& detector) {
+    if (tracker.image_size != detector.image_size)
+        throw std::invalid_argument("config.json: the tracker runs the trunk at " + std::to_string(tracker.image_size) +
+                                    " px and the detector at " + std::to_string(detector.image_size) +
+                                    " px; one image encode cannot serve both (tracker_config.image_size vs "
+                                    "detector_config.vision_config.backbone_config.image_size)");
+}
+
+}  // namespace
+
+Sam3Model::Sam3Model(const nlohmann::json& config, const nlohmann::json& processor, PartSet parts,
+                     const torch::TensorOptions& options, const torch::TensorOptions& heads_options)
+    : config_json_(config), processor_json_(processor), options_(options), heads_options_(heads_options) {
+    // The trunk's config comes from whichever path is built first; add_parts checks the other agrees.
+    if (part_set_has_click(parts)) {
+        const TrackerConfig tracker = parse_tracker_config(config, processor);
+        trunk_config_ = tracker.trunk;
+        processor_ = tracker.processor;
+    } else {
+        const DetectorConfig detector = parse_detector_config(config, processor);
+        trunk_config_ = detector.trunk;
+        processor_ = detector.processor;
+    }
+    trunk_ = VisionTrunk(trunk_config_, options);
+    add_parts(parts);
+}
+
+NamedTensors Sam3Model::add_parts(PartSet parts) {
+    NamedTensors added;
+    auto collect = [&added](const NamedTensors& tensors) { added.insert(added.end(), tensors.begin(), tensors.end()); };
+    const bool first = !tracker_ && !detector_;
+    if (first) {
+        for (const auto& p : trunk_->named_parameters(/*recurse=*/true)) added.emplace_back(kTrunkPrefix + p.key(), p.value());
+        for (const auto& b : trunk_->named_buffers(/*recurse=*/true)) added.emplace_back(kTrunkPrefix + b.key(), b.value());
+    }
+    if (part_set_has_click(parts) && !tracker_) {
+        const TrackerConfig config = parse_tracker_config(config_json_, processor_json_);
+        if (!first) require_same_trunk(config.trunk, trunk_config_);
+        tracker_ = std::make_unique<TrackerModel>(config, options_, heads_options_);
+        collect(tracker_->named_tensors());
+        tracker_ready_ = false;
+    }
+    if (part_set_has_detect(parts) && !detector_) {
+        const DetectorConfig config = parse_detector_config(config_json_, processor_json_);
+        if (tracker_) require_same_trunk(tracker_->config().trunk, config.trunk);
+        // The decoder and scoring in fp32 whatever the weights' dtype (see DetectorModel).
+        detector_ = std::make_unique<DetectorModel>(config, options_, options_.dtype(torch::kFloat));
+        collect(detector_->named_tensors());
+        detector_ready_ = false;
+    }
+    std::sort(added.begin(), added.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return added;
+}
+
+void Sam3Model::keep_only(PartSet parts) {
+    if (!part_set_has_click(parts)) tracker_.reset();
+    if (!part_set_has_detect(parts)) detector_.reset();
+}
+
+NamedTensors Sam3Model::named_tensors() const {
+    NamedTensors out;
+    for (const auto& p : trunk_->named_parameters(/*recurse=*/true)) out.emplace_back(kTrunkPrefix + p.key(), p.value());
+    for (const auto& b : trunk_->named_buffers(/*recurse=*/true)) out.emplace_back(kTrunkPrefix + b.key(), b.value());
+    if (tracker_) {
+        const NamedTensors t = tracker_->named_tensors();
+        out.insert(out.end(), t.begin(), t.end());
+    }
+    if (detector_) {
+        const NamedTensors d = detector_->named_tensors();
+        out.insert(out.end(), d.begin(), d.end());
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
+void Sam3Model::weights_loaded() {
+    if (tracker_ && !tracker_ready_) {
+        tracker_->weights_loaded();
+        tracker_ready_ = true;
+    }
+    if (detector_ && !detector_ready_) {
+        detector_->weights_loaded();
+        detector_ready_ = true;
+    }
+}
+
+PartSet Sam3Model::parts() const {
+    if (tracker_ && detector_) return PartSet::ClickAndDetect;
+    return detector_ ? PartSet::DetectOnly : PartSet::ClickToSegment;
+}
+
+EncodedImage Sam3Model::encode(const torch::Tensor& pixels) {
+    torch::Tensor features;
+    {
+        // The named scopes cost nothing unless a profiler runs (bench --profile-*).
+        RECORD_USER_SCOPE("sam3.trunk");
+        features = trunk_->forward(pixels);
+    }
+    EncodedImage out;
+    if (tracker_) out.tracker = tracker_->prepare_image(features);
+    if (detector_) out.detector = detector_->prepare_image(features);
+    return out;
+}
+
+}  // namespace samlabel::engine::sam3

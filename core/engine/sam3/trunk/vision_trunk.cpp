@@ -1,0 +1,125 @@
+#include "core/engine/sam3/trunk/vision_trunk.h"
+
+#include <cmath>
+
+namespace samlabel::engine::sam3 {
+namespace {
+
+// [B, H, W, C] -> [B * nW, ws, ws, C], zero-padding H and W up to multiples of
+// ws (the padded tokens take part in the window's attention, as upstream).
+torch::Tensor window_partition(const torch::Tensor& x, int64_t ws) {
+    const int64_t b = x.size(0), h = x.size(1), w = x.size(2), c = x.size(3);
+    const int64_t ph = (ws - h % ws) % ws, pw = (ws - w % ws) % ws;
+    torch::Tensor padded = (ph || pw) ? torch::constant_pad_nd(x, {0, 0, 0, pw, 0, ph}) : x;
+    return padded.view({b, (h + ph) / ws, ws, (w + pw) / ws, ws, c})
+        .permute({0, 1, 3, 2, 4, 5})
+        .contiguous()
+        .view({-1, ws, ws, c});
+}
+
+torch::Tensor window_unpartition(const torch::Tensor& windows, int64_t ws, int64_t b, int64_t h, int64_t w) {
+    const int64_t hp = h + (ws - h % ws) % ws, wp = w + (ws - w % ws) % ws;
+    torch::Tensor x = windows.view({b, hp / ws, wp / ws, ws, ws, -1}).permute({0, 1, 3, 2, 4, 5}).contiguous().view({b, hp, wp, -1});
+    if (hp != h || wp != w) x = x.slice(1, 0, h).slice(2, 0, w).contiguous();
+    return x;
+}
+
+}  // namespace
+
+PatchEmbeddingsImpl::PatchEmbeddingsImpl(const TrunkConfig& c, const torch::TensorOptions& o) {
+    projection = register_module("projection", Conv2d(c.num_channels, c.hidden_size, c.patch_size, c.patch_size, 0, o, false));
+}
+
+ViTEmbeddingsImpl::ViTEmbeddingsImpl(const TrunkConfig& c, const torch::TensorOptions& o) : patch_size(c.patch_size) {
+    patch_embeddings = register_module("patch_embeddings", PatchEmbeddings(c, o));
+    const int64_t p = c.pretrain_grid_size();
+    position_embeddings = register_parameter("position_embeddings", torch::empty({1, p * p, c.hidden_size}, o), false);
+}
+
+torch::Tensor ViTEmbeddingsImpl::forward(const torch::Tensor& pixels) const {
+    const auto& proj = patch_embeddings->projection;
+    torch::Tensor x = proj->forward(pixels.to(proj->weight.scalar_type())).flatten(2).transpose(1, 2);
+    const int64_t h = pixels.size(2) / patch_size, w = pixels.size(3) / patch_size;
+    const int64_t c = position_embeddings.size(2);
+    const auto pretrain = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(position_embeddings.size(1)))));
+    torch::Tensor pos;
+    if (pretrain == h && pretrain == w) {
+        pos = position_embeddings.reshape({1, h * w, c});
+    } else {  // tile (not interpolate) the pretrained grid, then crop
+        pos = position_embeddings.reshape({1, pretrain, pretrain, c})
+                  .permute({0, 3, 1, 2})
+                  .tile({1, 1, h / pretrain + 1, w / pretrain + 1})
+                  .slice(2, 0, h)
+                  .slice(3, 0, w)
+                  .permute({0, 2, 3, 1})
+                  .reshape({1, h * w, c});
+    }
+    return x + pos;
+}
+
+RopeAttentionImpl::RopeAttentionImpl(const TrunkConfig& c, const torch::TensorOptions& o)
+    : heads(c.num_attention_heads), head_dim(c.head_dim()) {
+    q_proj = register_module("q_proj", Linear(c.hidden_size, c.hidden_size, o));
+    k_proj = register_module("k_proj", Linear(c.hidden_size, c.hidden_size, o));
+    v_proj = register_module("v_proj", Linear(c.hidden_size, c.hidden_size, o));
+    o_proj = register_module("o_proj", Linear(c.hidden_size, c.hidden_size, o));
+}
+
+torch::Tensor RopeAttentionImpl::forward(const torch::Tensor& x, const RopeTables& rope) const {
+    const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
+    auto tokens = [&](const Linear& proj) { return proj->forward(x).view({b, h * w, heads * head_dim}); };
+    auto split = [&](const torch::Tensor& t) { return t.view({b, h * w, heads, head_dim}).transpose(1, 2); };
+    const torch::Tensor q = split(apply_rope(tokens(q_proj), rope, heads));
+    const torch::Tensor k = split(apply_rope(tokens(k_proj), rope, heads));
+    const torch::Tensor v = split(tokens(v_proj));
+    const torch::Tensor out = at::scaled_dot_product_attention(q, k, v);
+    return o_proj->forward(out.transpose(1, 2).reshape({b, h, w, heads * head_dim}));
+}
+
+ViTMlpImpl::ViTMlpImpl(const TrunkConfig& c, const torch::TensorOptions& o) {
+    fc1 = register_module("fc1", Linear(c.hidden_size, c.intermediate_size, o));
+    fc2 = register_module("fc2", Linear(c.intermediate_size, c.hidden_size, o));
+}
+
+ViTLayerImpl::ViTLayerImpl(const TrunkConfig& c, int window, const torch::TensorOptions& o) : window_size(window) {
+    layer_norm1 = register_module("layer_norm1", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
+    attention = register_module("attention", RopeAttention(c, o));
+    layer_norm2 = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
+    mlp = register_module("mlp", ViTMlp(c, o));
+}
+
+torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope) const {
+    const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
+    torch::Tensor y = layer_norm1->forward(x);
+    if (window_size > 0) y = window_partition(y, window_size);
+    y = attention->forward(y, rope);
+    if (window_size > 0) y = window_unpartition(y, window_size, b, h, w);
+    x = x + y;
+    return x + mlp->forward(layer_norm2->forward(x));
+}
+
+VisionTrunkImpl::VisionTrunkImpl(const TrunkConfig& c, const torch::TensorOptions& o) : config_(c) {
+    embeddings = register_module("embeddings", ViTEmbeddings(c, o));
+    layer_norm = register_module("layer_norm", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
+    layers = register_module("layers", torch::nn::ModuleList());
+    for (int i = 0; i < c.num_hidden_layers; ++i) layers->push_back(ViTLayer(c, c.is_global(i) ? 0 : c.window_size, o));
+}
+
+torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels) {
+    const torch::Device device = embeddings->position_embeddings.device();
+    if (!global_rope_.cos.defined()) {
+        window_rope_ = make_rope_tables(config_, config_.window_size, device);
+        global_rope_ = make_rope_tables(config_, config_.grid_size(), device);
+    }
+    const int64_t b = pixels.size(0), g = pixels.size(2) / config_.patch_size, gw = pixels.size(3) / config_.patch_size;
+    torch::Tensor x = embeddings->forward(pixels).view({b, g, gw, -1});
+    x = layer_norm->forward(x);
+    for (const auto& module : *layers) {
+        const auto* layer = module->as<ViTLayerImpl>();
+        // Moved in: the layer's first residual add then frees its input.
+        x = layer->forward(std::move(x), layer->window_size > 0 ? window_rope_ : global_rope_);
+    }
+    return x.permute({0, 3, 1, 2});
+}
+
+}  // namespace samlabel::engine::sam3
