@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace samlabel::cli {
 
@@ -14,5 +15,11 @@ using engine::parse_device;  // core/engine/device_dtype_names.h
 using engine::parse_dtype;
 // A non-negative number of GiB ("2", "1.5") in bytes.
 std::optional<std::uint64_t> parse_gib(const std::string& text);
+
+// "x0,y0,x1,y1" and the like: exactly `count` numbers; throws std::invalid_argument naming `what`.
+std::vector<float> parse_numbers(const std::string& text, std::size_t count, const std::string& what);
+// --device / --dtype values; throw std::invalid_argument with the accepted forms.
+engine::DeviceSpec require_device(const std::string& text);
+engine::WeightDType require_dtype(const std::string& text);
 
 }  // namespace samlabel::cli

@@ -4,6 +4,7 @@
 #include "app/cli/cli_options.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/memory_budget.h"
+#include "core/engine/sam3_parts.h"
 #include "core/engine/memory_probe.h"
 
 #include <cmath>
@@ -17,7 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: samlabel-cli check-memory DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]\n"
-    "                                     [--parts click|click+text] [--ram-budget GiB] [--vram-budget GiB]\n"
+    "                                     [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
     "  --ram-budget GiB   keep at least this much RAM free for other programs\n"
     "  --vram-budget GiB  use at most this much VRAM (leave the rest to e.g. a training run)\n"
     "Prints the estimate and the memory available; exit 0 when the load fits, 3 when it is refused.\n";
@@ -53,9 +54,9 @@ int cmd_check_memory(const Args& args) {
                 if (!parsed) return usage_error("unknown dtype '" + value + "' (auto, fp32, bf16, fp16)");
                 dtype = *parsed;
             } else if (arg == "--parts") {
-                if (value == "click") parts = engine::PartSet::ClickToSegment;
-                else if (value == "click+text") parts = engine::PartSet::ClickAndText;
-                else return usage_error("unknown parts '" + value + "' (click, click+text)");
+                const auto parsed = engine::parse_part_set(value);
+                if (!parsed) return usage_error("unknown parts '" + value + "' (click, detect, click+detect)");
+                parts = *parsed;
             } else if (arg == "--ram-budget") {
                 const auto bytes = parse_gib(value);
                 if (!bytes) return usage_error("--ram-budget wants a number of GiB >= 0, not '" + value + "'");

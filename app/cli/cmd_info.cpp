@@ -1,10 +1,11 @@
 // samlabel-cli info DIR: what a SAM3 checkpoint holds, per part and dtype, and
-// what the click-to-segment and click + text sessions would load.
+// what each part set (click-to-segment, detect, both) would load.
 #include "app/cli/cli_command.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/memory_budget.h"
 #include "core/engine/sam3_parts.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -24,8 +25,15 @@ std::string pad(std::string text, std::size_t width) {
     return text;
 }
 
+// The part column fits the longest part name, so no name runs into the next column.
+std::size_t part_column_width() {
+    std::size_t width = std::string("all tensors").size();
+    for (const engine::ModelPart part : engine::kAllModelParts) width = std::max(width, engine::model_part_name(part).size());
+    return width + 2;
+}
+
 void print_row(const std::string& label, const engine::PartFigures& f) {
-    std::cout << "  " << pad(label, 22) << pad(std::to_string(f.tensors), 9) << pad(std::to_string(f.parameters), 13)
+    std::cout << "  " << pad(label, part_column_width()) << pad(std::to_string(f.tensors), 9) << pad(std::to_string(f.parameters), 13)
               << pad(millions(f.parameters), 11) << pad(engine::format_bytes(f.stored_bytes), 12);
     bool first = true;
     for (const auto& [dtype, bytes] : f.bytes_per_dtype) {
@@ -53,7 +61,7 @@ int cmd_info(const Args& args) {
         std::cout << "  file " << file.filename().string() << "\n";
     if (checkpoint->config().contains("model_type") && checkpoint->config()["model_type"].is_string())
         std::cout << "  model_type " << checkpoint->config()["model_type"].get<std::string>() << "\n";
-    std::cout << "\n  " << pad("part", 22) << pad("tensors", 9) << pad("parameters", 13) << pad("", 11) << pad("stored", 12)
+    std::cout << "\n  " << pad("part", part_column_width()) << pad("tensors", 9) << pad("parameters", 13) << pad("", 11) << pad("stored", 12)
               << "by dtype\n";
     for (const engine::ModelPart part : engine::kAllModelParts) {
         const auto& f = summary.of(part);
@@ -63,7 +71,7 @@ int cmd_info(const Args& args) {
     print_row("all tensors", summary.total);
 
     std::cout << "\n";
-    for (const engine::PartSet set : {engine::PartSet::ClickToSegment, engine::PartSet::ClickAndText}) {
+    for (const engine::PartSet set : {engine::PartSet::ClickToSegment, engine::PartSet::DetectOnly, engine::PartSet::ClickAndDetect}) {
         const auto f = summary.of(set);
         std::cout << "  " << pad(std::string(engine::part_set_name(set)), 18) << f.tensors << " tensors, " << f.parameters
                   << " parameters (" << millions(f.parameters) << "); weights "

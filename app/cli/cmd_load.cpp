@@ -1,5 +1,5 @@
 // samlabel-cli load DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]
-//                       [--parts click|click+text] [--ram-budget GB] [--vram-budget GB]
+//                       [--parts click|detect|click+detect] [--ram-budget GB] [--vram-budget GB]
 //                       [--encode WxH]
 // The whole model lifecycle once, measured: preflight, streaming load (time,
 // peak RSS), optionally one encode of a synthetic image, then Unload and what
@@ -7,6 +7,7 @@
 #include "app/cli/cli_command.h"
 #include "app/cli/cli_options.h"
 #include "core/engine/model_session.h"
+#include "core/engine/sam3_parts.h"
 
 #include <cstdio>
 #include <iostream>
@@ -21,7 +22,7 @@ constexpr double kGiB = 1024.0 * kMiB;
 
 void usage() {
     std::cerr << "usage: samlabel-cli load DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]\n"
-                 "                        [--parts click|click+text] [--ram-budget GB] [--vram-budget GB] [--encode WxH]\n"
+                 "                        [--parts click|detect|click+detect] [--ram-budget GB] [--vram-budget GB] [--encode WxH]\n"
                  "  Preflight, load, (encode,) unload; prints load time, peak RSS and what the unload freed.\n"
                  "  --ram-budget GB   keep at least this much RAM free (default 2)\n"
                  "  --vram-budget GB  use at most this much VRAM (default: no limit)\n"
@@ -66,8 +67,9 @@ int cmd_load(const Args& args) {
             request.dtype = *d;
         } else if (a == "--parts") {
             const auto v = value("--parts");
-            if (!v || (*v != "click" && *v != "click+text")) return usage(), kExitUsage;
-            request.parts = *v == "click" ? engine::PartSet::ClickToSegment : engine::PartSet::ClickAndText;
+            const auto parts = v ? engine::parse_part_set(*v) : std::nullopt;
+            if (!parts) return usage(), kExitUsage;
+            request.parts = *parts;
         } else if (a == "--ram-budget" || a == "--vram-budget") {
             const auto v = value(a.c_str());
             const auto bytes = v ? parse_gib(*v) : std::nullopt;

@@ -10,6 +10,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
 #include "core/io/image_reader.h"
+#include "core/service/image_source.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -36,22 +37,6 @@ const char* kUsage =
     "  --out mask.png       the best candidate as a 0/255 PNG of the image's size\n"
     "  --json               print the result as JSON\n";
 
-std::vector<float> parse_numbers(const std::string& text, std::size_t count, const std::string& what) {
-    std::vector<float> out;
-    std::stringstream in(text);
-    for (std::string part; std::getline(in, part, ',');) {
-        try {
-            std::size_t used = 0;
-            out.push_back(std::stof(part, &used));
-            if (used != part.size()) throw std::invalid_argument(part);
-        } catch (const std::exception&) {
-            throw std::invalid_argument(what + " '" + text + "': '" + part + "' is not a number");
-        }
-    }
-    if (out.size() != count) throw std::invalid_argument(what + " '" + text + "' needs " + std::to_string(count) + " numbers");
-    return out;
-}
-
 engine::PointPrompt parse_point(const std::string& text) {
     std::string coords = text, label = "1";
     if (const auto colon = text.find(':'); colon != std::string::npos) {
@@ -64,16 +49,6 @@ engine::PointPrompt parse_point(const std::string& text) {
     else if (label == "0" || label == "neg" || label == "negative") l = engine::PointLabel::Negative;
     else throw std::invalid_argument("--point '" + text + "': label must be 1/pos or 0/neg");
     return {xy[0], xy[1], l};
-}
-
-engine::DeviceSpec require_device(const std::string& text) {
-    if (const auto device = parse_device(text)) return *device;
-    throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N, got '" + text + "'");
-}
-
-engine::WeightDType require_dtype(const std::string& text) {
-    if (const auto dtype = parse_dtype(text)) return *dtype;
-    throw std::invalid_argument("--dtype must be auto, fp32, bf16 or fp16, got '" + text + "'");
 }
 
 }  // namespace
@@ -120,10 +95,7 @@ int cmd_segment(const Args& args) {
         std::cerr << "samlabel-cli segment: " << read.error << "\n";
         return kExitFailure;
     }
-    engine::ImageRgb8 image{read.width, read.height, {}};
-    cv::Mat rgb;
-    cv::cvtColor(read.bgr8, rgb, cv::COLOR_BGR2RGB);
-    image.pixels.assign(rgb.datastart, rgb.dataend);
+    const engine::ImageRgb8 image = service::model_rgb_from_bgr(read.bgr8);
 
     const auto t0 = std::chrono::steady_clock::now();
     const auto checkpoint = engine::Checkpoint::open(positional[0]);

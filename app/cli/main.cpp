@@ -14,6 +14,7 @@ int cmd_info(const Args& args);
 int cmd_check_memory(const Args& args);
 int cmd_load(const Args& args);
 int cmd_segment(const Args& args);
+int cmd_detect(const Args& args);
 int cmd_export(const Args& args);
 int cmd_import(const Args& args);
 int cmd_serve(const Args& args);
@@ -32,6 +33,7 @@ const CliCommand kCommands[] = {
     {"check-memory", "preflight a SAM3 load against RAM/VRAM and budgets (exit 3: refused)", samlabel::cli::cmd_check_memory},
     {"load", "preflight, load, unload a SAM3 checkpoint: time, peak RSS, memory freed", samlabel::cli::cmd_load},
     {"segment", "click-to-segment one image with SAM3: scores, polygons, mask PNG", samlabel::cli::cmd_segment},
+    {"detect", "find every instance of a text / exemplar boxes with SAM3: scores, boxes, masks", samlabel::cli::cmd_detect},
     {"export", "write a YOLO / COCO / PNG-mask dataset from a project", samlabel::cli::cmd_export},
     {"import", "create a project from a YOLO dataset or COCO JSON", samlabel::cli::cmd_import},
     {"serve", "run the control API + click-to-segment over HTTP without a GUI", samlabel::cli::cmd_serve},

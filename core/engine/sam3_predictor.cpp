@@ -162,10 +162,13 @@ struct Sam3Predictor::Impl {
         const std::filesystem::path folder = checkpoint.directory();
         const std::vector<std::string> missing = text::ClipTokenizer::missing_files(folder);
         if (!missing.empty()) {
-            std::string names;
-            for (const auto& m : missing) names += (names.empty() ? "" : " + ") + m;
-            throw PartUnavailable("text prompts need the tokenizer files: " + names + " (or tokenizer.json) is missing in " +
-                                  folder.string() + "; click-to-segment works without them");
+            // Either tokenizer.json alone or vocab.json + merges.txt will do.
+            const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
+            throw PartUnavailable("text prompts need the tokenizer files in " + folder.string() + ": " +
+                                  (neither ? std::string("tokenizer.json (or vocab.json + merges.txt) is missing")
+                                           : missing[0] + " is missing beside " +
+                                                 (missing[0] == "vocab.json" ? "merges.txt" : "vocab.json")) +
+                                  "; click-to-segment works without them");
         }
         try {
             tokenizer = std::make_unique<text::ClipTokenizer>(text::ClipTokenizer::from_folder(folder));

@@ -1,5 +1,7 @@
 #include "core/service/control_api_wire.h"
 
+#include "core/service/image_source.h"
+
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/embedding_cache.h"
 #include "core/io/image_reader.h"
@@ -337,13 +339,7 @@ std::optional<DecodedImage> decode_uploaded_image(const QByteArray& bytes, const
     }
     DecodedImage out;
     out.content_key = QStringLiteral("upload-") + QString::fromStdString(engine::content_hash_hex(view.data(), view.size()));
-    cv::Mat rgb;
-    cv::cvtColor(decoded.bgr8, rgb, cv::COLOR_BGR2RGB);
-    out.image.width = rgb.cols;
-    out.image.height = rgb.rows;
-    out.image.pixels.resize(std::size_t(rgb.cols) * rgb.rows * 3);
-    for (int r = 0; r < rgb.rows; ++r)
-        std::memcpy(out.image.pixels.data() + std::size_t(r) * rgb.cols * 3, rgb.ptr(r), std::size_t(rgb.cols) * 3);
+    out.image = model_rgb_from_bgr(decoded.bgr8);
     return out;
 }
 

@@ -34,14 +34,19 @@ std::optional<ModelImage> read_model_image(const QString& path, QString* error) 
     ModelImage out;
     out.content_key = "file-" + engine::content_hash_hex(bytes.data(), bytes.size());
     bytes = {};
+    out.image = model_rgb_from_bgr(decoded.bgr8);
+    return out;
+}
+
+engine::ImageRgb8 model_rgb_from_bgr(const cv::Mat& bgr8) {
     cv::Mat rgb;
-    cv::cvtColor(decoded.bgr8, rgb, cv::COLOR_BGR2RGB);
-    out.image.width = rgb.cols;
-    out.image.height = rgb.rows;
-    out.image.pixels.resize(static_cast<std::size_t>(rgb.cols) * rgb.rows * 3);
+    cv::cvtColor(bgr8, rgb, cv::COLOR_BGR2RGB);
+    engine::ImageRgb8 out;
+    out.width = rgb.cols;
+    out.height = rgb.rows;
+    out.pixels.resize(static_cast<std::size_t>(rgb.cols) * rgb.rows * 3);
     for (int r = 0; r < rgb.rows; ++r)
-        std::memcpy(out.image.pixels.data() + static_cast<std::size_t>(r) * rgb.cols * 3, rgb.ptr(r),
-                    static_cast<std::size_t>(rgb.cols) * 3);
+        std::memcpy(out.pixels.data() + static_cast<std::size_t>(r) * rgb.cols * 3, rgb.ptr(r), static_cast<std::size_t>(rgb.cols) * 3);
     return out;
 }
 

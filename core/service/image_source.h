@@ -10,6 +10,10 @@
 #include <optional>
 #include <string>
 
+namespace cv {
+class Mat;
+}
+
 namespace samlabel::service {
 
 struct ModelImage {
@@ -19,5 +23,8 @@ struct ModelImage {
 
 // nullopt with *error set ("<file>: <problem>") when unreadable.
 std::optional<ModelImage> read_model_image(const QString& path, QString* error);
+
+// core/io's decoded BGR image (CV_8UC3) as the model's tightly packed RGB.
+engine::ImageRgb8 model_rgb_from_bgr(const cv::Mat& bgr8);
 
 }  // namespace samlabel::service

@@ -97,7 +97,7 @@ void ModelPanel::buildUi() {
     parts_ = new QComboBox(body);
     parts_->setObjectName(QStringLiteral("parts"));
     parts_->addItem(tr("Click-to-segment"), int(engine::PartSet::ClickToSegment));
-    parts_->addItem(tr("Click + text prompts"), int(engine::PartSet::ClickAndText));
+    parts_->addItem(tr("Click + text prompts"), int(engine::PartSet::ClickAndDetect));
     form->addRow(tr("Parts"), parts_);
 
     keep_free_ram_gb_ = new QDoubleSpinBox(body);
