@@ -116,7 +116,6 @@ std::vector<std::pair<std::string, std::string>> parse_merges_json(const large_j
 // special_tokens_map.json's objects are special by definition.
 AddedTokenSpec token_spec(const json& value, const fs::path& file, const std::string& key, bool special) {
     AddedTokenSpec spec;
-    spec.source = file.string();
     if (value.is_string()) {
         spec.content = value.get<std::string>();
         return spec;
@@ -181,7 +180,7 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
         if (!model.contains("merges")) fail(tokenizer_json, "has no model.merges");
         out.vocab = parse_vocab(model["vocab"], tokenizer_json, "model.vocab");
         out.merges = parse_merges_json(model["merges"], tokenizer_json);
-        out.model_file = tokenizer_json;
+        out.model_file = out.merges_file = tokenizer_json;
         if (j.contains("added_tokens")) {
             const json added = j["added_tokens"];  // small: converted to keep token_spec's one json type
             if (!added.is_array()) fail(tokenizer_json, "added_tokens is not a list");
@@ -196,7 +195,8 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
     } else {
         const fs::path vocab_json = folder / "vocab.json";
         out.vocab = parse_vocab(read_json_object<large_json>(vocab_json), vocab_json, "the vocabulary");
-        out.merges = parse_merges_txt(folder / "merges.txt");
+        out.merges_file = folder / "merges.txt";
+        out.merges = parse_merges_txt(out.merges_file);
         out.model_file = vocab_json;
     }
 
@@ -270,7 +270,7 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
     // that entry (its flags win), as transformers maps named tokens through added_tokens_decoder.
     const auto apply_default = [&](const char* key, const char* content) {
         auto& slot = named_slot(key);
-        if (!slot) slot = AddedTokenSpec{content, false, "CLIP default"};
+        if (!slot) slot = AddedTokenSpec{content, false};
     };
     apply_default("bos_token", "<|startoftext|>");
     apply_default("eos_token", "<|endoftext|>");
