@@ -26,6 +26,7 @@ import gzip
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -144,8 +145,6 @@ VARIANTS = {
 
 
 def write_variants(out: Path, vocab_dir: Path, tokenizer_json_dir: Path):
-    import shutil
-
     for name, (base, files, edit) in VARIANTS.items():
         target = out / name
         shutil.rmtree(target, ignore_errors=True)
