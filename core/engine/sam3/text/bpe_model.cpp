@@ -18,7 +18,7 @@ BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::st
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& [a, b] = merges[rank];
         const auto missing = [&](const std::string& token) {
-            return std::invalid_argument("merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + token +
+            return BpeMergeError("merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + token +
                                          "\" is not in the vocabulary");
         };
         const auto a_id = token_id(a), b_id = token_id(b), new_id = token_id(a + b);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +12,12 @@
 #include <vector>
 
 namespace samlabel::engine::text {
+
+// A merge names a token that is not in the vocabulary.
+class BpeMergeError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
 
 class BpeModel {
 public:
@@ -21,8 +28,9 @@ public:
     using Vocab = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
 
     // Rank = position in `merges`; a later duplicate pair replaces an earlier one (as in
-    // tokenizers). Throws std::invalid_argument when a merge or the unk token is not in the
-    // vocabulary ("merge 12 (\"a b\"): \"ab\" is not in the vocabulary").
+    // tokenizers). Throws BpeMergeError when a merge names a token outside the vocabulary
+    // ("merge 12 (\"a b\"): \"ab\" is not in the vocabulary"), std::invalid_argument when
+    // the unk token is not in it.
     BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
              std::string end_of_word_suffix, const std::string& unk_token);
 

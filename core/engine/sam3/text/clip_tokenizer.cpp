@@ -47,7 +47,7 @@ void split_on_added_tokens(std::u32string_view text, const std::vector<AddedToke
 }  // namespace
 
 struct ClipTokenizer::Impl {
-    Impl(BpeModel model) : bpe(std::move(model)) {}
+    explicit Impl(BpeModel model) : bpe(std::move(model)) {}
 
     BpeModel bpe;
     std::vector<AddedToken> raw_tokens, normalized_tokens;
@@ -96,10 +96,10 @@ ClipTokenizer ClipTokenizer::from_folder(const std::filesystem::path& checkpoint
     std::unique_ptr<Impl> impl;
     try {
         impl = std::make_unique<Impl>(BpeModel(std::move(files.vocab), files.merges, "</w>", files.unk_token));
+    } catch (const BpeMergeError& e) {
+        throw TokenizerError(files.merges_file.string() + ": " + e.what());
     } catch (const std::invalid_argument& e) {
-        const auto merges_file = files.model_file.filename() == "vocab.json" ? checkpoint_folder / "merges.txt" : files.model_file;
-        const bool about_merge = std::string_view(e.what()).starts_with("merge ");
-        throw TokenizerError((about_merge ? merges_file : files.model_file).string() + ": " + e.what());
+        throw TokenizerError(files.model_file.string() + ": " + e.what());
     }
 
     // Ids: the model's for tokens in its vocabulary, new ones after it otherwise (tokenizers'
@@ -129,12 +129,7 @@ ClipTokenizer ClipTokenizer::from_folder(const std::filesystem::path& checkpoint
         max_added = std::max(max_added.value_or(0), id);
     }
     for (const auto& [content, spec] : final_specs) {
-        std::u32string text;
-        try {
-            text = decode_utf8(content);
-        } catch (const std::invalid_argument& e) {
-            throw TokenizerError(spec.source + ": token \"" + content + "\": " + e.what());
-        }
+        const std::u32string text = decode_utf8(content);  // valid: nlohmann::json checked it
         // Normalized tokens are matched in normalized text, so their pattern is normalized too.
         (spec.normalized ? impl->normalized_tokens : impl->raw_tokens)
             .push_back(AddedToken{spec.normalized ? clip_normalize(text) : text, added_ids.at(content)});

@@ -52,7 +52,9 @@ public:
     // come from tokenizer_config.json (added_tokens_decoder, bos/eos/unk/pad_token,
     // additional/extra_special_tokens), else from special_tokens_map.json and tokenizer.json's
     // added_tokens, else the CLIP defaults (<|startoftext|>; <|endoftext|> as eos, pad and unk),
-    // resolved as transformers 5.23 resolves them. Throws TokenizerError.
+    // resolved as transformers 5.23 resolves them. As in transformers, the pipeline is always
+    // CLIPTokenizer's own: tokenizer.json contributes only its vocabulary, merges and added
+    // tokens, not its normalizer or pre-tokenizer. Throws TokenizerError.
     static ClipTokenizer from_folder(const std::filesystem::path& checkpoint_folder);
 
     // The files the folder lacks for tokenization; empty when it can tokenize. tokenizer.json

@@ -16,8 +16,10 @@ namespace samlabel::engine::text {
 namespace {
 
 namespace fs = std::filesystem;
-// File order matters for model-specific "*_token" keys, so objects keep it.
+// The config files' key order decides the order of model-specific "*_token" keys, so they
+// keep it (ordered_json); the vocabulary files are too large for its linear-search objects.
 using json = nlohmann::ordered_json;
+using large_json = nlohmann::json;
 
 // transformers' SPECIAL_TOKENS_ATTRIBUTES, in the order it adds them.
 constexpr const char* kNamedTokens[] = {"bos_token", "eos_token", "unk_token", "sep_token",
@@ -36,11 +38,12 @@ std::string read_text(const fs::path& file) {
     return text.str();
 }
 
-json read_json_object(const fs::path& file) {
-    json j;
+template <typename Json = json>
+Json read_json_object(const fs::path& file) {
+    Json j;
     try {
-        j = json::parse(read_text(file));
-    } catch (const json::parse_error& e) {
+        j = Json::parse(read_text(file));
+    } catch (const nlohmann::json::parse_error& e) {
         std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line 1, ..."
         if (const auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
         fail(file, "is not valid JSON: " + what);
@@ -49,7 +52,7 @@ json read_json_object(const fs::path& file) {
     return j;
 }
 
-BpeModel::Vocab parse_vocab(const json& j, const fs::path& file, const std::string& where) {
+BpeModel::Vocab parse_vocab(const large_json& j, const fs::path& file, const std::string& where) {
     if (!j.is_object()) fail(file, where + " is not an object of token -> id");
     BpeModel::Vocab vocab;
     vocab.reserve(j.size());
@@ -86,12 +89,12 @@ std::vector<std::pair<std::string, std::string>> parse_merges_txt(const fs::path
 }
 
 // tokenizer.json's model.merges: ["a b", ...] (older files) or [["a", "b"], ...].
-std::vector<std::pair<std::string, std::string>> parse_merges_json(const json& j, const fs::path& file) {
+std::vector<std::pair<std::string, std::string>> parse_merges_json(const large_json& j, const fs::path& file) {
     if (!j.is_array()) fail(file, "model.merges is not an array");
     std::vector<std::pair<std::string, std::string>> merges;
     merges.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) {
-        const json& m = j[i];
+        const large_json& m = j[i];
         const std::string where = "model.merges[" + std::to_string(i) + "]";
         if (m.is_string()) {
             const std::string s = m.get<std::string>();
@@ -113,7 +116,6 @@ std::vector<std::pair<std::string, std::string>> parse_merges_json(const json& j
 // special_tokens_map.json's objects are special by definition.
 AddedTokenSpec token_spec(const json& value, const fs::path& file, const std::string& key, bool special) {
     AddedTokenSpec spec;
-    spec.source = file.string();
     if (value.is_string()) {
         spec.content = value.get<std::string>();
         return spec;
@@ -169,18 +171,18 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
 
     const fs::path tokenizer_json = folder / "tokenizer.json";
     if (fs::is_regular_file(tokenizer_json, ec)) {
-        const json j = read_json_object(tokenizer_json);
+        const large_json j = read_json_object<large_json>(tokenizer_json);
         if (!j.contains("model") || !j["model"].is_object()) fail(tokenizer_json, "has no \"model\" object");
-        const json& model = j["model"];
+        const large_json& model = j["model"];
         if (model.contains("type") && model["type"] != "BPE")
             fail(tokenizer_json, "model.type is " + model["type"].dump() + ", not \"BPE\"");
         if (!model.contains("vocab")) fail(tokenizer_json, "has no model.vocab");
         if (!model.contains("merges")) fail(tokenizer_json, "has no model.merges");
         out.vocab = parse_vocab(model["vocab"], tokenizer_json, "model.vocab");
         out.merges = parse_merges_json(model["merges"], tokenizer_json);
-        out.model_file = tokenizer_json;
+        out.model_file = out.merges_file = tokenizer_json;
         if (j.contains("added_tokens")) {
-            const json& added = j["added_tokens"];
+            const json added = j["added_tokens"];  // small: converted to keep token_spec's one json type
             if (!added.is_array()) fail(tokenizer_json, "added_tokens is not a list");
             for (std::size_t i = 0; i < added.size(); ++i) {
                 const std::string key = "added_tokens[" + std::to_string(i) + "]";
@@ -192,8 +194,9 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
         }
     } else {
         const fs::path vocab_json = folder / "vocab.json";
-        out.vocab = parse_vocab(read_json_object(vocab_json), vocab_json, "the vocabulary");
-        out.merges = parse_merges_txt(folder / "merges.txt");
+        out.vocab = parse_vocab(read_json_object<large_json>(vocab_json), vocab_json, "the vocabulary");
+        out.merges_file = folder / "merges.txt";
+        out.merges = parse_merges_txt(out.merges_file);
         out.model_file = vocab_json;
     }
 
@@ -267,7 +270,7 @@ TokenizerFiles read_tokenizer_files(const fs::path& folder) {
     // that entry (its flags win), as transformers maps named tokens through added_tokens_decoder.
     const auto apply_default = [&](const char* key, const char* content) {
         auto& slot = named_slot(key);
-        if (!slot) slot = AddedTokenSpec{content, false, "CLIP default"};
+        if (!slot) slot = AddedTokenSpec{content, false};
     };
     apply_default("bos_token", "<|startoftext|>");
     apply_default("eos_token", "<|endoftext|>");

@@ -14,13 +14,13 @@ namespace samlabel::engine::text {
 struct AddedTokenSpec {
     std::string content;
     bool normalized = false;  // matched in the normalized text instead of the raw text
-    std::string source;       // the file it came from, for messages
 };
 
 struct TokenizerFiles {
     BpeModel::Vocab vocab;
     std::vector<std::pair<std::string, std::string>> merges;
-    std::filesystem::path model_file;  // tokenizer.json, or vocab.json (merges from merges.txt)
+    std::filesystem::path model_file;   // where the vocabulary came from: tokenizer.json or vocab.json
+    std::filesystem::path merges_file;  // where the merges came from: tokenizer.json or merges.txt
     // In the order transformers adds them to the backend; a later spec with the same content
     // replaces an earlier one's flags (tokenizers' add_tokens), ids follow first appearance.
     std::vector<AddedTokenSpec> added_tokens;
