@@ -69,6 +69,12 @@ std::string without_images_folders(std::string rel) {
     return rel;
 }
 
+DatasetSplit split_from_name(const std::string& name) {
+    if (name == "val") return DatasetSplit::Val;
+    if (name == "test") return DatasetSplit::Test;
+    return DatasetSplit::Train;
+}
+
 }  // namespace
 
 bool is_unannotated(const annotation::ImageAnnotations& image) {
@@ -129,16 +135,21 @@ std::string describe_move(const SplitMove& m) {
            dataset_split_name(m.to) + " has an image (with this few images the split fractions leave it empty)";
 }
 
-// Splits (hash, every split covered; the moves are returned) and output names.
+// Splits (imported split kept, hash, every split covered; the moves are
+// returned) and output names.
 std::vector<SplitMove> place_export_images(std::vector<ExportImage>& images, const ExportImagePlanOptions& options,
                                            ExportReport& report) {
     std::vector<SplitMove> moves;
+    const auto imported = [&](const ExportImage& e) { return options.split && e.annotations->placement.has_value(); };
     if (options.split) {
         std::vector<SplitSlot> slots;
         slots.reserve(images.size());
-        for (const ExportImage& e : images)
-            slots.push_back(SplitSlot{e.annotations->relative_path,
-                                      assign_dataset_split(e.annotations->relative_path, *options.split, options.seed), false});
+        for (const ExportImage& e : images) {
+            const bool keep = imported(e) && !options.resplit_imported;
+            const DatasetSplit split = keep ? split_from_name(e.annotations->placement->split)
+                                            : assign_dataset_split(e.annotations->relative_path, *options.split, options.seed);
+            slots.push_back(SplitSlot{e.annotations->relative_path, split, keep});
+        }
         moves = cover_every_split(slots, *options.split, options.seed);
         for (std::size_t i = 0; i < images.size(); ++i) images[i].split = slots[i].split;
     }
@@ -146,7 +157,8 @@ std::vector<SplitMove> place_export_images(std::vector<ExportImage>& images, con
     std::set<std::string> used_stems;  // "<split>/<lower-case dir/stem>": case-insensitive filesystems too
     for (ExportImage& e : images) {
         const std::string& rel = e.annotations->relative_path;
-        const std::string safe = without_images_folders(rel);
+        const std::string name = imported(e) ? e.annotations->placement->path : rel;
+        const std::string safe = without_images_folders(name);
         const auto [stem, ext] = split_extension(safe);
         std::string candidate = stem;
         for (int n = 2; !used_stems.insert(std::string(dataset_split_name(e.split)) + "/" + lower_ascii(candidate)).second; ++n)
@@ -154,7 +166,7 @@ std::vector<SplitMove> place_export_images(std::vector<ExportImage>& images, con
         e.output_relative = candidate + ext;
         if (candidate != stem)
             report.warn(rel + ": exported as " + e.output_relative + " (another image in its folder has the same name stem)");
-        else if (safe != rel)
+        else if (safe != name)
             report.warn(rel + ": exported as " + e.output_relative + " (a folder named \"images\" would mislead Ultralytics' label lookup)");
     }
     return moves;

@@ -7,7 +7,9 @@
 //    missing, cannot be decoded (a truncated JPEG) or no longer matches the
 //    size its annotations were made in is never exported; it and each of its
 //    instances are reported with the reason.
-//  * Split: the hash split (dataset_split.h), then every split with a share
+//  * Split: an imported image keeps its dataset's split and file name
+//    (ImageAnnotations::placement) unless re-splitting is asked for; the
+//    others get the hash split (dataset_split.h), then every split with a share
 //    gets an image when there are enough (split_coverage.h; moves are warned).
 #include "core/annotation/project.h"
 #include "core/io/dataset_split.h"
@@ -28,7 +30,8 @@ struct ExportImage {
     int width = 0;                 // EXIF-corrected, as Ultralytics (exif_size) and cv::imread see it
     int height = 0;
     DatasetSplit split = DatasetSplit::Train;
-    // UTF-8 '/' path inside the split folder: the image's relative path, with " (2)", " (3)" ... added to the stem
+    // UTF-8 '/' path inside the split folder: the image's path in its imported
+    // dataset, else its relative path; with " (2)", " (3)" ... added to the stem
     // when another image of the split has the same folder and stem (a.jpg +
     // a.png would share a.txt in YOLO), and folders named "images" renamed
     // "images_" (Ultralytics maps the last /images/ to /labels/).
@@ -39,6 +42,7 @@ struct ExportImagePlanOptions {
     std::optional<SplitFractions> split;  // nullopt: everything in Train, names are the relative paths
     std::uint64_t seed = 0;
     bool include_unannotated = false;
+    bool resplit_imported = false;
     std::uint64_t max_pixels = 200'000'000;
 };
 

@@ -47,6 +47,9 @@ struct ExportOptions {
     // (counted in the report) unless this is set: then they go in as
     // background images. An image marked done without instances always goes in.
     bool include_unannotated = false;
+    // Imported images keep the split and file name they had in their dataset
+    // (ImageAnnotations::placement); true splits them by the hash like the rest.
+    bool resplit_imported = false;
     // The project file the export is made from. Written into report.json, so
     // exporting another project into the same folder is noticed (export_directory.h).
     std::filesystem::path project_file;

@@ -37,6 +37,7 @@ ExportStart begin_export(const annotation::Project& project, const std::filesyst
     plan_options.split = split;
     plan_options.seed = options.seed;
     plan_options.include_unannotated = options.include_unannotated;
+    plan_options.resplit_imported = options.resplit_imported;
     plan_options.max_pixels = options.max_pixels;
     std::vector<ExportImage> images = plan_export_images(project, image_root, plan_options, report);
     if (images.empty())

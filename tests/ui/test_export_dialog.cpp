@@ -11,8 +11,10 @@
 #include "ui_test_helpers.h"
 
 #include "core/annotation/edit_operations.h"
+#include "core/annotation/project_file.h"
 #include "core/io/dataset_split.h"
 #include "core/io/export_options.h"
+#include "core/io/image_reader.h"
 #include "core/io/yolo_data_yaml.h"
 
 #include <QCheckBox>
@@ -347,6 +349,39 @@ private Q_SLOTS:
         AnnotationDocument a;
         QVERIFY(a.open(images_a.path()));
         QCOMPARE(QDir::cleanPath(ExportDialog(&a).outputEdit()->text()), QDir::cleanPath(shared));
+    }
+
+    // A project imported from a YOLO dataset: the dialog says the images keep
+    // their dataset's split, offers to re-split, and the export keeps it.
+    void importedImagesKeepTheirSplit() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        const QStringList names = test::sampleNames();
+        annotation::Project p;
+        const annotation::ClassId cat = p.add_class("cat", 0xff8800u);
+        for (int i = 0; i < 2; ++i) {
+            annotation::ImageAnnotations& img = p.ensure_image(names[i].toStdString());
+            img.status = annotation::ImageStatus::Done;
+            img.placement = annotation::DatasetPlacement{"val", "kept/" + names[i].toStdString()};  // both were in val
+            annotation::Instance inst;
+            inst.id = p.allocate_instance_id();
+            inst.class_id = cat;
+            inst.polygons = {square(10, 10, 40)};
+            img.instances.push_back(inst);
+        }
+        annotation::save_project_file(io::path_from_utf8((images.path() + "/samlabel-project.json").toStdString()), p);
+        AnnotationDocument doc;
+        QVERIFY(doc.open(images.path()));
+        ExportDialog dialog(&doc);
+        auto* resplit = dialog.findChild<QCheckBox*>("resplit");
+        auto* preview = dialog.findChild<QLabel*>("export_preview");
+        QVERIFY(resplit && preview);
+        QVERIFY(resplit->isVisibleTo(&dialog) && !resplit->isChecked());
+        QVERIFY2(preview->text().contains("keep the split"), qPrintable(preview->text()));
+        const QString out = out_root.path() + "/yolo";
+        dialog.outputEdit()->setText(out);
+        QVERIFY(export_and_wait(dialog));
+        for (int i = 0; i < 2; ++i) QVERIFY(QFileInfo::exists(out + "/images/val/kept/" + names[i]));
     }
 
     void ctrlEOpensTheDialogFromTheMainWindow() {

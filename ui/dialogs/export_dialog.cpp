@@ -48,6 +48,7 @@ const QString kSeed = QStringLiteral("export/seed");
 const QString kTransfer = QStringLiteral("export/transfer");
 const QString kTolerance = QStringLiteral("export/tolerance_px");
 const QString kIncludeUnannotated = QStringLiteral("export/include_unannotated");
+const QString kResplit = QStringLiteral("export/resplit_imported");
 // Read by UnloadAndTrainDialog::lastExportDir(): the folder it proposes.
 const QString kTrainingLastExport = QStringLiteral("training/last_export_dir");
 
@@ -56,6 +57,12 @@ const QString kTrainingLastExport = QStringLiteral("training/last_export_dir");
 QString output_dir_key(const QString& project_file) {
     return QStringLiteral("export/output_dir_by_project/") +
            QString::fromLatin1(QUrl::toPercentEncoding(QDir::cleanPath(QFileInfo(project_file).absoluteFilePath())));
+}
+
+bool has_imported_split(const annotation::Project& project) {
+    for (const auto& [rel, image] : project.images())
+        if (image.placement) return true;
+    return false;
 }
 
 bool is_yolo(io::ExportFormat f) { return f == io::ExportFormat::YoloDetect || f == io::ExportFormat::YoloSegment; }
@@ -137,6 +144,11 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     seed_->setRange(0, std::numeric_limits<int>::max());
     seed_->setToolTip(tr("Each image's split depends only on its path and the seed: re-exporting a grown project keeps old images where they were"));
     form->addRow(tr("Split &seed:"), seed_);
+    resplit_ = new QCheckBox(tr("Re-split imported images (ignore the train / val split of their dataset)"), this);
+    resplit_->setObjectName(QStringLiteral("resplit"));
+    resplit_->setToolTip(tr("Imported images go back into the split they had in their dataset, under their own names; "
+                            "tick this to split them by the fractions and seed like the others"));
+    form->addRow(QString(), resplit_);
     include_unannotated_ = new QCheckBox(tr("Include never-annotated images (as background images, without labels)"), this);
     include_unannotated_->setObjectName(QStringLiteral("include_unannotated"));
     include_unannotated_->setToolTip(tr("An image with no instance that was never marked done is left out. "
@@ -222,6 +234,7 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     transfer_->setCurrentIndex(qMax(0, transfer_->findData(settings.value(kTransfer, int(io::ImageTransfer::Copy)).toInt())));
     tolerance_->setValue(settings.value(kTolerance, 1.0).toDouble());
     include_unannotated_->setChecked(settings.value(kIncludeUnannotated, false).toBool());
+    resplit_->setChecked(settings.value(kResplit, false).toBool());
     if (document_ && document_->isOpen()) {
         const QString output = settings.value(output_dir_key(document_->projectFile())).toString();
         output_->setText(output.isEmpty() ? defaultOutputDir(document_->imageFolder(), QStringLiteral("export")) : output);
@@ -233,6 +246,7 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     for (QDoubleSpinBox* spin : {train_, val_, test_}) connect(spin, &QDoubleSpinBox::valueChanged, this, &ExportDialog::updatePreview);
     connect(seed_, &QSpinBox::valueChanged, this, &ExportDialog::updatePreview);
     connect(include_unannotated_, &QCheckBox::toggled, this, &ExportDialog::updatePreview);
+    connect(resplit_, &QCheckBox::toggled, this, &ExportDialog::updatePreview);
     updateEnabled();
     resize(640, 560);
 }
@@ -268,6 +282,9 @@ void ExportDialog::updateEnabled() {
     for (QWidget* w : {static_cast<QWidget*>(format_), static_cast<QWidget*>(transfer_), static_cast<QWidget*>(output_),
                        static_cast<QWidget*>(include_unannotated_)})
         w->setEnabled(!running);
+    const bool imported = document_ && document_->isOpen() && has_imported_split(document_->project());
+    resplit_->setVisible(imported);
+    resplit_->setEnabled(!running && imported && split_->isChecked());
     export_button_->setEnabled(!running && document_ && document_->isOpen());
     cancel_button_->setEnabled(running);
     train_button_->setEnabled(!running && !last_output_.isEmpty() && is_yolo(io::ExportFormat(format_->currentData().toInt())) &&
@@ -285,6 +302,7 @@ io::ExportImagePlanOptions ExportDialog::planOptions() const {
         plan.split = io::SplitFractions{};
     plan.seed = std::uint64_t(seed_->value());
     plan.include_unannotated = include_unannotated_->isChecked();
+    plan.resplit_imported = resplit_->isChecked();
     return plan;
 }
 
@@ -330,6 +348,8 @@ void ExportDialog::updatePreview() {
     } else {
         preview_->setToolTip({});
     }
+    if (plan.split && has_imported_split(document_->project()) && !plan.resplit_imported)
+        lines << tr("Imported images keep the split and file name they had in their dataset.").toHtmlEscaped();
     preview_->setText(lines.join(QStringLiteral("<br>")));
 }
 
@@ -344,6 +364,7 @@ void ExportDialog::saveSettings() const {
     settings.setValue(kTransfer, transfer_->currentData().toInt());
     settings.setValue(kTolerance, tolerance_->value());
     settings.setValue(kIncludeUnannotated, include_unannotated_->isChecked());
+    settings.setValue(kResplit, resplit_->isChecked());
     if (document_ && document_->isOpen()) settings.setValue(output_dir_key(document_->projectFile()), output_->text());
 }
 
@@ -372,6 +393,7 @@ bool ExportDialog::startExport() {
     options.image_transfer = io::ImageTransfer(transfer_->currentData().toInt());
     options.tolerance_px = tolerance_->value();
     options.include_unannotated = include_unannotated_->isChecked();
+    options.resplit_imported = resplit_->isChecked();
     options.project_file = io::path_from_utf8(document_->projectFile().toStdString());
     options.max_pixels = std::uint64_t(AppSettings::pixelLimit());  // what the canvas refuses, the export does too
 

@@ -96,6 +96,7 @@ private:
     QDoubleSpinBox* val_ = nullptr;
     QDoubleSpinBox* test_ = nullptr;
     QSpinBox* seed_ = nullptr;
+    QCheckBox* resplit_ = nullptr;
     QCheckBox* include_unannotated_ = nullptr;
     QLabel* preview_ = nullptr;
     QDoubleSpinBox* tolerance_ = nullptr;
