@@ -12,6 +12,8 @@
 #include "ui/docks/thumbnail_cache.h"
 #include "ui/model/model_ui.h"
 #include "ui/document/annotation_document.h"
+#include "ui/input/editor_key_guard.h"
+#include "ui/input/open_item_editor.h"
 #include "ui/settings/app_settings.h"
 #include "ui/tools/box_tool.h"
 #include "ui/tools/brush_tool.h"
@@ -42,6 +44,8 @@ namespace samlabel::ui {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setObjectName("main_window");
+    // Keys typed into an editor (a class name, a folder) never trigger the window's shortcuts.
+    qApp->installEventFilter(new EditorKeyGuard(this));
     document_ = new AnnotationDocument(this);
     document_->setAutosaveIntervalSeconds(AppSettings::autosaveIntervalSeconds());
     canvas_ = new CanvasWidget(document_, this);
@@ -189,8 +193,9 @@ void MainWindow::createMenus() {
     add(MenuId::File, tr("&Open folder..."), {QKeySequence::Open}, [this] { openFolderDialog(); });
     add(MenuId::File, tr("Open &project file..."), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)}, [this] { openProjectDialog(); });
     add(MenuId::File, tr("&Save"), {QKeySequence::Save}, [this] {
+        commitOpenItemEditors(this);  // a class name being typed is saved too
         if (document_->save()) showStatus(tr("Saved %1").arg(document_->projectFile()));
-    });
+    }, "save");
     add(MenuId::File, tr("&Export dataset..."), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { showExportDialog(); }, "export_dataset");
     menu(MenuId::File)->addSeparator();
     add(MenuId::File, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
@@ -244,6 +249,7 @@ void MainWindow::showExportDialog() {
         return;
     }
     tool_box_->cancel();  // a half-drawn shape is not part of the project
+    commitOpenItemEditors(this);  // a class name being typed is exported too
     ExportDialog dialog(document_, this);
     connect(&dialog, &ExportDialog::trainRequested, this, [this](const QString& dir) {
         // After exec() returns: the training dialog is modal too.
@@ -364,6 +370,7 @@ void MainWindow::updateTitle() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     tool_box_->cancel();
+    commitOpenItemEditors(this);
     if (document_->isOpen() && document_->isDirty() && !document_->save()) {
         const auto answer = QMessageBox::warning(this, tr("Saving failed"),
                                                  tr("The project could not be saved:\n%1\n\nQuit anyway and lose the last edits?")

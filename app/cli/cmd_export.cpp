@@ -3,6 +3,8 @@
 #include "app/cli/cli_command.h"
 #include "core/annotation/project_file.h"
 #include "core/io/dataset_export.h"
+#include "core/io/export_directory.h"
+#include "core/io/export_start.h"
 #include "core/io/image_reader.h"
 
 #include <charconv>
@@ -19,9 +21,18 @@ constexpr const char* kUsage =
     "usage: samlabel-cli export PROJECT_JSON --format yolo-detect|yolo-segment|coco|png-masks --out DIR\n"
     "         [--split TRAIN,VAL[,TEST]] [--seed N] [--link|--copy|--no-images] [--tolerance PX]\n"
     "         [--min-area PX] [--coco-masks rle|polygons] [--images DIR]\n"
+    "         [--include-unannotated] [--resplit] [--force]\n"
     "  --split       fractions per image, deterministic from its path (YOLO default 0.8,0.2;\n"
-    "                COCO / PNG masks: one set unless given)\n"
+    "                COCO / PNG masks: one set unless given). A split with a share that\n"
+    "                would be empty gets the image whose hash is nearest its range\n"
     "  --seed        changes which images go where (default 0)\n"
+    "  --include-unannotated  also export images that were never annotated (no instance,\n"
+    "                never marked done) as background images; by default they are left out\n"
+    "                and counted in the report\n"
+    "  --resplit     split imported images by --split/--seed too (default: they keep the\n"
+    "                split and file name they had in the dataset they were imported from)\n"
+    "  --force       replace an --out folder that holds another project's export or files\n"
+    "                that are not a samlabel export (only the export's entries are removed)\n"
     "  --link        hard-link the images (copies where the filesystem refuses; the report says so)\n"
     "  --copy        copy the images (default)\n"
     "  --no-images   COCO / PNG masks only: leave the images where they are\n"
@@ -90,6 +101,12 @@ int cmd_export(const Args& args) {
             if (v == "rle") options.coco_masks = io::CocoMaskEncoding::Rle;
             else if (v == "polygons") options.coco_masks = io::CocoMaskEncoding::PolygonsUnlessHoles;
             else throw std::invalid_argument("--coco-masks must be rle or polygons");
+        } else if (a == "--include-unannotated") {
+            options.include_unannotated = true;
+        } else if (a == "--resplit") {
+            options.resplit_imported = true;
+        } else if (a == "--force") {
+            options.replace_foreign_output = true;
         } else if (a == "--images") {
             images_override = io::path_from_utf8(value("--images"));
         } else if (!a.empty() && a[0] == '-') {
@@ -118,7 +135,18 @@ int cmd_export(const Args& args) {
         last_percent = percent;
         return true;
     };
-    const io::ExportReport report = io::export_dataset(project, image_root, options);
+    options.project_file = project_path;  // recorded in report.json: whose folder it is
+    io::ExportReport report;
+    try {
+        report = io::export_dataset(project, image_root, options);
+    } catch (const io::ExportFolderInUse& e) {
+        std::cerr << "samlabel-cli export: " << e.inspection().describe(options.output_dir) << "; pass --force to replace it\n";
+        return kExitFailure;
+    } catch (const io::NothingToExport& e) {
+        std::cerr << "samlabel-cli export: " << e.what()
+                  << (e.unannotated() > 0 ? "; --include-unannotated exports them as background images" : "") << "\n";
+        return kExitFailure;
+    }
     std::cerr << "\n";
     io::write_report_text(report, std::cout);
     return kExitOk;

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage =
     "usage: samlabel-cli import SOURCE --format yolo|coco --out PROJECT_JSON [--images DIR] [--force]\n"
     "  yolo: SOURCE is the dataset folder (data.yaml or classes.txt; images/<split>/ or <split>/images/);\n"
-    "        --images defaults to SOURCE (the project's image root; every image must be inside it)\n"
+    "        --images defaults to SOURCE (the project's image root; every image must be inside it);\n"
+    "        each image's train/val/test folder and file name are kept, and exports put it back there\n"
     "  coco: SOURCE is the instances JSON, or a folder with exactly one annotations/*.json;\n"
     "        --images is the folder file_name is relative to (required)\n"
     "  --force  overwrite an existing PROJECT_JSON (its previous version is kept as .bak)\n";

@@ -57,12 +57,21 @@ struct Instance {
 
 enum class ImageStatus { New = 1, InProgress, Done };
 
+// Where an imported image sat in the dataset it came from, so that exporting
+// puts it back there (same split, same file name) instead of re-splitting.
+struct DatasetPlacement {
+    std::string split;  // "train", "val" or "test"
+    std::string path;   // UTF-8 '/' path inside that split's images folder, e.g. "sub/a.jpg"
+    bool operator==(const DatasetPlacement&) const = default;
+};
+
 struct ImageAnnotations {
     std::string relative_path;  // UTF-8, '/' separators, relative to the image root
     int width = 0;              // EXIF-corrected size; 0 until the image was read
     int height = 0;
     ImageStatus status = ImageStatus::New;
     std::vector<Instance> instances;
+    std::optional<DatasetPlacement> placement;  // set by dataset imports
 };
 
 }  // namespace samlabel::annotation

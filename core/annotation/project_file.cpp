@@ -232,8 +232,14 @@ std::string serialize(const Project& project) {
         out += first_image ? "\n" : ",\n";
         first_image = false;
         out += "  {\"path\": " + json(path).dump() + ", \"width\": " + std::to_string(image.width) +
-               ", \"height\": " + std::to_string(image.height) + ", \"status\": \"" + status_text(image.status) +
-               "\", \"instances\": [";
+               ", \"height\": " + std::to_string(image.height) + ", \"status\": \"" + status_text(image.status) + "\", ";
+        if (image.placement) {
+            ojson d;
+            d["split"] = image.placement->split;
+            d["path"] = image.placement->path;
+            out += "\"dataset\": " + d.dump() + ", ";
+        }
+        out += "\"instances\": [";
         for (std::size_t i = 0; i < image.instances.size(); ++i)
             out += (i ? ",\n   " : "\n   ") + instance_json(image.instances[i]).dump();
         out += image.instances.empty() ? "]}" : "\n  ]}";
@@ -321,6 +327,17 @@ Project parse(std::string_view text, const std::string& file) {
         else if (status == "in_progress") image.status = ImageStatus::InProgress;
         else if (status == "done") image.status = ImageStatus::Done;
         else v.fail(Validator::join(ipath, "status"), "'" + status + "' is not one of new, in_progress, done");
+        if (const auto it = ij.find("dataset"); it != ij.end()) {  // version 2
+            const std::string dpath = Validator::join(ipath, "dataset");
+            const json& dj = v.object(*it, dpath);
+            DatasetPlacement placement;
+            placement.split = v.string(v.member(dj, dpath, "split"), Validator::join(dpath, "split"));
+            if (placement.split != "train" && placement.split != "val" && placement.split != "test")
+                v.fail(Validator::join(dpath, "split"), "'" + placement.split + "' is not one of train, val, test");
+            placement.path = v.string(v.member(dj, dpath, "path"), Validator::join(dpath, "path"));
+            if (!safe_relative_path(placement.path, why)) v.fail(Validator::join(dpath, "path"), why);
+            image.placement = std::move(placement);
+        }
 
         const std::string instances_path = Validator::join(ipath, "instances");
         const json& instances = v.array(v.member(ij, ipath, "instances"), instances_path);

@@ -15,7 +15,7 @@
 namespace samlabel::annotation {
 
 inline constexpr std::string_view kProjectFormatName = "samlabel-project";
-inline constexpr int kProjectFormatVersion = 1;
+inline constexpr int kProjectFormatVersion = 2;  // 2: images[].dataset (imported split)
 inline constexpr std::string_view kDefaultProjectFileName = "samlabel-project.json";
 
 // A validation failure. what() = "<file>: <json path>: <reason>", e.g.

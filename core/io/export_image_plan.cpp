@@ -2,6 +2,9 @@
 
 #include "core/io/image_folder.h"
 #include "core/io/image_reader.h"
+#include "core/io/split_coverage.h"
+
+#include <opencv2/core/utility.hpp>
 
 #include <cctype>
 #include <set>
@@ -31,63 +34,165 @@ void skip_all(ExportReport& report, const annotation::ImageAnnotations& image, c
         report.skip(image.relative_path, inst.id, SkipReason::ImageUnusable, why);
 }
 
+// Why an image cannot go into a dataset ("" when it can): what the canvas
+// would say, since the same reader decodes it. Sets the EXIF-corrected size.
+std::string check_image_file(const std::filesystem::path& source, const annotation::ImageAnnotations& image,
+                             std::uint64_t max_pixels, int& width, int& height) {
+    std::error_code ec;
+    if (!std::filesystem::exists(source, ec)) return "file not found: " + path_to_utf8(source);
+    ImageReadOptions read_options;
+    read_options.max_pixels = max_pixels;
+    const ImageReadResult read = read_image(source, read_options);
+    if (!read.ok()) {
+        const std::string prefix = path_to_utf8(source) + ": ";  // the warning names the image already
+        return read.error.rfind(prefix, 0) == 0 ? read.error.substr(prefix.size()) : read.error;
+    }
+    if (image.width > 0 && image.height > 0 && (image.width != read.width || image.height != read.height))
+        return "annotated at " + std::to_string(image.width) + "x" + std::to_string(image.height) + " but the file is now " +
+               std::to_string(read.width) + "x" + std::to_string(read.height) +
+               " (EXIF-corrected); re-open it in samlabel to check the labels";
+    width = read.width;
+    height = read.height;
+    return {};
+}
+
+// Ultralytics finds a label by replacing the LAST "/images/" of the image
+// path with "/labels/": a folder of the project named "images" would send
+// it to the wrong place, so such folders are renamed "images_".
+std::string without_images_folders(std::string rel) {
+    for (std::size_t at = 0; (at = rel.find("images/", at)) != std::string::npos; at += 7) {
+        if (at == 0 || rel[at - 1] == '/') {
+            rel.insert(at + 6, "_");
+            ++at;
+        }
+    }
+    return rel;
+}
+
+DatasetSplit split_from_name(const std::string& name) {
+    if (name == "val") return DatasetSplit::Val;
+    if (name == "test") return DatasetSplit::Test;
+    return DatasetSplit::Train;
+}
+
 }  // namespace
+
+bool is_unannotated(const annotation::ImageAnnotations& image) {
+    return image.instances.empty() && image.status != annotation::ImageStatus::Done;
+}
 
 std::string replace_extension_utf8(const std::string& relative_utf8, const std::string& new_extension) {
     return split_extension(relative_utf8).first + new_extension;
 }
 
-std::vector<ExportImage> plan_export_images(const annotation::Project& project, const std::filesystem::path& image_root,
-                                            const ExportImagePlanOptions& options, ExportReport& report) {
-    std::vector<ExportImage> out;
-    out.reserve(project.images().size());
-    std::set<std::string> used_stems;  // "<split>/<lower-case dir/stem>": case-insensitive filesystems too
+namespace {
+
+// The images an export takes, before any file is read; counts instances and
+// never-annotated images into `report`.
+std::vector<ExportImage> select_export_images(const annotation::Project& project, const std::filesystem::path& image_root,
+                                              const ExportImagePlanOptions& options, ExportReport& report) {
+    report.unannotated_included = options.include_unannotated;
+    std::vector<ExportImage> selected;
     for (const auto& [rel, image] : project.images()) {
         report.instances_total += image.instances.size();
+        if (is_unannotated(image)) {
+            ++report.images_unannotated;
+            if (!options.include_unannotated) continue;
+        }
         ExportImage e;
         e.annotations = &image;
         e.source = resolve_image_path(image_root, rel);
-        const std::optional<ImageHeaderInfo> header = read_image_header(e.source);
-        if (!header) {
-            std::error_code ec;
-            skip_all(report, image,
-                     std::filesystem::exists(e.source, ec) ? "unreadable or unsupported image file"
-                                                           : "file not found: " + path_to_utf8(e.source));
-            continue;
-        }
-        if (image.width > 0 && image.height > 0 && (image.width != header->width || image.height != header->height)) {
-            skip_all(report, image,
-                     "annotated at " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-                         " but the file is now " + std::to_string(header->width) + "x" + std::to_string(header->height) +
-                         " (EXIF-corrected); re-open it in samlabel to check the labels");
-            continue;
-        }
-        e.width = header->width;
-        e.height = header->height;
-        e.split = options.split ? assign_dataset_split(rel, *options.split, options.seed) : DatasetSplit::Train;
+        selected.push_back(std::move(e));
+    }
+    return selected;
+}
 
-        // Ultralytics finds a label by replacing the LAST "/images/" of the image
-        // path with "/labels/": a folder of the project named "images" would send
-        // it to the wrong place, so such folders are renamed "images_".
-        std::string safe_rel = rel;
-        for (std::size_t at = 0; (at = safe_rel.find("images/", at)) != std::string::npos; at += 7) {
-            if (at == 0 || safe_rel[at - 1] == '/') {
-                safe_rel.insert(at + 6, "_");
-                ++at;
-            }
+// Drops (and reports) every image whose file cannot go into a dataset; sets the sizes of the others.
+void keep_readable_images(std::vector<ExportImage>& images, std::uint64_t max_pixels, ExportReport& report) {
+    // Decoding is the slow part: all cores, one image each.
+    std::vector<std::string> problems(images.size());
+    cv::parallel_for_(cv::Range(0, int(images.size())), [&](const cv::Range& range) {
+        for (int i = range.start; i < range.end; ++i) {
+            ExportImage& e = images[std::size_t(i)];
+            problems[std::size_t(i)] = check_image_file(e.source, *e.annotations, max_pixels, e.width, e.height);
         }
-        const auto [stem, ext] = split_extension(safe_rel);
+    });
+    std::vector<ExportImage> readable;
+    readable.reserve(images.size());
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        if (problems[i].empty()) {
+            readable.push_back(std::move(images[i]));
+            continue;
+        }
+        ++report.images_unreadable;
+        skip_all(report, *images[i].annotations, problems[i]);
+    }
+    images = std::move(readable);
+}
+
+std::string describe_move(const SplitMove& m) {
+    return m.path + ": put in " + dataset_split_name(m.to) + " instead of " + dataset_split_name(m.from) + " so that " +
+           dataset_split_name(m.to) + " has an image (with this few images the split fractions leave it empty)";
+}
+
+// Splits (imported split kept, hash, every split covered; the moves are
+// returned) and output names.
+std::vector<SplitMove> place_export_images(std::vector<ExportImage>& images, const ExportImagePlanOptions& options,
+                                           ExportReport& report) {
+    std::vector<SplitMove> moves;
+    const auto imported = [&](const ExportImage& e) { return options.split && e.annotations->placement.has_value(); };
+    if (options.split) {
+        std::vector<SplitSlot> slots;
+        slots.reserve(images.size());
+        for (const ExportImage& e : images) {
+            const bool keep = imported(e) && !options.resplit_imported;
+            const DatasetSplit split = keep ? split_from_name(e.annotations->placement->split)
+                                            : assign_dataset_split(e.annotations->relative_path, *options.split, options.seed);
+            slots.push_back(SplitSlot{e.annotations->relative_path, split, keep});
+        }
+        moves = cover_every_split(slots, *options.split, options.seed);
+        for (std::size_t i = 0; i < images.size(); ++i) images[i].split = slots[i].split;
+    }
+
+    std::set<std::string> used_stems;  // "<split>/<lower-case dir/stem>": case-insensitive filesystems too
+    for (ExportImage& e : images) {
+        const std::string& rel = e.annotations->relative_path;
+        const std::string name = imported(e) ? e.annotations->placement->path : rel;
+        const std::string safe = without_images_folders(name);
+        const auto [stem, ext] = split_extension(safe);
         std::string candidate = stem;
         for (int n = 2; !used_stems.insert(std::string(dataset_split_name(e.split)) + "/" + lower_ascii(candidate)).second; ++n)
             candidate = stem + " (" + std::to_string(n) + ")";
         e.output_relative = candidate + ext;
         if (candidate != stem)
             report.warn(rel + ": exported as " + e.output_relative + " (another image in its folder has the same name stem)");
-        else if (safe_rel != rel)
+        else if (safe != name)
             report.warn(rel + ": exported as " + e.output_relative + " (a folder named \"images\" would mislead Ultralytics' label lookup)");
-        out.push_back(std::move(e));
     }
-    return out;
+    return moves;
+}
+
+}  // namespace
+
+std::vector<ExportImage> plan_export_images(const annotation::Project& project, const std::filesystem::path& image_root,
+                                            const ExportImagePlanOptions& options, ExportReport& report) {
+    std::vector<ExportImage> images = select_export_images(project, image_root, options, report);
+    keep_readable_images(images, options.max_pixels, report);
+    for (const SplitMove& m : place_export_images(images, options, report)) report.warn(describe_move(m));
+    return images;
+}
+
+ExportPreview preview_export_images(const annotation::Project& project, const ExportImagePlanOptions& options) {
+    ExportReport scratch;
+    std::vector<ExportImage> images = select_export_images(project, {}, options, scratch);
+    const std::vector<SplitMove> moves = place_export_images(images, options, scratch);
+    ExportPreview preview;
+    preview.images = images.size();
+    preview.unannotated = scratch.images_unannotated;
+    if (options.split)
+        for (const ExportImage& e : images) ++preview.images_per_split[dataset_split_name(e.split)];
+    for (const SplitMove& m : moves) preview.moved.push_back(describe_move(m));
+    return preview;
 }
 
 }  // namespace samlabel::io

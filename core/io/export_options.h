@@ -43,6 +43,22 @@ struct ExportOptions {
     double tolerance_px = 1.0;   // approxPolyDP epsilon when masks become polygons
     double min_area_px = 4.0;    // mask specks below this are dropped (and reported)
     CocoMaskEncoding coco_masks = CocoMaskEncoding::Rle;
+    // Images without instances that were never marked done are left out
+    // (counted in the report) unless this is set: then they go in as
+    // background images. An image marked done without instances always goes in.
+    bool include_unannotated = false;
+    // Imported images keep the split and file name they had in their dataset
+    // (ImageAnnotations::placement); true splits them by the hash like the rest.
+    bool resplit_imported = false;
+    // The project file the export is made from. Written into report.json, so
+    // exporting another project into the same folder is noticed (export_directory.h).
+    std::filesystem::path project_file;
+    // The user confirmed replacing a folder that holds another project's export
+    // or files that are not a samlabel export; without it that is refused.
+    bool replace_foreign_output = false;
+    // Images above this many pixels are not decoded and count as unreadable
+    // (the GUI passes its own limit, so the export agrees with the canvas).
+    std::uint64_t max_pixels = 200'000'000;
     ExportProgress progress;
 };
 

@@ -39,8 +39,12 @@ void write_report_json(const ExportReport& report, std::ostream& out) {
     nlohmann::ordered_json j;
     j["format"] = report.format;
     j["output_dir"] = path_utf8(report.output_dir);
+    j["project_file"] = report.project_file;  // who owns this folder (export_directory.h)
     j["images"] = report.images;
     if (!report.images_per_split.empty()) j["images_per_split"] = report.images_per_split;
+    j["images_unannotated"] = report.images_unannotated;
+    j["unannotated_included"] = report.unannotated_included;
+    j["images_unreadable"] = report.images_unreadable;
     j["instances_total"] = report.instances_total;
     j["instances_written"] = report.instances_written;
     j["instances_skipped"] = report.skipped.size();
@@ -59,8 +63,9 @@ void write_report_json(const ExportReport& report, std::ostream& out) {
 void write_report_text(const ExportReport& report, std::ostream& out) {
     out << "samlabel export report\n"
         << "format:            " << report.format << "\n"
-        << "output:            " << path_utf8(report.output_dir) << "\n"
-        << "images:            " << report.images;
+        << "output:            " << path_utf8(report.output_dir) << "\n";
+    if (!report.project_file.empty()) out << "project:           " << report.project_file << "\n";
+    out << "images:            " << report.images;
     if (!report.images_per_split.empty()) {
         out << " (";
         bool first = true;
@@ -70,8 +75,14 @@ void write_report_text(const ExportReport& report, std::ostream& out) {
         }
         out << ")";
     }
-    out << "\n"
-        << "instances:         " << report.instances_written << " written of " << report.instances_total << ", "
+    out << "\n";
+    if (report.images_unannotated > 0)
+        out << "unannotated:       " << report.images_unannotated
+            << (report.unannotated_included ? " never annotated, exported as background images (no labels)\n"
+                                            : " never annotated, left out (include them to export background images)\n");
+    if (report.images_unreadable > 0)
+        out << "unreadable:        " << report.images_unreadable << " not exported (see warnings)\n";
+    out << "instances:         " << report.instances_written << " written of " << report.instances_total << ", "
         << report.skipped.size() << " skipped\n";
     if (report.image_files_linked + report.image_files_copied > 0)
         out << "image files:       " << report.image_files_linked << " hard-linked, " << report.image_files_copied

@@ -33,7 +33,17 @@ struct SkippedInstance {
 struct ExportReport {
     std::string format;              // "yolo-detect", "yolo-segment", "coco", "png-masks"
     std::filesystem::path output_dir;
+    // The project file the export was made from ("" when not known): the
+    // folder's owner, checked before another export replaces it.
+    std::string project_file;
     std::size_t images = 0;          // images listed in the export
+    // Images without instances never marked done, and whether they were
+    // exported (as background images) or left out.
+    std::size_t images_unannotated = 0;
+    bool unannotated_included = false;
+    // Annotated images whose file is missing, cannot be decoded, or changed
+    // size: never exported (each named with its reason in `warnings`).
+    std::size_t images_unreadable = 0;
     std::map<std::string, std::size_t> images_per_split;  // YOLO only: "train" -> n
     std::size_t instances_total = 0;    // instances found in the project
     std::size_t instances_written = 0;

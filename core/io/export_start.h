@@ -1,7 +1,9 @@
 #pragma once
-// What every exporter does first and last: prepare the output folder, open the
-// report, plan the images (split, sizes, skips) and map the classes densely;
-// at the end write class_map.json and the report files beside the export.
+// What every exporter does first and last: check the output folder (another
+// project's export or foreign files need confirmation), plan the images
+// (selection, decoding, split, names), refuse an export with no image, then
+// prepare the folder, open the report and map the classes densely; at the end
+// write class_map.json and the report files (report.json names the project).
 #include "core/annotation/project.h"
 #include "core/io/class_map.h"
 #include "core/io/dataset_split.h"
@@ -11,9 +13,23 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace samlabel::io {
+
+// Not a single image to export; what() says how many were never annotated
+// and how many could not be read.
+class NothingToExport : public std::runtime_error {
+public:
+    NothingToExport(const std::string& what, std::size_t unannotated, std::size_t unreadable)
+        : std::runtime_error(what), unannotated_(unannotated), unreadable_(unreadable) {}
+    std::size_t unannotated() const { return unannotated_; }
+    std::size_t unreadable() const { return unreadable_; }
+
+private:
+    std::size_t unannotated_, unreadable_;
+};
 
 struct ExportStart {
     ExportReport report;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -38,6 +39,35 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     f.close();
     if (!f) throw std::runtime_error(path_to_utf8(path) + ": cannot write");
+}
+
+// The folders data.yaml names. Ultralytics needs train and val, and stops on a
+// split without images: an empty train or val reuses the other's images
+// (said in the report), an empty test is left out.
+std::map<std::string, std::string> data_yaml_splits(ExportReport& report, const SplitFractions& fractions,
+                                                    std::size_t images) {
+    const auto count = [&](const std::string& s) {
+        const auto it = report.images_per_split.find(s);
+        return it == report.images_per_split.end() ? std::size_t(0) : it->second;
+    };
+    std::map<std::string, std::string> splits;
+    for (const std::string& s : {std::string("train"), std::string("val"), std::string("test")})
+        if (count(s) > 0) splits[s] = "images/" + s;
+    if (report.cancelled) return splits;
+    const std::string few = "only " + std::to_string(images) + " image(s) to export";
+    if (count("train") == 0 && count("val") > 0) {
+        splits["train"] = "images/val";
+        report.warn("train: no image to train on (" + few + "); data.yaml points train at the val images");
+    }
+    if (count("val") == 0 && count("train") > 0) {
+        splits["val"] = "images/train";
+        report.warn("val: no image could be set aside for validation (" + few +
+                    "); data.yaml points val at the train images, so validation measures images the model trained on. "
+                    "Annotate more images for a real val split");
+    }
+    if (fractions.test > 0.0 && count("test") == 0)
+        report.warn("test: no image for the test split (" + few + "); test is left out of data.yaml");
+    return splits;
 }
 
 void note_all(ExportReport& report, const annotation::ImageAnnotations& image, std::uint64_t id,
@@ -120,14 +150,6 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     polygon_options.tolerance_px = options.tolerance_px;
     polygon_options.min_area_px = options.min_area_px;
 
-    // Ultralytics' check_det_dataset requires the val folder to exist even when
-    // empty; train too. Test only when asked for.
-    std::set<std::string> splits = {"train", "val"};
-    if (fractions.test > 0.0) splits.insert("test");
-    for (const std::string& s : splits) {
-        fs::create_directories(out / "images" / s);
-        fs::create_directories(out / "labels" / s);
-    }
     std::set<fs::path> made_dirs;
     ExportImageTransfer transfer(options.image_transfer, report);
     std::string label_text;
@@ -154,14 +176,9 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     }
     if (options.progress && !report.cancelled) options.progress(done, images.size());
     transfer.warn_if_links_refused();
-    for (const std::string& s : splits)
-        if (!report.cancelled && report.images_per_split[s] == 0)
-            report.warn("the " + s + " split has no images (too few images for the fractions, or change --seed); "
-                        "Ultralytics cannot " + (s == "train" ? "train" : "validate") + " on an empty split");
-
     YoloDataYaml yaml;
     yaml.path = path_to_utf8(out);
-    for (const std::string& s : splits) yaml.splits[s] = "images/" + s;
+    yaml.splits = data_yaml_splits(report, fractions, images.size());
     for (const annotation::LabelClass& c : classes.classes()) yaml.names.push_back(c.name);
     std::ostringstream yaml_text;
     write_data_yaml(yaml, yaml_text);

@@ -2,13 +2,15 @@
 // Ultralytics YOLO datasets, detect and segment:
 //   <out>/images/{train,val[,test]}/<relative path of the image>
 //   <out>/labels/{train,val[,test]}/<same path>.txt
-//   <out>/data.yaml (path, train, val[, test], names as id -> name)
+//   <out>/data.yaml (path, train, val[, test], names as id -> name); every split
+//   it names holds images (an empty val points at train's images, with a warning)
 //   <out>/class_map.json (dense id -> project class id), report.json, report.txt
 // Label lines: detect `c cx cy w h`, segment `c x1 y1 ... xn yn`, coordinates
 // normalised by the EXIF-corrected image size, clamped to [0, 1], 6 decimals.
 // Segment lines hold one instance each: holes and parts are joined by
-// zero-width bridges (polygon_bridging.h). An image without instances gets an
-// empty label file and is still listed.
+// zero-width bridges (polygon_bridging.h). A listed image without instances
+// (marked done, or unannotated images included) gets an empty label file: a
+// background image.
 #include "core/annotation/project.h"
 #include "core/io/class_map.h"
 #include "core/io/export_geometry.h"

@@ -6,7 +6,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <cctype>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -85,6 +88,32 @@ fs::path label_path_for(const fs::path& image) {
 bool is_inside(const fs::path& inner, const fs::path& outer) {
     const fs::path rel = inner.lexically_relative(outer);
     return !rel.empty() && *rel.begin() != "..";
+}
+
+// A dataset folder name as a split: train/training, val/valid/validation
+// (Roboflow writes "valid"), test/testing; "" for anything else.
+std::string split_of_folder(std::string name) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "train" || name == "training") return "train";
+    if (name == "val" || name == "valid" || name == "validation") return "val";
+    if (name == "test" || name == "testing") return "test";
+    return {};
+}
+
+// Where an image sits in the dataset: <dir>/images/<split>/<path> or
+// <dir>/<split>/images/<path>. nullopt when no folder names a split.
+std::optional<annotation::DatasetPlacement> placement_of(const fs::path& dir, const fs::path& images_dir,
+                                                         const std::string& rel_in_images) {
+    if (images_dir != dir / "images") {  // <dir>/<split>/images/<path>
+        const std::string split = split_of_folder(path_to_utf8(images_dir.parent_path().filename()));
+        if (split.empty()) return std::nullopt;
+        return annotation::DatasetPlacement{split, rel_in_images};
+    }
+    const std::size_t slash = rel_in_images.find('/');  // <dir>/images/<split>/<path>
+    if (slash == std::string::npos) return std::nullopt;
+    const std::string split = split_of_folder(rel_in_images.substr(0, slash));
+    if (split.empty()) return std::nullopt;
+    return annotation::DatasetPlacement{split, rel_in_images.substr(slash + 1)};
 }
 
 }  // namespace
@@ -188,6 +217,8 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
 
     const std::int64_t now = annotation::unix_now_ms();
     std::set<fs::path> seen_labels;
+    std::map<std::string, std::size_t> per_split;
+    std::size_t without_split = 0;
     for (const fs::path& images_dir : image_dirs) {
         const ImageFolderScan scan = scan_image_folder(images_dir);
         for (const std::string& e : scan.errors) report.problems.push_back(e);
@@ -205,6 +236,10 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
             }
             annotation::ImageAnnotations& entry = project.ensure_image(rel, header->width, header->height);
             ++report.images;
+            // Exports put the image back into its split under its own name.
+            entry.placement = placement_of(dir, images_dir, rel_in_images);
+            if (entry.placement) ++per_split[entry.placement->split];
+            else ++without_split;
             const fs::path label = label_path_for(image);
             if (label.empty() || !fs::exists(label)) continue;  // no label file: not annotated yet
             seen_labels.insert(label.lexically_normal());
@@ -239,6 +274,14 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
         }
     }
     if (report.images == 0) throw std::runtime_error(path_to_utf8(dataset_dir) + ": no images found");
+    if (!per_split.empty()) {
+        std::string note = "dataset split kept for export:";
+        for (const auto& [split, n] : per_split) note += " " + split + " " + std::to_string(n);
+        report.notes.push_back(note);
+    }
+    if (without_split > 0)
+        report.notes.push_back(std::to_string(without_split) +
+                               " image(s) are in no train/val/test folder; exports split them by the hash of their path");
     return project;
 }
 

@@ -9,7 +9,9 @@
 // EXIF-corrected image size, the frame the labels were made in.
 // Detect rows (c cx cy w h) become 4-point box polygons; segment rows one
 // polygon each (bridged holes stay part of the ring, so exporting again
-// writes the same line).
+// writes the same line). Each image in a train/val/test folder (train,
+// training, val, valid, validation, test, testing) records that split and its
+// path inside it (ImageAnnotations::placement): exports put it back there.
 #include "core/annotation/project.h"
 #include "core/io/import_report.h"
 

@@ -220,16 +220,19 @@ private Q_SLOTS:
         out.clear();
         io::write_yolo_labels(out, *p.find_image("valid/images/ç.png"), 120, 90, classes, io::YoloTask::Detect, {}, er);
         QCOMPARE(out, det);
-        // The same through files: the imported paths contain "images/" folders, which
-        // the export renames so Ultralytics' /images/ -> /labels/ rule finds the labels.
+        // The same through files: each image goes back into its own split (a
+        // Roboflow "valid" folder is val) under its own name, even when the
+        // fractions would put everything in train.
         io::ExportOptions o;
         o.format = io::ExportFormat::YoloSegment;
         o.output_dir = temp_path(tmp) / "again";
         o.split = io::SplitFractions{1.0, 0.0, 0.0};
         io::export_dataset(p, ds, o);
-        const fs::path image = o.output_dir / "images" / "train" / "train" / "images_" / "a b.png";
-        QVERIFY(fs::exists(image));
-        QCOMPARE(read_all(o.output_dir / "labels" / "train" / "train" / "images_" / "a b.txt"), seg);
+        QVERIFY(fs::exists(o.output_dir / "images" / "train" / "a b.png"));
+        QCOMPARE(read_all(o.output_dir / "labels" / "train" / "a b.txt"), seg);
+        QVERIFY(fs::exists(o.output_dir / "images" / "val" / io::path_from_utf8("ç.png")));
+        const std::string val_labels = read_all(o.output_dir / "labels" / "val" / io::path_from_utf8("ç.txt"));
+        QCOMPARE(std::count(val_labels.begin(), val_labels.end(), '\n'), std::ptrdiff_t(2));  // the two boxes, as polygons
     }
 
     void exifJpegIsCopiedByteForByteAndLabelledUpright() {

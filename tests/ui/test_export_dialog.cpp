@@ -11,9 +11,16 @@
 #include "ui_test_helpers.h"
 
 #include "core/annotation/edit_operations.h"
+#include "core/annotation/project_file.h"
+#include "core/io/dataset_split.h"
 #include "core/io/export_options.h"
+#include "core/io/image_reader.h"
+#include "core/io/yolo_data_yaml.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
+#include <QMessageBox>
 #include <QDirIterator>
 #include <QDoubleSpinBox>
 #include <QLineEdit>
@@ -61,6 +68,34 @@ std::pair<int, int> count_labels(const QString& dir) {
             if (!line.trimmed().isEmpty()) ++lines;
     }
     return {files, lines};
+}
+
+// Answers the next message box that opens (modal, from inside the dialog) with
+// `button`, and keeps its text.
+struct BoxAnswer {
+    QMessageBox::StandardButton button;
+    QString text;
+    bool seen = false;
+    void arm() {
+        QTimer::singleShot(0, [this] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box) return arm();  // not open yet
+            seen = true;
+            text = box->text() + "\n" + box->informativeText();
+            box->button(button)->click();
+        });
+    }
+};
+
+bool export_and_wait(ExportDialog& dialog) {
+    QSignalSpy finished(&dialog, &ExportDialog::finished);
+    if (!dialog.startExport()) return false;
+    return finished.wait(30000) && finished.front().front().toBool();
+}
+
+QByteArray read_file(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 }  // namespace
@@ -111,7 +146,10 @@ private Q_SLOTS:
         QVERIFY2(text.contains("Instances written: 3 of 3"), qPrintable(text));
         QVERIFY2(text.contains("Skipped: 0"), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("Images: %1").arg(dialog.report().images)), qPrintable(text));
-        QCOMPARE(int(dialog.report().images), n_images);  // every listed image (empty ones get empty labels)
+        // The two annotated images; the never-annotated ones are left out and counted.
+        QCOMPARE(int(dialog.report().images), 2);
+        QCOMPARE(int(dialog.report().images_unannotated), n_images - 2);
+        QVERIFY2(text.contains(QStringLiteral("%1 never annotated").arg(n_images - 2)), qPrintable(text));
         QVERIFY(!dialog.report().cancelled);
 
         // "Unload & Train" proposes the folder just written; the dialog's options come back.
@@ -193,6 +231,157 @@ private Q_SLOTS:
         QVERIFY2(files < int(dialog.report().images) || dialog.report().images < 2, qPrintable(QString::number(files)));
         Q_UNUSED(lines);
         QVERIFY(dialog.exportButton()->isEnabled());
+    }
+
+    // A folder with a few images annotated: the dialog says before the export
+    // how many never-annotated images stay out, the export leaves them out,
+    // and the checkbox puts them in as background images.
+    void neverAnnotatedImagesStayOutUnlessTicked() {
+        QTemporaryDir images, out_root;
+        const int n_images = test::copySamples(images.path());
+        AnnotationDocument doc;
+        QVERIFY(annotate(doc, images.path()));  // images 0 and 1
+        ExportDialog dialog(&doc);
+        auto* include = dialog.findChild<QCheckBox*>("include_unannotated");
+        auto* preview = dialog.findChild<QLabel*>("export_preview");
+        QVERIFY(include && preview);
+        QVERIFY(!include->isChecked());
+        QVERIFY2(preview->text().contains(QStringLiteral("%1 never annotated").arg(n_images - 2)), qPrintable(preview->text()));
+        dialog.outputEdit()->setText(out_root.path() + "/yolo");
+        QVERIFY(export_and_wait(dialog));
+        QCOMPARE(int(dialog.report().images), 2);
+        include->setChecked(true);
+        QVERIFY2(preview->text().contains(QString::number(n_images)), qPrintable(preview->text()));
+        QVERIFY(export_and_wait(dialog));  // the same project's folder: no question
+        QCOMPARE(int(dialog.report().images), n_images);
+        QVERIFY(dialog.report().unannotated_included);
+    }
+
+    // The samples the default split hashes into train, annotated: the export
+    // still gives val an image, and data.yaml names no empty folder.
+    void defaultSplitGivesValAnImage() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        AnnotationDocument doc;
+        QVERIFY(doc.open(images.path()));
+        int annotated = 0;
+        for (int i = 0; i < doc.imageCount(); ++i) {
+            if (io::assign_dataset_split(doc.relativePath(i), io::SplitFractions{}, 0) != io::DatasetSplit::Train) continue;
+            doc.setCurrentIndex(i);
+            QVERIFY(addPolygonInstance(doc, {square(10, 10, 40)}));
+            ++annotated;
+        }
+        QVERIFY(annotated >= 2);
+        ExportDialog dialog(&doc);
+        dialog.formatCombo()->setCurrentIndex(dialog.formatCombo()->findData(int(io::ExportFormat::YoloDetect)));
+        dialog.trainSpin()->setValue(0.8);
+        dialog.valSpin()->setValue(0.2);
+        dialog.testSpin()->setValue(0.0);
+        dialog.seedSpin()->setValue(0);
+        const QString out = out_root.path() + "/yolo";
+        dialog.outputEdit()->setText(out);
+        QVERIFY(export_and_wait(dialog));
+        QCOMPARE(int(dialog.report().images_per_split.at("val")), 1);
+        const io::YoloDataYaml yaml = io::parse_data_yaml(read_file(out + "/data.yaml").toStdString(), "data.yaml");
+        for (const auto& [split, folder] : yaml.splits)
+            QVERIFY2(!QDir(out + "/" + QString::fromStdString(folder)).entryList(QDir::Files).isEmpty(), folder.c_str());
+        QVERIFY2(!dialog.reportText().contains("--"), qPrintable(dialog.reportText()));  // no command-line advice in the GUI
+    }
+
+    // An annotated image that the canvas shows as unreadable never goes in.
+    void unreadableImageIsNotExported() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        const QByteArray jpeg = read_file(images.path() + "/astronaut.jpg");
+        QFile broken(images.path() + "/broken.jpg");
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write(jpeg.left(jpeg.size() / 2));  // truncated: the header still reads
+        broken.close();
+        AnnotationDocument doc;
+        QVERIFY(annotate(doc, images.path()));
+        doc.setCurrentIndex(doc.indexOf("broken.jpg"));
+        QVERIFY(addPolygonInstance(doc, {square(10, 10, 40)}));
+        ExportDialog dialog(&doc);
+        const QString out = out_root.path() + "/yolo";
+        dialog.outputEdit()->setText(out);
+        QVERIFY(export_and_wait(dialog));
+        QCOMPARE(int(dialog.report().images_unreadable), 1);
+        QDirIterator it(out + "/images", {"broken*"}, QDir::Files, QDirIterator::Subdirectories);
+        QVERIFY2(!it.hasNext(), "the truncated JPEG was copied into the dataset");
+        QVERIFY2(dialog.reportText().contains("broken.jpg") && dialog.reportText().contains("truncated JPEG"),
+                 qPrintable(dialog.reportText()));
+    }
+
+    // The export folder belongs to a project: another project is offered its
+    // own, and exporting it into the first one's folder asks first.
+    void exportFolderIsPerProjectAndNeverReplacedSilently() {
+        QTemporaryDir images_a, images_b, out_root;
+        QVERIFY(test::copySamples(images_a.path()) >= 2 && test::copySamples(images_b.path()) >= 2);
+        const QString shared = out_root.path() + "/dataset";
+        {
+            AnnotationDocument a;
+            QVERIFY(annotate(a, images_a.path()));
+            ExportDialog dialog(&a);
+            dialog.outputEdit()->setText(shared);
+            QVERIFY(export_and_wait(dialog));
+        }
+        const QByteArray a_report = read_file(shared + "/report.json");
+        AnnotationDocument b;
+        QVERIFY(annotate(b, images_b.path()));
+        {
+            ExportDialog dialog(&b);
+            QVERIFY2(QDir::cleanPath(dialog.outputEdit()->text()) != QDir::cleanPath(shared), qPrintable(dialog.outputEdit()->text()));
+            QCOMPARE(dialog.outputEdit()->text(), ExportDialog::defaultOutputDir(b.imageFolder(), "export"));
+            dialog.outputEdit()->setText(shared);
+            BoxAnswer no{QMessageBox::No};
+            no.arm();
+            QVERIFY(!dialog.startExport());
+            QVERIFY(no.seen);
+            QVERIFY2(no.text.contains(QFileInfo(images_a.path()).fileName()), qPrintable(no.text));  // names the other project
+            QCOMPARE(read_file(shared + "/report.json"), a_report);  // untouched
+            BoxAnswer yes{QMessageBox::Yes};
+            yes.arm();
+            QVERIFY(export_and_wait(dialog));
+            QVERIFY(yes.seen);
+            QVERIFY(read_file(shared + "/report.json").contains(QFileInfo(images_b.path()).fileName().toUtf8()));
+        }
+        // Each project is offered the folder it exported to last.
+        AnnotationDocument a;
+        QVERIFY(a.open(images_a.path()));
+        QCOMPARE(QDir::cleanPath(ExportDialog(&a).outputEdit()->text()), QDir::cleanPath(shared));
+    }
+
+    // A project imported from a YOLO dataset: the dialog says the images keep
+    // their dataset's split, offers to re-split, and the export keeps it.
+    void importedImagesKeepTheirSplit() {
+        QTemporaryDir images, out_root;
+        QVERIFY(test::copySamples(images.path()) >= 2);
+        const QStringList names = test::sampleNames();
+        annotation::Project p;
+        const annotation::ClassId cat = p.add_class("cat", 0xff8800u);
+        for (int i = 0; i < 2; ++i) {
+            annotation::ImageAnnotations& img = p.ensure_image(names[i].toStdString());
+            img.status = annotation::ImageStatus::Done;
+            img.placement = annotation::DatasetPlacement{"val", "kept/" + names[i].toStdString()};  // both were in val
+            annotation::Instance inst;
+            inst.id = p.allocate_instance_id();
+            inst.class_id = cat;
+            inst.polygons = {square(10, 10, 40)};
+            img.instances.push_back(inst);
+        }
+        annotation::save_project_file(io::path_from_utf8((images.path() + "/samlabel-project.json").toStdString()), p);
+        AnnotationDocument doc;
+        QVERIFY(doc.open(images.path()));
+        ExportDialog dialog(&doc);
+        auto* resplit = dialog.findChild<QCheckBox*>("resplit");
+        auto* preview = dialog.findChild<QLabel*>("export_preview");
+        QVERIFY(resplit && preview);
+        QVERIFY(resplit->isVisibleTo(&dialog) && !resplit->isChecked());
+        QVERIFY2(preview->text().contains("keep the split"), qPrintable(preview->text()));
+        const QString out = out_root.path() + "/yolo";
+        dialog.outputEdit()->setText(out);
+        QVERIFY(export_and_wait(dialog));
+        for (int i = 0; i < 2; ++i) QVERIFY(QFileInfo::exists(out + "/images/val/kept/" + names[i]));
     }
 
     void ctrlEOpensTheDialogFromTheMainWindow() {

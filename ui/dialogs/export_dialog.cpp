@@ -1,8 +1,12 @@
 #include "ui/dialogs/export_dialog.h"
 
 #include "core/io/dataset_export.h"
+#include "core/io/export_directory.h"
+#include "core/io/export_image_plan.h"
+#include "core/io/export_start.h"
 #include "core/io/image_reader.h"
 #include "ui/document/annotation_document.h"
+#include "ui/settings/app_settings.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -16,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QProgressBar>
@@ -23,6 +28,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -41,9 +47,23 @@ const QString kTest = QStringLiteral("export/test");
 const QString kSeed = QStringLiteral("export/seed");
 const QString kTransfer = QStringLiteral("export/transfer");
 const QString kTolerance = QStringLiteral("export/tolerance_px");
-const QString kOutputDir = QStringLiteral("export/output_dir");
+const QString kIncludeUnannotated = QStringLiteral("export/include_unannotated");
+const QString kResplit = QStringLiteral("export/resplit_imported");
 // Read by UnloadAndTrainDialog::lastExportDir(): the folder it proposes.
 const QString kTrainingLastExport = QStringLiteral("training/last_export_dir");
+
+// The export folder is remembered per project (keyed by its project file), so
+// one project's folder is never offered to the next.
+QString output_dir_key(const QString& project_file) {
+    return QStringLiteral("export/output_dir_by_project/") +
+           QString::fromLatin1(QUrl::toPercentEncoding(QDir::cleanPath(QFileInfo(project_file).absoluteFilePath())));
+}
+
+bool has_imported_split(const annotation::Project& project) {
+    for (const auto& [rel, image] : project.images())
+        if (image.placement) return true;
+    return false;
+}
 
 bool is_yolo(io::ExportFormat f) { return f == io::ExportFormat::YoloDetect || f == io::ExportFormat::YoloSegment; }
 
@@ -68,6 +88,10 @@ QString describe(const io::ExportReport& r) {
         images += QStringLiteral(" (%1)").arg(parts.join(QStringLiteral(", ")));
     }
     lines << images;
+    if (r.images_unannotated > 0)
+        lines << (r.unannotated_included ? QObject::tr("Never annotated: %1, exported as background images").arg(r.images_unannotated)
+                                         : QObject::tr("Never annotated: %1, left out").arg(r.images_unannotated));
+    if (r.images_unreadable > 0) lines << QObject::tr("Unreadable images: %1, not exported (see warnings)").arg(r.images_unreadable);
     lines << QObject::tr("Instances written: %1 of %2").arg(r.instances_written).arg(r.instances_total);
     lines << QObject::tr("Skipped: %1").arg(r.skipped.size());
     std::map<std::string, int> reasons;
@@ -120,6 +144,16 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     seed_->setRange(0, std::numeric_limits<int>::max());
     seed_->setToolTip(tr("Each image's split depends only on its path and the seed: re-exporting a grown project keeps old images where they were"));
     form->addRow(tr("Split &seed:"), seed_);
+    resplit_ = new QCheckBox(tr("Re-split imported images (ignore the train / val split of their dataset)"), this);
+    resplit_->setObjectName(QStringLiteral("resplit"));
+    resplit_->setToolTip(tr("Imported images go back into the split they had in their dataset, under their own names; "
+                            "tick this to split them by the fractions and seed like the others"));
+    form->addRow(QString(), resplit_);
+    include_unannotated_ = new QCheckBox(tr("Include never-annotated images (as background images, without labels)"), this);
+    include_unannotated_->setObjectName(QStringLiteral("include_unannotated"));
+    include_unannotated_->setToolTip(tr("An image with no instance that was never marked done is left out. "
+                                        "Mark an image done to export it as a deliberate background image."));
+    form->addRow(QString(), include_unannotated_);
 
     transfer_ = new QComboBox(this);
     transfer_->setObjectName(QStringLiteral("transfer"));
@@ -145,6 +179,12 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     output_row->addWidget(output_, 1);
     output_row->addWidget(browse_button);
     form->addRow(tr("Output folder:"), output_row);
+
+    preview_ = new QLabel(this);
+    preview_->setObjectName(QStringLiteral("export_preview"));
+    preview_->setWordWrap(true);
+    preview_->setTextFormat(Qt::RichText);
+    layout->addWidget(preview_);
 
     progress_ = new QProgressBar(this);
     progress_->setObjectName(QStringLiteral("progress"));
@@ -193,14 +233,20 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     seed_->setValue(settings.value(kSeed, 0).toInt());
     transfer_->setCurrentIndex(qMax(0, transfer_->findData(settings.value(kTransfer, int(io::ImageTransfer::Copy)).toInt())));
     tolerance_->setValue(settings.value(kTolerance, 1.0).toDouble());
-    QString output = settings.value(kOutputDir).toString();
-    if (output.isEmpty() && document_ && document_->isOpen())
-        output = defaultOutputDir(document_->imageFolder(), QStringLiteral("export"));
-    output_->setText(output);
+    include_unannotated_->setChecked(settings.value(kIncludeUnannotated, false).toBool());
+    resplit_->setChecked(settings.value(kResplit, false).toBool());
+    if (document_ && document_->isOpen()) {
+        const QString output = settings.value(output_dir_key(document_->projectFile())).toString();
+        output_->setText(output.isEmpty() ? defaultOutputDir(document_->imageFolder(), QStringLiteral("export")) : output);
+    }
 
     connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::updateEnabled);
     connect(split_, &QCheckBox::toggled, this, &ExportDialog::updateEnabled);
     connect(transfer_, &QComboBox::currentIndexChanged, this, &ExportDialog::updateEnabled);
+    for (QDoubleSpinBox* spin : {train_, val_, test_}) connect(spin, &QDoubleSpinBox::valueChanged, this, &ExportDialog::updatePreview);
+    connect(seed_, &QSpinBox::valueChanged, this, &ExportDialog::updatePreview);
+    connect(include_unannotated_, &QCheckBox::toggled, this, &ExportDialog::updatePreview);
+    connect(resplit_, &QCheckBox::toggled, this, &ExportDialog::updatePreview);
     updateEnabled();
     resize(640, 560);
 }
@@ -233,13 +279,78 @@ void ExportDialog::updateEnabled() {
     if (auto* model = qobject_cast<QStandardItemModel*>(transfer_->model()))
         if (QStandardItem* reference = model->item(2)) reference->setEnabled(!is_yolo(format));
     tolerance_->setEnabled(!running && format != io::ExportFormat::YoloDetect);
-    for (QWidget* w : {static_cast<QWidget*>(format_), static_cast<QWidget*>(transfer_), static_cast<QWidget*>(output_)})
+    for (QWidget* w : {static_cast<QWidget*>(format_), static_cast<QWidget*>(transfer_), static_cast<QWidget*>(output_),
+                       static_cast<QWidget*>(include_unannotated_)})
         w->setEnabled(!running);
+    const bool imported = document_ && document_->isOpen() && has_imported_split(document_->project());
+    resplit_->setVisible(imported);
+    resplit_->setEnabled(!running && imported && split_->isChecked());
     export_button_->setEnabled(!running && document_ && document_->isOpen());
     cancel_button_->setEnabled(running);
     train_button_->setEnabled(!running && !last_output_.isEmpty() && is_yolo(io::ExportFormat(format_->currentData().toInt())) &&
                               !report_.cancelled);
     close_button_->setEnabled(!running);
+    updatePreview();
+}
+
+io::ExportImagePlanOptions ExportDialog::planOptions() const {
+    io::ExportImagePlanOptions plan;
+    const auto format = io::ExportFormat(format_->currentData().toInt());
+    if (split_->isChecked() && train_->value() + val_->value() + test_->value() > 0.0)
+        plan.split = io::SplitFractions{train_->value(), val_->value(), test_->value()};
+    else if (is_yolo(format))
+        plan.split = io::SplitFractions{};
+    plan.seed = std::uint64_t(seed_->value());
+    plan.include_unannotated = include_unannotated_->isChecked();
+    plan.resplit_imported = resplit_->isChecked();
+    return plan;
+}
+
+// Before the export: what it will take, where each split stands, and the
+// traps (never-annotated images left out, a split that would be empty).
+void ExportDialog::updatePreview() {
+    if (!document_ || !document_->isOpen()) {
+        preview_->clear();
+        return;
+    }
+    const io::ExportImagePlanOptions plan = planOptions();
+    const io::ExportPreview p = io::preview_export_images(document_->project(), plan);
+    const auto warn = [](const QString& text) { return QStringLiteral("<span style='color:#b35900'>&#9888; %1</span>").arg(text.toHtmlEscaped()); };
+    QStringList lines;
+    QString images = tr("Exports %1 of %2 images").arg(p.images).arg(document_->project().images().size());
+    if (!p.images_per_split.empty()) {
+        QStringList parts;
+        for (const auto& [split, n] : p.images_per_split) parts << QStringLiteral("%1 %2").arg(QString::fromStdString(split)).arg(n);
+        images += QStringLiteral(" (%1)").arg(parts.join(QStringLiteral(", ")));
+    }
+    lines << images.toHtmlEscaped() + QLatin1Char('.');
+    if (p.unannotated > 0)
+        lines << (plan.include_unannotated
+                      ? tr("%1 never annotated: exported as background images, without labels.").arg(p.unannotated).toHtmlEscaped()
+                      : warn(tr("%1 never annotated (no instance, not marked done): left out. Tick “Include never-annotated "
+                                "images” to export them as background images.").arg(p.unannotated)));
+    if (p.images == 0)
+        lines << warn(tr("Nothing to export: annotate an image or mark it done."));
+    const auto count = [&](const char* split) {
+        const auto it = p.images_per_split.find(split);
+        return it == p.images_per_split.end() ? std::size_t(0) : it->second;
+    };
+    const bool yolo = is_yolo(io::ExportFormat(format_->currentData().toInt()));
+    if (yolo && p.images > 0 && count("val") == 0)
+        lines << warn(tr("Too few images for a val split: data.yaml will point val at the train images, so validation "
+                         "measures images the model trained on. Annotate more images."));
+    if (plan.split && plan.split->test > 0.0 && p.images > 0 && count("test") == 0)
+        lines << warn(tr("Too few images for a test split: it is left out."));
+    if (!p.moved.empty()) {
+        lines << tr("%n image(s) moved to another split so that every split has one (see the report).", "", int(p.moved.size()))
+                     .toHtmlEscaped();
+        preview_->setToolTip(QString::fromStdString(p.moved.front()));
+    } else {
+        preview_->setToolTip({});
+    }
+    if (plan.split && has_imported_split(document_->project()) && !plan.resplit_imported)
+        lines << tr("Imported images keep the split and file name they had in their dataset.").toHtmlEscaped();
+    preview_->setText(lines.join(QStringLiteral("<br>")));
 }
 
 void ExportDialog::saveSettings() const {
@@ -252,7 +363,9 @@ void ExportDialog::saveSettings() const {
     settings.setValue(kSeed, seed_->value());
     settings.setValue(kTransfer, transfer_->currentData().toInt());
     settings.setValue(kTolerance, tolerance_->value());
-    settings.setValue(kOutputDir, output_->text());
+    settings.setValue(kIncludeUnannotated, include_unannotated_->isChecked());
+    settings.setValue(kResplit, resplit_->isChecked());
+    if (document_ && document_->isOpen()) settings.setValue(output_dir_key(document_->projectFile()), output_->text());
 }
 
 bool ExportDialog::startExport() {
@@ -279,6 +392,29 @@ bool ExportDialog::startExport() {
     options.seed = std::uint64_t(seed_->value());
     options.image_transfer = io::ImageTransfer(transfer_->currentData().toInt());
     options.tolerance_px = tolerance_->value();
+    options.include_unannotated = include_unannotated_->isChecked();
+    options.resplit_imported = resplit_->isChecked();
+    options.project_file = io::path_from_utf8(document_->projectFile().toStdString());
+    options.max_pixels = std::uint64_t(AppSettings::pixelLimit());  // what the canvas refuses, the export does too
+
+    // Another project's dataset, or files that are not an export: only with the user's word.
+    try {
+        const io::ExportFolderInspection folder = io::inspect_export_directory(options.output_dir, options.project_file);
+        if (folder.needs_confirmation()) {
+            QMessageBox box(QMessageBox::Warning, tr("Replace the folder?"),
+                            QString::fromStdString(folder.describe(options.output_dir)) + QLatin1Char('.'),
+                            QMessageBox::Yes | QMessageBox::No, this);
+            box.setObjectName(QStringLiteral("replace_confirmation"));
+            box.setInformativeText(tr("Replace it with this project's export?"));
+            box.setDefaultButton(QMessageBox::No);
+            if (box.exec() != QMessageBox::Yes)
+                return refuse(tr("Not exported: %1. Choose another folder, or confirm to replace it.")
+                                  .arg(QString::fromStdString(folder.describe(options.output_dir))));
+            options.replace_foreign_output = true;
+        }
+    } catch (const std::exception& e) {
+        return refuse(QString::fromStdString(e.what()));
+    }
     saveSettings();
 
     // The export reads the project as it is now; saving first keeps the file
@@ -309,6 +445,10 @@ bool ExportDialog::startExport() {
         Outcome out;
         try {
             out.report = io::export_dataset(project, image_root, options);
+        } catch (const io::NothingToExport& e) {
+            out.error = QString::fromStdString(e.what());
+            if (e.unannotated() > 0 && !options.include_unannotated)
+                out.error += tr("\nTick “Include never-annotated images” to export them as background images.");
         } catch (const std::exception& e) {
             out.error = QString::fromStdString(e.what());
         }

@@ -2,9 +2,13 @@
 // File > Export dataset: YOLO detect / YOLO segment / COCO / PNG masks from the
 // project as it is in memory (saved first), on a worker thread with a progress
 // bar and a working Cancel, then the export's report (images, instances
-// written, every skipped instance with its reason, warnings). The options are
-// remembered (QSettings), and a finished export becomes the default folder of
-// "Unload & Train".
+// written, every skipped instance with its reason, warnings). Before the
+// export a preview says what it will take (never-annotated images left out
+// unless ticked, images per split, a split that would be empty). The options
+// are remembered (QSettings), the output folder per project; a folder holding
+// another project's export or other files is replaced only after the user
+// confirms. A finished export becomes the default folder of "Unload & Train".
+#include "core/io/export_image_plan.h"
 #include "core/io/export_report.h"
 
 #include <QDialog>
@@ -80,6 +84,8 @@ private:
     void updateEnabled();
     void onFinished();
     void saveSettings() const;
+    void updatePreview();
+    io::ExportImagePlanOptions planOptions() const;
     void setProgress(int done, int total);
 
     AnnotationDocument* document_;
@@ -90,6 +96,9 @@ private:
     QDoubleSpinBox* val_ = nullptr;
     QDoubleSpinBox* test_ = nullptr;
     QSpinBox* seed_ = nullptr;
+    QCheckBox* resplit_ = nullptr;
+    QCheckBox* include_unannotated_ = nullptr;
+    QLabel* preview_ = nullptr;
     QDoubleSpinBox* tolerance_ = nullptr;
     QLineEdit* output_ = nullptr;
     QProgressBar* progress_ = nullptr;

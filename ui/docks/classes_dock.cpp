@@ -2,6 +2,7 @@
 
 #include "core/annotation/edit_operations.h"
 #include "ui/document/annotation_document.h"
+#include "ui/input/open_item_editor.h"
 
 #include <QAbstractItemModel>
 #include <algorithm>
@@ -83,7 +84,9 @@ ClassesDock::ClassesDock(AnnotationDocument* document, QWidget* parent)
         if (!rebuilding_) QTimer::singleShot(0, this, &ClassesDock::onRowsMoved);
     });
     connect(document_, &AnnotationDocument::classesChanged, this, &ClassesDock::rebuild);
-    connect(document_, &AnnotationDocument::currentClassChanged, this, &ClassesDock::rebuild);
+    // Only the selection follows: rebuilding here replaced the items between
+    // the two clicks of a double-click, so no rename started.
+    connect(document_, &AnnotationDocument::currentClassChanged, this, &ClassesDock::selectCurrentClass);
     // Instance counts are computed when a tooltip is asked for, not on every
     // edit (a vertex drag edits once per mouse move).
     list_->viewport()->installEventFilter(this);
@@ -123,7 +126,17 @@ void ClassesDock::rebuild() {
     rebuilding_ = false;
 }
 
+void ClassesDock::selectCurrentClass() {
+    rebuilding_ = true;
+    for (int row = 0; row < list_->count(); ++row)
+        if (list_->item(row)->data(kClassIdRole).toInt() == document_->currentClass()) list_->setCurrentRow(row);
+    rebuilding_ = false;
+}
+
+void ClassesDock::commitEdit() { commitOpenItemEditor(list_); }
+
 annotation::ClassId ClassesDock::addClass(const QString& name) {
+    commitEdit();  // a name being typed is kept, not dropped by the rebuild
     const int n = int(document_->project().classes().size());
     QString chosen = name;
     for (int k = n + 1; chosen.isEmpty() || document_->project().find_class_by_name(chosen.toStdString()); ++k)
@@ -151,6 +164,7 @@ void ClassesDock::onItemChanged(QListWidgetItem* item) {
 }
 
 void ClassesDock::recolourCurrent() {
+    commitEdit();
     auto* item = list_->currentItem();
     if (!item) return;
     const annotation::ClassId id = item->data(kClassIdRole).toInt();
@@ -163,6 +177,7 @@ void ClassesDock::recolourCurrent() {
 }
 
 void ClassesDock::moveCurrent(int delta) {
+    commitEdit();
     auto* item = list_->currentItem();
     if (!item) return;
     const annotation::ClassId id = item->data(kClassIdRole).toInt();
@@ -197,6 +212,7 @@ void ClassesDock::onRowsMoved() {
 }
 
 void ClassesDock::removeCurrent() {
+    commitEdit();
     auto* item = list_->currentItem();
     if (!item) return;
     document_->apply(std::make_unique<annotation::RemoveClass>(item->data(kClassIdRole).toInt()));

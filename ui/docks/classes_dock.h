@@ -30,6 +30,8 @@ public:
     void recolourCurrent();
     void removeCurrent();
     void renameCurrent();  // opens the in-place editor
+    // Commits a name being typed in the in-place editor (every action does first).
+    void commitEdit();
     void pickClassAt(int position);  // 0-based display position (keys 1-9)
 
     // A distinct colour for the n-th class.
@@ -40,6 +42,7 @@ protected:
 
 private:
     void rebuild();
+    void selectCurrentClass();
     void onItemChanged(QListWidgetItem* item);
     void onRowsMoved();
 

@@ -4,9 +4,11 @@ usage: check_yolo_export.py DATASET_DIR EXPECTED_JSON segment|detect TMP_DIR
 
 EXPECTED_JSON (written by tests/io/test_export_consumers.cpp from the fixture's
 own geometry) lists per image its size and the instances that must be there.
-Checks: check_det_dataset accepts data.yaml (names), verify_image_label reads
-every label file without a warning (EXIF-corrected shape, counts, classes,
-box/point values within 1e-6), and YOLODataset loads the same label count.
+Checks: check_det_dataset accepts data.yaml (names), every split data.yaml
+names holds images (training builds loaders for train and val),
+verify_image_label reads every label file without a warning (EXIF-corrected
+shape, counts, classes, box/point values within 1e-6), and YOLODataset loads
+the same label count.
 """
 import json
 import sys
@@ -38,6 +40,21 @@ names = [data["names"][i] for i in range(len(data["names"]))]
 if names != expected["names"]:
     fail(f"names {names} != {expected['names']}")
 nc = data["nc"]
+
+# Every split data.yaml names must hold images: Ultralytics trains on train
+# and validates on val, and a split without images stops it.
+for split in ("train", "val", "test"):
+    if not data.get(split):
+        continue
+    try:
+        n_images = len(YOLODataset(img_path=data[split], data=data, task=task, imgsz=64, augment=False, cache=False).im_files)
+    except FileNotFoundError as e:
+        n_images = 0
+        print(f"{split}: {e}")
+    if n_images == 0:
+        fail(f"data.yaml names {split} ({data[split]}) but it holds no images")
+    else:
+        print(f"{split}: {n_images} image(s)")
 
 
 def rasterise(points_px, h, w):
