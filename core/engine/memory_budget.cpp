@@ -66,6 +66,15 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
         for (const auto& v : *it)
             if (v.is_number()) g.scale_factors.push_back(v.get<double>());
     }
+    // The detector's stacks (sam3_video: detector_config; sam3: the root).
+    const nlohmann::json* detector = find_object(config, {"detector_config"});
+    if (!detector) detector = &config;
+    if (const nlohmann::json* enc = find_object(*detector, {"detr_encoder_config"}))
+        read_number(*enc, "intermediate_size", g.detr_intermediate_size);
+    if (const nlohmann::json* dec = find_object(*detector, {"detr_decoder_config"})) {
+        read_number(*dec, "num_attention_heads", g.detr_heads);
+        read_number(*dec, "num_queries", g.detr_queries);
+    }
     const nlohmann::json* backbone = find_object(*vision, {"backbone_config"});
     if (!backbone) return g;
     g.from_config = true;
@@ -138,16 +147,39 @@ EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) 
 // heads in fp32 (h = 4); this step is then the peak: 162 MB for SAM3, above
 // the trunk's 149 MB.
 //
-// Click + text also runs the detector neck (a second, identical set of
-// outputs kept) and the DETR encoder over the 1x level (T tokens, width F,
-// FFN 2048): about T (4 F + 2 x 2048) e on top.
+// Detection (parts with the detector; p = bytes per element of the detector's
+// per-prompt modules and per-image features: 4 on the CPU, where the predictor
+// runs them in fp32, else e; the DETR decoder always computes in fp32):
+//  - encode: the detector neck runs its three levels like the tracker neck
+//    (the neck walk below, no position encodings: the 1x level's is computed
+//    once per model), with the trunk output still referenced; then the levels
+//    are cast to p and the pixel decoder convolves the 2x and 4x levels once
+//    per image (outputs kept, oneDNN's input reorder): live at the 4x
+//    convolution are the three levels (21 T F p), the 1x tokens (T F p), the
+//    2x convolution (4 T F p), the 4x output and its input's reorder (2 x 16):
+//      detector_prepare = e T D + 58 T F p
+//  - held per image afterwards (the embedding): the tokens and both
+//    convolutions, 21 T F p (111 MB for SAM3 with p = 4).
+//  - one prompt, the image's features held: the largest of
+//      DETR encoder MLP: layer input, its norm, the image keys (3 T F p), fc1
+//        and its ReLU (2 T M_enc p)
+//      DETR decoder vision cross-attention (fp32): the box bias, the scores
+//        and their softmax, each heads x (Q + 1) x T x 4 (the float bias sends
+//        SDPA down its math path)
+//      mask head at 4x: the upsampled-convolution map and its GroupNorm output
+//        (2 x 16 T F p), the padded 2x input (4 T F p)
+//    (SAM3 fp32: 95, 103 and 191 MB: the mask head.)
+// The encode's activations are freed before a prompt runs, so detection's
+// activation peak is max(encode peak, held features + prompt peak); with the
+// click path too, its held features add to the prompt's side.
 //
 // Plus the input: the resized image in float32 (3 S^2 x 4) and its
 // normalised copy.
 std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t element_bytes, PartSet parts,
-                                           std::size_t heads_element_bytes) {
+                                           std::size_t heads_element_bytes, std::size_t detector_element_bytes) {
     const double e = static_cast<double>(element_bytes);
     const double h = static_cast<double>(heads_element_bytes ? heads_element_bytes : element_bytes);
+    const double p = static_cast<double>(detector_element_bytes ? detector_element_bytes : element_bytes);
     const double grid = g.grid();
     const double T = grid * grid;
     const double D = g.hidden_size, M = g.intermediate_size, F = g.fpn_hidden_size;
@@ -188,15 +220,28 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
         kept_after = kept;
         return peak;
     };
-    double kept = 0;
-    double neck = neck_peak(kTrackerNeckLevelsUsed, /*position_encodings=*/false, kept) + e * T * D;
-    const double heads = e * T * D + kept + (h != e ? 16 * T * F * h : 0.0) + 2 * T * F * h;
-    double peak = std::max({trunk, neck, heads});
+    double peak = trunk;
+    double click_held = 0;  // the click path's per-image features, held while a prompt runs
+    if (part_set_has_click(parts)) {
+        double kept = 0;
+        const double neck = neck_peak(kTrackerNeckLevelsUsed, /*position_encodings=*/false, kept) + e * T * D;
+        const double heads = e * T * D + kept + (h != e ? 16 * T * F * h : 0.0) + 2 * T * F * h;
+        peak = std::max({peak, neck, heads});
+        // The image embedding (T F), the conv_s0/s1 features (2 T F, T F) and the
+        // click cache's copies of them in the heads' dtype (5 T F), plus the first
+        // block's three fp32 projections at half width (1.5 T F x 4): 30 MiB for
+        // SAM3 in bf16, 53 MiB in fp32 (ImageEmbedding::byte_size, measured).
+        click_held = T * F * (9 * h + 6);
+    }
     if (part_set_has_detect(parts)) {
-        double detector_kept = 0;
-        const double detector_neck = kept + neck_peak(g.scale_factors.size(), /*position_encodings=*/true, detector_kept) + e * T * D;
-        const double detr = kept + detector_kept + e * T * (4 * F + 2 * 2048);
-        peak = std::max({peak, detector_neck, detr});
+        double levels_kept = 0;
+        const double detector_neck = click_held + neck_peak(kDetectorNeckLevelsUsed, /*position_encodings=*/false, levels_kept) + e * T * D;
+        const double prepare = click_held + e * T * D + 58 * T * F * p;
+        const double held = 21 * T * F * p + click_held;
+        const double encoder_mlp = 3 * T * F * p + 2 * T * g.detr_intermediate_size * p;
+        const double decoder = 3.0 * g.detr_heads * (g.detr_queries + 1) * T * 4;
+        const double mask_head = 2 * 16 * T * F * p + 4 * T * F * p;
+        peak = std::max({peak, detector_neck, prepare, held + std::max({encoder_mlp, decoder, mask_head})});
     }
     const double input = 2.0 * 3 * g.image_size * static_cast<double>(g.image_size) * 4;
     return round_up_mib(peak + input);
@@ -220,12 +265,21 @@ MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& 
     const PartFigures figures = summary.of(parts);
     estimate.parameters = figures.parameters;
     estimate.weight_bytes = figures.bytes_in(dtype);
+    // Parts the predictor keeps in fp32 whatever the dtype (sam3_model.cpp): the
+    // detector's decoder and scoring, and on the CPU its other per-prompt modules.
+    if (part_set_has_detect(parts) && dtype != WeightDType::F32) {
+        std::vector<ModelPart> fp32_parts{ModelPart::DetectorDecoder};
+        if (device.kind != DeviceKind::Cuda) fp32_parts.push_back(ModelPart::Detector);
+        for (const ModelPart part : fp32_parts)
+            estimate.weight_bytes += summary.of(part).bytes_in(WeightDType::F32) - summary.of(part).bytes_in(dtype);
+    }
     const bool cuda = device.kind == DeviceKind::Cuda;
     // The predictor runs the tracker heads (and casts their per-image features)
     // in fp32 for bf16 weights on a CPU without native bf16 matmul.
     const bool fp32_heads = !cuda && dtype == WeightDType::BF16 && !runtime_info().cpu_has_bf16;
+    // The detector's per-prompt modules compute in fp32 on the CPU (sam3_model.cpp).
     estimate.activation_bytes = encode_activation_peak_bytes(estimate.geometry, weight_dtype_size(dtype), parts,
-                                                             fp32_heads ? 4 : 0);
+                                                             fp32_heads ? 4 : 0, cuda ? 0 : 4);
     estimate.runtime_bytes = cuda ? kCudaContextBytes : kCpuRuntimeBytes;
     estimate.allocator_slack_bytes = cuda ? 0 : estimate.activation_bytes;
     // 10% of what the model itself takes covers allocator rounding and
@@ -280,7 +334,8 @@ std::string MemoryEstimate::describe() const {
     out << "SAM3 " << part_set_name(parts) << " in " << weight_dtype_name(dtype) << " on " << device_name(device) << ":\n"
         << "  weights      " << format_bytes(weight_bytes) << " (" << parameters << " parameters)\n"
         << "  activations  " << format_bytes(activation_bytes) << " (one " << geometry.image_size << "x" << geometry.image_size
-        << " image encode" << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"
+        << " image encode" << (part_set_has_detect(parts) ? " and one detection prompt" : "")
+        << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"
         << (allocator_slack_bytes ? "  allocator    " + format_bytes(allocator_slack_bytes) + " (freed blocks glibc keeps during the encode)\n" : "")
         << "  runtime      " << format_bytes(runtime_bytes) << (device.kind == DeviceKind::Cuda ? " (CUDA context)" : " (libtorch)")
         << "\n"

@@ -38,19 +38,23 @@ struct EncoderGeometry {
     std::vector<int> global_layers{7, 15, 23, 31};
     int fpn_hidden_size = 256;     // F
     std::vector<double> scale_factors{4.0, 2.0, 1.0, 0.5};
+    int detr_intermediate_size = 2048;  // the DETR encoder's MLP (detection)
+    int detr_heads = 8;                 // the DETR decoder's attention heads
+    int detr_queries = 200;             // the DETR decoder's object queries
     bool from_config = false;      // false: config.json lacked it, defaults used
 
     static EncoderGeometry from_config_json(const nlohmann::json& config);
     int grid() const { return image_size / patch_size; }  // tokens per side
 };
 
-// Activation peak in bytes of one image encode (trunk + neck + the tracker
-// heads' per-image features) in inference mode with fused SDPA, activations in
-// an element type of `element_bytes`; the tracker heads run in
-// `heads_element_bytes` (0: the same; the CPU predictor keeps them in fp32, 4).
-// See memory_budget.cpp for the derivation.
+// Activation peak in bytes of one image encode (trunk + necks + each path's
+// per-image features) and, with detection, of one prompt on it, in inference
+// mode with fused SDPA, activations in an element type of `element_bytes`; the
+// tracker heads run in `heads_element_bytes` and the detector's per-prompt
+// modules in `detector_element_bytes` (0: the same; on the CPU the predictor
+// keeps both in fp32, 4). See memory_budget.cpp for the derivation.
 std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& geometry, std::size_t element_bytes, PartSet parts,
-                                           std::size_t heads_element_bytes = 0);
+                                           std::size_t heads_element_bytes = 0, std::size_t detector_element_bytes = 0);
 
 struct MemoryEstimate {
     PartSet parts = PartSet::ClickToSegment;

@@ -63,6 +63,8 @@ ModelPart part_of(std::string_view name) {
     if (starts_with(name, "detector_model.vision_encoder.neck.")) return ModelPart::DetectorNeck;
     if (starts_with(name, "detector_model.text_encoder.") || starts_with(name, "detector_model.text_projection."))
         return ModelPart::TextEncoder;
+    if (starts_with(name, "detector_model.detr_decoder.") || starts_with(name, "detector_model.dot_product_scoring."))
+        return ModelPart::DetectorDecoder;
     if (starts_with(name, "detector_model.")) return ModelPart::Detector;
     if (is_unused_tracker_neck_level(name)) return ModelPart::TrackerNeckUnusedLevels;
     if (starts_with(name, "tracker_neck.")) return ModelPart::TrackerNeck;
@@ -84,7 +86,8 @@ std::string_view model_part_name(ModelPart part) {
         case ModelPart::TrackerVideoMemory: return "tracker video memory";
         case ModelPart::DetectorNeck: return "detector neck";
         case ModelPart::TextEncoder: return "text encoder";
-        case ModelPart::Detector: return "detector";
+        case ModelPart::Detector: return "detector (geometry, DETR encoder, masks)";
+        case ModelPart::DetectorDecoder: return "detector decoder + scoring";
         case ModelPart::DetectorUnused: return "detector tensors not read (unused)";
         case ModelPart::Unknown: return "unknown";
     }
@@ -101,6 +104,7 @@ std::vector<ModelPart> parts_for(PartSet set) {
         parts.push_back(ModelPart::DetectorNeck);
         parts.push_back(ModelPart::TextEncoder);
         parts.push_back(ModelPart::Detector);
+        parts.push_back(ModelPart::DetectorDecoder);
     }
     return parts;
 }

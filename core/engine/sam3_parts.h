@@ -8,8 +8,11 @@
 //                                             detector neck (FPN for concept detection)
 //   detector_model.text_encoder.text_model.*, detector_model.text_projection.*
 //                                             text encoder (CLIP) and its projection
-//   detector_model.* (the rest)               detector: geometry encoder, DETR encoder/decoder,
-//                                             scoring, its mask decoder
+//   detector_model.detr_decoder.*, .dot_product_scoring.*
+//                                             detector decoder: every query's box and score
+//                                             (run in fp32 whatever the weights' dtype)
+//   detector_model.* (the rest)               detector: geometry encoder, DETR encoder, its
+//                                             mask decoder (fp32 on the CPU)
 //   tensors of detector_model.* the detection path never reads (DetectorUnused):
 //     the neck's 0.5x level (vision_encoder.neck.fpn_layers.3), CLIP's own pooled
 //     projection (text_encoder.text_projection), the mask decoder's third
@@ -50,14 +53,15 @@ enum class ModelPart {
     DetectorNeck,
     TextEncoder,
     Detector,
+    DetectorDecoder,
     DetectorUnused,
     Unknown,  // not a tensor of the sam3 layout
 };
-inline constexpr std::size_t kModelPartCount = 10;
+inline constexpr std::size_t kModelPartCount = 11;
 inline constexpr std::array<ModelPart, kModelPartCount> kAllModelParts{
     ModelPart::VisionTrunk, ModelPart::TrackerNeck, ModelPart::TrackerNeckUnusedLevels, ModelPart::TrackerHeads,
-    ModelPart::TrackerVideoMemory,
-    ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector, ModelPart::DetectorUnused, ModelPart::Unknown};
+    ModelPart::TrackerVideoMemory, ModelPart::DetectorNeck, ModelPart::TextEncoder, ModelPart::Detector,
+    ModelPart::DetectorDecoder, ModelPart::DetectorUnused, ModelPart::Unknown};
 
 // tracker_neck.fpn_layers.N with N below this is read by the click path (the
 // native predictor builds exactly these levels: sam3::TrackerConfig::kUsedNeckLevels).

@@ -84,8 +84,11 @@ private slots:
         QCOMPARE(e.allocator_slack_bytes, e.activation_bytes);  // CPU: glibc retention (memory_budget.h)
         QCOMPARE(e.ram_bytes(), e.device_bytes());
         QCOMPARE(e.vram_bytes(), std::uint64_t(0));
+        // The detector's per-prompt modules stay fp32 on the CPU (Sam3Model), the rest is bf16.
         const auto text = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::BF16, {DeviceKind::Cpu, 0});
-        QCOMPARE(text.weight_bytes, std::uint64_t(800'000'000) * 2);
+        QCOMPARE(text.weight_bytes, std::uint64_t(750'000'000) * 2 + std::uint64_t(50'000'000) * 4);
+        const auto text_gpu = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::F16, {DeviceKind::Cuda, 0});
+        QCOMPARE(text_gpu.weight_bytes, std::uint64_t(800'000'000) * 2);
         const auto cuda = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(cuda.staging_bytes, std::uint64_t(200'000'000));  // 2 x largest tensor (> 64 MiB floor)
         QVERIFY(cuda.ram_bytes() < cuda.weight_bytes);               // streaming, not a RAM copy

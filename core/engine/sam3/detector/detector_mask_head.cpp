@@ -8,8 +8,12 @@ constexpr double kGroupNormEps = 1e-5;
 // The finer neck levels the pixel decoder adds back: 2x, then 4x.
 constexpr int kStagesUsed = DetectorConfig::kUsedNeckLevels - 1;
 
-torch::Tensor upsample_nearest_2x(const torch::Tensor& x) {  // [1, C, h, w] -> [1, C, 2h, 2w]
-    return x.repeat_interleave(2, 2).repeat_interleave(2, 3);
+// How the 3 taps of a 3x3 kernel fold onto 2 source pixels for an output of
+// parity p after a 2x nearest upsampling: p = 0 reads source offsets -1, 0
+// (tap 0; taps 1 + 2), p = 1 reads offsets 0, +1 (taps 0 + 1; tap 2).
+torch::Tensor tap_folding(int parity, const torch::TensorOptions& options) {
+    return parity == 0 ? torch::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 1.0}, options).view({2, 3})
+                       : torch::tensor({1.0, 1.0, 0.0, 0.0, 0.0, 1.0}, options).view({2, 3});
 }
 }  // namespace
 
@@ -51,6 +55,34 @@ DetectorMaskHeadImpl::DetectorMaskHeadImpl(const DetectorMaskDecoderConfig& c, c
     prompt_cross_attn_norm = register_module("prompt_cross_attn_norm", LayerNorm(c.hidden_size, kLayerNormEps, o));
 }
 
+void DetectorMaskHeadImpl::weights_loaded() {
+    pixel_decoder->parity_kernels.clear();
+    for (std::size_t stage = 0; stage < pixel_decoder->conv_layers->size(); ++stage) {
+        const torch::Tensor w = pixel_decoder->conv_layers->ptr<Conv2dImpl>(stage)->weight;  // [O, I, 3, 3]
+        const auto f64 = w.options().dtype(torch::kDouble);
+        std::vector<torch::Tensor> kernels;
+        for (int a = 0; a < 2; ++a)
+            for (int b = 0; b < 2; ++b)  // K[o, i] = R_a W[o, i] R_b^T, summed in fp64 then rounded once
+                kernels.push_back(torch::einsum("yj,oijk,xk->oiyx", {tap_folding(a, f64), w.to(torch::kDouble), tap_folding(b, f64)})
+                                      .to(w.scalar_type()));
+        pixel_decoder->parity_kernels.push_back(torch::stack(kernels).contiguous());
+    }
+}
+
+torch::Tensor DetectorMaskHeadImpl::upsampled_convolution(const torch::Tensor& x, int stage) const {
+    const torch::Tensor& kernels = pixel_decoder->parity_kernels.at(static_cast<std::size_t>(stage));
+    const int64_t c = kernels.size(1), h = x.size(2), w = x.size(3);
+    // The 3x3 convolution's zero padding of the upsampled map is one source pixel of zeros.
+    const torch::Tensor padded = torch::constant_pad_nd(x, {1, 1, 1, 1});
+    torch::Tensor out = torch::empty({c, h, 2, w, 2}, x.options());
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b) {
+            const torch::Tensor window = padded.slice(2, a, a + h + 1).slice(3, b, b + w + 1);
+            out.select(4, b).select(2, a).copy_(torch::conv2d(window, kernels[2 * a + b])[0]);
+        }
+    return out.view({1, c, 2 * h, 2 * w});
+}
+
 MaskHeadImage DetectorMaskHeadImpl::prepare_image(const std::vector<torch::Tensor>& finer_levels) const {
     // Stage i adds the level just finer than its input: 2x first, then 4x.
     MaskHeadImage image;
@@ -67,10 +99,11 @@ torch::Tensor DetectorMaskHeadImpl::pixel_features(const torch::Tensor& encoded,
     const torch::Tensor attended = encoded + prompt_cross_attn->forward(normed, prompt, prompt);
     torch::Tensor x = attended.t().reshape({1, attended.size(1), grid_height, grid_width});
     for (int stage = 0; stage < kStagesUsed; ++stage) {
-        const auto conv = pixel_decoder->conv_layers->ptr<Conv2dImpl>(stage);
         const auto norm = pixel_decoder->norms->ptr<LayerNormImpl>(stage);
-        x = torch::conv2d(upsample_nearest_2x(x), conv->weight, {}, 1, 1) + image.level_convolutions[stage];
-        x = torch::relu(torch::group_norm(x, kGroups, norm->weight, norm->bias, kGroupNormEps));
+        x = upsampled_convolution(x, stage);
+        x.add_(image.level_convolutions[stage]);
+        x = torch::group_norm(x, kGroups, norm->weight, norm->bias, kGroupNormEps);
+        x.relu_();
     }
     return x[0];
 }

@@ -10,23 +10,21 @@ namespace samlabel::engine::sam3 {
 
 std::uint64_t DetectorImage::byte_size() const { return (tokens.defined() ? tokens.nbytes() : 0) + mask_head.byte_size(); }
 
-DetectorModulesImpl::DetectorModulesImpl(const DetectorConfig& c, const TrunkConfig& trunk, const torch::TensorOptions& o,
-                                         const torch::TensorOptions& heads) {
+DetectorModulesImpl::DetectorModulesImpl(const DetectorConfig& c, const TrunkConfig& trunk, const DetectorPrecision& p) {
     vision_encoder = register_module("vision_encoder", std::make_shared<torch::nn::Module>());
-    neck = vision_encoder->register_module("neck", VisionNeck(trunk, c.neck, DetectorConfig::kUsedNeckLevels, o));
-    text_encoder = register_module("text_encoder", TextEncoder(c.text, o));
-    text_projection = register_module("text_projection", Linear(c.text.hidden_size, c.detr_encoder.hidden_size, o));
-    geometry_encoder = register_module("geometry_encoder", GeometryEncoder(c.geometry, o));
-    detr_encoder = register_module("detr_encoder", DetrEncoder(c.detr_encoder, o));
-    detr_decoder = register_module("detr_decoder", DetrDecoder(c.detr_decoder, heads));
-    dot_product_scoring = register_module("dot_product_scoring", DotProductScoring(c.detr_decoder, heads));
-    mask_decoder = register_module("mask_decoder", DetectorMaskHead(c.mask_decoder, o));
+    neck = vision_encoder->register_module("neck", VisionNeck(trunk, c.neck, DetectorConfig::kUsedNeckLevels, p.weights));
+    text_encoder = register_module("text_encoder", TextEncoder(c.text, p.weights));
+    text_projection = register_module("text_projection", Linear(c.text.hidden_size, c.detr_encoder.hidden_size, p.weights));
+    geometry_encoder = register_module("geometry_encoder", GeometryEncoder(c.geometry, p.prompt));
+    detr_encoder = register_module("detr_encoder", DetrEncoder(c.detr_encoder, p.prompt));
+    detr_decoder = register_module("detr_decoder", DetrDecoder(c.detr_decoder, p.decoder));
+    dot_product_scoring = register_module("dot_product_scoring", DotProductScoring(c.detr_decoder, p.decoder));
+    mask_decoder = register_module("mask_decoder", DetectorMaskHead(c.mask_decoder, p.prompt));
 }
 
-DetectorModel::DetectorModel(const DetectorConfig& config, const torch::TensorOptions& options,
-                             const torch::TensorOptions& heads_options)
-    : config_(config), options_(options), heads_options_(heads_options) {
-    modules_ = DetectorModules(config, config.trunk, options, heads_options);
+DetectorModel::DetectorModel(const DetectorConfig& config, const DetectorPrecision& precision)
+    : config_(config), precision_(precision) {
+    modules_ = DetectorModules(config, config.trunk, precision);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> DetectorModel::named_tensors() const {
@@ -39,14 +37,17 @@ std::vector<std::pair<std::string, torch::Tensor>> DetectorModel::named_tensors(
 
 void DetectorModel::weights_loaded() {
     const int64_t g = config_.trunk.grid_size(), c = config_.width();
-    const torch::Tensor position = sine_grid_encoding(c / 2, g, g, options_.device()).view({c, g * g}).t().contiguous();
-    position_ = position.to(options_.dtype());
-    heads_position_ = position.to(heads_options_.dtype());
+    const torch::Tensor position =
+        sine_grid_encoding(c / 2, g, g, precision_.weights.device()).view({c, g * g}).t().contiguous();
+    prompt_position_ = position.to(precision_.prompt.dtype());
+    decoder_position_ = position.to(precision_.decoder.dtype());
+    modules_->mask_decoder->weights_loaded();
 }
 
 DetectorImage DetectorModel::prepare_image(const torch::Tensor& trunk_features) const {
     RECORD_USER_SCOPE("sam3.detector_image");
-    const std::vector<torch::Tensor> levels = modules_->neck->forward(trunk_features);  // 4x, 2x, 1x
+    std::vector<torch::Tensor> levels = modules_->neck->forward(trunk_features);  // 4x, 2x, 1x
+    for (auto& level : levels) level = level.to(precision_.prompt.dtype());
     DetectorImage image;
     const torch::Tensor& level = levels[2];
     image.grid_height = level.size(2);
@@ -58,14 +59,28 @@ DetectorImage DetectorModel::prepare_image(const torch::Tensor& trunk_features) 
 
 torch::Tensor DetectorModel::encode_text(const torch::Tensor& ids) const {
     RECORD_USER_SCOPE("sam3.text_encoder");
-    return modules_->text_projection->forward(modules_->text_encoder->text_model->forward(ids)).contiguous();
+    // CPU kernels (oneDNN) are prepared per input shape, and the first call
+    // with a new token count costs several times the encode itself (measured:
+    // 0.3-1.9 s against 90 ms warm for the full-size model). Running on a few
+    // padded lengths (8, 16, 32) keeps the shapes to three; under causal
+    // attention the tokens after the end never reach the real ones.
+    const int64_t length = ids.size(0);
+    const int64_t context = config_.text.max_position_embeddings;
+    int64_t padded = 8;
+    while (padded < length) padded *= 2;
+    padded = std::min(std::max(padded, length), context);
+    torch::Tensor input = ids;
+    if (padded > length)
+        input = torch::cat({ids, ids.new_full({padded - length}, ids[length - 1].item<int64_t>())});
+    const torch::Tensor states = modules_->text_encoder->text_model->forward(input).slice(0, 0, length);
+    return modules_->text_projection->forward(states).contiguous();
 }
 
 DetectorOutput DetectorModel::detect(const DetectorImage& image, const torch::Tensor& text, const torch::Tensor& boxes,
                                      const torch::Tensor& labels) const {
     DetectorOutput out;
-    const torch::Tensor image_keys = image.tokens + position_;
-    torch::Tensor prompt = text.to(options_.dtype());
+    const torch::Tensor image_keys = image.tokens + prompt_position_;
+    torch::Tensor prompt = text.to(precision_.prompt.dtype());
     if (boxes.defined() && boxes.size(0) > 0) {
         RECORD_USER_SCOPE("sam3.geometry_encoder");
         const torch::Tensor geometry = modules_->geometry_encoder->forward(boxes, labels, image.tokens, image_keys,
@@ -74,17 +89,17 @@ DetectorOutput DetectorModel::detect(const DetectorImage& image, const torch::Te
     }
     {
         RECORD_USER_SCOPE("sam3.detr_encoder");
-        out.encoded = modules_->detr_encoder->forward(image.tokens, position_, prompt);
+        out.encoded = modules_->detr_encoder->forward(image.tokens, prompt_position_, prompt);
     }
     DetrDecoderOutput decoded;
     {
         RECORD_USER_SCOPE("sam3.detr_decoder");
-        const auto heads = heads_options_.dtype();
-        decoded = modules_->detr_decoder->forward(out.encoded.to(heads), heads_position_, prompt.to(heads), image.grid_height,
+        const auto dtype = precision_.decoder.dtype();
+        decoded = modules_->detr_decoder->forward(out.encoded.to(dtype), decoder_position_, prompt.to(dtype), image.grid_height,
                                                   image.grid_width);
     }
     RECORD_USER_SCOPE("sam3.scoring");
-    out.logits = modules_->dot_product_scoring->forward(decoded.queries, prompt.to(heads_options_.dtype()));
+    out.logits = modules_->dot_product_scoring->forward(decoded.queries, prompt.to(precision_.decoder.dtype()));
     out.boxes = box_cxcywh_to_xyxy(decoded.boxes);
     out.presence_logit = decoded.presence_logit;
     out.queries = decoded.queries;

@@ -51,10 +51,15 @@ struct DetectorOutput {
 };
 
 // The hub layout's module tree below `detector_model.`.
+// The dtypes the detector's modules compute in (see DetectorModel).
+struct DetectorPrecision {
+    torch::TensorOptions weights;  // neck, text encoder + projection: the checkpoint's bulk
+    torch::TensorOptions prompt;   // geometry encoder, DETR encoder, mask head, per-image features
+    torch::TensorOptions decoder;  // DETR decoder, scoring
+};
+
 struct DetectorModulesImpl : torch::nn::Module {
-    // The DETR decoder and the scoring use `heads_options` (see DetectorModel).
-    DetectorModulesImpl(const DetectorConfig& config, const TrunkConfig& trunk, const torch::TensorOptions& options,
-                        const torch::TensorOptions& heads_options);
+    DetectorModulesImpl(const DetectorConfig& config, const TrunkConfig& trunk, const DetectorPrecision& precision);
     std::shared_ptr<torch::nn::Module> vision_encoder;  // holds `neck` (the trunk lives apart: it is shared)
     VisionNeck neck{nullptr};
     TextEncoder text_encoder{nullptr};
@@ -70,14 +75,14 @@ TORCH_MODULE(DetectorModules);
 class DetectorModel {
 public:
     // Parameters are created with torch::empty (options may be the meta
-    // device). The DETR decoder and the scoring (13 M parameters, 200 queries)
-    // use `heads_options`, which may be a wider dtype: they decide every
-    // query's box and score, and in fp32 they keep bf16 weights' scores closer
-    // to fp32 for a small cost (the heavy per-pixel work stays in `options`).
-    DetectorModel(const DetectorConfig& config, const torch::TensorOptions& options,
-                  const torch::TensorOptions& heads_options);
+    // device), each module in its precision's dtype: the neck and the text
+    // encoder (361 M of the detector's 392 M parameters) in the weights' dtype;
+    // the per-prompt modules may be wider. The DETR decoder and the scoring
+    // (13 M parameters) decide every query's box and score, and in fp32 they
+    // keep bf16 weights' scores closer to fp32 than transformers' own bf16.
+    DetectorModel(const DetectorConfig& config, const DetectorPrecision& precision);
     DetectorModel(const DetectorConfig& config, const torch::TensorOptions& options)
-        : DetectorModel(config, options, options) {}
+        : DetectorModel(config, DetectorPrecision{options, options, options}) {}
 
     // (checkpoint key, tensor) for every parameter, sorted by key.
     std::vector<std::pair<std::string, torch::Tensor>> named_tensors() const;
@@ -96,13 +101,13 @@ public:
     torch::Tensor mask_logits(const DetectorImage& image, const DetectorOutput& output, const torch::Tensor& indices) const;
 
     const DetectorConfig& config() const { return config_; }
-    const torch::TensorOptions& options() const { return options_; }
+    const DetectorPrecision& precision() const { return precision_; }
 
 private:
     DetectorConfig config_;
-    torch::TensorOptions options_, heads_options_;
+    DetectorPrecision precision_;
     DetectorModules modules_{nullptr};
-    torch::Tensor position_, heads_position_;  // [g*g, C] sine encoding of the 1x level, in each dtype
+    torch::Tensor prompt_position_, decoder_position_;  // [g*g, C] sine encoding of the 1x level, in each dtype
 };
 
 }  // namespace samlabel::engine::sam3

@@ -69,7 +69,12 @@ torch::Tensor DetrDecoderImpl::relative_position_bias(const torch::Tensor& refer
     const torch::Tensor ey = box_rpb_embed_y->forward(log_scaled(dy).to(dtype));  // [Q, H, heads]
     const torch::Tensor ex = box_rpb_embed_x->forward(log_scaled(dx).to(dtype));  // [Q, W, heads]
     const int64_t q = reference.size(0);
-    return (ey.unsqueeze(2) + ex.unsqueeze(1)).view({q, grid_height * grid_width, heads}).permute({2, 0, 1});
+    torch::Tensor bias = torch::empty({heads, q + 1, grid_height * grid_width}, ey.options());
+    bias.select(1, 0).zero_();
+    // bias[h, 1 + i, y * W + x] = ey[i, y, h] + ex[i, x, h]
+    torch::Tensor rows = bias.slice(1, 1).view({heads, q, grid_height, grid_width});
+    torch::add_out(rows, ey.permute({2, 0, 1}).unsqueeze(3), ex.permute({2, 0, 1}).unsqueeze(2));
+    return bias;
 }
 
 DetrDecoderOutput DetrDecoderImpl::forward(const torch::Tensor& image, const torch::Tensor& position,
@@ -83,10 +88,8 @@ DetrDecoderOutput DetrDecoderImpl::forward(const torch::Tensor& image, const tor
     for (const auto& module : *layers) {
         const auto* layer = module->as<DetrDecoderLayerImpl>();
         const torch::Tensor query_pos = ref_point_head->forward(sine_encode_boxes(reference, width / 2).to(dtype));
-        const torch::Tensor bias = relative_position_bias(reference, grid_height, grid_width);
-        const torch::Tensor pad = torch::zeros({heads, 1, bias.size(2)}, bias.options());
         x = layer->forward(std::move(x), torch::cat({zero_row, query_pos}, 0), prompt, image, image_keys,
-                           torch::cat({pad, bias}, 1));
+                           relative_position_bias(reference, grid_height, grid_width));
         const torch::Tensor queries = output_layer_norm->forward(x.slice(0, 1));
         const torch::Tensor delta = box_head->forward(queries).to(torch::kFloat);
         reference = torch::sigmoid(delta + inverse_sigmoid(reference));

@@ -39,7 +39,8 @@ struct DetrDecoderImpl : torch::nn::Module {
     // image [HW, C] (encoder output), position [HW, C], prompt [P, C]; grid height x width = HW.
     DetrDecoderOutput forward(const torch::Tensor& image, const torch::Tensor& position, const torch::Tensor& prompt,
                               int64_t grid_height, int64_t grid_width) const;
-    // [heads, Q, HW] bias for reference boxes [Q, 4] (cx, cy, w, h).
+    // [heads, 1 + Q, HW] bias for reference boxes [Q, 4] (cx, cy, w, h); the
+    // first row (the presence token) is zero. Written in place, no concatenation.
     torch::Tensor relative_position_bias(const torch::Tensor& reference, int64_t grid_height, int64_t grid_width) const;
 
     torch::nn::ModuleList layers;
