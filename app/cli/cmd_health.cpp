@@ -44,8 +44,11 @@ int cmd_health(const Args& args) {
     const service::BackendStatus s = service::wire::status_from_json(r.json);
     std::printf("%s: model %s (state %s)\n", target->url.toString().toUtf8().constData(),
                 s.model_loaded ? "loaded" : "not loaded", s.state.toUtf8().constData());
-    if (s.model_loaded)
-        std::printf("  %s on %s, %s\n", s.model_path.toUtf8().constData(), s.device.toUtf8().constData(), s.dtype.toUtf8().constData());
+    if (s.model_loaded) {
+        std::printf("  %s on %s, %s", s.model_path.toUtf8().constData(), s.device.toUtf8().constData(), s.dtype.toUtf8().constData());
+        if (!s.parts.isEmpty()) std::printf(", parts %s", s.parts.toUtf8().constData());  // older servers do not say
+        std::printf("\n");
+    }
     std::printf("  RAM (RSS) %.0f MB", s.ram_rss_mb);
     if (s.vram_total_mb > 0) std::printf(", VRAM %.0f / %.0f MB", s.vram_used_mb, s.vram_total_mb);
     std::printf("\n");

@@ -1,11 +1,13 @@
-// samlabel-cli serve --weights DIR [--device D] [--dtype T] [--port P] [--bind ADDR] [--token T] [--no-load]
-// The control API without a GUI, plus /api/v1/encode and /api/v1/segment, so a
-// GPU box can serve clicks to annotators and a training orchestrator can call
-// /api/v1/unload before it trains. Runs until SIGINT/SIGTERM.
+// samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load]
+// The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
+// /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
+// a training orchestrator can call /api/v1/unload before it trains. Runs until
+// SIGINT/SIGTERM.
 #include "app/cli/cli_command.h"
 #include "app/cli/cli_options.h"
 #include "app/cli/control_api_call.h"
 #include "core/engine/model_session.h"
+#include "core/engine/sam3_parts.h"
 #include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_settings.h"
@@ -32,10 +34,14 @@ namespace {
 
 void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
-                 "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load]\n"
+                 "                          [--parts click|detect|click+detect] [--port 8765] [--bind 127.0.0.1]\n"
+                 "                          [--token TOKEN] [--no-load]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
                  "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
-                 "  POST /api/v1/encode, POST /api/v1/segment (see docs/control-api.md).\n"
+                 "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect (see docs/control-api.md).\n"
+                 "  --parts  what to load: click (click-to-segment, /segment; the default), detect (text and\n"
+                 "           exemplar-box detection, /detect; needs the tokenizer files in DIR) or click+detect;\n"
+                 "           POST /api/v1/load loads the same parts again\n"
                  "  --bind   listen address; 127.0.0.1 unless you choose another (0.0.0.0: every interface)\n"
                  "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
                  "  --no-load  start unloaded (POST /api/v1/load loads DIR later)\n"
@@ -90,6 +96,14 @@ int cmd_serve(const Args& args) {
                 return kExitUsage;
             }
             request.dtype = *t;
+        } else if (a == "--parts") {
+            const auto v = value();
+            const auto p = v ? engine::parse_part_set(*v) : std::nullopt;
+            if (!p) {
+                if (v) std::cerr << "samlabel-cli serve: --parts wants click, detect or click+detect, not '" << *v << "'\n";
+                return kExitUsage;
+            }
+            request.parts = *p;
         } else if (a == "--port") {
             const auto v = value();
             if (!v) return kExitUsage;
@@ -164,11 +178,13 @@ int cmd_serve(const Args& args) {
 
     int exit_code = kExitOk;
     if (load_now) {
-        std::printf("loading %s ...\n", request.checkpoint_dir.string().c_str());
+        std::printf("loading %s (parts: %s) ...\n", request.checkpoint_dir.string().c_str(),
+                    std::string(engine::part_set_cli_name(request.parts)).c_str());
         std::fflush(stdout);
         backend.reload().then(&server, [&exit_code](const service::LoadReply& r) {
             if (r.ok()) {
-                std::printf("loaded on %s (%s) in %.0f ms; ready\n", r.device.toUtf8().constData(), r.dtype.toUtf8().constData(), r.duration_ms);
+                std::printf("loaded on %s (%s, parts: %s) in %.0f ms; ready\n", r.device.toUtf8().constData(),
+                            r.dtype.toUtf8().constData(), r.parts.toUtf8().constData(), r.duration_ms);
                 std::fflush(stdout);
                 return;
             }

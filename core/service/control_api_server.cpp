@@ -13,7 +13,9 @@
 #include <QTcpSocket>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <optional>
 
 namespace samlabel::service {
@@ -70,7 +72,8 @@ const char* method_name(Method m) {
     }
 }
 
-const QString kUploadPaths[] = {QStringLiteral("/api/v1/encode"), QStringLiteral("/api/v1/segment")};
+// The model endpoints of `serve`: they take an image, so their bodies may be large.
+const QString kUploadPaths[] = {QStringLiteral("/api/v1/encode"), QStringLiteral("/api/v1/segment"), QStringLiteral("/api/v1/detect")};
 
 template <typename T>
 QFuture<T> ready_future(T value) {
@@ -173,12 +176,13 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
         {QStringLiteral("/api/v1/load"), Method::Post, false},
         {QStringLiteral("/api/v1/encode"), Method::Post, true},
         {QStringLiteral("/api/v1/segment"), Method::Post, true},
+        {QStringLiteral("/api/v1/detect"), Method::Post, true},
     };
     const Route* route = nullptr;
     for (const Route& r : kRoutes)
         if (r.path == path && (!r.needs_model_endpoints || options_.model_endpoints)) route = &r;
     if (!route) {
-        const bool headless_only = (path == kUploadPaths[0] || path == kUploadPaths[1]);
+        const bool headless_only = std::find(std::begin(kUploadPaths), std::end(kUploadPaths), path) != std::end(kUploadPaths);
         answer(reply, error(404, "not_found",
                             headless_only ? path + QStringLiteral(" is served by `samlabel-cli serve` only")
                                           : QStringLiteral("no endpoint %1 (see docs/control-api.md)").arg(path)));
@@ -226,6 +230,7 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
     else if (path == QLatin1String("/api/v1/load")) answerLater(reply, load());
     else if (path == QLatin1String("/api/v1/encode")) answerLater(reply, encode(body));
     else if (path == QLatin1String("/api/v1/segment")) answerLater(reply, segment(body));
+    else if (path == QLatin1String("/api/v1/detect")) answerLater(reply, detect(body));
 }
 
 void ControlApiServer::answer(const std::shared_ptr<PendingReply>& reply, const Response& response) {
@@ -333,7 +338,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     auto run_segment = [backend, prompt, finish](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
         backend->segment(image_id, prompt).then([finish, image_id](const SegmentReply& r) {
-            if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(QLatin1String(backend_error_name(r.error)), r.message)});
+            if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
             QJsonObject json = wire::segment_result_to_json(image_id, r.result);
             json[QStringLiteral("duration_ms")] = r.duration_ms;
             finish(Response{200, json});
@@ -354,6 +359,50 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
             backend->encode(image->image, id).then(backend.data(), [finish, run_segment](const EncodeReply& r) {
                 if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::to_json(r)});
                 run_segment(r.image_id);
+            });
+        });
+    return promise->future();
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::detect(const QJsonObject& body) {
+    QString parse_error;
+    std::optional<wire::DetectRequest> request = wire::parse_detect_request(body, &parse_error);
+    if (!request) return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
+
+    auto promise = std::make_shared<QPromise<Response>>();
+    promise->start();
+    auto finish = [promise](Response r) {
+        promise->addResult(std::move(r));
+        promise->finish();
+    };
+    QPointer<ModelBackend> backend = backend_;
+    const engine::DetectPrompt prompt = request->prompt;
+    const engine::DetectOptions options = request->options;
+    const bool include_masks = request->include_masks;
+    auto run_detect = [backend, prompt, options, include_masks, finish](const QString& image_id) {
+        if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
+        backend->detect(image_id, prompt, options).then([=](const DetectReply& r) {
+            if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
+            // Every kept instance's mask becomes a PNG and polygons: not on the server's thread.
+            (void)QtConcurrent::run(
+                [=] { finish(Response{200, wire::detect_result_to_json(image_id, r, prompt, options, include_masks)}); });
+        });
+    };
+    if (request->image_bytes.isEmpty()) {
+        run_detect(request->image_id);
+        return promise->future();
+    }
+    // An image in the request: encode it (cached when seen before), then detect.
+    const QString requested_id = request->image_id;
+    decode_async(request->image_bytes, QStringLiteral("image_base64"))
+        .then(this, [backend, requested_id, finish, run_detect](const DecodeOutcome& decoded) {
+            if (!decoded.image) return finish(Response{400, wire::error_json(QStringLiteral("bad_request"), decoded.error)});
+            const wire::DecodedImage* image = &*decoded.image;
+            if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
+            const QString id = requested_id.isEmpty() ? image->content_key : requested_id;
+            backend->encode(image->image, id).then(backend.data(), [finish, run_detect](const EncodeReply& r) {
+                if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
+                run_detect(r.image_id);
             });
         });
     return promise->future();

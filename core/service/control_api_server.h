@@ -2,7 +2,8 @@
 // The control API: a small authenticated HTTP server (QHttpServer's
 // QAbstractHttpServer) in front of a ModelBackend, so a training script can
 // take the GPU back from the annotation app (POST /api/v1/unload) and a GPU
-// box can serve clicks to workstations (samlabel-cli serve: /encode, /segment).
+// box can serve clicks and detection to workstations (samlabel-cli serve:
+// /encode, /segment, /detect).
 //
 // * Off unless started; binds 127.0.0.1 unless the caller chooses another address.
 // * Every request needs "Authorization: Bearer <token>" (constant-time compare).
@@ -32,7 +33,7 @@ struct ControlApiOptions {
     QHostAddress bind_address = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 0;               // 0: a free port (see port())
     QString token;                  // required, non-empty
-    bool model_endpoints = false;   // serve /api/v1/encode and /api/v1/segment (headless serve)
+    bool model_endpoints = false;   // serve /api/v1/encode, /segment and /detect (headless serve)
 };
 
 class ControlApiServer : public QObject {
@@ -74,6 +75,7 @@ private:
     QFuture<Response> load();
     QFuture<Response> encode(const QJsonObject& body);
     QFuture<Response> segment(const QJsonObject& body);
+    QFuture<Response> detect(const QJsonObject& body);
 
     QPointer<ModelBackend> backend_;
     std::unique_ptr<HttpServer> http_;

@@ -7,13 +7,16 @@
 #include "core/io/image_reader.h"
 
 #include <QJsonArray>
+#include <QStringList>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <span>
+#include <utility>
 
 namespace samlabel::service::wire {
 namespace {
@@ -54,6 +57,72 @@ QJsonArray ring_json(const std::vector<annotation::Point>& ring) {
     return a;
 }
 
+// A model mask (width*height, 0 or 1) as the single-channel 0/255 image the answers carry.
+cv::Mat mask_255(const std::vector<std::uint8_t>& mask, int width, int height) {
+    cv::Mat out(height, width, CV_8UC1);
+    for (int r = 0; r < height; ++r) {
+        const std::uint8_t* src = mask.data() + std::size_t(r) * width;
+        std::uint8_t* dst = out.ptr<std::uint8_t>(r);
+        for (int x = 0; x < width; ++x) dst[x] = src[x] ? 255 : 0;
+    }
+    return out;
+}
+
+// One mask's "mask_png_base64" and "polygons" (outer ring + holes, vertices on
+// boundary pixel centres): the same for segment candidates and detections.
+void put_mask_png_and_polygons(QJsonObject& o, const cv::Mat& mask255) {
+    std::vector<std::uint8_t> png;
+    cv::imencode(".png", mask255, png);
+    const annotation::PolygonizeResult polys = annotation::mask_to_polygons(mask255);
+    QJsonArray polygons;
+    for (const annotation::PolygonWithHoles& p : polys.polygons) {
+        QJsonArray holes;
+        for (const auto& h : p.holes) holes.append(ring_json(h));
+        polygons.append(QJsonObject{{QStringLiteral("outer"), ring_json(p.outer)}, {QStringLiteral("holes"), holes}});
+    }
+    o[QStringLiteral("mask_png_base64")] =
+        QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64());
+    o[QStringLiteral("polygons")] = polygons;
+}
+
+// "mask_png_base64" back to a 0/1 mask; empty Mat when it does not decode.
+cv::Mat decode_mask_png(const QJsonValue& base64, std::vector<std::uint8_t>* mask01) {
+    const QByteArray png = QByteArray::fromBase64(base64.toString().toLatin1());
+    if (png.isEmpty()) return {};
+    const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())), cv::IMREAD_GRAYSCALE);
+    if (mask.empty()) return {};
+    mask01->resize(std::size_t(mask.cols) * mask.rows);
+    for (int r = 0; r < mask.rows; ++r) {
+        const std::uint8_t* src = mask.ptr<std::uint8_t>(r);
+        for (int x = 0; x < mask.cols; ++x) (*mask01)[std::size_t(r) * mask.cols + x] = src[x] ? 1 : 0;
+    }
+    return mask;
+}
+
+// A float as the double with its shortest decimal form (0.4f -> 0.4, not
+// 0.40000000596): reads as written, and float(the double) is the float again.
+double float_json(float v) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    if (ec != std::errc()) return double(v);
+    double out = 0;
+    std::from_chars(buf, end, out);
+    return out;
+}
+
+QJsonArray box_json(float x0, float y0, float x1, float y1) {
+    return QJsonArray{float_json(x0), float_json(y0), float_json(x1), float_json(y1)};
+}
+
+// [x0, y0, x1, y1] of finite numbers; false otherwise.
+bool box_from_json(const QJsonValue& v, double out[4]) {
+    const QJsonArray b = v.toArray();
+    if (!v.isArray() || b.size() != 4) return false;
+    for (int i = 0; i < 4; ++i)
+        if (!finite_number(b[i], &out[i])) return false;
+    return true;
+}
+
 }  // namespace
 
 int http_status_for(BackendError error) {
@@ -72,9 +141,21 @@ int http_status_for(BackendError error) {
     return 500;
 }
 
+QString error_code_for(BackendError error) {
+    return error == BackendError::BadInput ? QStringLiteral("bad_request") : QString::fromLatin1(backend_error_name(error));
+}
+
+BackendError backend_error_from_code(const QString& code) {
+    if (code == QLatin1String("bad_request")) return BackendError::BadInput;
+    const BackendError e = error_from_name(code);
+    return e == BackendError::None ? BackendError::Failed : e;
+}
+
 QJsonObject error_json(const QString& code, const QString& message) {
     return QJsonObject{{QStringLiteral("error"), code}, {QStringLiteral("message"), message}};
 }
+
+QJsonObject error_json(BackendError error, const QString& message) { return error_json(error_code_for(error), message); }
 
 QJsonObject to_json(const BackendStatus& st) {
     return QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
@@ -83,6 +164,7 @@ QJsonObject to_json(const BackendStatus& st) {
                        {QStringLiteral("device"), st.device},
                        {QStringLiteral("dtype"), st.dtype},
                        {QStringLiteral("model_path"), st.model_path},
+                       {QStringLiteral("parts"), st.parts},
                        {QStringLiteral("vram_used_mb"), st.vram_used_mb},
                        {QStringLiteral("vram_total_mb"), st.vram_total_mb},
                        {QStringLiteral("ram_rss_mb"), st.ram_rss_mb}};
@@ -95,6 +177,7 @@ BackendStatus status_from_json(const QJsonObject& o) {
     st.device = s(o, "device");
     st.dtype = s(o, "dtype");
     st.model_path = s(o, "model_path");
+    st.parts = s(o, "parts");
     st.vram_used_mb = d(o, "vram_used_mb");
     st.vram_total_mb = d(o, "vram_total_mb");
     st.ram_rss_mb = d(o, "ram_rss_mb");
@@ -138,6 +221,7 @@ QJsonObject to_json(const LoadReply& r) {
                   {QStringLiteral("device"), r.device},
                   {QStringLiteral("dtype"), r.dtype},
                   {QStringLiteral("model_path"), r.model_path},
+                  {QStringLiteral("parts"), r.parts},
                   {QStringLiteral("duration_ms"), r.duration_ms}};
     put_error(o, r.error, r.message);
     return o;
@@ -150,6 +234,7 @@ LoadReply load_reply_from_json(const QJsonObject& o) {
     r.device = s(o, "device");
     r.dtype = s(o, "dtype");
     r.model_path = s(o, "model_path");
+    r.parts = s(o, "parts");
     r.duration_ms = d(o, "duration_ms");
     return r;
 }
@@ -272,27 +357,11 @@ QJsonObject segment_result_to_json(const QString& image_id, const engine::Segmen
     for (const engine::MaskCandidate& c : result.candidates) {
         width = c.width;
         height = c.height;
-        cv::Mat mask(c.height, c.width, CV_8UC1);
-        for (int r = 0; r < c.height; ++r) {
-            const std::uint8_t* src = c.mask.data() + std::size_t(r) * c.width;
-            std::uint8_t* dst = mask.ptr<std::uint8_t>(r);
-            for (int x = 0; x < c.width; ++x) dst[x] = src[x] ? 255 : 0;
-        }
-        std::vector<std::uint8_t> png;
-        cv::imencode(".png", mask, png);
-        const annotation::PolygonizeResult polys = annotation::mask_to_polygons(mask);
-        QJsonArray polygons;
-        for (const annotation::PolygonWithHoles& p : polys.polygons) {
-            QJsonArray holes;
-            for (const auto& h : p.holes) holes.append(ring_json(h));
-            polygons.append(QJsonObject{{QStringLiteral("outer"), ring_json(p.outer)}, {QStringLiteral("holes"), holes}});
-        }
-        candidates.append(QJsonObject{
-            {QStringLiteral("score"), double(c.predicted_iou)},
-            {QStringLiteral("area_px"), double(cv::countNonZero(mask))},
-            {QStringLiteral("mask_png_base64"),
-             QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64())},
-            {QStringLiteral("polygons"), polygons}});
+        const cv::Mat mask = mask_255(c.mask, c.width, c.height);
+        QJsonObject candidate{{QStringLiteral("score"), double(c.predicted_iou)},
+                              {QStringLiteral("area_px"), double(cv::countNonZero(mask))}};
+        put_mask_png_and_polygons(candidate, mask);
+        candidates.append(candidate);
     }
     return QJsonObject{{QStringLiteral("image_id"), image_id},
                        {QStringLiteral("width"), width},
@@ -309,25 +378,196 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
     const QJsonArray candidates = json.value(QStringLiteral("candidates")).toArray();
     for (qsizetype i = 0; i < candidates.size(); ++i) {
         const QJsonObject c = candidates[i].toObject();
-        const QByteArray png = QByteArray::fromBase64(c.value(QStringLiteral("mask_png_base64")).toString().toLatin1());
-        const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())),
-                                          cv::IMREAD_GRAYSCALE);
+        engine::MaskCandidate m;
+        const cv::Mat mask = decode_mask_png(c.value(QStringLiteral("mask_png_base64")), &m.mask);
         if (mask.empty()) {
             if (error) *error = QStringLiteral("candidates[%1]: the mask PNG does not decode").arg(i);
             return std::nullopt;
         }
-        engine::MaskCandidate m;
         m.width = mask.cols;
         m.height = mask.rows;
         m.predicted_iou = float(d(c, "score"));
-        m.mask.resize(std::size_t(mask.cols) * mask.rows);
-        for (int r = 0; r < mask.rows; ++r) {
-            const std::uint8_t* src = mask.ptr<std::uint8_t>(r);
-            for (int x = 0; x < mask.cols; ++x) m.mask[std::size_t(r) * mask.cols + x] = src[x] ? 1 : 0;
-        }
         result.candidates.push_back(std::move(m));
     }
     return result;
+}
+
+std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QString* error) {
+    auto fail = [error](const QString& message) {
+        if (error) *error = message;
+        return std::nullopt;
+    };
+    static const QStringList kFields = {QStringLiteral("image_id"),       QStringLiteral("image_base64"), QStringLiteral("text"),
+                                        QStringLiteral("boxes"),          QStringLiteral("negative_boxes"),
+                                        QStringLiteral("threshold"),      QStringLiteral("mask_threshold"),
+                                        QStringLiteral("include_masks")};
+    // A misspelt "treshold" must not silently fall back to the default.
+    for (auto it = json.begin(); it != json.end(); ++it)
+        if (!kFields.contains(it.key()))
+            return fail(QStringLiteral("unknown field \"%1\" (detect takes %2)").arg(it.key(), kFields.join(QStringLiteral(", "))));
+    DetectRequest req;
+    const QJsonValue id = json.value(QStringLiteral("image_id"));
+    if (!id.isUndefined() && !id.isNull()) {
+        if (!id.isString() || id.toString().isEmpty()) return fail(QStringLiteral("\"image_id\" must be a non-empty string"));
+        req.image_id = id.toString();
+    }
+    const QJsonValue b64 = json.value(QStringLiteral("image_base64"));
+    if (!b64.isUndefined() && !b64.isNull()) {
+        if (!b64.isString()) return fail(QStringLiteral("\"image_base64\" must be a string"));
+        const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded || decoded.decoded.isEmpty()) return fail(QStringLiteral("\"image_base64\" is not valid base64"));
+        req.image_bytes = decoded.decoded;
+    }
+    if (req.image_id.isEmpty() && req.image_bytes.isEmpty())
+        return fail(QStringLiteral("give \"image_id\" (from /api/v1/encode) or \"image_base64\""));
+
+    const QJsonValue text = json.value(QStringLiteral("text"));
+    if (!text.isUndefined() && !text.isNull()) {
+        if (!text.isString()) return fail(QStringLiteral("\"text\" must be a string"));
+        const QByteArray utf8 = text.toString().toUtf8();
+        if (utf8.size() > kMaxDetectTextBytes)
+            return fail(QStringLiteral("\"text\" is %1 bytes long; a prompt is a few words (the model takes at most 30 tokens)")
+                            .arg(utf8.size()));
+        // Blank text would be tokenized as a real (empty) phrase, unlike a boxes-only prompt.
+        if (!utf8.isEmpty() && text.toString().trimmed().isEmpty())
+            return fail(QStringLiteral("\"text\" is blank; leave it out to prompt with boxes alone"));
+        req.prompt.text = utf8.toStdString();
+    }
+    for (const auto& [field, positive] : {std::pair{QStringLiteral("boxes"), true}, std::pair{QStringLiteral("negative_boxes"), false}}) {
+        const QJsonValue boxes = json.value(field);
+        if (boxes.isUndefined() || boxes.isNull()) continue;
+        if (!boxes.isArray()) return fail(QStringLiteral("\"%1\" must be an array of [x0, y0, x1, y1]").arg(field));
+        const QJsonArray arr = boxes.toArray();
+        if (arr.size() > kMaxDetectBoxes) return fail(QStringLiteral("\"%1\" has more than %2 boxes").arg(field).arg(kMaxDetectBoxes));
+        for (qsizetype i = 0; i < arr.size(); ++i) {
+            double v[4];
+            if (!box_from_json(arr[i], v))
+                return fail(QStringLiteral("\"%1\"[%2] must be [x0, y0, x1, y1] with numbers").arg(field).arg(i));
+            if (v[2] < v[0] || v[3] < v[1])
+                return fail(QStringLiteral("\"%1\"[%2] must have x1 >= x0 and y1 >= y0").arg(field).arg(i));
+            req.prompt.boxes.push_back({float(v[0]), float(v[1]), float(v[2]), float(v[3]), positive});
+        }
+    }
+    if (req.prompt.text.empty() && req.prompt.boxes.empty())
+        return fail(QStringLiteral("the prompt is empty: give \"text\", at least one box in \"boxes\"/\"negative_boxes\", or both"));
+    for (const auto& [field, target] : {std::pair{QStringLiteral("threshold"), &req.options.score_threshold},
+                                        std::pair{QStringLiteral("mask_threshold"), &req.options.mask_threshold}}) {
+        const QJsonValue v = json.value(field);
+        if (v.isUndefined() || v.isNull()) continue;
+        double x = 0;
+        if (!finite_number(v, &x) || x < 0.0 || x > 1.0) return fail(QStringLiteral("\"%1\" must be a number in [0, 1]").arg(field));
+        *target = float(x);
+    }
+    const QJsonValue include_masks = json.value(QStringLiteral("include_masks"));
+    if (!include_masks.isUndefined() && !include_masks.isNull()) {
+        if (!include_masks.isBool()) return fail(QStringLiteral("\"include_masks\" must be true or false"));
+        req.include_masks = include_masks.toBool();
+    }
+    return req;
+}
+
+QJsonObject to_json(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
+                    bool include_masks) {
+    QJsonObject o{{QStringLiteral("image_id"), image_id},
+                  {QStringLiteral("threshold"), float_json(options.score_threshold)},
+                  {QStringLiteral("mask_threshold"), float_json(options.mask_threshold)},
+                  {QStringLiteral("include_masks"), include_masks}};
+    if (!prompt.text.empty()) o[QStringLiteral("text")] = QString::fromStdString(prompt.text);
+    QJsonArray positive, negative;
+    for (const engine::ExemplarBox& b : prompt.boxes) (b.positive ? positive : negative).append(box_json(b.x0, b.y0, b.x1, b.y1));
+    if (!positive.isEmpty()) o[QStringLiteral("boxes")] = positive;
+    if (!negative.isEmpty()) o[QStringLiteral("negative_boxes")] = negative;
+    return o;
+}
+
+QJsonObject detect_result_to_json(const QString& image_id, const DetectReply& reply, const engine::DetectPrompt& prompt,
+                                  const engine::DetectOptions& options, bool include_masks) {
+    const engine::DetectResult& result = reply.result;
+    QJsonArray detections;
+    for (const engine::Detection& det : result.detections) {
+        QJsonObject o{{QStringLiteral("query"), det.query},
+                      {QStringLiteral("score"), float_json(det.score)},
+                      {QStringLiteral("box"), box_json(det.box.x0, det.box.y0, det.box.x1, det.box.y1)}};
+        const bool has_mask = !det.mask.empty() && det.mask.size() == std::size_t(det.width) * det.height;
+        if (has_mask) {
+            const cv::Mat mask = mask_255(det.mask, det.width, det.height);
+            o[QStringLiteral("area_px")] = double(cv::countNonZero(mask));
+            if (include_masks) put_mask_png_and_polygons(o, mask);
+        } else {
+            o[QStringLiteral("area_px")] = 0.0;
+        }
+        detections.append(o);
+    }
+    QJsonArray token_ids, query_scores, query_boxes;
+    for (std::int64_t id : result.token_ids) token_ids.append(qint64(id));
+    for (float score : result.query_scores) query_scores.append(float_json(score));
+    for (const engine::BoxPrompt& b : result.query_boxes) query_boxes.append(box_json(b.x0, b.y0, b.x1, b.y1));
+    return QJsonObject{{QStringLiteral("image_id"), image_id},
+                       {QStringLiteral("width"), reply.width},
+                       {QStringLiteral("height"), reply.height},
+                       {QStringLiteral("prompt"), QJsonObject{{QStringLiteral("text"), QString::fromStdString(prompt.text)},
+                                                              {QStringLiteral("token_count"), qsizetype(result.token_ids.size())},
+                                                              {QStringLiteral("token_ids"), token_ids}}},
+                       {QStringLiteral("presence_score"), float_json(result.presence_score)},
+                       {QStringLiteral("threshold"), float_json(options.score_threshold)},
+                       {QStringLiteral("mask_threshold"), float_json(options.mask_threshold)},
+                       {QStringLiteral("duration_ms"), reply.duration_ms},
+                       {QStringLiteral("text_ms"), result.text_ms},
+                       {QStringLiteral("detect_ms"), result.detect_ms},
+                       {QStringLiteral("masks_ms"), result.masks_ms},
+                       {QStringLiteral("text_cached"), result.text_from_cache},
+                       {QStringLiteral("detections"), detections},
+                       {QStringLiteral("query_scores"), query_scores},
+                       {QStringLiteral("query_boxes"), query_boxes}};
+}
+
+std::optional<DetectReply> detect_reply_from_json(const QJsonObject& json, QString* error) {
+    auto fail = [error](const QString& message) {
+        if (error) *error = message;
+        return std::nullopt;
+    };
+    DetectReply reply;
+    reply.width = json.value(QStringLiteral("width")).toInt();
+    reply.height = json.value(QStringLiteral("height")).toInt();
+    reply.duration_ms = d(json, "duration_ms");
+    engine::DetectResult& result = reply.result;
+    result.presence_score = float(d(json, "presence_score"));
+    result.text_from_cache = json.value(QStringLiteral("text_cached")).toBool();
+    result.text_ms = d(json, "text_ms");
+    result.detect_ms = d(json, "detect_ms");
+    result.masks_ms = d(json, "masks_ms");
+    for (const QJsonValue& id : json.value(QStringLiteral("prompt")).toObject().value(QStringLiteral("token_ids")).toArray())
+        result.token_ids.push_back(id.toInteger());
+    for (const QJsonValue& score : json.value(QStringLiteral("query_scores")).toArray())
+        result.query_scores.push_back(float(score.toDouble()));
+    const QJsonArray query_boxes = json.value(QStringLiteral("query_boxes")).toArray();
+    for (qsizetype i = 0; i < query_boxes.size(); ++i) {
+        double v[4];
+        if (!box_from_json(query_boxes[i], v)) return fail(QStringLiteral("query_boxes[%1] is not [x0, y0, x1, y1]").arg(i));
+        result.query_boxes.push_back({float(v[0]), float(v[1]), float(v[2]), float(v[3])});
+    }
+    const QJsonArray detections = json.value(QStringLiteral("detections")).toArray();
+    for (qsizetype i = 0; i < detections.size(); ++i) {
+        const QJsonObject o = detections[i].toObject();
+        engine::Detection det;
+        det.query = o.value(QStringLiteral("query")).toInt();
+        det.score = float(d(o, "score"));
+        double v[4];
+        if (!box_from_json(o.value(QStringLiteral("box")), v))
+            return fail(QStringLiteral("detections[%1].box is not [x0, y0, x1, y1]").arg(i));
+        det.box = {float(v[0]), float(v[1]), float(v[2]), float(v[3])};
+        det.width = reply.width;
+        det.height = reply.height;
+        if (o.contains(QStringLiteral("mask_png_base64"))) {
+            const cv::Mat mask = decode_mask_png(o.value(QStringLiteral("mask_png_base64")), &det.mask);
+            if (mask.empty()) return fail(QStringLiteral("detections[%1]: the mask PNG does not decode").arg(i));
+            if (mask.cols != reply.width || mask.rows != reply.height)
+                return fail(QStringLiteral("detections[%1]: the mask is %2x%3, the image %4x%5")
+                                .arg(i).arg(mask.cols).arg(mask.rows).arg(reply.width).arg(reply.height));
+        }
+        result.detections.push_back(std::move(det));
+    }
+    return reply;
 }
 
 std::optional<DecodedImage> decode_uploaded_image(const QByteArray& bytes, const QString& name, QString* error) {

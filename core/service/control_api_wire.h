@@ -18,8 +18,13 @@ inline constexpr qint64 kMaxUploadBodyBytes = 64ll * 1024 * 1024;
 inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 int http_status_for(BackendError error);  // 409, 400, 404, 502, 500
-// {"error": <backend_error_name>, "message": message}
+// The "error" code an answer carries: "bad_request" for BadInput (as every
+// other 400), backend_error_name() otherwise; and back (unknown codes: Failed).
+QString error_code_for(BackendError error);
+BackendError backend_error_from_code(const QString& code);
+// {"error": <code>, "message": message}
 QJsonObject error_json(const QString& code, const QString& message);
+QJsonObject error_json(BackendError error, const QString& message);
 
 QJsonObject to_json(const BackendStatus& status);
 BackendStatus status_from_json(const QJsonObject& json);
@@ -48,6 +53,36 @@ QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt);
 QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result);
 // Client side: masks decoded from the PNGs. nullopt with *error when malformed.
 std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error);
+
+// The detect request: {"image_id"? | "image_base64"?, "text"?: "car",
+// "boxes"?: [[x0, y0, x1, y1], ...], "negative_boxes"?: [[...]], "threshold"?: 0.3,
+// "mask_threshold"?: 0.5, "include_masks"?: true}. At least a text or one box.
+inline constexpr int kMaxDetectBoxes = 64;             // per list
+inline constexpr qsizetype kMaxDetectTextBytes = 1024;  // UTF-8; the model takes 30 tokens anyway
+struct DetectRequest {
+    QString image_id;
+    QByteArray image_bytes;  // decoded from image_base64
+    engine::DetectPrompt prompt;  // positive boxes first, then the negative ones
+    engine::DetectOptions options;
+    bool include_masks = true;  // false: no mask PNGs or polygons in the answer
+};
+// nullopt with *error set (naming the field) for a malformed request; unknown fields are refused.
+std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QString* error);
+// Client side (no image).
+QJsonObject to_json(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
+                    bool include_masks = true);
+
+// The answer: {"image_id", "width", "height", "prompt": {"text", "token_count",
+// "token_ids"}, "presence_score", "threshold", "mask_threshold", "duration_ms",
+// "text_ms", "detect_ms", "masks_ms", "text_cached", "detections": [{"query",
+// "score", "box", "area_px", "mask_png_base64"?, "polygons"?}], "query_scores",
+// "query_boxes"}. Masks and polygons as in the segment answer. PNG-encodes
+// every mask: call it off the server's event loop.
+QJsonObject detect_result_to_json(const QString& image_id, const DetectReply& reply, const engine::DetectPrompt& prompt,
+                                  const engine::DetectOptions& options, bool include_masks);
+// Client side: masks decoded from the PNGs (empty where the answer has none).
+// nullopt with *error when malformed.
+std::optional<DetectReply> detect_reply_from_json(const QJsonObject& json, QString* error);
 
 // Decodes an uploaded image file (any format core/io reads, EXIF applied) to
 // RGB. The content key is "upload-<hash of the bytes>". nullopt with *error.

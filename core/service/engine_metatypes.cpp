@@ -9,6 +9,10 @@ void register_engine_metatypes() {
     qRegisterMetaType<samlabel::engine::UnloadReport>("samlabel::engine::UnloadReport");
     qRegisterMetaType<samlabel::engine::SegmentResult>("samlabel::engine::SegmentResult");
     qRegisterMetaType<samlabel::engine::ClickPrompt>("samlabel::engine::ClickPrompt");
+    qRegisterMetaType<samlabel::engine::DetectResult>("samlabel::engine::DetectResult");
+    qRegisterMetaType<samlabel::engine::DetectPrompt>("samlabel::engine::DetectPrompt");
+    qRegisterMetaType<samlabel::engine::DetectOptions>("samlabel::engine::DetectOptions");
+    qRegisterMetaType<samlabel::engine::PartSet>("samlabel::engine::PartSet");
     qRegisterMetaType<samlabel::engine::LoadRequest>("samlabel::engine::LoadRequest");
     qRegisterMetaType<samlabel::engine::BudgetSettings>("samlabel::engine::BudgetSettings");
 }

@@ -1,6 +1,7 @@
 #include "core/service/local_model_backend.h"
 
 #include "core/engine/embedding_cache.h"
+#include "core/engine/sam3_parts.h"
 #include "core/io/image_reader.h"
 #include "core/service/image_source.h"
 #include "core/service/model_worker.h"
@@ -40,6 +41,39 @@ T failure(BackendError error, const QString& message) {
     return r;
 }
 
+template <typename T>
+void fail(const std::shared_ptr<QPromise<T>>& promise, BackendError error, const QString& message) {
+    fulfil(promise, failure<T>(error, message));
+}
+
+const QString kNotLoaded = QStringLiteral("no model is loaded (POST /api/v1/load)");
+
+// Says how to get detection: over HTTP that is `serve --parts`.
+QString detection_not_loaded(const std::optional<engine::ModelInfo>& info) {
+    const std::string_view loaded = info ? engine::part_set_cli_name(info->request.parts) : std::string_view("click");
+    return QStringLiteral("concept detection is not loaded (the model has the \"%1\" parts only): load it with the detect parts "
+                          "(`samlabel-cli serve --parts detect` or `--parts click+detect`)")
+        .arg(QString::fromUtf8(loaded.data(), qsizetype(loaded.size())));
+}
+
+BackendError backend_error_for(DetectFailure why) {
+    switch (why) {
+        case DetectFailure::NotLoaded:
+        case DetectFailure::DetectionNotLoaded: return BackendError::NotLoaded;
+        case DetectFailure::BadPrompt: return BackendError::BadInput;
+        case DetectFailure::ImageUnreadable: return BackendError::UnknownImage;
+        case DetectFailure::EncodeRefused: return BackendError::Refused;
+        case DetectFailure::Failed: return BackendError::Failed;
+    }
+    return BackendError::Failed;
+}
+
+QString parts_name(const std::optional<engine::ModelInfo>& info) {
+    if (!info) return {};
+    const std::string_view name = engine::part_set_cli_name(info->request.parts);
+    return QString::fromUtf8(name.data(), qsizetype(name.size()));
+}
+
 // The GPU the model is on ("cuda:1" -> 1), else the first one.
 const GpuSample* model_gpu(const MemorySample& sample, const std::optional<engine::ModelInfo>& info) {
     if (sample.gpus.isEmpty()) return nullptr;
@@ -69,6 +103,16 @@ struct LocalModelBackend::ImageStore {
             if (e.first == id) return e.second;
         return std::nullopt;
     }
+    bool contains(const QString& id, int* width = nullptr, int* height = nullptr) {
+        std::lock_guard lock(mutex);
+        for (const auto& e : images)
+            if (e.first == id) {
+                if (width) *width = e.second.image.width;
+                if (height) *height = e.second.image.height;
+                return true;
+            }
+        return false;
+    }
 };
 
 LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
@@ -78,6 +122,8 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
     last_budget_ = session_->budget();
     connect(worker, &ModelWorker::stateChanged, this, [this] { Q_EMIT statusChanged(); });
     connect(worker, &ModelWorker::loadFinished, this, &LocalModelBackend::onLoadFinished);
+    // Parts added to the loaded model answer a reload() like a load does.
+    connect(worker, &ModelWorker::partsAdded, this, &LocalModelBackend::onLoadFinished);
     connect(worker, &ModelWorker::unloaded, this, [this](const engine::UnloadReport& report, bool) { onUnloaded(report); });
     connect(worker, &ModelWorker::encoded, this, [this](const QString& image_id, const engine::EncodeOutcome& outcome) {
         if (!running_ || !std::holds_alternative<EncodeJob>(*running_)) return;
@@ -113,6 +159,21 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
         const bool unloaded = worker_ && worker_->state() == engine::SessionState::Unloaded;
         finishSegment(failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
     });
+    connect(worker, &ModelWorker::detected, this,
+            [this](quint64 request_id, const QString&, const engine::DetectResult& result, double total_ms) {
+                if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
+                DetectReply r;
+                r.result = result;
+                r.duration_ms = total_ms;
+                finishDetect(std::move(r));
+            });
+    connect(worker, &ModelWorker::detectFailed, this,
+            [this](quint64 request_id, const QString&, const QString& message, DetectFailure why) {
+                if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
+                finishDetect(failure<DetectReply>(backend_error_for(why), why == DetectFailure::DetectionNotLoaded
+                                                                                  ? detection_not_loaded(session_->model_info())
+                                                                                  : message));
+            });
     // The worker keeps one pending click and one "current" image: a newer
     // request from another caller (the GUI, a second API client) or an unload
     // drops ours, and the worker will never answer it. Answer it here so no
@@ -120,6 +181,7 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
     // requesting thread, which may be this one, inside startNextJob().
     connect(worker, &ModelWorker::segmentDropped, this, [this](quint64 request_id, const QString&) { onSegmentDropped(request_id); });
     connect(worker, &ModelWorker::encodeDropped, this, [this](const QString& image_id) { onEncodeDropped(image_id); });
+    connect(worker, &ModelWorker::detectDropped, this, [this](quint64 request_id, const QString&) { onDetectDropped(request_id); });
 }
 
 void LocalModelBackend::onSegmentDropped(quint64 request_id) {
@@ -127,6 +189,14 @@ void LocalModelBackend::onSegmentDropped(quint64 request_id) {
     running_segment_id_ = 0;
     finishSegment(failure<SegmentReply>(BackendError::Cancelled,
                                         QStringLiteral("cancelled: the model dropped this click (a newer request or an unload came first); send it again")));
+}
+
+void LocalModelBackend::onDetectDropped(quint64 request_id) {
+    if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
+    running_detect_id_ = 0;
+    finishDetect(failure<DetectReply>(
+        BackendError::Cancelled,
+        QStringLiteral("cancelled: the model dropped this detect (a newer one or an unload came first); send it again")));
 }
 
 void LocalModelBackend::onEncodeDropped(const QString& worker_id) {
@@ -167,6 +237,7 @@ BackendStatus LocalModelBackend::status() const {
     if (s.model_loaded && info_) {
         s.device = QString::fromStdString(info_->device_name);
         s.dtype = QString::fromStdString(info_->dtype_name);
+        s.parts = parts_name(info_);
     }
     if (info_) s.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
     else if (last_request_) s.model_path = QString::fromStdString(io::path_to_utf8(last_request_->checkpoint_dir));
@@ -204,18 +275,24 @@ QFuture<LoadReply> LocalModelBackend::reload() {
     if (!last_request_)
         return ready(failure<LoadReply>(BackendError::NoLastModel,
                                         QStringLiteral("no model was loaded in this session; load one first (model panel or `serve --weights`)")));
-    if (info_ && worker_->state() != engine::SessionState::Unloaded &&
-        info_->request.checkpoint_dir == last_request_->checkpoint_dir) {
+    const bool same_model = info_ && worker_->state() != engine::SessionState::Unloaded &&
+                            info_->request.checkpoint_dir == last_request_->checkpoint_dir;
+    if (same_model && engine::part_set_contains(info_->request.parts, last_request_->parts)) {
         LoadReply r;  // already loaded: nothing to do
         r.device = QString::fromStdString(info_->device_name);
         r.dtype = QString::fromStdString(info_->dtype_name);
         r.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
+        r.parts = parts_name(info_);
         return ready(r);
     }
     auto promise = std::make_shared<QPromise<LoadReply>>();
     promise->start();
     pending_loads_.push_back(promise);
-    if (pending_loads_.size() == 1) worker_->requestLoad(*last_request_, last_budget_);
+    if (pending_loads_.size() == 1) {
+        // The same model lacking parts: stream only the missing ones.
+        if (same_model) worker_->requestAddParts(last_request_->parts, last_budget_);
+        else worker_->requestLoad(*last_request_, last_budget_);
+    }
     return promise->future();
 }
 
@@ -258,14 +335,21 @@ QFuture<EncodeReply> LocalModelBackend::encode(const engine::ImageRgb8& image, c
     return future;
 }
 
-QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
-    if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
-        return ready(failure<SegmentReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
+QString LocalModelBackend::workerIdFor(const QString& image_id, bool* local_file) const {
     QString worker_id = aliases_.value(image_id);
     if (worker_id.isEmpty() && image_id.startsWith(QLatin1String("api-"))) worker_id = image_id;
-    const bool local_file = worker_id.isEmpty() && local_files_allowed_ && !image_id.isEmpty();
-    if (local_file) worker_id = image_id;  // the worker's loader reads it (the GUI encoded it already)
-    if (worker_id.isEmpty() || (!local_file && !store_->get(worker_id)))
+    *local_file = worker_id.isEmpty() && local_files_allowed_ && !image_id.isEmpty();
+    if (*local_file) return image_id;  // the worker's loader reads it (the GUI encoded it already)
+    if (worker_id.isEmpty() || !store_->contains(worker_id)) return {};
+    return worker_id;
+}
+
+QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
+    if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
+        return ready(failure<SegmentReply>(BackendError::NotLoaded, kNotLoaded));
+    bool local_file = false;
+    const QString worker_id = workerIdFor(image_id, &local_file);
+    if (worker_id.isEmpty())
         return ready(failure<SegmentReply>(BackendError::UnknownImage,
                                            QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first").arg(image_id)));
     SegmentJob job{worker_id, prompt, std::make_shared<QPromise<SegmentReply>>(), QDateTime::currentMSecsSinceEpoch()};
@@ -276,28 +360,56 @@ QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const 
     return future;
 }
 
+QFuture<DetectReply> LocalModelBackend::detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                               const engine::DetectOptions& options) {
+    if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
+        return ready(failure<DetectReply>(BackendError::NotLoaded, kNotLoaded));
+    // Known now, without waiting for the model thread (it checks again).
+    if (info_ && !engine::part_set_has_detect(info_->request.parts))
+        return ready(failure<DetectReply>(BackendError::NotLoaded, detection_not_loaded(info_)));
+    bool local_file = false;
+    const QString worker_id = workerIdFor(image_id, &local_file);
+    if (worker_id.isEmpty())
+        return ready(failure<DetectReply>(
+            BackendError::UnknownImage,
+            QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first, or send \"image_base64\"").arg(image_id)));
+    DetectJob job{worker_id, prompt, options, 0, 0, std::make_shared<QPromise<DetectReply>>()};
+    if (!local_file) store_->contains(worker_id, &job.width, &job.height);
+    job.promise->start();
+    QFuture<DetectReply> future = job.promise->future();
+    jobs_.push_back(std::move(job));
+    startNextJob();
+    return future;
+}
+
 void LocalModelBackend::startNextJob() {
     while (!running_ && !jobs_.empty() && worker_) {
         Job job = std::move(jobs_.front());
         jobs_.pop_front();
         if (worker_->state() == engine::SessionState::Unloaded) {
-            const QString why = QStringLiteral("no model is loaded (POST /api/v1/load)");
-            if (auto* e = std::get_if<EncodeJob>(&job)) fulfil(e->promise, failure<EncodeReply>(BackendError::NotLoaded, why));
-            else fulfil(std::get<SegmentJob>(job).promise, failure<SegmentReply>(BackendError::NotLoaded, why));
+            std::visit([](auto& j) { fail(j.promise, BackendError::NotLoaded, kNotLoaded); }, job);
             continue;
         }
         if (auto* e = std::get_if<EncodeJob>(&job)) {
             const QString id = e->worker_id;
             running_ = std::move(job);
             worker_->requestEncode(id);
-        } else {
-            const SegmentJob& s = std::get<SegmentJob>(job);
-            const QString id = s.worker_id;
-            const engine::ClickPrompt prompt = s.prompt;
+        } else if (auto* s = std::get_if<SegmentJob>(&job)) {
+            const QString id = s->worker_id;
+            const engine::ClickPrompt prompt = s->prompt;
             running_ = std::move(job);
             running_segment_id_ = 0;  // requestSegment may announce another caller's click as dropped
             const quint64 request_id = worker_->requestSegment(id, prompt);
             if (running_) running_segment_id_ = request_id;
+        } else {
+            const DetectJob& d = std::get<DetectJob>(job);
+            const QString id = d.worker_id;
+            const engine::DetectPrompt prompt = d.prompt;
+            const engine::DetectOptions options = d.options;
+            running_ = std::move(job);
+            running_detect_id_ = 0;  // requestDetect may announce another caller's detect as dropped
+            const quint64 request_id = worker_->requestDetect(id, prompt, options);
+            if (running_) running_detect_id_ = request_id;
         }
     }
 }
@@ -314,14 +426,24 @@ void LocalModelBackend::finishSegment(const SegmentReply& reply) {
     startNextJob();
 }
 
-void LocalModelBackend::failPendingJobs(BackendError error, const QString& message) {
-    auto fail = [&](Job& job) {
-        if (auto* e = std::get_if<EncodeJob>(&job)) fulfil(e->promise, failure<EncodeReply>(error, message));
-        else fulfil(std::get<SegmentJob>(job).promise, failure<SegmentReply>(error, message));
-    };
-    if (running_) fail(*running_);
+void LocalModelBackend::finishDetect(DetectReply reply) {
+    const DetectJob& job = std::get<DetectJob>(*running_);
+    reply.width = job.width;
+    reply.height = job.height;
+    if (reply.width == 0 && !reply.result.detections.empty()) {  // a local file: the masks have the image's size
+        reply.width = reply.result.detections.front().width;
+        reply.height = reply.result.detections.front().height;
+    }
+    fulfil(job.promise, std::move(reply));
     running_.reset();
-    for (Job& job : jobs_) fail(job);
+    startNextJob();
+}
+
+void LocalModelBackend::failPendingJobs(BackendError error, const QString& message) {
+    auto fail_job = [&](Job& job) { std::visit([&](auto& j) { fail(j.promise, error, message); }, job); };
+    if (running_) fail_job(*running_);
+    running_.reset();
+    for (Job& job : jobs_) fail_job(job);
     jobs_.clear();
 }
 
@@ -340,6 +462,7 @@ void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {
         last_request_ = info_->request;  // the GUI's Load counts too
         r.device = QString::fromStdString(info_->device_name);
         r.dtype = QString::fromStdString(info_->dtype_name);
+        r.parts = parts_name(info_);
         r.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
     } else if (last_request_) {
         r.model_path = QString::fromStdString(io::path_to_utf8(last_request_->checkpoint_dir));

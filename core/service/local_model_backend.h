@@ -4,11 +4,11 @@
 // fulfil the futures. Memory figures come from the MemorySampler when one is
 // given (the gauge's own samples), else from the session's probe.
 //
-// Images for encode()/segment() arrive as pixels (the control API decodes
-// uploads); they are kept in a small store the worker's image loader reads
-// (install it with installImageLoader() before the worker's thread starts).
-// API encodes and clicks run one at a time, since the worker keeps only the
-// newest pending click and the newest "current" image.
+// Images for encode()/segment()/detect() arrive as pixels (the control API
+// decodes uploads); they are kept in a small store the worker's image loader
+// reads (install it with installImageLoader() before the worker's thread
+// starts). API encodes, clicks and detects run one at a time, since the worker
+// keeps only the newest pending click (detect) and the newest "current" image.
 #include "core/engine/model_session.h"
 #include "core/service/memory_sampler.h"
 #include "core/service/model_backend.h"
@@ -41,6 +41,8 @@ public:
 
     // What reload() loads: set by `serve` from its arguments; otherwise the
     // last model the worker loaded successfully (GUI Load button included).
+    // A model already loaded from the same folder but lacking some of
+    // request.parts gets them added (only the missing tensors are streamed).
     void setLoadRequest(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
     std::optional<engine::LoadRequest> lastLoadRequest() const;
 
@@ -56,6 +58,8 @@ public:
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
     QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) override;
+    QFuture<DetectReply> detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                const engine::DetectOptions& options) override;
 
     // How many uploaded images are kept for clicks (oldest dropped first).
     static constexpr int kMaxStoredImages = 16;
@@ -73,15 +77,26 @@ private:
         std::shared_ptr<QPromise<SegmentReply>> promise;
         qint64 queued_at_ms = 0;
     };
-    using Job = std::variant<EncodeJob, SegmentJob>;
+    struct DetectJob {
+        QString worker_id;
+        engine::DetectPrompt prompt;
+        engine::DetectOptions options;
+        int width = 0, height = 0;  // the image's, for the answer (0 when the worker reads a local file)
+        std::shared_ptr<QPromise<DetectReply>> promise;
+    };
+    using Job = std::variant<EncodeJob, SegmentJob, DetectJob>;
     struct ImageStore;
 
+    // The worker id of a client's image id; empty when unknown here.
+    QString workerIdFor(const QString& image_id, bool* local_file) const;
     void startNextJob();
     void finishEncode(const EncodeReply& reply);
     void finishSegment(const SegmentReply& reply);
+    void finishDetect(DetectReply reply);
     void failPendingJobs(BackendError error, const QString& message);
 
     void onSegmentDropped(quint64 request_id);
+    void onDetectDropped(quint64 request_id);
     void onEncodeDropped(const QString& worker_id);
     void onLoadFinished(const engine::LoadOutcome& outcome);
     void onUnloaded(const engine::UnloadReport& report);
@@ -99,6 +114,7 @@ private:
     std::deque<Job> jobs_;            // waiting
     std::optional<Job> running_;      // sent to the worker, answer not yet back
     quint64 running_segment_id_ = 0;
+    quint64 running_detect_id_ = 0;
     QHash<QString, QString> aliases_;  // client image id -> worker id
     bool local_files_allowed_ = false;
 };

@@ -27,7 +27,7 @@ enum class BackendError {
     Busy,          // another operation holds the model and this one cannot wait (409)
     NoLastModel,   // reload asked but no model was ever loaded (409)
     BadInput,      // the request itself is wrong: bad image bytes, bad prompt (400)
-    UnknownImage,  // segment for an image id never encoded or already evicted (404)
+    UnknownImage,  // segment/detect for an image id never encoded or already evicted (404)
     Cancelled,     // an unload cancelled it (409)
     Unreachable,   // remote backend: server down, timeout, TLS, wrong token (502)
     Failed,        // anything else (500)
@@ -41,6 +41,7 @@ struct BackendStatus {
     QString device;       // "cpu", "cuda:0"; empty when unloaded
     QString dtype;        // "float32", "bfloat16", "float16"; empty when unloaded
     QString model_path;   // checkpoint folder of the loaded (or last) model
+    QString parts;        // "click", "detect", "click+detect" (engine::part_set_cli_name); empty when unloaded
     double vram_used_mb = 0.0;   // this process on the model's GPU (0 on CPU)
     double vram_total_mb = 0.0;  // 0 when no GPU is known
     double ram_rss_mb = 0.0;     // this process's resident set
@@ -68,6 +69,7 @@ struct LoadReply {
     QString device;
     QString dtype;
     QString model_path;
+    QString parts;        // what is loaded now: "click", "detect", "click+detect"
     double duration_ms = 0.0;
     bool ok() const { return error == BackendError::None; }
 };
@@ -103,6 +105,16 @@ struct SegmentReply {
     bool ok() const { return error == BackendError::None; }
 };
 
+struct DetectReply {
+    BackendError error = BackendError::None;
+    QString message;
+    engine::DetectResult result;  // masks at the image's size
+    int width = 0;                // the image's size (also when nothing was found)
+    int height = 0;
+    double duration_ms = 0.0;     // the whole round trip as this backend saw it
+    bool ok() const { return error == BackendError::None; }
+};
+
 class ModelBackend : public QObject {
     Q_OBJECT
 public:
@@ -126,6 +138,12 @@ public:
     // pixels). Encoding an image already cached costs nothing.
     virtual QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) = 0;
     virtual QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) = 0;
+    // Concept detection (a text and/or exemplar boxes) on an image encoded
+    // before (image_id as for segment). NotLoaded when no model or no
+    // detection parts are loaded; BadInput for a prompt the model cannot take
+    // (e.g. over the text encoder's 32 tokens).
+    virtual QFuture<DetectReply> detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                        const engine::DetectOptions& options) = 0;
 
 Q_SIGNALS:
     // The model state or what status() reports changed.

@@ -20,13 +20,14 @@ constexpr std::size_t kMaxEncodeAhead = 4;
 ModelWorker::ModelWorker(std::shared_ptr<engine::ModelSession> session, QObject* parent)
     : QObject(parent), session_(std::move(session)), loader_(read_model_image) {
     register_engine_metatypes();
+    qRegisterMetaType<DetectFailure>("samlabel::service::DetectFailure");
     // A child, so it moves to the worker's thread together with the worker.
     idle_timer_ = new QTimer(this);
     idle_timer_->setSingleShot(true);
     connect(idle_timer_, &QTimer::timeout, this, [this] {
         {
             std::lock_guard lock(mutex_);
-            if (unload_pending_ || load_pending_ || segment_pending_ || encode_current_) return;
+            if (unload_pending_ || load_pending_ || add_parts_pending_ || segment_pending_ || detect_pending_ || encode_current_) return;
         }
         if (session_->state() == engine::SessionState::Ready) runUnload(/*automatic=*/true);
     });
@@ -47,6 +48,16 @@ void ModelWorker::requestLoad(const engine::LoadRequest& request, const engine::
     schedule();
 }
 
+void ModelWorker::requestAddParts(engine::PartSet parts, const engine::BudgetSettings& budget) {
+    {
+        std::lock_guard lock(mutex_);
+        // Two pending requests add up: the later one must not lose the earlier's parts.
+        if (add_parts_pending_) parts = engine::part_set_union(add_parts_pending_->parts, parts);
+        add_parts_pending_ = AddPartsJob{parts, budget};
+    }
+    schedule();
+}
+
 void ModelWorker::cancelLoad() {
     {
         std::lock_guard lock(mutex_);
@@ -58,22 +69,38 @@ void ModelWorker::cancelLoad() {
 
 void ModelWorker::requestUnload() {
     std::optional<SegmentJob> dropped_segment;
+    std::optional<DetectJob> dropped_detect;
     std::optional<QString> dropped_encode;
+    bool dropped_add_parts = false;
     {
         std::lock_guard lock(mutex_);
         unload_pending_ = true;
         load_pending_.reset();
+        dropped_add_parts = add_parts_pending_.has_value();
+        add_parts_pending_.reset();
         load_cancel_ = true;
         if (segment_pending_) {
             ++dropped_segments_;
             dropped_segment.swap(segment_pending_);
+        }
+        if (detect_pending_) {
+            ++dropped_detects_;
+            dropped_detect.swap(detect_pending_);
         }
         dropped_encode.swap(encode_current_);
         encode_ahead_.clear();
     }
     session_->cancel_load();
     if (dropped_segment) Q_EMIT segmentDropped(dropped_segment->id, dropped_segment->image_id);
+    if (dropped_detect) Q_EMIT detectDropped(dropped_detect->id, dropped_detect->image_id);
     if (dropped_encode) Q_EMIT encodeDropped(*dropped_encode);
+    if (dropped_add_parts) {
+        // Its caller waits for an answer: say it will not come.
+        engine::LoadOutcome cancelled;
+        cancelled.status = engine::LoadStatus::Cancelled;
+        cancelled.message = "cancelled: an unload came before the parts were added";
+        Q_EMIT partsAdded(cancelled);
+    }
     schedule();
 }
 
@@ -118,6 +145,22 @@ quint64 ModelWorker::requestSegment(const QString& image_id, const engine::Click
     return id;
 }
 
+quint64 ModelWorker::requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options) {
+    const quint64 id = next_request_id_++;
+    std::optional<DetectJob> replaced;
+    {
+        std::lock_guard lock(mutex_);
+        if (detect_pending_) {
+            ++dropped_detects_;  // a newer prompt makes the older one moot, as with clicks
+            replaced.swap(detect_pending_);
+        }
+        detect_pending_ = DetectJob{id, image_id, prompt, options, QDateTime::currentMSecsSinceEpoch()};
+    }
+    if (replaced) Q_EMIT detectDropped(replaced->id, replaced->image_id);
+    schedule();
+    return id;
+}
+
 void ModelWorker::setAutoUnloadAfterMs(qint64 idle_ms) {
     auto_unload_ms_ = idle_ms;
     QMetaObject::invokeMethod(this, [this] { restartIdleTimer(); }, Qt::QueuedConnection);
@@ -137,7 +180,9 @@ void ModelWorker::schedule() {
 void ModelWorker::drainOne() {
     Task task = Task::None;
     std::optional<LoadJob> load;
+    std::optional<AddPartsJob> add_parts;
     std::optional<SegmentJob> segment;
+    std::optional<DetectJob> detect;
     QString image_id;
     {
         std::lock_guard lock(mutex_);
@@ -149,9 +194,16 @@ void ModelWorker::drainOne() {
             task = Task::Load;
             load.swap(load_pending_);
             load_cancel_ = false;
+        } else if (add_parts_pending_) {
+            task = Task::AddParts;
+            add_parts.swap(add_parts_pending_);
+            load_cancel_ = false;
         } else if (segment_pending_) {
             task = Task::Segment;
             segment.swap(segment_pending_);
+        } else if (detect_pending_) {
+            task = Task::Detect;
+            detect.swap(detect_pending_);
         } else if (encode_current_) {
             task = Task::EncodeCurrent;
             image_id = *encode_current_;
@@ -167,7 +219,9 @@ void ModelWorker::drainOne() {
         case Task::None: break;
         case Task::Unload: runUnload(false); break;
         case Task::Load: runLoad(*load); break;
+        case Task::AddParts: runAddParts(*add_parts); break;
         case Task::Segment: runSegment(*segment); break;
+        case Task::Detect: runDetect(*detect); break;
         case Task::EncodeCurrent: ensureEncoded(image_id); break;
         case Task::EncodeAhead: {
             // Never let images ahead push the one on screen out of a small cache.
@@ -187,9 +241,14 @@ void ModelWorker::drainOne() {
     bool more = false;
     {
         std::lock_guard lock(mutex_);
-        more = unload_pending_ || load_pending_ || segment_pending_ || encode_current_ || !encode_ahead_.empty();
+        more = hasPendingWork();
     }
     if (more) schedule();
+}
+
+bool ModelWorker::hasPendingWork() const {
+    return unload_pending_ || load_pending_ || add_parts_pending_ || segment_pending_ || detect_pending_ || encode_current_ ||
+           !encode_ahead_.empty();
 }
 
 void ModelWorker::runLoad(const LoadJob& job) {
@@ -208,6 +267,35 @@ void ModelWorker::runLoad(const LoadJob& job) {
     const engine::LoadOutcome outcome = session_->load(job.request, progress, job.budget);
     emitStateIfChanged();
     Q_EMIT loadFinished(outcome);
+}
+
+void ModelWorker::runAddParts(const AddPartsJob& job) {
+    if (session_->state() == engine::SessionState::Unloaded) {
+        engine::LoadOutcome outcome;
+        outcome.status = engine::LoadStatus::Failed;
+        outcome.message = "no model is loaded: load one first";
+        Q_EMIT partsAdded(outcome);
+        return;
+    }
+    QElapsedTimer since_progress;
+    since_progress.start();
+    const auto progress = [this, &since_progress](const engine::LoadProgress& p) {
+        if (since_progress.elapsed() >= kProgressIntervalMs || p.bytes_done == p.bytes_total) {
+            since_progress.restart();
+            Q_EMIT loadProgress(p.bytes_done, p.bytes_total);
+        }
+        return !load_cancel_.load();
+    };
+    // The session is Loading only while it streams; say so up front, unless
+    // there is nothing to add.
+    const std::optional<engine::ModelInfo> info = session_->model_info();
+    if (info && !engine::part_set_contains(info->request.parts, job.parts)) {
+        last_emitted_state_ = engine::SessionState::Loading;
+        Q_EMIT stateChanged(engine::SessionState::Loading);
+    }
+    const engine::LoadOutcome outcome = session_->add_parts(job.parts, progress, job.budget);
+    emitStateIfChanged();
+    Q_EMIT partsAdded(outcome);
 }
 
 void ModelWorker::runUnload(bool automatic) {
@@ -238,8 +326,45 @@ void ModelWorker::runSegment(const SegmentJob& job) {
     }
 }
 
-std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id) {
-    if (session_->state() == engine::SessionState::Unloaded) return std::nullopt;
+void ModelWorker::runDetect(const DetectJob& job) {
+    auto fail = [&](DetectFailure why, const QString& message) { Q_EMIT detectFailed(job.id, job.image_id, message, why); };
+    const std::optional<engine::ModelInfo> info = session_->model_info();
+    if (!info) return fail(DetectFailure::NotLoaded, QStringLiteral("no model is loaded"));
+    // Checked before the encode: a click-only model would encode for nothing.
+    if (!engine::part_set_has_detect(info->request.parts))
+        return fail(DetectFailure::DetectionNotLoaded,
+                    QStringLiteral("concept detection is not loaded (the model has the click-to-segment parts only)"));
+    engine::EncodeOutcome encode_failure;
+    const std::optional<std::string> key = ensureEncoded(job.image_id, &encode_failure);
+    if (!key) {
+        const DetectFailure why = encode_failure.status == engine::EncodeStatus::NotLoaded ? DetectFailure::NotLoaded
+                                  : encode_failure.status == engine::EncodeStatus::Refused ? DetectFailure::EncodeRefused
+                                  : encode_failure.image_key.empty()                       ? DetectFailure::ImageUnreadable
+                                                                                           : DetectFailure::Failed;
+        return fail(why, QStringLiteral("the image could not be encoded: %1").arg(QString::fromStdString(encode_failure.message)));
+    }
+    try {
+        engine::DetectResult result = session_->detect(*key, job.prompt, job.options);
+        const double total_ms = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - job.queued_at_ms);
+        Q_EMIT detected(job.id, job.image_id, std::move(result), total_ms);
+    } catch (const engine::SessionError& e) {
+        const bool unloaded = session_->state() == engine::SessionState::Unloaded;
+        fail(unloaded ? DetectFailure::NotLoaded : DetectFailure::Failed, QString::fromStdString(e.what()));
+    } catch (const std::invalid_argument& e) {  // text::PromptTooLong among them
+        fail(DetectFailure::BadPrompt, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        fail(DetectFailure::Failed, QString::fromStdString(e.what()));
+    }
+}
+
+std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id, engine::EncodeOutcome* failed_out) {
+    if (session_->state() == engine::SessionState::Unloaded) {
+        if (failed_out) {
+            failed_out->status = engine::EncodeStatus::NotLoaded;
+            failed_out->message = "no model is loaded";
+        }
+        return std::nullopt;
+    }
     if (const auto it = content_keys_.constFind(image_id); it != content_keys_.constEnd() && session_->is_encoded(*it))
         return *it;
     Q_EMIT encodeStarted(image_id);
@@ -250,6 +375,7 @@ std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id) {
         failed.status = engine::EncodeStatus::Failed;
         failed.message = read_error.toStdString();
         Q_EMIT encoded(image_id, failed);
+        if (failed_out) *failed_out = failed;  // image_key empty: the image itself was not readable
         return std::nullopt;
     }
     content_keys_.insert(image_id, image->content_key);
@@ -259,7 +385,10 @@ std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id) {
         if (stats.memory_entries > 0) last_embedding_bytes_ = stats.memory_bytes / stats.memory_entries;
     }
     Q_EMIT encoded(image_id, outcome);
-    if (!outcome.ok()) return std::nullopt;
+    if (!outcome.ok()) {
+        if (failed_out) *failed_out = outcome;
+        return std::nullopt;
+    }
     return image->content_key;
 }
 

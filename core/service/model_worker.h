@@ -5,8 +5,9 @@
 // queued signals only, so no caller ever waits on the model.
 //
 // Scheduling, one task at a time, highest first:
-//   unload > load > the latest click (older pending clicks are dropped) >
-//   the image on screen > images encoded ahead (next in the folder).
+//   unload > load (and adding parts) > the latest click (older pending clicks
+//   are dropped) > the latest detect (likewise) > the image on screen > images
+//   encoded ahead (next in the folder).
 // Between two tasks the worker's event loop runs (auto-unload timer, new
 // requests). Cancellation is by atomic flags: cancelLoad() reaches the running
 // load's progress callback; requestUnload() cancels a running load, drops pending
@@ -31,6 +32,16 @@ class QTimer;
 
 namespace samlabel::service {
 
+// Why a detect request was not answered with detections.
+enum class DetectFailure {
+    NotLoaded = 1,       // no model
+    DetectionNotLoaded,  // a model without the detection parts (click-to-segment only)
+    BadPrompt,           // the model cannot take the prompt (std::invalid_argument: too many tokens, bad boxes)
+    ImageUnreadable,     // the image loader could not give the image (an upload no longer kept)
+    EncodeRefused,       // the memory re-check refused encoding the image
+    Failed,              // anything else
+};
+
 class ModelWorker : public QObject {
     Q_OBJECT
 public:
@@ -44,7 +55,11 @@ public:
     void setImageLoader(ImageLoader loader);  // before the thread starts
 
     // ---- thread-safe commands (any thread; they never block on the model) ----
+    // request.parts chooses click-to-segment, detection or both.
     void requestLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
+    // Adds parts to the loaded model (ModelSession::add_parts: a preflight of
+    // the increment, then only the missing tensors). Answered by partsAdded.
+    void requestAddParts(engine::PartSet parts, const engine::BudgetSettings& budget);
     void cancelLoad();
     void requestUnload();
     // The image now on screen: replaces any earlier pending "current" image.
@@ -53,6 +68,10 @@ public:
     void setEncodeAhead(const QStringList& image_ids);
     // A click round. Returns its request id; only the newest pending request runs.
     quint64 requestSegment(const QString& image_id, const engine::ClickPrompt& prompt);
+    // Concept detection on an image (encoded first with every loaded path's
+    // features when needed). Returns its request id; only the newest pending
+    // detect runs, an older one is announced by detectDropped.
+    quint64 requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options);
     // 0 disables auto-unload (the default).
     void setAutoUnloadAfterMs(qint64 idle_ms);
     void setBudget(const engine::BudgetSettings& budget);
@@ -61,19 +80,26 @@ public:
     engine::SessionState state() const;
     std::shared_ptr<engine::ModelSession> session() const { return session_; }
     quint64 droppedSegmentRequests() const { return dropped_segments_.load(); }
+    quint64 droppedDetectRequests() const { return dropped_detects_.load(); }
 
 Q_SIGNALS:
     void stateChanged(samlabel::engine::SessionState state);
     void loadProgress(quint64 bytes_done, quint64 bytes_total);
     void loadFinished(samlabel::engine::LoadOutcome outcome);
+    // The answer to requestAddParts (loadProgress reports its streaming). A
+    // sibling of loadFinished so the model panel's Load state is untouched.
+    void partsAdded(samlabel::engine::LoadOutcome outcome);
     void encodeStarted(QString image_id);
     void encoded(QString image_id, samlabel::engine::EncodeOutcome outcome);
     void segmented(quint64 request_id, QString image_id, samlabel::engine::SegmentResult result, double total_ms);
     void segmentFailed(quint64 request_id, QString image_id, QString message);
+    void detected(quint64 request_id, QString image_id, samlabel::engine::DetectResult result, double total_ms);
+    void detectFailed(quint64 request_id, QString image_id, QString message, samlabel::service::DetectFailure why);
     void unloaded(samlabel::engine::UnloadReport report, bool automatic);
     // A pending request that will never be answered: replaced by a newer click
-    // or image, or dropped by an unload. Emitted on the requesting thread.
+    // (detect) or image, or dropped by an unload. Emitted on the requesting thread.
     void segmentDropped(quint64 request_id, QString image_id);
+    void detectDropped(quint64 request_id, QString image_id);
     void encodeDropped(QString image_id);
     void error(QString message);
 
@@ -84,20 +110,34 @@ private:
         engine::ClickPrompt prompt;
         qint64 queued_at_ms = 0;
     };
+    struct DetectJob {
+        quint64 id = 0;
+        QString image_id;
+        engine::DetectPrompt prompt;
+        engine::DetectOptions options;
+        qint64 queued_at_ms = 0;
+    };
     struct LoadJob {
         engine::LoadRequest request;
         engine::BudgetSettings budget;
     };
-    enum class Task { None, Unload, Load, Segment, EncodeCurrent, EncodeAhead };
+    struct AddPartsJob {
+        engine::PartSet parts = engine::PartSet::ClickToSegment;
+        engine::BudgetSettings budget;
+    };
+    enum class Task { None, Unload, Load, AddParts, Segment, Detect, EncodeCurrent, EncodeAhead };
 
     void schedule();            // posts one drain step to the worker thread
     void drainOne();            // worker thread: runs the highest-priority task
     void runLoad(const LoadJob& job);
     void runUnload(bool automatic);
+    void runAddParts(const AddPartsJob& job);
     void runSegment(const SegmentJob& job);
+    void runDetect(const DetectJob& job);
     // Encodes the image unless cached; returns its content key, or nullopt
-    // (signals already emitted) when it could not be encoded.
-    std::optional<std::string> ensureEncoded(const QString& image_id);
+    // (signals already emitted; *failed says why) when it could not be encoded.
+    std::optional<std::string> ensureEncoded(const QString& image_id, engine::EncodeOutcome* failed_out = nullptr);
+    bool hasPendingWork() const;  // call with mutex_ held
     void emitStateIfChanged();
     void restartIdleTimer();
 
@@ -108,13 +148,16 @@ private:
     std::mutex mutex_;
     bool unload_pending_ = false;
     std::optional<LoadJob> load_pending_;
+    std::optional<AddPartsJob> add_parts_pending_;
     std::optional<SegmentJob> segment_pending_;
+    std::optional<DetectJob> detect_pending_;
     std::optional<QString> encode_current_;
     std::deque<QString> encode_ahead_;
     bool drain_posted_ = false;
 
     std::atomic<quint64> next_request_id_{1};
     std::atomic<quint64> dropped_segments_{0};
+    std::atomic<quint64> dropped_detects_{0};
     std::atomic<qint64> auto_unload_ms_{0};
     // Set under mutex_ when a load job is taken or cancelled, read by its progress callback.
     std::atomic<bool> load_cancel_{false};
@@ -127,3 +170,5 @@ private:
 };
 
 }  // namespace samlabel::service
+
+Q_DECLARE_METATYPE(samlabel::service::DetectFailure)

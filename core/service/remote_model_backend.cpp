@@ -141,4 +141,32 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
     });
 }
 
+QFuture<DetectReply> RemoteModelBackend::detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                                const engine::DetectOptions& options) {
+    const QUrl base = url();
+    auto clock = std::make_shared<QElapsedTimer>();
+    clock->start();
+    const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt, options)).toJson(QJsonDocument::Compact);
+    // Decoding every instance's mask PNG takes a while: off the caller's thread.
+    return client_->post(QStringLiteral("/api/v1/detect"), body, kModelCallTimeoutMs)
+        .then(QtFuture::Launch::Async, [base, clock](const ApiCallResult& r) {
+            DetectReply reply;
+            if (!r.ok()) {
+                reply.message = r.json.value(QStringLiteral("message")).toString();
+                if (r.json.contains(QStringLiteral("error")))
+                    reply.error = wire::backend_error_from_code(r.json.value(QStringLiteral("error")).toString());
+                return failed_call(r, base, reply);
+            }
+            QString error;
+            std::optional<DetectReply> parsed = wire::detect_reply_from_json(r.json, &error);
+            if (!parsed) {
+                reply.error = BackendError::Failed;
+                reply.message = base.toString() + QStringLiteral(": ") + error;
+                return reply;
+            }
+            parsed->duration_ms = double(clock->elapsed());
+            return *parsed;
+        });
+}
+
 }  // namespace samlabel::service

@@ -29,6 +29,8 @@ public:
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
     QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) override;
+    QFuture<DetectReply> detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                const engine::DetectOptions& options) override;
 
     // Time limits: a load or an unload behind a long encode takes minutes.
     static constexpr int kLoadTimeoutMs = 15 * 60 * 1000;

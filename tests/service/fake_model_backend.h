@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QHash>
+#include <QSet>
 #include <QMetaObject>
 #include <QPromise>
 #include <QSize>
@@ -29,6 +30,12 @@ public:
     static constexpr double kBaselineRssMb = 150.0;
     static constexpr double kModelRssMb = 90.0;
     static constexpr int kDiscRadiusPx = 6;            // segment(): a disc around the first point
+    // detect(): a text finds the image's top-left quarter (query 0); each
+    // positive exemplar box finds itself (queries 1, 2, ...). Scores below.
+    static constexpr float kTextScore = 0.75f;
+    static constexpr float kBoxScore = 0.5f;
+    static constexpr float kPresenceScore = 0.875f;
+    static constexpr int kMaxPromptWords = 30;  // a stand-in for the tokenizer's 32 tokens
 
     FakeModelBackend() { pool_.setMaxThreadCount(8); }
     ~FakeModelBackend() override { pool_.waitForDone(); }
@@ -49,6 +56,11 @@ public:
         std::lock_guard lock(mutex_);
         leaked_vram_mb_ = mb;
     }
+    // A model loaded for click-to-segment only: detect() answers NotLoaded.
+    void setDetectionLoaded(bool loaded) {
+        std::lock_guard lock(mutex_);
+        detection_loaded_ = loaded;
+    }
     void refuseNextLoad(const QString& message) {
         std::lock_guard lock(mutex_);
         refuse_message_ = message;
@@ -62,6 +74,7 @@ public:
         s.device = loaded_ ? QStringLiteral("cuda:0") : QString();
         s.dtype = loaded_ ? QStringLiteral("bfloat16") : QString();
         s.model_path = last_model_;
+        s.parts = loaded_ ? (detection_loaded_ ? QStringLiteral("click+detect") : QStringLiteral("click")) : QString();
         s.vram_total_mb = 16000.0;
         s.vram_used_mb = kBaselineVramMb + (loaded_ ? kModelVramMb : leaked_vram_mb_);
         s.ram_rss_mb = kBaselineRssMb + (loaded_ ? kModelRssMb : 0.0);
@@ -140,6 +153,7 @@ public:
                 unload_pending_ = false;
                 state_ = QStringLiteral("unloaded");
                 images_.clear();
+                texts_.clear();
             }
             const BackendStatus after = status();
             r.freed_vram_mb = before.vram_used_mb - after.vram_used_mb;
@@ -233,7 +247,61 @@ public:
         });
     }
 
+    QFuture<DetectReply> detect(const QString& image_id, const engine::DetectPrompt& prompt,
+                                const engine::DetectOptions& options) override {
+        return QtConcurrent::run(&pool_, [this, image_id, prompt, options] {
+            DetectReply r;
+            std::lock_guard model(model_mutex_);
+            QSize size;
+            bool text_seen = false;
+            {
+                std::lock_guard lock(mutex_);
+                if (!loaded_) return fail(r, BackendError::NotLoaded, QStringLiteral("no model is loaded"));
+                if (!detection_loaded_)
+                    return fail(r, BackendError::NotLoaded, QStringLiteral("concept detection is not loaded: serve --parts detect"));
+                if (!images_.contains(image_id)) return fail(r, BackendError::UnknownImage, QStringLiteral("image %1 was not encoded").arg(image_id));
+                const qsizetype words = QString::fromStdString(prompt.text).split(QLatin1Char(' '), Qt::SkipEmptyParts).size();
+                if (words > kMaxPromptWords)
+                    return fail(r, BackendError::BadInput, QStringLiteral("prompt is %1 tokens; at most %2").arg(words + 2).arg(kMaxPromptWords + 2));
+                size = images_.value(image_id);
+                text_seen = texts_.contains(QString::fromStdString(prompt.text));
+                texts_.insert(QString::fromStdString(prompt.text));
+            }
+            r.width = size.width();
+            r.height = size.height();
+            auto add = [&](int query, float score, float x0, float y0, float x1, float y1) {
+                r.result.query_scores.push_back(score);
+                r.result.query_boxes.push_back({x0, y0, x1, y1});
+                if (!(score > options.score_threshold)) return;
+                engine::Detection d;
+                d.query = query;
+                d.score = score;
+                d.box = {x0, y0, x1, y1};
+                d.width = r.width;
+                d.height = r.height;
+                d.mask.assign(std::size_t(d.width) * d.height, 0);
+                for (int y = 0; y < d.height; ++y)
+                    for (int x = 0; x < d.width; ++x)
+                        if (x + 0.5f >= x0 && x + 0.5f < x1 && y + 0.5f >= y0 && y + 0.5f < y1) d.mask[std::size_t(y) * d.width + x] = 1;
+                r.result.detections.push_back(std::move(d));
+            };
+            add(0, prompt.text.empty() ? 0.f : kTextScore, 0.f, 0.f, r.width / 2.f, r.height / 2.f);
+            int query = 1;
+            for (const engine::ExemplarBox& b : prompt.boxes) add(query++, b.positive ? kBoxScore : 0.f, b.x0, b.y0, b.x1, b.y1);
+            r.result.presence_score = kPresenceScore;
+            r.result.token_ids = {49406, 49407};
+            r.result.text_from_cache = text_seen;
+            return r;
+        });
+    }
+
 private:
+    template <typename Reply>
+    static Reply fail(Reply r, BackendError error, const QString& message) {
+        r.error = error;
+        r.message = message;
+        return r;
+    }
     LoadReply withModel(LoadReply r) const {
         r.device = QStringLiteral("cuda:0");
         r.dtype = QStringLiteral("bfloat16");
@@ -247,12 +315,14 @@ private:
     mutable std::mutex mutex_;   // the fields below
     std::mutex model_mutex_;     // held by the operation using the "model"
     bool loaded_ = false;
+    bool detection_loaded_ = true;
     bool unload_pending_ = false;
     QString state_ = QStringLiteral("unloaded");
     QString last_model_;
     QString refuse_message_;
     double leaked_vram_mb_ = 0.0;
     QHash<QString, QSize> images_;
+    QSet<QString> texts_;  // text_cached on the second use
 };
 
 }  // namespace samlabel::service::testing

@@ -1,7 +1,7 @@
 // The control API on loopback against a fake backend (same concurrency as the
 // real worker, no weights): auth, errors, body caps, asynchronous unload and
-// load, encode/segment round trip, a burst of 200 connections during an
-// encode, and an unload arriving in the middle of an encode.
+// load, encode/segment and detect round trips, a burst of 200 connections
+// during an encode, and an unload arriving in the middle of an encode.
 #include "core/service/api_token.h"
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_wire.h"
@@ -273,6 +273,156 @@ private Q_SLOTS:
         HttpResult r = http_call(api_->nam(), "POST", u, api_->token(), "{}");
         QCOMPARE(r.status, 404);
         QVERIFY(r.json.value("message").toString().contains(QStringLiteral("samlabel-cli serve")));
+        u.setPath(QStringLiteral("/api/v1/detect"));
+        r = http_call(api_->nam(), "POST", u, api_->token(), R"({"image_id": "x", "text": "car"})");
+        QCOMPARE(r.status, 404);
+        QVERIFY(r.json.value("message").toString().contains(QStringLiteral("samlabel-cli serve")));
+    }
+
+    // /api/v1/detect against the fake: the answer's fields, masks (0/255 PNG of
+    // the fake's rectangles, counted here), thresholds, include_masks, the text
+    // cache flag, and an image sent inline.
+    void detectRoundTrip() {
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
+        QCOMPARE(api_->get(QStringLiteral("/health")).json.value("parts").toString(), QStringLiteral("click+detect"));
+        HttpResult enc = api_->post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(64, 48).toBase64())}}));
+        QCOMPARE(enc.status, 200);
+        const QString image_id = enc.json.value("image_id").toString();
+
+        const QJsonObject body{{"image_id", image_id},
+                               {"text", "car"},
+                               {"boxes", QJsonArray{QJsonArray{10, 10, 20, 30}}},
+                               {"negative_boxes", QJsonArray{QJsonArray{0, 0, 4, 4}}},
+                               {"threshold", 0.4}};
+        HttpResult r = api_->post(QStringLiteral("/api/v1/detect"), json_bytes(body));
+        QVERIFY2(r.status == 200, r.body.constData());
+        QCOMPARE(r.json.value("image_id").toString(), image_id);
+        QCOMPARE(r.json.value("width").toInt(), 64);
+        QCOMPARE(r.json.value("height").toInt(), 48);
+        QCOMPARE(r.json.value("prompt").toObject().value("text").toString(), QStringLiteral("car"));
+        QCOMPARE(r.json.value("prompt").toObject().value("token_count").toInt(), 2);
+        QCOMPARE(r.json.value("presence_score").toDouble(), double(FakeModelBackend::kPresenceScore));
+        QCOMPARE(r.json.value("threshold").toDouble(), 0.4);
+        QCOMPARE(r.json.value("text_cached").toBool(), false);
+        for (const char* key : {"duration_ms", "text_ms", "detect_ms", "masks_ms", "mask_threshold"}) QVERIFY2(r.json.contains(QLatin1String(key)), key);
+        // The fake scores: text 0.75, positive box 0.5, negative box 0: the negative one stays under 0.4.
+        QCOMPARE(r.json.value("query_scores").toArray().size(), 3);
+        const QJsonArray detections = r.json.value("detections").toArray();
+        QCOMPARE(detections.size(), 2);
+        struct Want {
+            int query;
+            float score;
+            int x0, y0, x1, y1;
+        } want[] = {{0, FakeModelBackend::kTextScore, 0, 0, 32, 24}, {1, FakeModelBackend::kBoxScore, 10, 10, 20, 30}};
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject d = detections[i].toObject();
+            QCOMPARE(d.value("query").toInt(), want[i].query);
+            QCOMPARE(d.value("score").toDouble(), double(want[i].score));
+            QCOMPARE(d.value("box").toArray(), (QJsonArray{want[i].x0, want[i].y0, want[i].x1, want[i].y1}));
+            const QByteArray png = QByteArray::fromBase64(d.value("mask_png_base64").toString().toLatin1());
+            const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())), cv::IMREAD_UNCHANGED);
+            QCOMPARE(mask.channels(), 1);
+            QCOMPARE(mask.cols, 64);
+            QCOMPARE(mask.rows, 48);
+            for (int y = 0; y < 48; ++y)
+                for (int x = 0; x < 64; ++x) {
+                    const bool inside = x >= want[i].x0 && x < want[i].x1 && y >= want[i].y0 && y < want[i].y1;
+                    QCOMPARE(mask.at<std::uint8_t>(y, x), std::uint8_t(inside ? 255 : 0));
+                }
+            QCOMPARE(d.value("area_px").toInt(), (want[i].x1 - want[i].x0) * (want[i].y1 - want[i].y0));
+            QCOMPARE(d.value("polygons").toArray().size(), 1);
+        }
+
+        // The same text again: cached; a higher threshold keeps the text's instance only; no masks asked.
+        QJsonObject again = body;
+        again["threshold"] = 0.6;
+        again["include_masks"] = false;
+        r = api_->post(QStringLiteral("/api/v1/detect"), json_bytes(again));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value("text_cached").toBool(), true);
+        QCOMPARE(r.json.value("detections").toArray().size(), 1);
+        const QJsonObject only = r.json.value("detections").toArray()[0].toObject();
+        QVERIFY(!only.contains("mask_png_base64"));
+        QVERIFY(!only.contains("polygons"));
+        QCOMPARE(only.value("area_px").toInt(), 32 * 24);
+
+        // The image inline (encoded first), boxes alone as the prompt.
+        r = api_->post(QStringLiteral("/api/v1/detect"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(40, 30).toBase64())},
+                                                                     {"boxes", QJsonArray{QJsonArray{1, 2, 9, 12}}}}));
+        QVERIFY2(r.status == 200, r.body.constData());
+        QVERIFY(r.json.value("image_id").toString().startsWith(QStringLiteral("upload-")));
+        QCOMPARE(r.json.value("width").toInt(), 40);
+        QCOMPARE(r.json.value("detections").toArray().size(), 1);
+        QCOMPARE(r.json.value("detections").toArray()[0].toObject().value("query").toInt(), 1);
+    }
+
+    void detectErrors() {
+        // 401 before anything else, even for a bad body.
+        HttpResult none = http_call(api_->nam(), "POST", api_->url(QStringLiteral("/api/v1/detect")), QByteArray(), "{}");
+        QCOMPARE(none.status, 401);
+        QCOMPARE(http_call(api_->nam(), "GET", api_->url(QStringLiteral("/api/v1/detect")), api_->token()).status, 405);
+        // Not loaded yet: 409 with the reason.
+        HttpResult enc = api_->post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
+        HttpResult not_loaded = api_->post(QStringLiteral("/api/v1/detect"), json_bytes({{"image_id", "anything"}, {"text", "car"}}));
+        QCOMPARE(not_loaded.status, 409);
+        QCOMPARE(not_loaded.json.value("error").toString(), QStringLiteral("not_loaded"));
+
+        QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
+        enc = api_->post(QStringLiteral("/api/v1/encode"), json_bytes({{"image_base64", QString::fromLatin1(png_bytes(16, 16).toBase64())}}));
+        QCOMPARE(enc.status, 200);
+        const QString id = enc.json.value("image_id").toString();
+        struct Bad {
+            QJsonObject body;
+            const char* names;
+        } bad[] = {
+            {{{"image_id", id}}, "\"text\""},                                  // no prompt
+            {{{"image_id", id}, {"text", ""}}, "\"text\""},                    // empty prompt
+            {{{"image_id", id}, {"text", "car"}, {"threshold", 2}}, "\"threshold\""},
+            {{{"image_id", id}, {"text", "car"}, {"mask_threshold", "x"}}, "\"mask_threshold\""},
+            {{{"image_id", id}, {"boxes", QJsonArray{QJsonArray{3, 3, 1, 1}}}}, "\"boxes\"[0]"},
+            {{{"image_id", id}, {"text", "car"}, {"negative_boxes", 5}}, "\"negative_boxes\""},
+            {{{"image_id", 5}, {"text", "car"}}, "\"image_id\""},
+            {{{"text", "car"}}, "\"image_base64\""},
+            {{{"image_id", id}, {"text", "car"}, {"include_masks", 1}}, "\"include_masks\""},
+            {{{"image_id", id}, {"text", "car"}, {"thresold", 0.5}}, "\"thresold\""},
+        };
+        for (const Bad& b : bad) {
+            const HttpResult r = api_->post(QStringLiteral("/api/v1/detect"), json_bytes(b.body));
+            QCOMPARE(r.status, 400);
+            QCOMPARE(r.json.value("error").toString(), QStringLiteral("bad_request"));
+            QVERIFY2(r.json.value("message").toString().contains(QLatin1String(b.names)), qPrintable(r.json.value("message").toString()));
+        }
+        // The model refuses the prompt (the fake's stand-in for the 32-token limit): 400 bad_request with its message.
+        QStringList words;
+        for (int i = 0; i < 40; ++i) words << QStringLiteral("word");
+        const HttpResult overlong = api_->post(QStringLiteral("/api/v1/detect"), json_bytes({{"image_id", id}, {"text", words.join(' ')}}));
+        QCOMPARE(overlong.status, 400);
+        QCOMPARE(overlong.json.value("error").toString(), QStringLiteral("bad_request"));
+        QVERIFY2(overlong.json.value("message").toString().contains(QStringLiteral("42 tokens")), qPrintable(overlong.json.value("message").toString()));
+        HttpResult unknown = api_->post(QStringLiteral("/api/v1/detect"), json_bytes({{"image_id", "never-seen"}, {"text", "car"}}));
+        QCOMPARE(unknown.status, 404);
+        QCOMPARE(unknown.json.value("error").toString(), QStringLiteral("unknown_image"));
+        HttpResult not_image = api_->post(QStringLiteral("/api/v1/detect"),
+                                          json_bytes({{"image_base64", QString::fromLatin1(QByteArray("hello").toBase64())}, {"text", "car"}}));
+        QCOMPARE(not_image.status, 400);
+        // A model loaded for clicks only.
+        backend_->setDetectionLoaded(false);
+        HttpResult click_only = api_->post(QStringLiteral("/api/v1/detect"), json_bytes({{"image_id", id}, {"text", "car"}}));
+        QCOMPARE(click_only.status, 409);
+        QCOMPARE(click_only.json.value("error").toString(), QStringLiteral("not_loaded"));
+        QVERIFY(click_only.json.value("message").toString().contains(QStringLiteral("--parts")));
+    }
+
+    // /detect takes an image, so it has the upload cap (64 MB), not the 64 KB one.
+    void detectBodyCaps() {
+        QCOMPARE(raw_request_status(server_->port(), "POST /api/v1/detect HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + api_->token() +
+                                                         "\r\nContent-Length: " + QByteArray::number(wire::kMaxUploadBodyBytes + 1) + "\r\n\r\n"),
+                 413);
+        // 100 KB is over the small cap but fine here: it reaches the handler (400 for its content, not 413).
+        const QByteArray padded = json_bytes({{"image_id", "x"}, {"text", QString(100 * 1024, QLatin1Char('a'))}});
+        HttpResult r = api_->post(QStringLiteral("/api/v1/detect"), padded);
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.json.value("message").toString().contains(QStringLiteral("\"text\" is")), qPrintable(r.json.value("message").toString()));
     }
 
     // 200 connections at once while an encode holds the model: every one is

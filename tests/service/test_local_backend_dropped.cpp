@@ -128,6 +128,45 @@ private Q_SLOTS:
         QVERIFY(wait_finished(next, 60000));
         QVERIFY2(next.result().ok(), qPrintable(next.result().message));
     }
+
+    // The same for detection (the worker keeps one pending detect too). Last:
+    // it loads the tiny detection checkpoint instead.
+    void droppedDetectIsAnsweredCancelled() {
+        const std::filesystem::path det224 = SAMLABEL_TEST_DATA "/sam3_detect/det224";
+        QVERIFY2(std::filesystem::exists(det224 / "model.safetensors"), "tests/data/sam3_detect/det224 is missing");
+        engine::LoadRequest request;
+        request.checkpoint_dir = det224;
+        request.device.kind = engine::DeviceKind::Cpu;
+        request.dtype = engine::WeightDType::F32;
+        request.parts = engine::PartSet::ClickAndDetect;
+        backend_->setLoadRequest(request, engine::BudgetSettings{});
+        QFuture<LoadReply> loaded = backend_->reload();
+        QVERIFY(wait_finished(loaded, 60000));
+        QVERIFY2(loaded.result().ok(), qPrintable(loaded.result().message));
+
+        ModelWorker* worker = thread_->worker();
+        worker->requestEncode(kBlocking + QStringLiteral("-3"));
+        QVERIFY(entered_.tryAcquire(1, 30000));
+        const engine::DetectPrompt prompt{"red car", {}};
+        QFuture<DetectReply> ours = backend_->detect(kSample, prompt, {});
+        QVERIFY(!ours.isFinished());
+        QSignalSpy dropped(worker, &ModelWorker::detectDropped);
+        const quint64 theirs = worker->requestDetect(kSample, prompt, {});
+        QCOMPARE(dropped.count(), 1);
+        QVERIFY(ours.isFinished());
+        QCOMPARE(ours.result().error, BackendError::Cancelled);
+        QVERIFY(ours.result().message.contains("dropped"));
+
+        QSignalSpy theirs_done(worker, &ModelWorker::detected);
+        release_.release();
+        QTRY_VERIFY_WITH_TIMEOUT(!theirs_done.isEmpty(), 60000);
+        QCOMPARE(theirs_done.front().front().toULongLong(), theirs);
+        QFuture<DetectReply> next = backend_->detect(kSample, prompt, {});
+        QVERIFY(wait_finished(next, 60000));
+        QVERIFY2(next.result().ok(), qPrintable(next.result().message));
+        // A local file: the size comes from the masks (no upload store).
+        if (!next.result().result.detections.empty()) QVERIFY(next.result().width > 0);
+    }
 };
 
 QTEST_MAIN(TestLocalBackendDropped)

@@ -1,6 +1,6 @@
-// ModelWorker on its own thread: latest click wins, encode-ahead, unload
-// during a load, auto-unload, and the longest stall of the GUI thread's event
-// loop while a load runs (target under 50 ms).
+// ModelWorker on its own thread: latest click wins, latest detect wins (after
+// clicks), encode-ahead, unload during a load, auto-unload, and the longest
+// stall of the GUI thread's event loop while a load runs (target under 50 ms).
 #include "core/engine/memory_probe.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -23,6 +24,8 @@ using engine::SessionState;
 namespace {
 
 std::filesystem::path tiny_checkpoint() { return std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224"; }
+// With the detector and its tokenizer.
+std::filesystem::path detect_checkpoint() { return std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3_detect" / "det224"; }
 
 engine::ImageRgb8 test_image(int w, int h, int seed) {
     engine::ImageRgb8 img{w, h, std::vector<std::uint8_t>(std::size_t(w) * h * 3)};
@@ -88,9 +91,12 @@ class TestModelWorker : public QObject {
     Q_OBJECT
     std::filesystem::path medium_;
 
-    bool loadAndWait(service::ModelWorker* worker, const std::filesystem::path& dir) {
+    bool loadAndWait(service::ModelWorker* worker, const std::filesystem::path& dir,
+                     engine::PartSet parts = engine::PartSet::ClickToSegment) {
         QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
-        worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
+        engine::LoadRequest request = cpu_fp32(dir);
+        request.parts = parts;
+        worker->requestLoad(request, engine::BudgetSettings{});
         if (!finished.wait(60000)) return false;
         return finished.first().first().value<engine::LoadOutcome>().ok();
     }
@@ -135,6 +141,95 @@ private Q_SLOTS:
         const auto result = segmented.at(1).at(2).value<engine::SegmentResult>();
         QVERIFY(!result.candidates.empty());
         QCOMPARE(gate.loaded.size(), 1);  // encoded once, then served from the cache
+    }
+
+    // Detects queue like clicks (only the newest pending one runs, the others
+    // are announced dropped) and come after a pending click; one encode of the
+    // image serves both.
+    void latestDetectWinsAfterClicks() {
+        QVERIFY2(std::filesystem::exists(detect_checkpoint() / "model.safetensors"), "tests/data/sam3_detect/det224 is missing");
+        Gate gate;  // outlives the worker, which may still be reading through it
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        const auto reopen = qScopeGuard([&] { gate.open(); });  // a failed check must not leave the worker blocked
+        service::ModelWorker* worker = thread.worker();
+        worker->setImageLoader(gate.loader());
+        QVERIFY(loadAndWait(worker, detect_checkpoint(), engine::PartSet::ClickAndDetect));
+
+        std::mutex order_mutex;
+        QStringList order;  // what the worker answered, in order (direct: recorded on the worker thread)
+        auto note = [&](const QString& what) {
+            std::lock_guard l(order_mutex);
+            order.push_back(what);
+        };
+        connect(worker, &service::ModelWorker::segmented, this, [&](quint64) { note(QStringLiteral("segmented")); }, Qt::DirectConnection);
+        connect(worker, &service::ModelWorker::detected, this, [&](quint64 id) { note(QStringLiteral("detected %1").arg(id)); },
+                Qt::DirectConnection);
+        QSignalSpy failed(worker, &service::ModelWorker::detectFailed);
+        QSignalSpy dropped(worker, &service::ModelWorker::detectDropped);
+
+        gate.close();
+        worker->requestEncode("img");
+        QVERIFY(gate.waitEntered(10000));  // the worker is inside the encode's image read
+        QList<quint64> detects;
+        for (int i = 0; i < 4; ++i) detects.push_back(worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {}));
+        worker->requestSegment("img", click(50, 50));  // asked last, answered first
+        QCOMPARE(dropped.size(), 3);  // announced at once, oldest first
+        for (int i = 0; i < 3; ++i) QCOMPARE(dropped.at(i).at(0).toULongLong(), detects.at(i));
+        QCOMPARE(worker->droppedDetectRequests(), 3u);
+        gate.open();
+        QTRY_COMPARE_WITH_TIMEOUT(order.size(), 2, 30000);
+        QTest::qWait(100);  // nothing else may arrive
+        QCOMPARE(order, (QStringList{QStringLiteral("segmented"), QStringLiteral("detected %1").arg(detects.last())}));
+        QCOMPARE(failed.size(), 0);
+        QCOMPARE(gate.loaded.size(), 1);  // one encode served the click and the detect
+
+        // An unload drops a pending detect, announced.
+        gate.close();
+        worker->requestEncode("img2");
+        QVERIFY(gate.waitEntered(10000));
+        const quint64 pending = worker->requestDetect("img2", engine::DetectPrompt{"red car", {}}, {});
+        worker->requestUnload();
+        QCOMPARE(dropped.size(), 4);
+        QCOMPARE(dropped.last().at(0).toULongLong(), pending);
+        QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
+        gate.open();
+        QVERIFY(unloaded.wait(20000));
+    }
+
+    // A click-only model refuses detection before encoding anything; adding the
+    // detect parts (requestAddParts) makes it answer, with the image encoded again.
+    void detectNeedsTheDetectParts() {
+        Gate gate;  // never closed here: synthetic images only
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        worker->setImageLoader(gate.loader());
+        QVERIFY(loadAndWait(worker, detect_checkpoint(), engine::PartSet::ClickToSegment));
+        QSignalSpy started(worker, &service::ModelWorker::encodeStarted);
+        QSignalSpy segmented(worker, &service::ModelWorker::segmented);
+        worker->requestSegment("img", click(20, 20));
+        QVERIFY(segmented.wait(20000));
+        QCOMPARE(started.size(), 1);
+
+        QSignalSpy failed(worker, &service::ModelWorker::detectFailed);
+        worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {});
+        QVERIFY(failed.wait(20000));
+        QCOMPARE(failed.first().at(3).value<service::DetectFailure>(), service::DetectFailure::DetectionNotLoaded);
+        QCOMPARE(started.size(), 1);  // refused before any encode
+
+        QSignalSpy added(worker, &service::ModelWorker::partsAdded);
+        QSignalSpy load_finished(worker, &service::ModelWorker::loadFinished);
+        worker->requestAddParts(engine::PartSet::DetectOnly, engine::BudgetSettings{});
+        QVERIFY(added.wait(60000));
+        const auto outcome = added.first().first().value<engine::LoadOutcome>();
+        QVERIFY2(outcome.ok(), outcome.message.c_str());
+        QCOMPARE(load_finished.size(), 0);  // the model panel's load state is untouched
+        QCOMPARE(worker->session()->model_info()->request.parts, engine::PartSet::ClickAndDetect);
+
+        QSignalSpy detected(worker, &service::ModelWorker::detected);
+        worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {});
+        QVERIFY(detected.wait(20000));
+        QCOMPARE(started.size(), 2);  // the embedding from before lacked the detector's features
+        QVERIFY(!detected.first().at(2).value<engine::DetectResult>().detections.empty());
     }
 
     void encodesAheadAndServesClicksFromTheCache() {

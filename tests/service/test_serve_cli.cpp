@@ -2,6 +2,15 @@
 // tiny SAM3 checkpoint on a free loopback port, then health (loaded), unload
 // (exit 0 once freed), health (not loaded), a wrong token (exit 1 with the
 // reason), a server that is not there (exit 1), and SIGTERM stopping serve.
+// Then `serve --parts detect` on the tiny detection checkpoint answers
+// POST /api/v1/detect.
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -13,6 +22,7 @@ namespace {
 
 const QString kCli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
 const QString kTiny = QStringLiteral(SAMLABEL_TEST_DATA "/sam3/tiny224");
+const QString kDetect224 = QStringLiteral(SAMLABEL_TEST_DATA "/sam3_detect/det224");
 
 struct Run {
     int exit_code = -1;
@@ -35,6 +45,47 @@ Run run_cli(const QStringList& args, const QProcessEnvironment& env = QProcessEn
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+// Starts `samlabel-cli serve ARGS --port 0 --token TOKEN` and waits for "ready"; the URL it listens on, or empty.
+QString start_serve(QProcess& serve, const QStringList& args, const QString& token, QString* out) {
+    serve.setProcessChannelMode(QProcess::SeparateChannels);
+    serve.start(kCli, QStringList{QStringLiteral("serve")} + args + QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--token"), token});
+    if (!serve.waitForStarted(10000)) return {};
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 60000 && !out->contains(QStringLiteral("ready"))) {
+        serve.waitForReadyRead(200);
+        *out += QString::fromUtf8(serve.readAllStandardOutput());
+        if (serve.state() == QProcess::NotRunning) break;
+    }
+    if (!out->contains(QStringLiteral("ready"))) {
+        *out += QString::fromUtf8(serve.readAllStandardError());
+        return {};
+    }
+    return QRegularExpression(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)")).match(*out).captured(1);
+}
+
+struct Answer {
+    int status = 0;
+    QJsonObject json;
+};
+
+Answer post_json(const QString& url, const QString& token, const QJsonObject& body) {
+    QNetworkAccessManager nam;
+    QNetworkRequest request{QUrl(url)};
+    request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply* reply = nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Answer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.json = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    return a;
 }
 
 }  // namespace
@@ -80,6 +131,7 @@ private Q_SLOTS:
         QCOMPARE(h.exit_code, 0);
         QVERIFY2(h.out.contains(QStringLiteral("model loaded")), qPrintable(h.out));
         QVERIFY(h.out.contains(QStringLiteral("on cpu, float32")));
+        QVERIFY2(h.out.contains(QStringLiteral("parts click\n")), qPrintable(h.out));  // serve's default: click-to-segment
 
         // The token from the environment, as in the README snippet.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -119,6 +171,42 @@ private Q_SLOTS:
         Run no_weights = run_cli({QStringLiteral("serve")});
         QCOMPARE(no_weights.exit_code, 2);
         QVERIFY(no_weights.err.contains(QStringLiteral("--weights")));
+    }
+
+    void serveDetectParts() {
+        Run help = run_cli({QStringLiteral("serve"), QStringLiteral("--help")});
+        QCOMPARE(help.exit_code, 0);
+        QVERIFY2(help.out.contains(QStringLiteral("--parts click|detect|click+detect")), qPrintable(help.out));
+        QVERIFY(help.out.contains(QStringLiteral("/api/v1/detect")));
+        Run bad = run_cli({QStringLiteral("serve"), QStringLiteral("--weights"), kDetect224, QStringLiteral("--parts"), QStringLiteral("text")});
+        QCOMPARE(bad.exit_code, 2);
+        QVERIFY2(bad.err.contains(QStringLiteral("--parts")), qPrintable(bad.err));
+
+        QVERIFY2(QFile::exists(kDetect224 + QStringLiteral("/model.safetensors")), "tests/data/sam3_detect/det224 is missing");
+        QProcess serve;
+        QString out;
+        const QString url = start_serve(serve,
+                                        {QStringLiteral("--weights"), kDetect224, QStringLiteral("--device"), QStringLiteral("cpu"),
+                                         QStringLiteral("--dtype"), QStringLiteral("fp32"), QStringLiteral("--parts"), QStringLiteral("detect")},
+                                        token_, &out);
+        QVERIFY2(!url.isEmpty(), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("parts: detect")), qPrintable(out));
+        QFile png(kDetect224 + QStringLiteral("/blobs_200x150.png"));
+        QVERIFY(png.open(QIODevice::ReadOnly));
+        const Answer a = post_json(url + QStringLiteral("/api/v1/detect"), token_,
+                                   {{"image_base64", QString::fromLatin1(png.readAll().toBase64())}, {"text", "red car"}});
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.json.value("width").toInt(), 200);
+        QVERIFY(!a.json.value("detections").toArray().isEmpty());
+        QVERIFY(!a.json.value("detections").toArray()[0].toObject().value("mask_png_base64").toString().isEmpty());
+        // /api/v1/load keeps the parts: unload, load, detect again.
+        QCOMPARE(post_json(url + QStringLiteral("/api/v1/unload"), token_, {}).status, 200);
+        const Answer load = post_json(url + QStringLiteral("/api/v1/load"), token_, {});
+        QCOMPARE(load.status, 200);
+        QCOMPARE(load.json.value("parts").toString(), QStringLiteral("detect"));
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(20000));
+        QCOMPARE(serve.exitCode(), 0);
     }
 
     void sigtermStopsServe() {

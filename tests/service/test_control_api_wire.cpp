@@ -1,0 +1,284 @@
+// The control API's wire format for /api/v1/detect, on its own (no server):
+// the request survives to_json -> JSON text -> parse_detect_request; every bad
+// field is refused with a message naming it; the answer survives
+// detect_result_to_json -> JSON text -> detect_reply_from_json bit for bit
+// (scores, boxes, masks); masks are single-channel 0/255 PNGs and polygons come
+// from the same helper as /segment's.
+#include "core/service/control_api_wire.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+using namespace samlabel;
+using namespace samlabel::service;
+
+namespace {
+
+QJsonObject through_text(const QJsonObject& o) {
+    return QJsonDocument::fromJson(QJsonDocument(o).toJson(QJsonDocument::Compact)).object();
+}
+
+// A w x h 0/1 mask set where inside(x, y).
+template <typename F>
+std::vector<std::uint8_t> make_mask(int w, int h, F inside) {
+    std::vector<std::uint8_t> m(std::size_t(w) * h, 0);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) m[std::size_t(y) * w + x] = inside(x, y) ? 1 : 0;
+    return m;
+}
+
+// Two detections with masks of different shapes (one with a hole), scores and
+// boxes that are not round in binary, every query's score and box.
+DetectReply sample_reply() {
+    constexpr int W = 37, H = 29;
+    DetectReply reply;
+    reply.width = W;
+    reply.height = H;
+    reply.duration_ms = 12.5;
+    engine::DetectResult& r = reply.result;
+    engine::Detection a;
+    a.query = 3;
+    a.score = 0.1f / 3.f + 0.5f;
+    a.box = {1.1f, 2.2f, 15.3f, 20.7f};
+    a.width = W;
+    a.height = H;
+    a.mask = make_mask(W, H, [](int x, int y) { return x >= 2 && x < 15 && y >= 3 && y < 20; });
+    engine::Detection b;
+    b.query = 11;
+    b.score = 0.987654321f;
+    b.box = {-3.25f, 10.f, 40.0625f, 28.9f};  // not clipped, as the reference
+    b.width = W;
+    b.height = H;
+    b.mask = make_mask(W, H, [](int x, int y) {
+        const bool ring = x >= 20 && x < 34 && y >= 8 && y < 26;
+        const bool hole = x >= 24 && x < 30 && y >= 12 && y < 20;
+        return ring && !hole;
+    });
+    r.detections = {a, b};
+    for (int q = 0; q < 16; ++q) {
+        r.query_scores.push_back(q == 3 ? a.score : q == 11 ? b.score : float(q) / 97.f);
+        r.query_boxes.push_back({float(q) * 1.01f, float(q) / 3.f, float(q) + 5.5f, float(q) * 2.f + 0.125f});
+    }
+    r.presence_score = 0.7071f;
+    r.token_ids = {49406, 736, 1615, 49407};
+    r.text_from_cache = true;
+    r.text_ms = 0.25;
+    r.detect_ms = 31.5;
+    r.masks_ms = 2.75;
+    return reply;
+}
+
+void compare_results(const DetectReply& got, const DetectReply& want, bool with_masks) {
+    QCOMPARE(got.width, want.width);
+    QCOMPARE(got.height, want.height);
+    const engine::DetectResult &g = got.result, &w = want.result;
+    QCOMPARE(g.detections.size(), w.detections.size());
+    for (std::size_t i = 0; i < w.detections.size(); ++i) {
+        QCOMPARE(g.detections[i].query, w.detections[i].query);
+        QCOMPARE(g.detections[i].score, w.detections[i].score);  // exact: float -> double -> text -> float
+        QCOMPARE(g.detections[i].box.x0, w.detections[i].box.x0);
+        QCOMPARE(g.detections[i].box.y0, w.detections[i].box.y0);
+        QCOMPARE(g.detections[i].box.x1, w.detections[i].box.x1);
+        QCOMPARE(g.detections[i].box.y1, w.detections[i].box.y1);
+        QCOMPARE(g.detections[i].width, w.detections[i].width);
+        QCOMPARE(g.detections[i].height, w.detections[i].height);
+        if (with_masks) QVERIFY(g.detections[i].mask == w.detections[i].mask);
+        else QVERIFY(g.detections[i].mask.empty());
+    }
+    QVERIFY(g.query_scores == w.query_scores);
+    QCOMPARE(g.query_boxes.size(), w.query_boxes.size());
+    for (std::size_t i = 0; i < w.query_boxes.size(); ++i) {
+        QCOMPARE(g.query_boxes[i].x0, w.query_boxes[i].x0);
+        QCOMPARE(g.query_boxes[i].y1, w.query_boxes[i].y1);
+    }
+    QCOMPARE(g.presence_score, w.presence_score);
+    QVERIFY(g.token_ids == w.token_ids);
+    QCOMPARE(g.text_from_cache, w.text_from_cache);
+    QCOMPARE(g.text_ms, w.text_ms);
+    QCOMPARE(g.detect_ms, w.detect_ms);
+    QCOMPARE(g.masks_ms, w.masks_ms);
+}
+
+}  // namespace
+
+class TestControlApiWire : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void detectRequestRoundTrip() {
+        engine::DetectPrompt prompt;
+        prompt.text = "red car \xc3\xa9";  // UTF-8 survives
+        prompt.boxes = {{1.5f, 2.f, 30.25f, 40.f, true}, {5.f, 6.f, 7.f, 8.f, false}, {9.f, 9.f, 12.f, 14.f, true}};
+        engine::DetectOptions options;
+        options.score_threshold = 0.25f;
+        options.mask_threshold = 0.625f;
+        QString error;
+        const auto parsed = wire::parse_detect_request(through_text(wire::to_json("img-7", prompt, options, false)), &error);
+        QVERIFY2(parsed, qPrintable(error));
+        QCOMPARE(parsed->image_id, QStringLiteral("img-7"));
+        QVERIFY(parsed->image_bytes.isEmpty());
+        QCOMPARE(parsed->prompt.text, prompt.text);
+        // Positive boxes first, then the negative ones (the wire keeps two lists).
+        QCOMPARE(parsed->prompt.boxes.size(), std::size_t(3));
+        const engine::ExemplarBox expected[] = {prompt.boxes[0], prompt.boxes[2], prompt.boxes[1]};
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(parsed->prompt.boxes[i].x0, expected[i].x0);
+            QCOMPARE(parsed->prompt.boxes[i].y0, expected[i].y0);
+            QCOMPARE(parsed->prompt.boxes[i].x1, expected[i].x1);
+            QCOMPARE(parsed->prompt.boxes[i].y1, expected[i].y1);
+            QCOMPARE(parsed->prompt.boxes[i].positive, expected[i].positive);
+        }
+        QCOMPARE(parsed->options.score_threshold, 0.25f);
+        QCOMPARE(parsed->options.mask_threshold, 0.625f);
+        QCOMPARE(parsed->include_masks, false);
+
+        // Defaults: the engine's thresholds, masks included; boxes alone are a prompt.
+        const auto minimal = wire::parse_detect_request(
+            QJsonObject{{"image_base64", QString::fromLatin1(QByteArray("png bytes").toBase64())}, {"boxes", QJsonArray{QJsonArray{1, 2, 3, 4}}}},
+            &error);
+        QVERIFY2(minimal, qPrintable(error));
+        QCOMPARE(minimal->image_bytes, QByteArray("png bytes"));
+        QVERIFY(minimal->prompt.text.empty());
+        QCOMPARE(minimal->options.score_threshold, engine::DetectOptions{}.score_threshold);
+        QCOMPARE(minimal->options.mask_threshold, engine::DetectOptions{}.mask_threshold);
+        QCOMPARE(minimal->include_masks, true);
+    }
+
+    void detectRequestFieldErrors_data() {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("names");
+        QTest::newRow("no image") << QByteArray(R"({"text": "car"})") << "\"image_id\"";
+        QTest::newRow("image_id number") << QByteArray(R"({"image_id": 3, "text": "car"})") << "\"image_id\"";
+        QTest::newRow("image_id empty") << QByteArray(R"({"image_id": "", "text": "car"})") << "\"image_id\"";
+        QTest::newRow("image_base64 number") << QByteArray(R"({"image_base64": 5, "text": "car"})") << "\"image_base64\"";
+        QTest::newRow("image_base64 bad") << QByteArray(R"({"image_base64": "@@@", "text": "car"})") << "\"image_base64\"";
+        QTest::newRow("no prompt") << QByteArray(R"({"image_id": "x"})") << "\"text\"";
+        QTest::newRow("empty text") << QByteArray(R"({"image_id": "x", "text": ""})") << "\"text\"";
+        QTest::newRow("blank text") << QByteArray(R"({"image_id": "x", "text": "  \t "})") << "\"text\" is blank";
+        QTest::newRow("text number") << QByteArray(R"({"image_id": "x", "text": 7})") << "\"text\"";
+        QTest::newRow("text huge") << (R"({"image_id": "x", "text": ")" + QByteArray(2000, 'a') + R"("})") << "\"text\" is 2000 bytes";
+        QTest::newRow("boxes object") << QByteArray(R"({"image_id": "x", "boxes": {}})") << "\"boxes\"";
+        QTest::newRow("box of 3") << QByteArray(R"({"image_id": "x", "boxes": [[1, 2, 3]]})") << "\"boxes\"[0]";
+        QTest::newRow("box string") << QByteArray(R"({"image_id": "x", "boxes": [[1, 2, 3, "4"]]})") << "\"boxes\"[0]";
+        QTest::newRow("box inverted") << QByteArray(R"({"image_id": "x", "boxes": [[5, 2, 3, 4]]})") << "\"boxes\"[0] must have x1 >= x0";
+        QTest::newRow("negative box") << QByteArray(R"({"image_id": "x", "text": "a", "negative_boxes": [[1, 2, 3, 4], [1]]})")
+                                      << "\"negative_boxes\"[1]";
+        QByteArray many = R"({"image_id": "x", "boxes": [)";
+        for (int i = 0; i <= wire::kMaxDetectBoxes; ++i) many += QByteArray(i ? "," : "") + "[0, 0, 1, 1]";
+        QTest::newRow("too many boxes") << (many + "]}") << "\"boxes\" has more than 64";
+        QTest::newRow("threshold high") << QByteArray(R"({"image_id": "x", "text": "a", "threshold": 1.5})") << "\"threshold\"";
+        QTest::newRow("threshold negative") << QByteArray(R"({"image_id": "x", "text": "a", "threshold": -0.1})") << "\"threshold\"";
+        QTest::newRow("threshold string") << QByteArray(R"({"image_id": "x", "text": "a", "threshold": "0.3"})") << "\"threshold\"";
+        QTest::newRow("mask_threshold") << QByteArray(R"({"image_id": "x", "text": "a", "mask_threshold": 2})") << "\"mask_threshold\"";
+        QTest::newRow("include_masks") << QByteArray(R"({"image_id": "x", "text": "a", "include_masks": "yes"})") << "\"include_masks\"";
+        QTest::newRow("typo") << QByteArray(R"({"image_id": "x", "text": "a", "treshold": 0.3})") << "unknown field \"treshold\"";
+    }
+    void detectRequestFieldErrors() {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, names);
+        QJsonParseError parse{};
+        const QJsonObject json = QJsonDocument::fromJson(body, &parse).object();
+        QCOMPARE(parse.error, QJsonParseError::NoError);
+        QString error;
+        QVERIFY(!wire::parse_detect_request(json, &error));
+        QVERIFY2(error.contains(names), qPrintable(error));
+    }
+
+    void detectAnswerRoundTrip() {
+        const DetectReply reply = sample_reply();
+        engine::DetectPrompt prompt{"red car", {}};
+        engine::DetectOptions options;
+        options.score_threshold = 0.4f;
+        const QJsonObject json = through_text(wire::detect_result_to_json("img-1", reply, prompt, options, true));
+        QCOMPARE(json.value("image_id").toString(), QStringLiteral("img-1"));
+        QCOMPARE(json.value("width").toInt(), 37);
+        QCOMPARE(json.value("prompt").toObject().value("text").toString(), QStringLiteral("red car"));
+        QCOMPARE(json.value("prompt").toObject().value("token_count").toInt(), 4);
+        QCOMPARE(json.value("threshold").toDouble(), 0.4);  // as written, not 0.40000000596
+        QCOMPARE(json.value("text_cached").toBool(), true);
+        for (const char* key : {"presence_score", "mask_threshold", "duration_ms", "text_ms", "detect_ms", "masks_ms", "query_scores", "query_boxes"})
+            QVERIFY2(json.contains(QLatin1String(key)), key);
+        const QJsonArray detections = json.value("detections").toArray();
+        QCOMPARE(detections.size(), 2);
+        for (qsizetype i = 0; i < detections.size(); ++i) {
+            const QJsonObject d = detections[i].toObject();
+            const engine::Detection& want = reply.result.detections[std::size_t(i)];
+            // The PNG: one channel, 0 or 255, the image's size, the mask's pixels.
+            const QByteArray png = QByteArray::fromBase64(d.value("mask_png_base64").toString().toLatin1());
+            const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())), cv::IMREAD_UNCHANGED);
+            QCOMPARE(mask.channels(), 1);
+            QCOMPARE(mask.cols, 37);
+            QCOMPARE(mask.rows, 29);
+            int area = 0;
+            for (int y = 0; y < mask.rows; ++y)
+                for (int x = 0; x < mask.cols; ++x) {
+                    const std::uint8_t v = mask.at<std::uint8_t>(y, x);
+                    QCOMPARE(v, std::uint8_t(want.mask[std::size_t(y) * 37 + x] ? 255 : 0));
+                    area += v != 0;
+                }
+            QCOMPARE(d.value("area_px").toDouble(), double(area));
+            // The polygons are exactly what /segment gives for the same mask.
+            engine::SegmentResult as_segment;
+            engine::MaskCandidate c;
+            c.width = 37;
+            c.height = 29;
+            c.mask = want.mask;
+            as_segment.candidates.push_back(c);
+            const QJsonValue segment_polygons =
+                wire::segment_result_to_json("x", as_segment).value("candidates").toArray()[0].toObject().value("polygons");
+            QCOMPARE(d.value("polygons"), segment_polygons);
+            QVERIFY(!d.value("polygons").toArray().isEmpty());
+        }
+        // The second mask has a hole: one polygon with one hole.
+        QCOMPARE(detections[1].toObject().value("polygons").toArray()[0].toObject().value("holes").toArray().size(), 1);
+
+        QString error;
+        const auto back = wire::detect_reply_from_json(json, &error);
+        QVERIFY2(back, qPrintable(error));
+        compare_results(*back, reply, true);
+        QCOMPARE(back->duration_ms, reply.duration_ms);
+    }
+
+    void detectAnswerWithoutMasks() {
+        const DetectReply reply = sample_reply();
+        const QJsonObject json = through_text(wire::detect_result_to_json("i", reply, {"car", {}}, {}, false));
+        for (const QJsonValue& v : json.value("detections").toArray()) {
+            QVERIFY(!v.toObject().contains("mask_png_base64"));
+            QVERIFY(!v.toObject().contains("polygons"));
+            QVERIFY(v.toObject().value("area_px").toDouble() > 0);  // still reported
+        }
+        QString error;
+        const auto back = wire::detect_reply_from_json(json, &error);
+        QVERIFY2(back, qPrintable(error));
+        compare_results(*back, reply, false);
+    }
+
+    void malformedAnswerNamesThePlace() {
+        QJsonObject json = wire::detect_result_to_json("i", sample_reply(), {"car", {}}, {}, true);
+        QJsonArray detections = json.value("detections").toArray();
+        QJsonObject second = detections[1].toObject();
+        second["mask_png_base64"] = QString::fromLatin1(QByteArray("not a png").toBase64());
+        detections[1] = second;
+        json["detections"] = detections;
+        QString error;
+        QVERIFY(!wire::detect_reply_from_json(json, &error));
+        QVERIFY2(error.contains("detections[1]"), qPrintable(error));
+    }
+
+    void errorCodes() {
+        QCOMPARE(wire::error_code_for(BackendError::BadInput), QStringLiteral("bad_request"));
+        QCOMPARE(wire::error_code_for(BackendError::NotLoaded), QStringLiteral("not_loaded"));
+        for (BackendError e : {BackendError::NotLoaded, BackendError::Refused, BackendError::Busy, BackendError::NoLastModel,
+                               BackendError::BadInput, BackendError::UnknownImage, BackendError::Cancelled, BackendError::Unreachable,
+                               BackendError::Failed})
+            QCOMPARE(wire::backend_error_from_code(wire::error_code_for(e)), e);
+        QCOMPARE(wire::backend_error_from_code("something_new"), BackendError::Failed);
+        QCOMPARE(wire::http_status_for(wire::backend_error_from_code("bad_request")), 400);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestControlApiWire)
+#include "test_control_api_wire.moc"
