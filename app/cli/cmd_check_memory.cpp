@@ -5,6 +5,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/memory_budget.h"
 #include "core/engine/sam3_parts.h"
+#include "core/engine/model_session.h"
 #include "core/engine/memory_probe.h"
 
 #include <cmath>
@@ -98,7 +99,8 @@ int cmd_check_memory(const Args& args) {
                   << engine::format_bytes(gpu.total_bytes) << " (this process " << engine::format_bytes(gpu.used_by_this_process_bytes)
                   << ", others " << engine::format_bytes(gpu.used_by_others_bytes) << "; via " << gpu.source << ")\n";
 
-    const engine::Verdict verdict = engine::preflight(estimate, system, gpus, budget, resolved_device);
+    engine::Verdict verdict = engine::preflight(estimate, system, gpus, budget, resolved_device);
+    engine::refuse_parts_the_folder_cannot_serve(checkpoint->directory(), parts, verdict);
     if (verdict.fits) {
         std::cout << "\n" << verdict.message << "\n";
         return kExitOk;

@@ -41,6 +41,16 @@ std::string make_model_id(const Checkpoint& checkpoint, const std::string& devic
 
 }  // namespace
 
+void refuse_parts_the_folder_cannot_serve(const std::filesystem::path& folder, PartSet parts, Verdict& verdict) {
+    if (!part_set_has_detect(parts)) return;
+    const auto reason = Sam3Predictor::detection_unavailable(folder);
+    if (!reason) return;
+    verdict.fits = false;
+    verdict.message = "Refused: " + *reason + ".";
+    verdict.suggestions = {"load only the click-to-segment parts",
+                           "add the facebook/sam3 tokenizer files (tokenizer.json, or vocab.json + merges.txt) to the folder"};
+}
+
 const char* session_state_name(SessionState state) {
     switch (state) {
     case SessionState::Unloaded: return "unloaded";
@@ -117,6 +127,7 @@ struct ModelSession::Impl {
         PreflightReport report;
         report.estimate = estimate_load(checkpoint, request.parts, dtype, device);
         report.verdict = samlabel::engine::preflight(report.estimate, probe->system(), probe->gpus(), budget, device);
+        refuse_parts_the_folder_cannot_serve(checkpoint.directory(), request.parts, report.verdict);
         return report;
     }
 
@@ -133,6 +144,7 @@ struct ModelSession::Impl {
         increment.parameters = saturating_sub(report.estimate.parameters, loaded.estimate.parameters);
         increment.runtime_bytes = 0;
         report.verdict = samlabel::engine::preflight(increment, probe->system(), probe->gpus(), budget, loaded.estimate.device);
+        refuse_parts_the_folder_cannot_serve(checkpoint.directory(), wanted, report.verdict);
         return report;
     }
 

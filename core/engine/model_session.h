@@ -104,6 +104,11 @@ struct PreflightReport {
     Verdict verdict;
 };
 
+// Turns `verdict` into a refusal when the checkpoint folder cannot serve
+// `parts` whatever the memory says (detection without the tokenizer files), so
+// every preflight (model panel, check-memory, the control API) says so before Load.
+void refuse_parts_the_folder_cannot_serve(const std::filesystem::path& folder, PartSet parts, Verdict& verdict);
+
 class ModelSession {
 public:
     using ProgressFn = std::function<bool(const LoadProgress&)>;  // false cancels

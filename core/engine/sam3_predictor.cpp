@@ -160,16 +160,7 @@ struct Sam3Predictor::Impl {
     // The tokenizer from the checkpoint folder, checked against the text encoder.
     void load_tokenizer(const Checkpoint& checkpoint) {
         const std::filesystem::path folder = checkpoint.directory();
-        const std::vector<std::string> missing = text::ClipTokenizer::missing_files(folder);
-        if (!missing.empty()) {
-            // Either tokenizer.json alone or vocab.json + merges.txt will do.
-            const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
-            throw PartUnavailable("text prompts need the tokenizer files in " + folder.string() + ": " +
-                                  (neither ? std::string("tokenizer.json (or vocab.json + merges.txt) is missing")
-                                           : missing[0] + " is missing beside " +
-                                                 (missing[0] == "vocab.json" ? "merges.txt" : "vocab.json")) +
-                                  "; click-to-segment works without them");
-        }
+        if (const auto reason = Sam3Predictor::detection_unavailable(folder)) throw PartUnavailable(*reason);
         try {
             tokenizer = std::make_unique<text::ClipTokenizer>(text::ClipTokenizer::from_folder(folder));
         } catch (const text::TokenizerError& e) {
@@ -279,6 +270,17 @@ void Sam3Predictor::add_parts(const Checkpoint& checkpoint, PartSet parts, const
 }
 
 PartSet Sam3Predictor::parts() const { return impl_->model->parts(); }
+
+std::optional<std::string> Sam3Predictor::detection_unavailable(const std::filesystem::path& folder) {
+    const std::vector<std::string> missing = text::ClipTokenizer::missing_files(folder);
+    if (missing.empty()) return std::nullopt;
+    // Either tokenizer.json alone or vocab.json + merges.txt will do.
+    const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
+    return "text prompts need the tokenizer files in " + folder.string() + ": " +
+           (neither ? std::string("tokenizer.json (or vocab.json + merges.txt) is missing")
+                    : missing[0] + " is missing beside " + (missing[0] == "vocab.json" ? "merges.txt" : "vocab.json")) +
+           "; click-to-segment works without them";
+}
 
 std::string Sam3Predictor::device_name() const { return impl_->device.str(); }
 std::string Sam3Predictor::dtype_name() const { return dtype_string(impl_->dtype); }

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace samlabel::engine {
 
@@ -59,6 +61,11 @@ public:
     static std::unique_ptr<Sam3Predictor> load(const Checkpoint& checkpoint, const PredictorOptions& options,
                                                const ProgressFn& progress = {});
     ~Sam3Predictor();
+
+    // Why `checkpoint_folder` cannot serve concept detection (its tokenizer
+    // files are missing), as a message for the user; nullopt when it can. The
+    // preflight asks this before any load.
+    static std::optional<std::string> detection_unavailable(const std::filesystem::path& checkpoint_folder);
 
     // Adds the modules of `parts` the model lacks and streams only their
     // tensors (same checkpoint, device and dtype). On a failure or cancel the

@@ -376,8 +376,9 @@ private Q_SLOTS:
         QVERIFY2(!token.isEmpty(), qPrintable(error));
         ControlApiTestClient api(server, token, 120000);
         const HttpResult load = api.post(QStringLiteral("/api/v1/load"));
-        QCOMPARE(load.status, 500);
-        QCOMPARE(load.json.value("error").toString(), QStringLiteral("failed"));
+        // The preflight refuses it (nothing is allocated): 409 refused, not a failed load.
+        QCOMPARE(load.status, 409);
+        QCOMPARE(load.json.value("error").toString(), QStringLiteral("refused"));
         const QString message = load.json.value("message").toString();
         QVERIFY2(message.contains(QStringLiteral("tokenizer.json")) && message.contains(QStringLiteral("merges.txt")), qPrintable(message));
         QCOMPARE(api.get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
