@@ -139,6 +139,7 @@ struct Sam3Predictor::Impl {
     torch::ScalarType dtype = torch::kFloat;        // trunk, neck, detector
     torch::ScalarType heads_dtype = torch::kFloat;  // click path: prompt encoder + mask decoder, per-image features
     std::uint64_t parameter_bytes = 0;
+    std::uint64_t mapped_bytes = 0;  // of parameter_bytes: the checkpoint's mapped bytes themselves
     std::unique_ptr<text::ClipTokenizer> tokenizer;  // with the detection path
 
     // Text encodings per prompt, most recent first.
@@ -153,8 +154,12 @@ struct Sam3Predictor::Impl {
             bytes += tensor.nbytes();
             bindings.push_back({key, tensor});
         }
-        stream_weights(checkpoint, bindings, progress ? progress : [](const LoadProgress&) { return true; });
+        // On the CPU a weight loaded in its stored dtype is the mapped file
+        // itself: no copy, and pages the OS can drop and re-read under pressure.
+        const StreamStats stats = stream_weights(checkpoint, bindings, progress ? progress : [](const LoadProgress&) { return true; },
+                                                 device.is_cpu() ? WeightPlacement::MapWhereSame : WeightPlacement::Copy);
         parameter_bytes += bytes;
+        mapped_bytes += stats.bytes_mapped;
     }
 
     // The tokenizer from the checkpoint folder, checked against the text encoder.
@@ -285,6 +290,14 @@ std::optional<std::string> Sam3Predictor::detection_unavailable(const std::files
 std::string Sam3Predictor::device_name() const { return impl_->device.str(); }
 std::string Sam3Predictor::dtype_name() const { return dtype_string(impl_->dtype); }
 std::uint64_t Sam3Predictor::parameter_bytes() const { return impl_->parameter_bytes; }
+std::uint64_t Sam3Predictor::mapped_parameter_bytes() const { return impl_->mapped_bytes; }
+
+std::vector<Sam3Predictor::WeightLocation> Sam3Predictor::weight_locations() const {
+    std::vector<WeightLocation> out;
+    for (const auto& [name, tensor] : impl_->model->named_tensors())
+        out.push_back({name, reinterpret_cast<std::uintptr_t>(tensor.data_ptr()), static_cast<std::uint64_t>(tensor.nbytes())});
+    return out;
+}
 int Sam3Predictor::model_image_size() const { return impl_->model->image_size(); }
 
 std::shared_ptr<const ImageEmbedding> Sam3Predictor::encode(const ImageRgb8& image) const {

@@ -77,6 +77,16 @@ public:
     std::string device_name() const;  // "cpu", "cuda:0"
     std::string dtype_name() const;   // "float32", "bfloat16", "float16"
     std::uint64_t parameter_bytes() const;
+    // Of parameter_bytes, the weights that are the checkpoint file's own mapped
+    // bytes (CPU, stored dtype = loaded dtype): file-backed, evictable pages.
+    std::uint64_t mapped_parameter_bytes() const;
+    // Where each bound weight's data lives (for tests and diagnostics).
+    struct WeightLocation {
+        std::string name;
+        std::uintptr_t address = 0;
+        std::uint64_t bytes = 0;
+    };
+    std::vector<WeightLocation> weight_locations() const;
 
     // Runs the vision trunk once, then the per-image work of every loaded path.
     std::shared_ptr<const ImageEmbedding> encode(const ImageRgb8& image) const;
