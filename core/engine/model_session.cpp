@@ -87,6 +87,7 @@ const char* encode_status_name(EncodeStatus status) {
 struct ModelSession::Impl {
     std::shared_ptr<MemoryProbe> probe;
     EmbeddingCache cache;
+    ConvertedWeightsCache converted_weights;
     std::atomic<SessionState> state{SessionState::Unloaded};
     std::atomic<bool> cancel{false};
 
@@ -222,6 +223,8 @@ MemoryProbe& ModelSession::probe() const { return *impl_->probe; }
 
 EmbeddingCache& ModelSession::cache() { return impl_->cache; }
 
+ConvertedWeightsCache& ModelSession::converted_weights() { return impl_->converted_weights; }
+
 void ModelSession::set_budget(const BudgetSettings& budget) {
     std::lock_guard lock(impl_->info_mutex);
     impl_->budget = budget;
@@ -275,8 +278,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             };
             // The predictor gets what the preflight resolved, so the estimate
             // and the load agree on the device and dtype.
-            impl_->predictor = Sam3Predictor::load(*checkpoint, PredictorOptions{estimate.device, estimate.dtype, request.parts},
-                                                   wrapped);
+            impl_->predictor = Sam3Predictor::load(
+                *checkpoint, PredictorOptions{estimate.device, estimate.dtype, request.parts, &impl_->converted_weights}, wrapped);
             ModelInfo info;
             info.request = request;
             info.device_name = impl_->predictor->device_name();
@@ -287,6 +290,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             outcome.device_name = info.device_name;
             outcome.dtype_name = info.dtype_name;
             outcome.parameter_bytes = info.parameter_bytes;
+            outcome.mapped_parameter_bytes = impl_->predictor->mapped_parameter_bytes();
+            outcome.notes = impl_->predictor->load_notes();
             {
                 std::lock_guard lock(impl_->info_mutex);
                 impl_->info = std::move(info);
@@ -469,7 +474,11 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
             };
+            const std::size_t notes_before = impl_->predictor->load_notes().size();
             impl_->predictor->add_parts(*checkpoint, wanted, wrapped);
+            const auto& notes = impl_->predictor->load_notes();
+            outcome.notes.assign(notes.begin() + static_cast<std::ptrdiff_t>(notes_before), notes.end());
+            outcome.mapped_parameter_bytes = impl_->predictor->mapped_parameter_bytes();
             info->request.parts = wanted;
             info->parameter_bytes = impl_->predictor->parameter_bytes();
             info->estimate = estimate_load(*checkpoint, wanted, info->estimate.dtype, info->estimate.device);

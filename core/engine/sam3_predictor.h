@@ -17,12 +17,16 @@
 
 namespace samlabel::engine {
 
-class Checkpoint;  // core/engine/checkpoint.h
+class Checkpoint;             // core/engine/checkpoint.h
+class ConvertedWeightsCache;  // core/engine/converted_weights_cache.h
 
 struct PredictorOptions {
     DeviceSpec device;
     WeightDType dtype = WeightDType::Auto;
     PartSet parts = PartSet::ClickToSegment;
+    // CPU loads that convert (bf16 from an fp32 file) write the converted
+    // weights here once and map them on later loads. Not owned; null: none.
+    ConvertedWeightsCache* converted_weights = nullptr;
 };
 
 // The cached result of one image encode (the per-path features, on the
@@ -87,6 +91,9 @@ public:
         std::uint64_t bytes = 0;
     };
     std::vector<WeightLocation> weight_locations() const;
+    // What the loads had to say: a converted-weights cache entry written, or
+    // found damaged and rebuilt, or not written (no room).
+    const std::vector<std::string>& load_notes() const;
 
     // Runs the vision trunk once, then the per-image work of every loaded path.
     std::shared_ptr<const ImageEmbedding> encode(const ImageRgb8& image) const;
