@@ -219,9 +219,9 @@ private Q_SLOTS:
         // SAMLABEL_STALL_CHECKPOINT=DIR measures with another checkpoint (e.g.
         // the full-size benchmark one); CI uses the mid-size one.
         const QString override_dir = qEnvironmentVariable("SAMLABEL_STALL_CHECKPOINT");
-        const std::filesystem::path dir = !override_dir.isEmpty() ? std::filesystem::path(override_dir.toStdString())
-                                          : medium_.empty()        ? tiny_checkpoint()
-                                                                   : medium_;
+        if (override_dir.isEmpty() && medium_.empty())
+            QSKIP("needs SAMLABEL_PYTHON (transformers) to write the mid-size checkpoint; the tiny one loads too fast to measure");
+        const std::filesystem::path dir = !override_dir.isEmpty() ? std::filesystem::path(override_dir.toStdString()) : medium_;
         service::ModelThread thread(std::make_shared<engine::ModelSession>());
         service::ModelWorker* worker = thread.worker();
         Gate gate;
