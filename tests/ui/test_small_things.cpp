@@ -8,6 +8,7 @@
 // the toolbar and the window have icons from the bundled icon set, with its
 // licence beside it.
 #include "core/engine/engine_types.h"
+#include "core/engine/model_session.h"
 #include "core/io/export_options.h"
 #include "core/service/model_worker.h"
 #include "ui/dialogs/control_api_settings_dialog.h"
@@ -238,8 +239,17 @@ private Q_SLOTS:
         parts->setCurrentIndex(parts->findData(int(engine::PartSet::ClickToSegment)));
         QTRY_VERIFY_WITH_TIMEOUT(panel->verdictText().contains("Fits") && load->isEnabled(), 10000);
 
-        // det224 has them: "Fits" is true, the load succeeds.
+        // det224 has them: "Fits" is for these parts, and true: the load succeeds.
+        // Load never stays on for options that were not checked yet.
+        parts->setCurrentIndex(parts->findData(int(engine::PartSet::ClickAndDetect)));
+        QVERIFY(!load->isEnabled());
+        panel->setWeightsFolder(QStringLiteral(SAMLABEL_TEST_DATA "/sam3_detect/det224"));
+        QVERIFY(!load->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(load->isEnabled(), 10000);
+        QVERIFY2(panel->verdictText().contains(QStringLiteral("Fits")) && panel->verdictText().contains(QStringLiteral("click + detect")),
+                 qPrintable(panel->verdictText()));
         QVERIFY(loadModel(model_ui, QStringLiteral(SAMLABEL_TEST_DATA "/sam3_detect/det224"), engine::PartSet::ClickAndDetect));
+        QCOMPARE(model_ui->worker()->session()->model_info()->request.parts, engine::PartSet::ClickAndDetect);
         screenshot(&window, "model-panel-detect-loaded");
     }
 

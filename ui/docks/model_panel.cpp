@@ -298,6 +298,11 @@ engine::BudgetSettings ModelPanel::budget() const {
 }
 
 void ModelPanel::optionsChanged() {
+    // The verdict shown was for the old options: Load waits for the new one
+    // (a click in the 150 ms before the check ran loaded what was not checked).
+    preflight_.reset();
+    verdict_->setText(tr("Checking memory..."));
+    updateButtons();
     saveSettings();
     const engine::BudgetSettings b = budget();
     worker_->setBudget(b);
