@@ -18,6 +18,7 @@ venv=$cache/venv-$req_hash
 apt_packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libxkbcommon-dev
+  libqt6svg6  # draws the bundled SVG icons (resources/icons/breeze)
   libopencv-dev libqcustomplot-dev libqcustomplot2.1-qt6 nlohmann-json3-dev
   libopenblas0-pthread xvfb xauth imagemagick
   python3 python3-venv
