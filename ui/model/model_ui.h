@@ -84,6 +84,8 @@ private:
     QPointer<PromptTool> previous_prompt_tool_;
     QLabel* status_ = nullptr;
     QHash<QString, QString> encode_state_;
+    // Of the image being encoded: "42 % (about 12 s left)", from encodeProgress.
+    QHash<QString, QString> encode_progress_;
     double last_encode_ms_ = -1;
     double last_click_ms_ = -1;
     double last_decode_ms_ = -1;
