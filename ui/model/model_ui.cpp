@@ -1,4 +1,5 @@
 #include "ui/model/model_ui.h"
+#include "ui/settings/app_settings.h"
 
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
@@ -33,6 +34,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     : QObject(window), window_(window), document_(document), tools_(tools) {
     probe_ = std::shared_ptr<engine::MemoryProbe>(engine::make_system_memory_probe());
     session_ = std::make_shared<engine::ModelSession>(probe_);
+    applyPreferences();
     thread_ = std::make_unique<service::ModelThread>(session_);
     sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
     service::ModelWorker* w = thread_->worker();
@@ -138,6 +140,8 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
 }
 
 service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
+
+void ModelUi::applyPreferences() { session_->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
 

@@ -46,6 +46,9 @@ public:
     ~ModelUi() override;
 
     service::ModelWorker* worker() const;
+    // Preferences the model reads (the converted-weights cache); a running
+    // load keeps what it started with.
+    void applyPreferences();
     // Where the SAM tool's clicks go: this process's worker (the default, or
     // the control API's LocalModelBackend) or a serve host (remote: the image
     // on screen is uploaded when it changes). Not owned.
