@@ -202,6 +202,60 @@ private Q_SLOTS:
         QVERIFY(session.preflight(cpu_fp32(medium_), BudgetSettings{}).verdict.fits);
     }
 
+    // An encode with pause points (what the app runs: a click is answered
+    // between two of them) gives the embedding an encode without them gives,
+    // and a click from inside it runs at once on an image already encoded.
+    void encodeWithPausePointsAnswersClicksInside() {
+        ModelSession session(std::make_shared<FakeProbe>());
+        QVERIFY(session.load(cpu_fp32(tiny_checkpoint()), {}, BudgetSettings{}).ok());
+        const ImageRgb8 image = test_image(320, 240, 3);
+        QCOMPARE(session.encode(image, "plain").status, EncodeStatus::Encoded);
+        ClickPrompt click;
+        click.points.push_back(PointPrompt{120.f, 90.f, PointLabel::Positive});
+        const SegmentResult plain = session.segment("plain", click);
+
+        std::vector<int> steps;
+        int total = 0;
+        std::optional<SegmentResult> inside;
+        SessionState state_inside = SessionState::Unloaded;
+        const EncodeOutcome paused = session.encode(image, "paused", [&](int step, int count) {
+            steps.push_back(step);
+            total = count;
+            if (step == 2) {
+                state_inside = session.state();
+                inside = session.segment("plain", click);  // would deadlock on the session's lock if not answered inside
+            }
+        });
+        QCOMPARE(paused.status, EncodeStatus::Encoded);
+        QCOMPARE(session.state(), SessionState::Ready);
+        QCOMPARE(state_inside, SessionState::Busy);  // the encode still held the session
+        // The trunk's layers pause 5 times each (after attention, after each quarter of
+        // the MLP); one more step for the path features. The fixture's trunk has 3
+        // layers (config.json: vision_config.backbone_config.num_hidden_layers).
+        QCOMPARE(total, 3 * 5 + 1);
+        QCOMPARE(int(steps.size()), total);
+        for (int i = 0; i < total; ++i) QCOMPARE(steps[std::size_t(i)], i + 1);
+
+        const auto same = [](const SegmentResult& a, const SegmentResult& b, const char* what) {
+            QCOMPARE(a.candidates.size(), b.candidates.size());
+            for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+                QVERIFY2(std::abs(a.candidates[i].predicted_iou - b.candidates[i].predicted_iou) < 1e-5f, what);
+                const auto& x = a.candidates[i].low_res.logits;
+                const auto& y = b.candidates[i].low_res.logits;
+                QCOMPARE(x.size(), y.size());
+                float scale = 0.f, diff = 0.f;
+                for (std::size_t k = 0; k < x.size(); ++k) {
+                    scale = std::max(scale, std::abs(x[k]));
+                    diff = std::max(diff, std::abs(x[k] - y[k]));
+                }
+                QVERIFY2(!(diff > 1e-5f * std::max(scale, 1.f)), what);  // NaN fails too
+            }
+        };
+        QVERIFY(inside);
+        same(*inside, plain, "a click answered inside the encode");
+        same(session.segment("paused", click), plain, "the embedding of the paused encode");
+    }
+
     void cancelMidLoadLeavesNothingAllocated() {
         if (medium_.empty()) QSKIP("needs SAMLABEL_PYTHON (transformers) to write the session checkpoint");
         ModelSession session(std::make_shared<FakeProbe>());

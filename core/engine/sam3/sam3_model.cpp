@@ -121,13 +121,13 @@ EncodedImage Sam3Model::encode(const torch::Tensor& pixels, const EncodeStepFn& 
     {
         // The named scopes cost nothing unless a profiler runs (bench --profile-*).
         RECORD_USER_SCOPE("sam3.trunk");
-        std::function<void(int, int)> between_layers;
+        std::function<void(int, int)> trunk_steps;
         if (between_steps)
-            between_layers = [&](int layer, int layers) {
-                steps = layers + 1;
-                between_steps(layer, steps);
+            trunk_steps = [&](int step, int trunk_total) {
+                steps = trunk_total + 1;  // and one for the path features
+                between_steps(step, steps);
             };
-        features = trunk_->forward(pixels, between_layers);
+        features = trunk_->forward(pixels, trunk_steps);
     }
     EncodedImage out;
     if (tracker_) out.tracker = tracker_->prepare_image(features);

@@ -1,5 +1,6 @@
 #include "core/engine/sam3/trunk/vision_trunk.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace samlabel::engine::sam3 {
@@ -88,14 +89,25 @@ ViTLayerImpl::ViTLayerImpl(const TrunkConfig& c, int window, const torch::Tensor
     mlp = register_module("mlp", ViTMlp(c, o));
 }
 
-torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope) const {
+torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope, const std::function<void()>& pause) const {
     const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
     torch::Tensor y = layer_norm1->forward(x);
     if (window_size > 0) y = window_partition(y, window_size);
     y = attention->forward(y, rope);
     if (window_size > 0) y = window_unpartition(y, window_size, b, h, w);
     x = x + y;
-    return x + mlp->forward(layer_norm2->forward(x));
+    if (!pause) return x + mlp->forward(layer_norm2->forward(x));
+    pause();
+    // The MLP acts on each token alone: row blocks of it give the same values.
+    const torch::Tensor tokens = layer_norm2->forward(x).view({-1, x.size(3)});
+    torch::Tensor out = x.view({-1, x.size(3)}).clone();
+    const int64_t rows = tokens.size(0), block = (rows + kPauseMlpChunks - 1) / kPauseMlpChunks;
+    for (int64_t start = 0; start < rows; start += block) {
+        const int64_t end = std::min(rows, start + block);
+        out.slice(0, start, end).add_(mlp->forward(tokens.slice(0, start, end)));
+        pause();
+    }
+    return out.view_as(x);
 }
 
 VisionTrunkImpl::VisionTrunkImpl(const TrunkConfig& c, const torch::TensorOptions& o) : config_(c) {
@@ -105,7 +117,7 @@ VisionTrunkImpl::VisionTrunkImpl(const TrunkConfig& c, const torch::TensorOption
     for (int i = 0; i < c.num_hidden_layers; ++i) layers->push_back(ViTLayer(c, c.is_global(i) ? 0 : c.window_size, o));
 }
 
-torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_layers) {
+torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_steps) {
     const torch::Device device = embeddings->position_embeddings.device();
     if (!global_rope_.cos.defined()) {
         window_rope_ = make_rope_tables(config_, config_.window_size, device);
@@ -114,13 +126,14 @@ torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels, const std::f
     const int64_t b = pixels.size(0), g = pixels.size(2) / config_.patch_size, gw = pixels.size(3) / config_.patch_size;
     torch::Tensor x = embeddings->forward(pixels).view({b, g, gw, -1});
     x = layer_norm->forward(x);
-    const int count = static_cast<int>(layers->size());
+    const int steps = static_cast<int>(layers->size()) * ViTLayerImpl::kPausesPerLayer;
     int done = 0;
+    std::function<void()> pause;
+    if (between_steps) pause = [&] { between_steps(++done, steps); };
     for (const auto& module : *layers) {
         const auto* layer = module->as<ViTLayerImpl>();
         // Moved in: the layer's first residual add then frees its input.
-        x = layer->forward(std::move(x), layer->window_size > 0 ? window_rope_ : global_rope_);
-        if (between_layers) between_layers(++done, count);
+        x = layer->forward(std::move(x), layer->window_size > 0 ? window_rope_ : global_rope_, pause);
     }
     return x.permute({0, 3, 1, 2});
 }

@@ -52,8 +52,13 @@ TORCH_MODULE(ViTMlp);
 
 struct ViTLayerImpl : torch::nn::Module {
     ViTLayerImpl(const TrunkConfig& config, int window_size, const torch::TensorOptions& options);
-    // x [B, H, W, C]
-    torch::Tensor forward(torch::Tensor x, const RopeTables& rope) const;
+    // x [B, H, W, C]. With `pause` (the app's encodes), the layer stops after
+    // its attention and after each of kPauseMlpChunks row blocks of its MLP
+    // (per token, so the same values) and calls pause() there: a click waits
+    // for a fraction of a layer, not a whole one.
+    static constexpr int kPauseMlpChunks = 4;
+    static constexpr int kPausesPerLayer = 1 + kPauseMlpChunks;
+    torch::Tensor forward(torch::Tensor x, const RopeTables& rope, const std::function<void()>& pause = {}) const;
     LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
     RopeAttention attention{nullptr};
     ViTMlp mlp{nullptr};
@@ -64,8 +69,9 @@ TORCH_MODULE(ViTLayer);
 struct VisionTrunkImpl : torch::nn::Module {
     VisionTrunkImpl(const TrunkConfig& config, const torch::TensorOptions& options);
     // pixels [B, 3, S, S] (S = image_size) -> features [B, C, S/p, S/p]
-    // between_layers(i, n) runs after layer i of n (1-based), when given.
-    torch::Tensor forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_layers = {});
+    // between_steps(i, n), when given, runs at each of the layers' pause points
+    // (ViTLayer: kPausesPerLayer per layer; i counts from 1 to n).
+    torch::Tensor forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_steps = {});
 
     ViTEmbeddings embeddings{nullptr};
     LayerNorm layer_norm{nullptr};
