@@ -189,8 +189,13 @@ struct Sam3Predictor::Impl {
             q.bytes_total = std::max(total_stored, q.bytes_done);
             return progress ? progress(q) : true;
         };
-        for (const auto& b : direct) total_stored += checkpoint.find(b.checkpoint_key) ? checkpoint.find(b.checkpoint_key)->entry->byte_size() : 0;
-        for (const auto& b : converted) total_stored += b.destination.nbytes();
+        const auto stored_size = [](const Checkpoint& from, const std::string& key) -> std::uint64_t {
+            const auto found = from.find(key);
+            return found ? found->entry->byte_size() : 0;
+        };
+        for (const auto& b : direct) total_stored += stored_size(checkpoint, b.checkpoint_key);
+        // Converted weights are counted below, once it is known which come from
+        // the cache entry (its bytes) and which from the checkpoint (its bytes).
         const WeightPlacement placement = cpu ? WeightPlacement::MapWhereSame : WeightPlacement::Copy;
 
         std::uint64_t mapped = 0;
@@ -207,6 +212,7 @@ struct Sam3Predictor::Impl {
                                     std::equal(hit->entry->shape.begin(), hit->entry->shape.end(), b.destination.sizes().begin(),
                                                b.destination.sizes().end());
                 (usable ? cached : to_convert).push_back(b);
+                total_stored += usable ? hit->entry->byte_size() : stored_size(checkpoint, b.checkpoint_key);
             }
             if (!cached.empty()) {
                 const StreamStats stats = stream_weights(*entry, cached, overall, WeightPlacement::MapWhereSame);

@@ -30,14 +30,33 @@ bool mapped_by_this_process(const fs::path& file) {
     return false;
 }
 
-std::unique_ptr<Sam3Predictor> load_bf16(const fs::path& dir, ConvertedWeightsCache& cache) {
+// Every progress report of a load: (bytes done, bytes total).
+using ProgressLog = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+std::unique_ptr<Sam3Predictor> load_bf16(const fs::path& dir, ConvertedWeightsCache& cache, ProgressLog* log = nullptr) {
     const auto checkpoint = Checkpoint::open(dir);
     PredictorOptions options;
     options.device.kind = DeviceKind::Cpu;
     options.dtype = WeightDType::BF16;
     options.parts = PartSet::ClickAndDetect;
     options.converted_weights = &cache;
-    return Sam3Predictor::load(*checkpoint, options);
+    return Sam3Predictor::load(*checkpoint, options, [log](const LoadProgress& p) {
+        if (log) log->emplace_back(p.bytes_done, p.bytes_total);
+        return true;
+    });
+}
+
+// One total from the first report to the last, reached exactly, never passed
+// (the CLI and the model panel show done/total as a percentage).
+QString progress_problem(const ProgressLog& log) {
+    if (log.empty()) return QStringLiteral("no progress reported");
+    std::uint64_t last = 0;
+    for (const auto& [done, total] : log) {
+        if (total != log.front().second) return QStringLiteral("the total changed: %1 -> %2").arg(log.front().second).arg(total);
+        if (done < last || done > total) return QStringLiteral("done %1 of %2 after %3").arg(done).arg(total).arg(last);
+        last = done;
+    }
+    return last == log.front().second ? QString() : QStringLiteral("ended at %1 of %2").arg(last).arg(log.front().second);
 }
 
 bool has_note(const Sam3Predictor& p, const std::string& text) {
@@ -66,7 +85,9 @@ private Q_SLOTS:
         const fs::path entry = cache.path_for(ConvertedWeightsCache::key_for(*checkpoint, WeightDType::BF16));
         std::vector<float> first_scores;
         {
-            const auto first = load_bf16(kDetect, cache);
+            ProgressLog progress;
+            const auto first = load_bf16(kDetect, cache, &progress);
+            QVERIFY2(progress_problem(progress).isEmpty(), qPrintable("first load: " + progress_problem(progress)));
             QVERIFY2(has_note(*first, "cached in"), "the first load did not write the cache");
             QVERIFY(fs::exists(entry));
             // Everything is mapped: the fp32 detector modules from the checkpoint, the rest from the entry.
@@ -76,7 +97,9 @@ private Q_SLOTS:
         }
         QVERIFY(!mapped_by_this_process(entry));
         const auto modified = fs::last_write_time(entry);
-        const auto second = load_bf16(kDetect, cache);
+        ProgressLog progress;
+        const auto second = load_bf16(kDetect, cache, &progress);
+        QVERIFY2(progress_problem(progress).isEmpty(), qPrintable("second load: " + progress_problem(progress)));
         QVERIFY2(!has_note(*second, "cached in") && second->load_notes().empty(), "the second load did not use the cache");
         QCOMPARE(second->mapped_parameter_bytes(), second->parameter_bytes());
         QVERIFY(mapped_by_this_process(entry));
