@@ -106,6 +106,7 @@ int cmd_detect(const Args& args) {
     }
 
     engine::ModelSession session;
+    session.converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});
     const engine::LoadOutcome loaded = session.load(request, {}, {});
     if (loaded.status == engine::LoadStatus::Refused) {
         std::cerr << "samlabel-cli detect: " << loaded.message << "\n";

@@ -22,11 +22,13 @@ constexpr double kGiB = 1024.0 * kMiB;
 
 void usage() {
     std::cerr << "usage: samlabel-cli load DIR [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]\n"
-                 "                        [--parts click|detect|click+detect] [--ram-budget GB] [--vram-budget GB] [--encode WxH]\n"
+                 "                        [--parts click|detect|click+detect] [--ram-budget GB] [--vram-budget GB] [--encode WxH] [--no-weights-cache]\n"
                  "  Preflight, load, (encode,) unload; prints load time, peak RSS and what the unload freed.\n"
                  "  --ram-budget GB   keep at least this much RAM free (default 2)\n"
                  "  --vram-budget GB  use at most this much VRAM (default: no limit)\n"
-                 "  --encode WxH      also encode one synthetic image of that size (e.g. 1024x768)\n";
+                 "  --encode WxH      also encode one synthetic image of that size (e.g. 1024x768)\n"
+                 "  --no-weights-cache  convert on every load instead of keeping converted weights in\n"
+                 "                    the user's cache (~/.cache/samlabel/converted-weights)\n";
 }
 
 std::string mib(std::uint64_t bytes) {
@@ -42,6 +44,7 @@ int cmd_load(const Args& args) {
     engine::BudgetSettings budget;
     budget.keep_free_ram_bytes = std::uint64_t(2 * kGiB);
     int encode_w = 0, encode_h = 0;
+    bool use_weights_cache = true;
     std::string dir;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -75,6 +78,8 @@ int cmd_load(const Args& args) {
             const auto bytes = v ? parse_gib(*v) : std::nullopt;
             if (!bytes) return usage(), kExitUsage;
             (a == "--ram-budget" ? budget.keep_free_ram_bytes : budget.max_vram_bytes) = *bytes;
+        } else if (a == "--no-weights-cache") {
+            use_weights_cache = false;
         } else if (a == "--encode") {
             const auto v = value("--encode");
             if (!v || std::sscanf(v->c_str(), "%dx%d", &encode_w, &encode_h) != 2 || encode_w <= 0 || encode_h <= 0)
@@ -92,6 +97,7 @@ int cmd_load(const Args& args) {
     request.checkpoint_dir = dir;
 
     engine::ModelSession session;
+    if (use_weights_cache) session.converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});
     double last_fraction = -1;
     const engine::LoadOutcome load = session.load(
         request,
@@ -116,8 +122,10 @@ int cmd_load(const Args& args) {
         return kExitFailure;
     case engine::LoadStatus::Loaded: break;
     }
-    std::printf("loaded: %s %s, %s of weights in %.0f ms\n", load.device_name.c_str(), load.dtype_name.c_str(),
-                mib(load.parameter_bytes).c_str(), load.duration_ms);
+    std::printf("loaded: %s %s, %s of weights in %.0f ms (%s of them the mapped files' own pages)\n", load.device_name.c_str(),
+                load.dtype_name.c_str(), mib(load.parameter_bytes).c_str(), load.duration_ms,
+                mib(load.mapped_parameter_bytes).c_str());
+    for (const std::string& note : load.notes) std::printf("note: %s\n", note.c_str());
     std::printf("RSS: %s before, %s after, peak %s (peak - before = %s)\n", mib(load.rss_before_bytes).c_str(),
                 mib(load.rss_after_bytes).c_str(), mib(load.peak_rss_bytes).c_str(),
                 mib(load.peak_rss_bytes > load.rss_before_bytes ? load.peak_rss_bytes - load.rss_before_bytes : 0).c_str());
@@ -128,8 +136,12 @@ int cmd_load(const Args& args) {
         if (!e.ok()) {
             std::cerr << "samlabel-cli load: encode " << engine::encode_status_name(e.status) << ": " << e.message << "\n";
         } else {
-            std::printf("encode %dx%d: %.0f ms, RSS now %s\n", encode_w, encode_h, e.duration_ms,
-                        mib(session.probe().system().process_rss_bytes).c_str());
+            const engine::SystemMemory now = session.probe().system();
+            std::printf("encode %dx%d: %.0f ms, RSS now %s", encode_w, encode_h, e.duration_ms, mib(now.process_rss_bytes).c_str());
+            if (now.process_rss_file_bytes && now.process_rss_anon_bytes)
+                std::printf(" (file-backed %s, the OS can drop and re-read them; anonymous %s)",
+                            mib(*now.process_rss_file_bytes).c_str(), mib(*now.process_rss_anon_bytes).c_str());
+            std::printf("\n");
         }
     }
     const engine::UnloadReport u = session.unload();

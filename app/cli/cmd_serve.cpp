@@ -159,6 +159,7 @@ int cmd_serve(const Args& args) {
     }
 
     auto session = std::make_shared<engine::ModelSession>();
+    session->converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});
     service::ModelThread thread(session);
     service::LocalModelBackend backend(thread.worker());
     backend.installImageLoader();

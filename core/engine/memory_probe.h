@@ -24,6 +24,12 @@ struct SystemMemory {
     std::uint64_t swap_used_bytes = 0;
     std::uint64_t process_rss_bytes = 0;
     std::uint64_t process_peak_rss_bytes = 0;
+    // The resident set split by what backs it, where the OS tells (Linux:
+    // RssFile / RssAnon): file-backed pages (zero-copy weights, the mapped
+    // checkpoint) can be dropped by the OS and read again; anonymous ones
+    // (activations, converted weights, caches) can only go to swap.
+    std::optional<std::uint64_t> process_rss_file_bytes;
+    std::optional<std::uint64_t> process_rss_anon_bytes;
     std::optional<std::uint64_t> cgroup_limit_bytes;      // memory.max when confined
     std::optional<std::uint64_t> cgroup_available_bytes;  // memory.max - memory.current
 };

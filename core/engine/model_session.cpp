@@ -87,6 +87,7 @@ const char* encode_status_name(EncodeStatus status) {
 struct ModelSession::Impl {
     std::shared_ptr<MemoryProbe> probe;
     EmbeddingCache cache;
+    ConvertedWeightsCache converted_weights;
     std::atomic<SessionState> state{SessionState::Unloaded};
     std::atomic<bool> cancel{false};
 
@@ -141,6 +142,7 @@ struct ModelSession::Impl {
         report.estimate = estimate_load(checkpoint, wanted, loaded.estimate.dtype, loaded.estimate.device);
         MemoryEstimate increment = report.estimate;
         increment.weight_bytes = saturating_sub(report.estimate.weight_bytes, loaded.estimate.weight_bytes);
+        increment.mapped_weight_bytes = saturating_sub(report.estimate.mapped_weight_bytes, loaded.estimate.mapped_weight_bytes);
         increment.parameters = saturating_sub(report.estimate.parameters, loaded.estimate.parameters);
         increment.runtime_bytes = 0;
         report.verdict = samlabel::engine::preflight(increment, probe->system(), probe->gpus(), budget, loaded.estimate.device);
@@ -154,6 +156,7 @@ struct ModelSession::Impl {
     Verdict preflight_encode(const MemoryEstimate& loaded, const BudgetSettings& budget) {
         MemoryEstimate encode = loaded;
         encode.weight_bytes = 0;
+        encode.mapped_weight_bytes = 0;
         encode.runtime_bytes = 0;
         encode.staging_bytes = 0;
         return samlabel::engine::preflight(encode, probe->system(), probe->gpus(), budget, loaded.device);
@@ -222,6 +225,8 @@ MemoryProbe& ModelSession::probe() const { return *impl_->probe; }
 
 EmbeddingCache& ModelSession::cache() { return impl_->cache; }
 
+ConvertedWeightsCache& ModelSession::converted_weights() { return impl_->converted_weights; }
+
 void ModelSession::set_budget(const BudgetSettings& budget) {
     std::lock_guard lock(impl_->info_mutex);
     impl_->budget = budget;
@@ -275,8 +280,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             };
             // The predictor gets what the preflight resolved, so the estimate
             // and the load agree on the device and dtype.
-            impl_->predictor = Sam3Predictor::load(*checkpoint, PredictorOptions{estimate.device, estimate.dtype, request.parts},
-                                                   wrapped);
+            impl_->predictor = Sam3Predictor::load(
+                *checkpoint, PredictorOptions{estimate.device, estimate.dtype, request.parts, &impl_->converted_weights}, wrapped);
             ModelInfo info;
             info.request = request;
             info.device_name = impl_->predictor->device_name();
@@ -287,6 +292,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             outcome.device_name = info.device_name;
             outcome.dtype_name = info.dtype_name;
             outcome.parameter_bytes = info.parameter_bytes;
+            outcome.mapped_parameter_bytes = impl_->predictor->mapped_parameter_bytes();
+            outcome.notes = impl_->predictor->load_notes();
             {
                 std::lock_guard lock(impl_->info_mutex);
                 impl_->info = std::move(info);
@@ -469,7 +476,11 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
             };
+            const std::size_t notes_before = impl_->predictor->load_notes().size();
             impl_->predictor->add_parts(*checkpoint, wanted, wrapped);
+            const auto& notes = impl_->predictor->load_notes();
+            outcome.notes.assign(notes.begin() + static_cast<std::ptrdiff_t>(notes_before), notes.end());
+            outcome.mapped_parameter_bytes = impl_->predictor->mapped_parameter_bytes();
             info->request.parts = wanted;
             info->parameter_bytes = impl_->predictor->parameter_bytes();
             info->estimate = estimate_load(*checkpoint, wanted, info->estimate.dtype, info->estimate.device);

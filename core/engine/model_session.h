@@ -10,6 +10,7 @@
 // running load and waits for a running encode or click to finish (neither can be
 // interrupted inside libtorch without leaving it half done), and a command that
 // was waiting behind an unload finds the session unloaded and returns NotLoaded.
+#include "core/engine/converted_weights_cache.h"
 #include "core/engine/embedding_cache.h"
 #include "core/engine/engine_types.h"
 #include "core/engine/memory_budget.h"
@@ -50,6 +51,8 @@ struct LoadOutcome {
     std::string device_name;          // "cpu", "cuda:0" (when loaded)
     std::string dtype_name;           // "float32", "bfloat16", "float16"
     std::uint64_t parameter_bytes = 0;
+    std::uint64_t mapped_parameter_bytes = 0;  // of parameter_bytes: file-backed (zero-copy) weights
+    std::vector<std::string> notes;   // what the load had to say (a converted-weights cache entry written or rebuilt)
     bool ok() const { return status == LoadStatus::Loaded; }
 };
 
@@ -123,6 +126,8 @@ public:
     std::optional<ModelInfo> model_info() const;  // when loaded
     MemoryProbe& probe() const;
     EmbeddingCache& cache();
+    // Where CPU loads that convert keep the converted weights (off until a directory is set).
+    ConvertedWeightsCache& converted_weights();
 
     // The estimate and verdict a load() would compute now. Reads only the
     // checkpoint's header and config; allocates no weights. Throws

@@ -90,7 +90,7 @@ std::uint64_t TensorEntry::element_count() const {
 
 struct SafetensorsFile::Impl {
     std::filesystem::path path;
-    std::unique_ptr<MappedFile> map;
+    std::shared_ptr<MappedFile> map;  // shared with zero-copy weight tensors (mapping())
     std::uint64_t data_offset = 0;  // 8 + header length
     std::map<std::string, std::string> metadata;
     std::vector<TensorEntry> tensors;  // sorted by name
@@ -109,7 +109,7 @@ SafetensorsFile::~SafetensorsFile() = default;
 std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path) {
     std::unique_ptr<SafetensorsFile> file(new SafetensorsFile());
     file->impl_->path = path;
-    file->impl_->map = std::make_unique<MappedFile>(path);
+    file->impl_->map = std::make_shared<MappedFile>(path);
     file->impl_->parse_header();
     return file;
 }
@@ -234,6 +234,8 @@ std::uint64_t SafetensorsFile::file_size() const { return impl_->map->size(); }
 const std::map<std::string, std::string>& SafetensorsFile::metadata() const { return impl_->metadata; }
 const std::vector<TensorEntry>& SafetensorsFile::tensors() const { return impl_->tensors; }
 std::uint64_t SafetensorsFile::data_section_offset() const { return impl_->data_offset; }
+
+std::shared_ptr<const MappedFile> SafetensorsFile::mapping() const { return impl_->map; }
 
 const TensorEntry* SafetensorsFile::find(std::string_view name) const {
     const auto& all = impl_->tensors;

@@ -18,6 +18,8 @@
 
 namespace samlabel::engine {
 
+class MappedFile;  // core/engine/mapped_file.h
+
 enum class TensorDType { F64 = 1, F32, F16, BF16, I64, I32, I16, I8, U8, Bool, F8_E4M3, F8_E5M2 };
 
 // "F32" -> F32 etc.; nullopt for names this reader does not know.
@@ -77,6 +79,11 @@ public:
 
     // Where the data section starts in the file (8 + header length).
     std::uint64_t data_section_offset() const;
+
+    // The mapping itself, shared: a tensor that uses the mapped bytes directly
+    // (zero-copy weights) holds it, so the file stays mapped until the last
+    // such tensor is gone, even after this object and its checkpoint are.
+    std::shared_ptr<const MappedFile> mapping() const;
 
     // Headers larger than this are refused before parsing (a corrupt length
     // must not make the reader allocate gigabytes).

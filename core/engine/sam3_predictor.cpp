@@ -2,6 +2,7 @@
 
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
+#include "core/engine/converted_weights_cache.h"
 #include "core/engine/runtime_info.h"
 #include "core/engine/sam3/common/image_processing.h"
 #include "core/engine/sam3/common/mask_upsample.h"
@@ -66,6 +67,23 @@ torch::ScalarType resolve_dtype(WeightDType dtype, const torch::Device& device) 
         default:
             if (device.is_cuda()) return torch::kBFloat16;
             return runtime_info().cpu_has_bf16 ? torch::kBFloat16 : torch::kFloat;
+    }
+}
+
+WeightDType weight_dtype_of(torch::ScalarType t) {
+    switch (t) {
+        case torch::kBFloat16: return WeightDType::BF16;
+        case torch::kHalf: return WeightDType::F16;
+        default: return WeightDType::F32;
+    }
+}
+
+TensorDType tensor_dtype_of(torch::ScalarType t) {
+    switch (t) {
+        case torch::kBFloat16: return TensorDType::BF16;
+        case torch::kHalf: return TensorDType::F16;
+        case torch::kFloat: return TensorDType::F32;
+        default: throw std::invalid_argument(std::string("no safetensors dtype for ") + c10::toString(t));
     }
 }
 
@@ -139,6 +157,9 @@ struct Sam3Predictor::Impl {
     torch::ScalarType dtype = torch::kFloat;        // trunk, neck, detector
     torch::ScalarType heads_dtype = torch::kFloat;  // click path: prompt encoder + mask decoder, per-image features
     std::uint64_t parameter_bytes = 0;
+    std::uint64_t mapped_bytes = 0;  // of parameter_bytes: the checkpoint's (or the cache's) mapped bytes themselves
+    ConvertedWeightsCache* converted_weights = nullptr;  // not owned; may be null
+    std::vector<std::string> load_notes;                 // what the loads had to say (cache rebuilt, ...)
     std::unique_ptr<text::ClipTokenizer> tokenizer;  // with the detection path
 
     // Text encodings per prompt, most recent first.
@@ -146,15 +167,75 @@ struct Sam3Predictor::Impl {
     mutable std::list<std::pair<std::vector<std::int64_t>, torch::Tensor>> text_cache;
 
     // Binds and streams `tensors` from the checkpoint; counts their bytes.
+    // On the CPU a weight loaded in its stored dtype is the mapped file itself
+    // (no copy; pages the OS can drop and re-read under pressure), and with a
+    // converted-weights cache the converted ones are mapped from their cache
+    // entry, written on the first load that converts them.
     void stream(const Checkpoint& checkpoint, const sam3::NamedTensors& tensors, const ProgressFn& progress) {
-        std::vector<WeightBinding> bindings;
-        std::uint64_t bytes = 0;
+        std::uint64_t total = 0;
+        for (const auto& named : tensors) total += named.second.nbytes();
+        const bool cpu = device.is_cpu();
+        std::vector<WeightBinding> direct, converted;  // converted: stored in another dtype than loaded
         for (const auto& [key, tensor] : tensors) {
-            bytes += tensor.nbytes();
-            bindings.push_back({key, tensor});
+            const auto source = checkpoint.find(key);
+            const bool converts = source && torch_dtype_of(source->entry->dtype) != tensor.scalar_type();
+            (cpu && converts && converted_weights && converted_weights->enabled() ? converted : direct).push_back({key, tensor});
         }
-        stream_weights(checkpoint, bindings, progress ? progress : [](const LoadProgress&) { return true; });
-        parameter_bytes += bytes;
+        // One progress over every source: the bytes streamed so far plus the running call's.
+        std::uint64_t done_before = 0, total_stored = 0;
+        const auto overall = [&](const LoadProgress& p) {
+            LoadProgress q = p;
+            q.bytes_done = done_before + p.bytes_done;
+            q.bytes_total = std::max(total_stored, q.bytes_done);
+            return progress ? progress(q) : true;
+        };
+        for (const auto& b : direct) total_stored += checkpoint.find(b.checkpoint_key) ? checkpoint.find(b.checkpoint_key)->entry->byte_size() : 0;
+        for (const auto& b : converted) total_stored += b.destination.nbytes();
+        const WeightPlacement placement = cpu ? WeightPlacement::MapWhereSame : WeightPlacement::Copy;
+
+        std::uint64_t mapped = 0;
+        if (!converted.empty()) {
+            const ConvertedWeightsKey key = ConvertedWeightsCache::key_for(checkpoint, weight_dtype_of(dtype));
+            std::string note;
+            const std::unique_ptr<Checkpoint> entry = converted_weights->open_verified(key, &note);
+            if (!note.empty()) load_notes.push_back(note);
+            // What the entry already holds is mapped from it; the rest is converted now.
+            std::vector<WeightBinding> cached, to_convert;
+            for (const WeightBinding& b : converted) {
+                const auto hit = entry ? entry->find(b.checkpoint_key) : std::nullopt;
+                const bool usable = hit && torch_dtype_of(hit->entry->dtype) == b.destination.scalar_type() &&
+                                    std::equal(hit->entry->shape.begin(), hit->entry->shape.end(), b.destination.sizes().begin(),
+                                               b.destination.sizes().end());
+                (usable ? cached : to_convert).push_back(b);
+            }
+            if (!cached.empty()) {
+                const StreamStats stats = stream_weights(*entry, cached, overall, WeightPlacement::MapWhereSame);
+                done_before += stats.bytes_read;
+                mapped += stats.bytes_mapped;
+            }
+            if (!to_convert.empty()) {
+                const StreamStats stats = stream_weights(checkpoint, to_convert, overall, placement);
+                done_before += stats.bytes_read;
+                // Write the entry (what it held plus what was just converted), then
+                // map every converted weight from it: their anonymous copies go.
+                std::vector<ConvertedWeightsCache::TensorBytes> bytes;
+                for (const WeightBinding& b : converted)
+                    bytes.push_back({b.checkpoint_key, tensor_dtype_of(b.destination.scalar_type()), b.destination.sizes().vec(),
+                                     static_cast<const std::byte*>(b.destination.data_ptr()), static_cast<std::uint64_t>(b.destination.nbytes())});
+                note.clear();
+                if (converted_weights->write(key, bytes, &note)) {
+                    const std::unique_ptr<Checkpoint> written = Checkpoint::open(converted_weights->path_for(key));
+                    mapped = stream_weights(*written, converted, {}, WeightPlacement::MapWhereSame).bytes_mapped;
+                    load_notes.push_back("converted weights cached in " + converted_weights->path_for(key).string() +
+                                         ": later loads map them");
+                } else if (!note.empty()) {
+                    load_notes.push_back(note);
+                }
+            }
+        }
+        if (!direct.empty()) mapped += stream_weights(checkpoint, direct, overall, placement).bytes_mapped;
+        parameter_bytes += total;
+        mapped_bytes += mapped;
     }
 
     // The tokenizer from the checkpoint folder, checked against the text encoder.
@@ -206,6 +287,7 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
     Impl& impl = *predictor->impl_;
     impl.device = device;
     impl.dtype = dtype;
+    impl.converted_weights = options.converted_weights;
     // The click heads (4 M parameters) run on every click. They take the
     // weights' dtype, except bf16 on a CPU without native bf16 matmul
     // (AVX512-BF16 / AMX), where libtorch emulates bf16 GEMMs and fp32 is
@@ -285,6 +367,15 @@ std::optional<std::string> Sam3Predictor::detection_unavailable(const std::files
 std::string Sam3Predictor::device_name() const { return impl_->device.str(); }
 std::string Sam3Predictor::dtype_name() const { return dtype_string(impl_->dtype); }
 std::uint64_t Sam3Predictor::parameter_bytes() const { return impl_->parameter_bytes; }
+std::uint64_t Sam3Predictor::mapped_parameter_bytes() const { return impl_->mapped_bytes; }
+const std::vector<std::string>& Sam3Predictor::load_notes() const { return impl_->load_notes; }
+
+std::vector<Sam3Predictor::WeightLocation> Sam3Predictor::weight_locations() const {
+    std::vector<WeightLocation> out;
+    for (const auto& [name, tensor] : impl_->model->named_tensors())
+        out.push_back({name, reinterpret_cast<std::uintptr_t>(tensor.data_ptr()), static_cast<std::uint64_t>(tensor.nbytes())});
+    return out;
+}
 int Sam3Predictor::model_image_size() const { return impl_->model->image_size(); }
 
 std::shared_ptr<const ImageEmbedding> Sam3Predictor::encode(const ImageRgb8& image) const {

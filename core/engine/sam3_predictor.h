@@ -17,12 +17,16 @@
 
 namespace samlabel::engine {
 
-class Checkpoint;  // core/engine/checkpoint.h
+class Checkpoint;             // core/engine/checkpoint.h
+class ConvertedWeightsCache;  // core/engine/converted_weights_cache.h
 
 struct PredictorOptions {
     DeviceSpec device;
     WeightDType dtype = WeightDType::Auto;
     PartSet parts = PartSet::ClickToSegment;
+    // CPU loads that convert (bf16 from an fp32 file) write the converted
+    // weights here once and map them on later loads. Not owned; null: none.
+    ConvertedWeightsCache* converted_weights = nullptr;
 };
 
 // The cached result of one image encode (the per-path features, on the
@@ -77,6 +81,19 @@ public:
     std::string device_name() const;  // "cpu", "cuda:0"
     std::string dtype_name() const;   // "float32", "bfloat16", "float16"
     std::uint64_t parameter_bytes() const;
+    // Of parameter_bytes, the weights that are the checkpoint file's own mapped
+    // bytes (CPU, stored dtype = loaded dtype): file-backed, evictable pages.
+    std::uint64_t mapped_parameter_bytes() const;
+    // Where each bound weight's data lives (for tests and diagnostics).
+    struct WeightLocation {
+        std::string name;
+        std::uintptr_t address = 0;
+        std::uint64_t bytes = 0;
+    };
+    std::vector<WeightLocation> weight_locations() const;
+    // What the loads had to say: a converted-weights cache entry written, or
+    // found damaged and rebuilt, or not written (no room).
+    const std::vector<std::string>& load_notes() const;
 
     // Runs the vision trunk once, then the per-image work of every loaded path.
     std::shared_ptr<const ImageEmbedding> encode(const ImageRgb8& image) const;

@@ -1,5 +1,7 @@
 #include "core/engine/weight_streamer.h"
 
+#include "core/engine/mapped_file.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -95,6 +97,26 @@ void copy_tensor(const CopyJob& job) {
     }
 }
 
+// Binds the destination to the mapped bytes when it can (see stream_weights);
+// false when the tensor must be copied instead.
+bool map_tensor(const CopyJob& job) {
+    const SafetensorsFile& file = *job.source.file;
+    const TensorEntry& entry = *job.source.entry;
+    torch::Tensor destination = job.binding->destination;
+    const torch::Dtype stored = torch_dtype_of(entry.dtype);
+    const std::span<const std::byte> bytes = file.bytes(entry);
+    if (!destination.device().is_cpu() || destination.scalar_type() != stored || !destination.is_contiguous() ||
+        entry.element_count() == 0 || reinterpret_cast<std::uintptr_t>(bytes.data()) % tensor_dtype_size(entry.dtype) != 0)
+        return false;
+    // The deleter keeps the whole mapping alive for as long as this storage is.
+    std::shared_ptr<const MappedFile> mapping = file.mapping();
+    const torch::Tensor view = torch::from_blob(
+        const_cast<std::byte*>(bytes.data()), destination.sizes(), [mapping](void*) mutable { mapping.reset(); },
+        torch::TensorOptions().dtype(stored).device(torch::kCPU));
+    destination.set_(view);
+    return true;
+}
+
 }  // namespace
 
 torch::Dtype torch_dtype_of(TensorDType dtype) {
@@ -116,7 +138,7 @@ torch::Dtype torch_dtype_of(TensorDType dtype) {
 }
 
 StreamStats stream_weights(const Checkpoint& checkpoint, const std::vector<WeightBinding>& bindings,
-                           const std::function<bool(const LoadProgress&)>& progress) {
+                           const std::function<bool(const LoadProgress&)>& progress, WeightPlacement placement) {
     const auto started = std::chrono::steady_clock::now();
 
     // 1. Validate every binding before touching any destination.
@@ -163,7 +185,12 @@ StreamStats stream_weights(const Checkpoint& checkpoint, const std::vector<Weigh
     torch::NoGradGuard no_grad;
     StreamStats stats;
     for (const CopyJob& job : jobs) {
-        copy_tensor(job);
+        if (placement == WeightPlacement::MapWhereSame && map_tensor(job)) {
+            stats.bytes_mapped += job.source.entry->byte_size();
+            ++stats.tensors_mapped;
+        } else {
+            copy_tensor(job);
+        }
         stats.bytes_read += job.source.entry->byte_size();
         ++stats.tensors;
         state.bytes_done = stats.bytes_read;

@@ -23,7 +23,14 @@ struct WeightBinding {
 struct StreamStats {
     std::uint64_t bytes_read = 0;
     std::size_t tensors = 0;
+    std::uint64_t bytes_mapped = 0;    // bound to the map itself (zero-copy), not copied
+    std::size_t tensors_mapped = 0;
     double seconds = 0;
+};
+
+enum class WeightPlacement {
+    Copy,          // every tensor copied (cast) into its destination's own memory
+    MapWhereSame,  // CPU destinations whose dtype is the stored one use the mapped bytes themselves
 };
 
 // Validates all bindings first (missing keys, unexpected shape, undefined
@@ -33,8 +40,17 @@ struct StreamStats {
 // if progress returns false. Copies go in slices of at most
 // kStreamSliceBytes so no temporary and no resident span of the map grows
 // with the tensor's size.
+//
+// With MapWhereSame, a contiguous CPU destination whose dtype is the stored
+// one (and whose bytes are aligned) is not copied: its storage becomes the
+// mapped bytes (Tensor::set_ on the destination, so a module's parameter IS
+// the file's data). The map is read-only: such tensors must never be written.
+// Each one holds the mapping, which stays until the last of them is freed.
+// Mapped pages are file-backed: the OS may drop them under memory pressure and
+// read them again, where copied weights would have to go to swap.
 StreamStats stream_weights(const Checkpoint& checkpoint, const std::vector<WeightBinding>& bindings,
-                           const std::function<bool(const LoadProgress&)>& progress);
+                           const std::function<bool(const LoadProgress&)>& progress,
+                           WeightPlacement placement = WeightPlacement::Copy);
 
 inline constexpr std::uint64_t kStreamSliceBytes = 64ull * 1024 * 1024;
 

@@ -35,7 +35,9 @@ private slots:
         write_text(root / "proc/meminfo",
                    "MemTotal:       16384000 kB\nMemFree:         1000000 kB\nMemAvailable:    8192000 kB\n"
                    "SwapTotal:       2048000 kB\nSwapFree:        1024000 kB\n");
-        write_text(root / "proc/self/status", "Name:\tsamlabel\nVmHWM:\t  900000 kB\nVmRSS:\t  500000 kB\n");
+        write_text(root / "proc/self/status",
+                   "Name:\tsamlabel\nVmHWM:\t  900000 kB\nVmRSS:\t  500000 kB\nRssAnon:\t  120000 kB\nRssFile:\t  379000 kB\n"
+                   "RssShmem:\t    1000 kB\n");
         write_text(root / "proc/self/cgroup", "0::/user.slice/app.scope\n");
         // The parent's limit is tighter in room left: 3 GiB - 2.5 GiB = 512 MiB.
         write_text(root / "cg/user.slice/memory.max", "3221225472\n");
@@ -48,6 +50,9 @@ private slots:
         QCOMPARE(m.swap_used_bytes, std::uint64_t(1024000) * 1024);
         QCOMPARE(m.process_rss_bytes, std::uint64_t(500000) * 1024);
         QCOMPARE(m.process_peak_rss_bytes, std::uint64_t(900000) * 1024);
+        // Zero-copy weights show up as file-backed pages, conversions and activations as anonymous.
+        QCOMPARE(m.process_rss_file_bytes.value_or(0), std::uint64_t(379000) * 1024);
+        QCOMPARE(m.process_rss_anon_bytes.value_or(0), std::uint64_t(120000) * 1024);
         QVERIFY(m.cgroup_limit_bytes);
         QCOMPARE(*m.cgroup_limit_bytes, std::uint64_t(3) << 30);
         QCOMPARE(*m.cgroup_available_bytes, 512 * MiB);

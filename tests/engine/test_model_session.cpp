@@ -9,10 +9,12 @@
 // where memory must move measurably.
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
+#include "tests/engine/probe_gate.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -28,12 +30,15 @@ constexpr std::uint64_t kMiB = 1024ull * 1024ull;
 constexpr std::uint64_t kGiB = 1024ull * kMiB;
 
 // The real process figures (RSS), with the machine's total and available RAM
-// replaced by what a test wants (a machine that is nearly full, say).
+// replaced by what a test wants (a machine that is nearly full, say). The gate
+// can hold an encode at its budget re-check (tests/engine/probe_gate.h).
 class FakeProbe : public MemoryProbe {
 public:
     std::atomic<std::uint64_t> total_bytes{64 * kGiB};
     std::atomic<std::uint64_t> available_bytes{48 * kGiB};
+    samlabel::engine::testing::ProbeGate gate;
     SystemMemory system() override {
+        gate.pass();
         SystemMemory m = read_system_memory();
         m.total_bytes = total_bytes;
         m.available_bytes = available_bytes;
@@ -65,6 +70,16 @@ LoadRequest cpu_fp32(const std::filesystem::path& dir) {
     r.device = DeviceSpec{DeviceKind::Cpu, 0};
     r.dtype = WeightDType::F32;
     r.parts = PartSet::ClickToSegment;
+    return r;
+}
+
+// A load that converts (fp32 file -> bf16) allocates every weight in anonymous
+// memory; an fp32 load on the CPU maps the file instead (zero-copy) and grows
+// the RSS only by the pages an encode touches. The memory tests below need
+// the allocating kind to mean anything.
+LoadRequest cpu_bf16(const std::filesystem::path& dir) {
+    LoadRequest r = cpu_fp32(dir);
+    r.dtype = WeightDType::BF16;
     return r;
 }
 
@@ -193,19 +208,19 @@ private Q_SLOTS:
         // Warm-up: a full load and unload, so libtorch's one-time allocations
         // (thread pools, kernel tables) are in the baseline and not blamed on
         // the cancelled load.
-        QVERIFY(session.load(cpu_fp32(medium_), {}, BudgetSettings{}).ok());
+        QVERIFY(session.load(cpu_bf16(medium_), {}, BudgetSettings{}).ok());
         const UnloadReport warm = session.unload();
         QVERIFY(warm.was_loaded);
 
         const std::uint64_t baseline = rss_now();
         std::uint64_t rss_at_cancel = 0, done_at_cancel = 0;
         const LoadOutcome out = session.load(
-            cpu_fp32(medium_),
+            cpu_bf16(medium_),
             [&](const LoadProgress& p) {
-                if (p.bytes_done * 2 < p.bytes_total) return true;
+                if (p.bytes_done * 4 < p.bytes_total * 3) return true;
                 rss_at_cancel = rss_now();
                 done_at_cancel = p.bytes_done;
-                return false;  // cancel past the half-way mark
+                return false;  // cancel past three quarters
             },
             BudgetSettings{});
         QCOMPARE(out.status, LoadStatus::Cancelled);
@@ -218,15 +233,15 @@ private Q_SLOTS:
               grown / 1e6, done_at_cancel / 1e6, left / 1e6);
         // Tolerance 8 MB: glibc keeps some freed small chunks in per-thread
         // arenas and a few page-table/stack pages come and go; a leaked
-        // half-loaded model would be ~45 MB. The load must first have grown
+        // three-quarters-loaded model would be ~34 MB (bf16). The load must first have grown
         // the RSS well past the tolerance, or the check would prove nothing.
-        QVERIFY2(grown > std::int64_t(32 * kMiB), "the load never allocated enough for the check to mean anything");
+        QVERIFY2(grown > std::int64_t(24 * kMiB), "the load never allocated enough for the check to mean anything");
         QVERIFY2(left < std::int64_t(8 * kMiB), qPrintable(QStringLiteral("%1 MB stayed after cancel").arg(left / 1e6)));
 
         // cancel_load() from another thread works the same way.
         std::atomic<bool> started{false};
         auto fut = std::async(std::launch::async, [&] {
-            return session.load(cpu_fp32(medium_),
+            return session.load(cpu_bf16(medium_),
                                 [&](const LoadProgress&) {
                                     started = true;
                                     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -245,7 +260,7 @@ private Q_SLOTS:
         if (medium_.empty()) QSKIP("needs SAMLABEL_PYTHON (transformers) to write the session checkpoint");
         ModelSession session(std::make_shared<FakeProbe>());
         const std::uint64_t before = rss_now();
-        const LoadOutcome out = session.load(cpu_fp32(medium_), {}, BudgetSettings{});
+        const LoadOutcome out = session.load(cpu_bf16(medium_), {}, BudgetSettings{});
         QVERIFY2(out.ok(), out.message.c_str());
         QVERIFY(session.encode(test_image(640, 480, 1), "big").ok());
         const UnloadReport u = session.unload();
@@ -255,33 +270,47 @@ private Q_SLOTS:
         // The report is a measurement: it must match what the RSS did.
         QVERIFY(u.rss_before_bytes > u.rss_after_bytes);
         QCOMPARE(u.freed_ram_bytes, u.rss_before_bytes - u.rss_after_bytes);
-        // At least the fp32 weights (out.parameter_bytes) came back.
+        // At least the converted weights (out.parameter_bytes) came back.
         QVERIFY2(u.freed_ram_bytes + 4 * kMiB > out.parameter_bytes,
                  qPrintable(QStringLiteral("freed %1 of %2 parameter bytes").arg(u.freed_ram_bytes).arg(out.parameter_bytes)));
         const std::int64_t left = std::int64_t(rss_now()) - std::int64_t(before);
         QVERIFY2(left < std::int64_t(24 * kMiB), qPrintable(QStringLiteral("%1 MB stayed after unload").arg(left / 1e6)));
     }
 
+    // Unload while an encode runs: the unload waits for it, the encode ends
+    // unharmed and its embedding goes with the model. The probe holds the
+    // encode at its budget re-check (inside encode(), the model held) until
+    // the unload has been called, so the two always overlap.
     void unloadWhileEncodingWaitsForTheEncode() {
-        const std::filesystem::path dir = medium_.empty() ? tiny_checkpoint() : medium_;
-        ModelSession session(std::make_shared<FakeProbe>());
-        QVERIFY(session.load(cpu_fp32(dir), {}, BudgetSettings{}).ok());
-        auto encode = std::async(std::launch::async, [&] { return session.encode(test_image(800, 600, 2), "x"); });
-        // Wait until the encode really runs, then unload from this thread.
-        const auto t0 = std::chrono::steady_clock::now();
-        while (session.state() != SessionState::Busy && encode.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-            std::this_thread::yield();
-        const bool overlapped = session.state() == SessionState::Busy;
-        const UnloadReport u = session.unload();
+        auto probe = std::make_shared<FakeProbe>();
+        ModelSession session(probe);
+        QVERIFY(session.load(cpu_fp32(tiny_checkpoint()), {}, BudgetSettings{}).ok());
+        const std::thread::id test_thread = std::this_thread::get_id();
+        probe->gate.holdNext([test_thread] { return std::this_thread::get_id() != test_thread; });
+        std::atomic<bool> unload_called{false};
+        std::future<EncodeOutcome> encode;
+        std::future<UnloadReport> unload;
+        const auto release = qScopeGuard([&] { probe->gate.release(); });  // before the futures wait, on any exit
+        encode = std::async(std::launch::async, [&] { return session.encode(test_image(200, 150, 2), "x"); });
+        QVERIFY2(probe->gate.waitHeld(std::chrono::seconds(20)), "the encode never reached its budget re-check");
+        unload = std::async(std::launch::async, [&] {
+            unload_called = true;
+            return session.unload();
+        });
+        while (!unload_called) std::this_thread::yield();
+        // Held, the encode cannot end: an unload that did not wait for it would
+        // return now (it takes milliseconds on this model).
+        QVERIFY2(unload.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout,
+                 "the unload returned while an encode was running");
+        probe->gate.release();
         const EncodeOutcome e = encode.get();
+        const UnloadReport u = unload.get();
+        QCOMPARE(e.status, EncodeStatus::Encoded);  // the encode ran to its end, unharmed
         QVERIFY(u.was_loaded);
-        QVERIFY2(e.ok(), e.message.c_str());  // the encode ran to its end, unharmed
+        QCOMPARE(u.embeddings_dropped, std::size_t(1));  // it ran after the encode had cached its embedding
         QCOMPARE(session.state(), SessionState::Unloaded);
-        QCOMPARE(session.cache().stats().memory_entries, 0u);  // its embedding went with the model
+        QCOMPARE(session.cache().stats().memory_entries, 0u);  // the embedding went with the model
         QVERIFY(!session.is_encoded("x"));
-        if (!overlapped) qWarning("the encode finished before the unload started (%lld ms)",
-                                  (long long)std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - t0).count());
         // Work that queued behind the unload finds no model, cleanly.
         QCOMPARE(session.encode(test_image(32, 32, 1), "y").status, EncodeStatus::NotLoaded);
     }

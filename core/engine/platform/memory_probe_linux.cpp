@@ -62,6 +62,8 @@ SystemMemory read_linux_system_memory(const std::filesystem::path& proc_dir, con
     const std::string status = read_text(proc_dir / "self" / "status");
     memory.process_rss_bytes = kib_field(status, "VmRSS").value_or(0);
     memory.process_peak_rss_bytes = kib_field(status, "VmHWM").value_or(memory.process_rss_bytes);
+    memory.process_rss_file_bytes = kib_field(status, "RssFile");
+    memory.process_rss_anon_bytes = kib_field(status, "RssAnon");
 
     // cgroup v2: "0::/some/path". Every ancestor's limit applies, so walk up
     // and keep the tightest limit and the least room left.
