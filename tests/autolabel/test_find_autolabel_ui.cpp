@@ -5,12 +5,13 @@
 //    threshold changes the list and never calls the model (counted at the
 //    backend); accept selected / accept all are one undo step each; undo
 //    brings the candidates back; a new search hides what overlaps an accepted
-//    instance; the hand-drawn instance is untouched throughout;
+//    instance (the IoU that counts is adjustable); the hand-drawn instance is
+//    untouched throughout;
 //  - Tools > Auto-label over every sample, cancelled half-way (a request in
 //    flight), then resumed: every image done exactly once, none lost, the
 //    hand-drawn instance untouched; the dialog shows progress with images/s;
 //  - a click during a run is answered before the run gets more than one image further;
-//  - "Needs review" filters the image list, N jumps to the next such image,
+//  - "Needs review" filters the image list, U jumps to the next such image,
 //    Ctrl+R accepts its proposals; export "only reviewed" leaves the others out.
 // SAMLABEL_SCREENSHOT_DIR=dir saves the find bar with results and the dialog running.
 #include "core/annotation/edit_operations.h"
@@ -36,6 +37,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -215,6 +217,14 @@ private Q_SLOTS:
         QVERIFY(session->hiddenByOverlap() >= 1);
         QCOMPARE(panel->resultList()->count(), all - session->hiddenByOverlap());
         QVERIFY(panel->statusLabel()->text().contains("hidden"));
+        // The IoU that counts as covering is adjustable, live: at 1.0 nothing is strictly above it.
+        const int hidden = session->hiddenByOverlap();
+        panel->overlapIouBox()->setValue(1.0);
+        QCOMPARE(session->hiddenByOverlap(), 0);
+        QCOMPARE(panel->resultList()->count(), all);
+        panel->overlapIouBox()->setValue(0.7);
+        QCOMPARE(session->hiddenByOverlap(), hidden);
+        QCOMPARE(counting_->detectCalls(), 2);
         QCOMPARE(instance_json(doc_->project(), mine_image_, mine_), mine_before_);
         undo->undo();  // leave the image as it was for the auto-label run
         QCOMPARE(doc_->currentAnnotations()->instances.size(), before);
@@ -341,7 +351,7 @@ private Q_SLOTS:
         auto* filter = window_->imageListDock()->findChild<QComboBox*>("status_filter");
         filter->setCurrentIndex(filter->findText("Needs review"));
         QCOMPARE(window_->imageListDock()->view()->model()->rowCount(), needing);
-        // N jumps to the next image with proposals to review (the window's
+        // U jumps to the next image with proposals to review (the window's
         // shortcuts need it active again after the dialog).
         window_->activateWindow();
         QTRY_VERIFY(QApplication::activeWindow() == window_.get());
@@ -354,7 +364,7 @@ private Q_SLOTS:
             if (i != from && pending_on(doc_->annotations(i)) > 0) expected = i;
         }
         QVERIFY(expected >= 0);
-        QTest::keyClick(window_.get(), Qt::Key_N);
+        QTest::keyClick(window_.get(), Qt::Key_U);
         QCOMPARE(doc_->currentIndex(), expected);
         QVERIFY(pending_on(doc_->currentAnnotations()) > 0);
         // Ctrl+R accepts them (one undo step) and goes on.

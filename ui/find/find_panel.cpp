@@ -11,6 +11,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
@@ -18,6 +19,8 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSlider>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -36,7 +39,14 @@ float FindPanel::thresholdOf(int slider_value) { return float(slider_value) / 10
 FindPanel::FindPanel(AnnotationDocument* document, FindSession* session, FindTool* tool, ToolBox* tools, QWidget* parent)
     : QDockWidget(tr("Find"), parent), document_(document), session_(session), tool_(tool), tools_(tools) {
     setObjectName(QStringLiteral("find_dock"));
-    auto* body = new QWidget(this);
+    // Taller than a laptop screen leaves it beside the other panels: it scrolls
+    // instead of squeezing them (as the model panel does).
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("find_scroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* body = new QWidget(scroll);
     auto* layout = new QVBoxLayout(body);
     layout->setContentsMargins(4, 4, 4, 4);
 
@@ -99,10 +109,20 @@ FindPanel::FindPanel(AnnotationDocument* document, FindSession* session, FindToo
     layout->addLayout(class_row);
     replace_ = new QCheckBox(tr("Replace overlapping instances"), body);
     replace_->setObjectName(QStringLiteral("find_replace"));
-    replace_->setToolTip(tr("Off: a candidate covering an instance of the class (IoU above %1) is hidden, so nothing you "
-                            "labeled is overwritten. On: it is shown, and accepting it replaces that instance.")
-                             .arg(autolabel::kDefaultOverlapIou));
-    layout->addWidget(replace_);
+    replace_->setToolTip(tr("Off: a candidate covering an instance of the class (mask IoU above the value beside) is hidden, "
+                            "so nothing you labeled is overwritten. On: it is shown, and accepting it replaces that instance."));
+    overlap_iou_ = new QDoubleSpinBox(body);
+    overlap_iou_->setObjectName(QStringLiteral("find_overlap_iou"));
+    overlap_iou_->setRange(0.05, 1.0);
+    overlap_iou_->setSingleStep(0.05);
+    overlap_iou_->setDecimals(2);
+    overlap_iou_->setValue(session_->overlapIou());
+    overlap_iou_->setToolTip(tr("A candidate whose mask overlaps an instance of the class above this IoU covers it"));
+    auto* overlap_row = new QHBoxLayout;
+    overlap_row->addWidget(replace_, 1);
+    overlap_row->addWidget(new QLabel(tr("IoU above"), body));
+    overlap_row->addWidget(overlap_iou_);
+    layout->addLayout(overlap_row);
 
     auto* buttons = new QGridLayout;
     accept_all_ = new QPushButton(tr("Accept all"), body);
@@ -124,7 +144,9 @@ FindPanel::FindPanel(AnnotationDocument* document, FindSession* session, FindToo
     status_->setObjectName(QStringLiteral("find_status"));
     status_->setWordWrap(true);
     layout->addWidget(status_);
-    setWidget(body);
+    scroll->setWidget(body);
+    scroll->setMinimumWidth(body->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    setWidget(scroll);
 
     connect(text_, &QLineEdit::returnPressed, this, &FindPanel::runFind);
     connect(text_, &QLineEdit::textEdited, this, &FindPanel::onTextEdited);
@@ -151,6 +173,7 @@ FindPanel::FindPanel(AnnotationDocument* document, FindSession* session, FindToo
         if (!rebuilding_) session_->setTargetClass(annotation::ClassId(class_->currentData().toInt()));
     });
     connect(replace_, &QCheckBox::toggled, session_, &FindSession::setReplace);
+    connect(overlap_iou_, &QDoubleSpinBox::valueChanged, session_, &FindSession::setOverlapIou);
     connect(accept_all_, &QPushButton::clicked, this, &FindPanel::acceptAll);
     connect(accept_selected_, &QPushButton::clicked, this, &FindPanel::acceptSelected);
     connect(reject_, &QPushButton::clicked, this, &FindPanel::rejectSelected);

@@ -13,6 +13,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -46,6 +47,7 @@ public:
     QListWidget* resultList() const { return list_; }
     QComboBox* classCombo() const { return class_; }
     QCheckBox* replaceBox() const { return replace_; }
+    QDoubleSpinBox* overlapIouBox() const { return overlap_iou_; }
     QLabel* statusLabel() const { return status_; }
     static int sliderValue(float threshold);
     static float thresholdOf(int slider_value);
@@ -73,6 +75,7 @@ private:
     QListWidget* list_;
     QComboBox* class_;
     QCheckBox* replace_;
+    QDoubleSpinBox* overlap_iou_;  // what counts as covering an instance
     QPushButton* accept_all_;
     QPushButton* accept_selected_;
     QPushButton* reject_;
