@@ -39,7 +39,9 @@ AutolabelUi::AutolabelUi(MainWindow& window, ModelUi* model)
     tool_ = new FindTool(session_);
     window.toolBox()->addTool(tool_);
     panel_ = new FindPanel(document_, session_, tool_, window.toolBox(), &window);
-    window.addDock(panel_, Qt::RightDockWidgetArea);
+    // Under the image list: the right column has no height to spare on a
+    // laptop screen (test_window_fits).
+    window.addDock(panel_, Qt::LeftDockWidgetArea);
     panel_->hide();  // Ctrl+F shows it
     controller_ = new AutolabelController(document_, backend, this);
 
@@ -59,7 +61,7 @@ AutolabelUi::AutolabelUi(MainWindow& window, ModelUi* model)
 
     auto* next = new QAction(tr("Next image to &review"), this);
     next->setObjectName(QStringLiteral("next_review"));
-    next->setShortcut(QKeySequence(Qt::Key_N));
+    next->setShortcut(QKeySequence(Qt::Key_U));  // U: unreviewed
     next->setStatusTip(tr("go to the next image with auto-label proposals nobody reviewed yet"));
     connect(next, &QAction::triggered, this, [this] {
         if (!nextNeedingReview()) window_.statusBar()->showMessage(tr("No image has proposals to review"), 4000);
