@@ -1,5 +1,6 @@
 #include "ui/main_window.h"
 
+#include "ui/autolabel/autolabel_ui.h"
 #include "ui/canvas/canvas_widget.h"
 #include "ui/control_api_integration.h"
 #include "ui/dialogs/about_dialog.h"
@@ -71,6 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // Control API, "Unload & Train", the model backend (this machine or a serve host).
     control_api_ = new ControlApiIntegration(this, model->worker(), model->gauge(), model->sampler());
     model->setBackend(control_api_->backend(), control_api_->isRemote());
+    install_autolabel_ui(*this, model);  // find bar (Ctrl+F), Tools > Auto-label, review keys
 
     connect(document_, &AnnotationDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(document_, &AnnotationDocument::opened, this, &MainWindow::updateTitle);

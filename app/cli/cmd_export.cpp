@@ -21,7 +21,7 @@ constexpr const char* kUsage =
     "usage: samlabel-cli export PROJECT_JSON --format yolo-detect|yolo-segment|coco|png-masks --out DIR\n"
     "         [--split TRAIN,VAL[,TEST]] [--seed N] [--link|--copy|--no-images] [--tolerance PX]\n"
     "         [--min-area PX] [--coco-masks rle|polygons] [--images DIR]\n"
-    "         [--include-unannotated] [--resplit] [--force]\n"
+    "         [--include-unannotated] [--resplit] [--force] [--only-reviewed]\n"
     "  --split       fractions per image, deterministic from its path (YOLO default 0.8,0.2;\n"
     "                COCO / PNG masks: one set unless given). A split with a share that\n"
     "                would be empty gets the image whose hash is nearest its range\n"
@@ -31,6 +31,7 @@ constexpr const char* kUsage =
     "                and counted in the report\n"
     "  --resplit     split imported images by --split/--seed too (default: they keep the\n"
     "                split and file name they had in the dataset they were imported from)\n"
+    "  --only-reviewed  leave out auto-label proposals nobody reviewed yet (listed in the report)\n"
     "  --force       replace an --out folder that holds another project's export or files\n"
     "                that are not a samlabel export (only the export's entries are removed)\n"
     "  --link        hard-link the images (copies where the filesystem refuses; the report says so)\n"
@@ -103,6 +104,8 @@ int cmd_export(const Args& args) {
             else throw std::invalid_argument("--coco-masks must be rle or polygons");
         } else if (a == "--include-unannotated") {
             options.include_unannotated = true;
+        } else if (a == "--only-reviewed") {
+            options.only_reviewed = true;
         } else if (a == "--resplit") {
             options.resplit_imported = true;
         } else if (a == "--force") {

@@ -20,6 +20,8 @@ int cmd_import(const Args& args);
 int cmd_serve(const Args& args);
 int cmd_health(const Args& args);
 int cmd_unload(const Args& args);
+int cmd_autolabel(const Args& args);
+int cmd_merge(const Args& args);
 }
 
 namespace {
@@ -34,6 +36,8 @@ const CliCommand kCommands[] = {
     {"load", "preflight, load, unload a SAM3 checkpoint: time, peak RSS, memory freed", samlabel::cli::cmd_load},
     {"segment", "click-to-segment one image with SAM3: scores, polygons, mask PNG", samlabel::cli::cmd_segment},
     {"detect", "find every instance of a text / exemplar boxes with SAM3: scores, boxes, masks", samlabel::cli::cmd_detect},
+    {"autolabel", "find every class's prompt in a project's images with SAM3 (resumable, shardable)", samlabel::cli::cmd_autolabel},
+    {"merge", "fold auto-label results (e.g. one file per shard) into a project", samlabel::cli::cmd_merge},
     {"export", "write a YOLO / COCO / PNG-mask dataset from a project", samlabel::cli::cmd_export},
     {"import", "create a project from a YOLO dataset or COCO JSON", samlabel::cli::cmd_import},
     {"serve", "run the control API + click-to-segment over HTTP without a GUI", samlabel::cli::cmd_serve},

@@ -18,6 +18,11 @@ struct LabelClass {
     ClassId id = kNoClass;
     std::string name;
     std::uint32_t rgb = 0xff0000;  // 0xRRGGBB
+    // Concept detection (find all, auto-label): the text SAM3 is given for this
+    // class ("pedestrian" for class "person"); empty means the class name.
+    std::string prompt;
+    // Detections scoring above this become proposals; unset: the default.
+    std::optional<float> threshold;
 };
 
 struct Point {
@@ -38,9 +43,15 @@ struct RleMask {
     int width = 0;
     int height = 0;
     std::vector<std::uint32_t> counts;
+    bool operator==(const RleMask&) const = default;
 };
 
-enum class InstanceSource { Manual = 1, GrabCut, Sam3 };
+// Sam3: a click (the SAM tool); Sam3Detect: concept detection (find all, auto-label).
+enum class InstanceSource { Manual = 1, GrabCut, Sam3, Sam3Detect };
+
+// Whether a person has looked at a model's proposal. Auto-label proposals are
+// Pending until accepted; instances a person made or picked need no review.
+enum class ReviewState { None = 0, Pending, Reviewed };
 
 // An instance is described by polygons, a mask, or both (a mask is the truth
 // when present; polygons are then its editable outline).
@@ -51,6 +62,7 @@ struct Instance {
     std::optional<RleMask> mask;
     InstanceSource source = InstanceSource::Manual;
     std::optional<float> score;       // model confidence, when a model made it
+    ReviewState review = ReviewState::None;
     std::int64_t created_ms = 0;      // unix epoch milliseconds
     std::int64_t modified_ms = 0;
 };
@@ -65,6 +77,14 @@ struct DatasetPlacement {
     bool operator==(const DatasetPlacement&) const = default;
 };
 
+// The auto-label run that last proposed instances for an image, so a resumed
+// or repeated run with the same model and prompts skips it.
+struct AutolabelStamp {
+    std::string recipe;      // recipe id: model identity + prompts + thresholds (core/autolabel)
+    std::int64_t at_ms = 0;  // unix epoch milliseconds
+    bool operator==(const AutolabelStamp&) const = default;
+};
+
 struct ImageAnnotations {
     std::string relative_path;  // UTF-8, '/' separators, relative to the image root
     int width = 0;              // EXIF-corrected size; 0 until the image was read
@@ -72,6 +92,7 @@ struct ImageAnnotations {
     ImageStatus status = ImageStatus::New;
     std::vector<Instance> instances;
     std::optional<DatasetPlacement> placement;  // set by dataset imports
+    std::optional<AutolabelStamp> autolabel;    // set by auto-label merges
 };
 
 }  // namespace samlabel::annotation

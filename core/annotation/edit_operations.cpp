@@ -59,6 +59,7 @@ std::string AddInstance::description() const {
     switch (instance_.source) {
         case InstanceSource::GrabCut: return "Add GrabCut instance";
         case InstanceSource::Sam3: return "Add SAM3 instance";
+        case InstanceSource::Sam3Detect: return "Add SAM3 detection";
         case InstanceSource::Manual: break;
     }
     return "Add instance";

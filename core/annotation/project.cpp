@@ -69,6 +69,15 @@ void Project::recolour_class(ClassId id, std::uint32_t rgb) {
     classes_[*index].rgb = rgb & 0xffffffu;
 }
 
+void Project::set_class_prompt(ClassId id, std::string prompt, std::optional<float> threshold) {
+    const auto index = class_index(id);
+    if (!index) throw ProjectError(class_text(id) + " is not a known class");
+    if (threshold && !(*threshold >= 0.f && *threshold <= 1.f))
+        throw ProjectError(class_text(id) + ": threshold " + std::to_string(*threshold) + " is outside [0, 1]");
+    classes_[*index].prompt = std::move(prompt);
+    classes_[*index].threshold = threshold;
+}
+
 void Project::move_class(ClassId id, std::size_t new_index) {
     const auto index = class_index(id);
     if (!index) throw ProjectError(class_text(id) + " is not a known class");

@@ -56,6 +56,9 @@ public:
     void insert_class(std::size_t index, LabelClass cls);
     void rename_class(ClassId id, std::string name);       // throws on empty/duplicate
     void recolour_class(ClassId id, std::uint32_t rgb);
+    // Concept-detection prompt and threshold (see LabelClass). Throws for an
+    // unknown class or a threshold outside [0, 1].
+    void set_class_prompt(ClassId id, std::string prompt, std::optional<float> threshold);
     // Moves a class to a new display position (clamped to the end). Instances
     // keep their class id, so reordering never relabels anything.
     void move_class(ClassId id, std::size_t new_index);

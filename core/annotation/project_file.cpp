@@ -49,8 +49,18 @@ const char* source_text(InstanceSource s) {
         case InstanceSource::Manual: return "manual";
         case InstanceSource::GrabCut: return "grabcut";
         case InstanceSource::Sam3: return "sam3";
+        case InstanceSource::Sam3Detect: return "sam3-detect";
     }
     return "manual";
+}
+
+const char* review_text(ReviewState r) {
+    switch (r) {
+        case ReviewState::Pending: return "pending";
+        case ReviewState::Reviewed: return "reviewed";
+        case ReviewState::None: break;
+    }
+    return "";
 }
 
 std::string colour_text(std::uint32_t rgb) {
@@ -77,6 +87,7 @@ ojson instance_json(const Instance& inst) {
     j["class_id"] = inst.class_id;
     j["source"] = source_text(inst.source);
     if (inst.score) j["score"] = static_cast<double>(*inst.score);
+    if (inst.review != ReviewState::None) j["review"] = review_text(inst.review);  // version 3
     j["created_ms"] = inst.created_ms;
     j["modified_ms"] = inst.modified_ms;
     if (!inst.polygons.empty()) {
@@ -223,6 +234,8 @@ std::string serialize(const Project& project) {
         j["id"] = c.id;
         j["name"] = c.name;
         j["color"] = colour_text(c.rgb);
+        if (!c.prompt.empty()) j["prompt"] = c.prompt;  // version 3
+        if (c.threshold) j["threshold"] = static_cast<double>(*c.threshold);
         out += (i ? ",\n  " : "\n  ") + j.dump();
     }
     out += project.classes().empty() ? "],\n" : "\n ],\n";
@@ -238,6 +251,12 @@ std::string serialize(const Project& project) {
             d["split"] = image.placement->split;
             d["path"] = image.placement->path;
             out += "\"dataset\": " + d.dump() + ", ";
+        }
+        if (image.autolabel) {  // version 3
+            ojson a;
+            a["recipe"] = image.autolabel->recipe;
+            a["at_ms"] = image.autolabel->at_ms;
+            out += "\"autolabel\": " + a.dump() + ", ";
         }
         out += "\"instances\": [";
         for (std::size_t i = 0; i < image.instances.size(); ++i)
@@ -294,6 +313,12 @@ Project parse(std::string_view text, const std::string& file) {
         if (!hex_ok) v.fail(Validator::join(path, "color"), "'" + colour + "' is not a colour of the form #rrggbb");
         c.rgb = static_cast<std::uint32_t>(std::stoul(colour.substr(1), nullptr, 16));
         if (c.name.empty()) v.fail(Validator::join(path, "name"), "the class name is empty");
+        if (const auto it = cj.find("prompt"); it != cj.end()) c.prompt = v.string(*it, Validator::join(path, "prompt"));  // version 3
+        if (const auto it = cj.find("threshold"); it != cj.end()) {
+            const double t = v.number(*it, Validator::join(path, "threshold"));
+            if (t < 0.0 || t > 1.0) v.fail(Validator::join(path, "threshold"), std::to_string(t) + " is outside [0, 1]");
+            c.threshold = static_cast<float>(t);
+        }
         if (class_ids.count(c.id)) v.fail(Validator::join(path, "id"), "class id " + std::to_string(c.id) + " is used twice");
         if (project.find_class_by_name(c.name)) v.fail(Validator::join(path, "name"), "class name '" + c.name + "' is used twice");
         class_ids.insert(c.id);
@@ -338,6 +363,15 @@ Project parse(std::string_view text, const std::string& file) {
             if (!safe_relative_path(placement.path, why)) v.fail(Validator::join(dpath, "path"), why);
             image.placement = std::move(placement);
         }
+        if (const auto it = ij.find("autolabel"); it != ij.end()) {  // version 3
+            const std::string apath = Validator::join(ipath, "autolabel");
+            const json& aj = v.object(*it, apath);
+            AutolabelStamp stamp;
+            stamp.recipe = v.string(v.member(aj, apath, "recipe"), Validator::join(apath, "recipe"));
+            if (stamp.recipe.empty()) v.fail(Validator::join(apath, "recipe"), "the recipe id is empty");
+            stamp.at_ms = v.integer(v.member(aj, apath, "at_ms"), Validator::join(apath, "at_ms"), 0, INT64_MAX);
+            image.autolabel = std::move(stamp);
+        }
 
         const std::string instances_path = Validator::join(ipath, "instances");
         const json& instances = v.array(v.member(ij, ipath, "instances"), instances_path);
@@ -359,7 +393,14 @@ Project parse(std::string_view text, const std::string& file) {
             if (source == "manual") inst.source = InstanceSource::Manual;
             else if (source == "grabcut") inst.source = InstanceSource::GrabCut;
             else if (source == "sam3") inst.source = InstanceSource::Sam3;
-            else v.fail(Validator::join(p, "source"), "'" + source + "' is not one of manual, grabcut, sam3");
+            else if (source == "sam3-detect") inst.source = InstanceSource::Sam3Detect;  // version 3
+            else v.fail(Validator::join(p, "source"), "'" + source + "' is not one of manual, grabcut, sam3, sam3-detect");
+            if (const auto it = nj.find("review"); it != nj.end()) {  // version 3
+                const std::string review = v.string(*it, Validator::join(p, "review"));
+                if (review == "pending") inst.review = ReviewState::Pending;
+                else if (review == "reviewed") inst.review = ReviewState::Reviewed;
+                else v.fail(Validator::join(p, "review"), "'" + review + "' is not one of pending, reviewed");
+            }
             if (const auto it = nj.find("score"); it != nj.end()) {
                 const double score = v.number(*it, Validator::join(p, "score"));
                 if (score < 0.0 || score > 1.0) v.fail(Validator::join(p, "score"), std::to_string(score) + " is outside [0, 1]");

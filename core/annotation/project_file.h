@@ -1,6 +1,6 @@
 #pragma once
 // The project file: versioned JSON documented in docs/project-format.md.
-//   {"format": "samlabel-project", "version": 1, "classes": [...], "images": [...], ...}
+//   {"format": "samlabel-project", "version": 3, "classes": [...], "images": [...], ...}
 // parse() validates everything and names file + JSON path + reason on failure;
 // load_project_file() never loses anything: a file that fails validation is
 // moved aside and the newest valid backup is used instead.
@@ -15,7 +15,9 @@
 namespace samlabel::annotation {
 
 inline constexpr std::string_view kProjectFormatName = "samlabel-project";
-inline constexpr int kProjectFormatVersion = 2;  // 2: images[].dataset (imported split)
+// 2: images[].dataset (imported split); 3: class prompts and thresholds,
+// instance source sam3-detect + review state, images[].autolabel.
+inline constexpr int kProjectFormatVersion = 3;
 inline constexpr std::string_view kDefaultProjectFileName = "samlabel-project.json";
 
 // A validation failure. what() = "<file>: <json path>: <reason>", e.g.

@@ -1,6 +1,7 @@
 #include "core/io/dataset_export.h"
 
 #include "core/io/coco_export.h"
+#include "core/io/export_report.h"
 #include "core/io/png_mask_export.h"
 #include "core/io/yolo_export.h"
 
@@ -11,6 +12,24 @@ namespace samlabel::io {
 ExportReport export_dataset(const annotation::Project& project, const std::filesystem::path& image_root,
                             const ExportOptions& options) {
     if (!(options.tolerance_px >= 0.0)) throw std::invalid_argument("tolerance must be >= 0 pixels");
+    if (options.only_reviewed) {
+        // Export a copy without the pending proposals, then name each in the report.
+        annotation::Project reviewed = project;
+        std::vector<SkippedInstance> pending;
+        for (const auto& [rel, image] : project.images())
+            for (const annotation::Instance& inst : image.instances)
+                if (inst.review == annotation::ReviewState::Pending) {
+                    pending.push_back({rel, inst.id, SkipReason::NotReviewed, "auto-label proposal not reviewed yet"});
+                    std::erase_if(reviewed.find_image(rel)->instances, [&](const annotation::Instance& i) { return i.id == inst.id; });
+                }
+        ExportOptions inner = options;
+        inner.only_reviewed = false;
+        ExportReport report = export_dataset(reviewed, image_root, inner);
+        report.instances_total += pending.size();
+        report.skipped.insert(report.skipped.begin(), pending.begin(), pending.end());
+        if (!report.cancelled) write_report_files(report);  // again, now with the proposals left out
+        return report;
+    }
     switch (options.format) {
         case ExportFormat::YoloDetect:
         case ExportFormat::YoloSegment: return export_yolo_dataset(project, image_root, options);

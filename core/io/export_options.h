@@ -59,6 +59,9 @@ struct ExportOptions {
     // Images above this many pixels are not decoded and count as unreadable
     // (the GUI passes its own limit, so the export agrees with the canvas).
     std::uint64_t max_pixels = 200'000'000;
+    // Leave out auto-label proposals nobody reviewed yet (review "pending");
+    // each is listed in the report as skipped, "not reviewed".
+    bool only_reviewed = false;
     ExportProgress progress;
 };
 

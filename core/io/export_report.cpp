@@ -25,6 +25,7 @@ const char* skip_reason_name(SkipReason reason) {
         case SkipReason::ImageUnusable: return "image unusable";
         case SkipReason::SizeMismatch: return "mask size mismatch";
         case SkipReason::Hidden: return "hidden by other instances";
+        case SkipReason::NotReviewed: return "not reviewed";
     }
     return "unknown";
 }

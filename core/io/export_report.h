@@ -19,6 +19,7 @@ enum class SkipReason {
     ImageUnusable,  // the image file is missing/unreadable or its size is unknown
     SizeMismatch,   // the mask's size differs from the image's
     Hidden,         // PNG masks: every pixel is covered by later (topmost) instances
+    NotReviewed,    // an auto-label proposal nobody reviewed yet, with "only reviewed instances"
 };
 
 const char* skip_reason_name(SkipReason reason);  // "no class", "degenerate", ...

@@ -95,20 +95,20 @@ private slots:
         QCOMPARE(q.find_image("sub dir/ä img2.jpg")->status, ImageStatus::Done);
         QCOMPARE(q.find_instance("sub dir/ä img2.jpg", 2)->class_id, kNoClass);
         QVERIFY(text.find("\"format\": \"samlabel-project\"") != std::string::npos);
-        QVERIFY(text.find("\"version\": 2") != std::string::npos);
+        QVERIFY(text.find("\"version\": 3") != std::string::npos);
         QCOMPARE(q.find_image("sub dir/ä img2.jpg")->placement, (std::optional<DatasetPlacement>(DatasetPlacement{"val", "ä img2.jpg"})));
         QVERIFY(!q.find_image("img10.jpg")->placement);
     }
 
     // Files written before version 2 load as they are (no dataset placement)
-    // and are written back as version 2 with nothing else changed.
+    // and are written back as the current version with nothing else changed.
     void version_1_file_loads_unchanged() {
         const Project old = parse(kBase, "t.json");
         QCOMPARE(old.classes().size(), std::size_t(2));
         QCOMPARE(old.find_instance("x.png", 1)->mask->counts, (std::vector<std::uint32_t>{1, 2, 5}));
         QVERIFY(!old.find_image("x.png")->placement);
         const std::string text = serialize(old);
-        QVERIFY(text.find("\"version\": 2") != std::string::npos);
+        QVERIFY(text.find("\"version\": 3") != std::string::npos);
         QVERIFY(text.find("dataset") == std::string::npos);
         QCOMPARE(serialize(parse(text, "t.json")), text);
     }
@@ -129,7 +129,7 @@ private slots:
         row("not an object", "", "[1, 2]", "t.json: (document): expected an object, found an array");
         row("format", "\"samlabel-project\"", "\"labelme\"", "t.json: format: 'labelme' is not a samlabel project");
         row("missing version", "\"version\":1,", "", "t.json: missing required field \"version\"");
-        row("newer version", "\"version\":1", "\"version\":7", "t.json: version: format version 7 was written by a newer samlabel; this samlabel reads versions up to 2");
+        row("newer version", "\"version\":1", "\"version\":7", "t.json: version: format version 7 was written by a newer samlabel; this samlabel reads versions up to 3");
         row("version zero", "\"version\":1", "\"version\":0", "t.json: version: 0 is not a valid format version");
         row("classes type", "\"classes\":[{\"id\":0,\"name\":\"a\",\"color\":\"#ff0000\"},{\"id\":1,\"name\":\"b\",\"color\":\"#00ff00\"}]", "\"classes\":\"none\"", "t.json: classes: expected an array, found a string");
         row("class id dup", "{\"id\":1,\"name\":\"b\"", "{\"id\":0,\"name\":\"b\"", "t.json: classes[1].id: class id 0 is used twice");
@@ -271,7 +271,7 @@ private slots:
     void newer_version_file_is_refused_not_lost() {
         QTemporaryDir dir;
         const fs::path path = fs::path(dir.path().toStdString()) / "p.json";
-        const std::string future = R"({"format":"samlabel-project","version":3,"whatever":true})";
+        const std::string future = R"({"format":"samlabel-project","version":4,"whatever":true})";
         write_text(path, future);
         const ProjectLoadResult r = load_project_file(path);
         QVERIFY2(r.problem.find("newer samlabel") != std::string::npos, r.problem.c_str());

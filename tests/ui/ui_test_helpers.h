@@ -20,6 +20,12 @@ inline void isolateSettings() {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName("samlabel-tests");
     QCoreApplication::setApplicationName("samlabel-ui-tests");
+    // Each test process gets its own settings file: with one shared file, a UI
+    // test running beside it (ctest -j, another checkout's run) cleared or
+    // rewrote this one's settings mid-test (a pixel limit read back as the default).
+    static QTemporaryDir own;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, own.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, own.path());
     QSettings().clear();
     // The model's caches (converted weights) go to a folder of this run, not
     // the user's: a test's bf16 load must neither read nor fill the real cache.

@@ -154,6 +154,10 @@ ExportDialog::ExportDialog(AnnotationDocument* document, QWidget* parent) : QDia
     include_unannotated_->setToolTip(tr("An image with no instance that was never marked done is left out. "
                                         "Mark an image done to export it as a deliberate background image."));
     form->addRow(QString(), include_unannotated_);
+    only_reviewed_ = new QCheckBox(tr("Only reviewed instances (leave out auto-label proposals nobody reviewed yet)"), this);
+    only_reviewed_->setObjectName(QStringLiteral("only_reviewed"));
+    only_reviewed_->setToolTip(tr("Each proposal left out is listed in the report as \"not reviewed\""));
+    form->addRow(QString(), only_reviewed_);
 
     transfer_ = new QComboBox(this);
     transfer_->setObjectName(QStringLiteral("transfer"));
@@ -394,6 +398,7 @@ bool ExportDialog::startExport() {
     options.tolerance_px = tolerance_->value();
     options.include_unannotated = include_unannotated_->isChecked();
     options.resplit_imported = resplit_->isChecked();
+    options.only_reviewed = only_reviewed_->isChecked();
     options.project_file = io::path_from_utf8(document_->projectFile().toStdString());
     options.max_pixels = std::uint64_t(AppSettings::pixelLimit());  // what the canvas refuses, the export does too
 

@@ -98,6 +98,7 @@ private:
     QSpinBox* seed_ = nullptr;
     QCheckBox* resplit_ = nullptr;
     QCheckBox* include_unannotated_ = nullptr;
+    QCheckBox* only_reviewed_ = nullptr;  // leave out auto-label proposals not reviewed yet
     QLabel* preview_ = nullptr;
     QDoubleSpinBox* tolerance_ = nullptr;
     QLineEdit* output_ = nullptr;

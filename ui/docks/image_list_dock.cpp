@@ -17,6 +17,10 @@
 
 namespace samlabel::ui {
 
+namespace {
+constexpr int kNeedsReviewFilter = 100;  // the status filter's "Needs review" entry
+}  // namespace
+
 ImageListDock::ImageListDock(AnnotationDocument* document, QWidget* parent)
     : QDockWidget(tr("Images"), parent), document_(document) {
     setObjectName("images_dock");
@@ -45,6 +49,7 @@ ImageListDock::ImageListDock(AnnotationDocument* document, QWidget* parent)
     status_filter_->addItem(tr("New"), int(annotation::ImageStatus::New));
     status_filter_->addItem(tr("In progress"), int(annotation::ImageStatus::InProgress));
     status_filter_->addItem(tr("Done"), int(annotation::ImageStatus::Done));
+    status_filter_->addItem(tr("Needs review"), kNeedsReviewFilter);  // auto-label proposals not reviewed yet
     filters->addWidget(filter_, 1);
     filters->addWidget(status_filter_);
     layout->addLayout(filters);
@@ -80,7 +85,9 @@ ImageListDock::ImageListDock(AnnotationDocument* document, QWidget* parent)
     });
     connect(status_filter_, &QComboBox::currentIndexChanged, this, [this] {
         const int status = status_filter_->currentData().toInt();
-        status_proxy_->setFilterRegularExpression(status == 0 ? QString() : QString("^%1$").arg(status));
+        const bool review = status == kNeedsReviewFilter;
+        status_proxy_->setFilterRole(review ? ImageListModel::NeedsReviewRole : ImageListModel::StatusRole);
+        status_proxy_->setFilterRegularExpression(status == 0 ? QString() : QString("^%1$").arg(review ? 1 : status));
         updateCounts();
         syncSelection();
     });

@@ -82,6 +82,16 @@ int ImageListModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() || !document_->isOpen() ? 0 : document_->imageCount();
 }
 
+namespace {
+// Auto-label proposals on the image nobody reviewed yet.
+int pendingReviews(const annotation::ImageAnnotations* image) {
+    if (!image) return 0;
+    int n = 0;
+    for (const auto& inst : image->instances) n += inst.review == annotation::ReviewState::Pending;
+    return n;
+}
+}  // namespace
+
 QVariant ImageListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
     const int row = index.row();
@@ -92,6 +102,7 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         case Qt::DisplayRole: {
             QString text = document_->displayName(row) + "\n" + statusText(status);
             if (instances > 0) text += tr(" · %n instance(s)", "", instances);
+            if (const int pending = pendingReviews(image); pending > 0) text += tr(" · %n to review", "", pending);
             const QString error = thumbnails_->error(document_->absolutePath(row));
             if (!error.isEmpty()) text += tr(" · unreadable");
             return text;
@@ -112,6 +123,7 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         case ErrorRole: return thumbnails_->error(document_->absolutePath(row));
         case InstanceCountRole: return instances;
         case RelativePathRole: return document_->displayName(row);
+        case NeedsReviewRole: return pendingReviews(image) > 0 ? 1 : 0;
         default: return {};
     }
 }

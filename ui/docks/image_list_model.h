@@ -14,7 +14,8 @@ class ThumbnailCache;
 class ImageListModel : public QAbstractListModel {
     Q_OBJECT
 public:
-    enum Role { StatusRole = Qt::UserRole + 1, ErrorRole, InstanceCountRole, RelativePathRole };
+    enum Role { StatusRole = Qt::UserRole + 1, ErrorRole, InstanceCountRole, RelativePathRole,
+                NeedsReviewRole };  // NeedsReviewRole: 1 when an auto-label proposal awaits review, else 0
 
     ImageListModel(AnnotationDocument* document, ThumbnailCache* thumbnails, QObject* parent = nullptr);
 

@@ -19,6 +19,7 @@ QString sourceName(annotation::InstanceSource source) {
     switch (source) {
         case annotation::InstanceSource::GrabCut: return "grabcut";
         case annotation::InstanceSource::Sam3: return "sam3";
+        case annotation::InstanceSource::Sam3Detect: return "sam3-detect";
         case annotation::InstanceSource::Manual: break;
     }
     return "manual";
