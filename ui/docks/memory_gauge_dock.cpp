@@ -243,8 +243,10 @@ void MemoryGaugeDock::updateCaptions() {
             g.caption->setText(tr("GPU %1 %2: %3 of %4 GiB · %5 · %6 (stacked)")
                                    .arg(index)
                                    .arg(s.name.toHtmlEscaped(), gibText(s.used_bytes), gibText(s.total_bytes),
-                                        coloured(kProcessColor, tr("samlabel %1").arg(gibText(s.process_bytes))),
-                                        coloured(kOthersColor, tr("other processes %1").arg(gibText(s.others_bytes())))));
+                                        s.process_known ? coloured(kProcessColor, tr("samlabel %1").arg(gibText(s.process_bytes)))
+                                                        : coloured(kProcessColor, tr("samlabel: cannot be measured here")),
+                                        coloured(kOthersColor, s.process_known ? tr("other processes %1").arg(gibText(s.others_bytes()))
+                                                                               : tr("all in use %1").arg(gibText(s.others_bytes())))));
         }
     }
 }
