@@ -13,7 +13,7 @@ function(samlabel_add_platform_checks target root)
   endif()
   list(TRANSFORM platform PREPEND ${root}/core/engine/)
   set(checks main test_folder windows_memory_checks gpu_share_checks mapped_file_checks atomic_file_checks
-             utf8_path_checks probe_checks)
+             utf8_path_checks probe_checks windows_resources_checks)
   list(TRANSFORM checks PREPEND ${root}/tests/platform/)
   list(TRANSFORM checks APPEND .cpp)
   add_executable(${target} ${platform} ${checks}
