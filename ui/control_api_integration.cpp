@@ -70,7 +70,12 @@ ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelW
     dock_ = new TrainingLogDock(window);
     dock_->attach(launcher_);
     dock_->hide();
-    if (window) window->addDock(dock_, Qt::BottomDockWidgetArea);
+    if (window) {
+        window->addDock(dock_, Qt::BottomDockWidgetArea);
+        // Beside the gauge, not above it: shown during a run, it must not take
+        // height from the panels (on a laptop it once covered the Load button).
+        if (gauge) window->splitDockWidget(gauge, dock_, Qt::Horizontal);
+    }
 
     connect(dock_, &TrainingLogDock::reloadRequested, this, [this] {
         dock_->appendLine(tr("[samlabel] reloading the model…"));

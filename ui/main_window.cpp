@@ -9,12 +9,15 @@
 #include "ui/docks/classes_dock.h"
 #include "ui/docks/image_list_dock.h"
 #include "ui/docks/instances_dock.h"
+#include "ui/docks/model_panel.h"
 #include "ui/docks/thumbnail_cache.h"
 #include "ui/model/model_ui.h"
 #include "ui/document/annotation_document.h"
+#include "ui/icons/bundled_icons.h"
 #include "ui/input/editor_key_guard.h"
 #include "ui/input/open_item_editor.h"
 #include "ui/settings/app_settings.h"
+#include "ui/settings/shortcut_settings.h"
 #include "ui/tools/box_tool.h"
 #include "ui/tools/brush_tool.h"
 #include "ui/tools/grabcut_tool.h"
@@ -33,6 +36,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSlider>
 #include <QStatusBar>
 #include <QToolBar>
@@ -89,10 +93,32 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(canvas_, &CanvasWidget::spaceAccept, this, [this] { acceptOrCancel(true); });
     connect(tool_box_, &ToolBox::statusMessage, this, [this](const QString& text) { showStatus(text); });
 
-    resize(1500, 920);
-    restoreGeometry(AppSettings::windowGeometry());
+    setWindowIcon(applicationIcon());
+    // Every action has its default keys now (panels included): remember them, apply the user's.
+    ShortcutSettings::rememberDefaultsAndApply(actions());
+
+    // First start: the image list takes most of the left column, the model panel scrolls.
+    resizeDocks({image_list_, model->panel()}, {3, 2}, Qt::Vertical);
+    fitToScreen(QSize(1500, 920));
+    if (restoreGeometry(AppSettings::windowGeometry())) fitToScreen(size());  // saved on a larger screen?
     restoreState(AppSettings::windowState());
     updateTitle();
+}
+
+void MainWindow::fitToScreen(QSize wanted) {
+    // Laptops: 1366x768 at 100 %, 1920x1080 at 150 % (1280x720 logical). Leave room
+    // for the title bar and a taskbar; the window's minimum is smaller than that.
+    const QScreen* s = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!s) {
+        resize(wanted);
+        return;
+    }
+    const QRect available = s->availableGeometry();
+    const QSize room = available.size() - QSize(8, 78);
+    const QSize size = wanted.boundedTo(room).expandedTo(minimumSizeHint());
+    const bool moved_out = !available.contains(QRect(pos(), size));
+    resize(size);
+    if (moved_out) move(available.topLeft() + QPoint((available.width() - size.width()) / 2, 0));
 }
 
 MainWindow::~MainWindow() = default;
@@ -121,9 +147,13 @@ void MainWindow::createTools() {
     tool_box_->setPromptTool(grabcut_);
     tool_box_->activate("polygon");
 
+    // W (labelImg) and R (X-AnyLabeling) both draw a box.
+    if (QAction* box = tool_box_->action("box")) box->setShortcuts({box->shortcut(), QKeySequence(Qt::Key_R)});
+
     auto* tools = addToolBar(tr("Tools"));
     tools->setObjectName("tools_toolbar");
-    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tools->setIconSize(QSize(22, 22));  // the size the Breeze action icons are drawn for
     for (QAction* action : tool_box_->actions()->actions()) {
         tools->addAction(action);
         addShortcutAction(action, MenuId::Tools);
@@ -131,8 +161,8 @@ void MainWindow::createTools() {
     tools->addSeparator();
     // Fixed labels: the stack's own actions rename themselves ("Undo Add
     // instance"), which would make the toolbar jump.
-    auto* undo = tools->addAction(tr("Undo"), document_->undoStack(), &QUndoStack::undo);
-    auto* redo = tools->addAction(tr("Redo"), document_->undoStack(), &QUndoStack::redo);
+    auto* undo = tools->addAction(bundledIcon("edit-undo"), tr("Undo"), document_->undoStack(), &QUndoStack::undo);
+    auto* redo = tools->addAction(bundledIcon("edit-redo"), tr("Redo"), document_->undoStack(), &QUndoStack::redo);
     undo->setEnabled(false);
     redo->setEnabled(false);
     connect(document_->undoStack(), &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
@@ -164,10 +194,12 @@ void MainWindow::createTools() {
     connect(e, &QAction::triggered, this, [this] { tool_box_->usePromptPoints(PointLabel::Negative); });
     addShortcutAction(e, MenuId::Tools);
     auto* smaller = new QAction(tr("Smaller brush"), this);
+    smaller->setObjectName("smaller_brush");
     smaller->setShortcut(Qt::Key_BracketLeft);
     connect(smaller, &QAction::triggered, this, [this] { changeBrushSize(-1); });
     addShortcutAction(smaller, MenuId::Tools);
     auto* larger = new QAction(tr("Larger brush"), this);
+    larger->setObjectName("larger_brush");
     larger->setShortcut(Qt::Key_BracketRight);
     connect(larger, &QAction::triggered, this, [this] { changeBrushSize(+1); });
     addShortcutAction(larger, MenuId::Tools);
@@ -190,15 +222,16 @@ void MainWindow::createMenus() {
         return action;
     };
 
-    add(MenuId::File, tr("&Open folder..."), {QKeySequence::Open}, [this] { openFolderDialog(); });
-    add(MenuId::File, tr("Open &project file..."), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)}, [this] { openProjectDialog(); });
+    add(MenuId::File, tr("&Open folder..."), {QKeySequence::Open}, [this] { openFolderDialog(); }, "open_folder");
+    add(MenuId::File, tr("Open &project file..."), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)}, [this] { openProjectDialog(); },
+        "open_project");
     add(MenuId::File, tr("&Save"), {QKeySequence::Save}, [this] {
         commitOpenItemEditors(this);  // a class name being typed is saved too
         if (document_->save()) showStatus(tr("Saved %1").arg(document_->projectFile()));
     }, "save");
     add(MenuId::File, tr("&Export dataset..."), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { showExportDialog(); }, "export_dataset");
     menu(MenuId::File)->addSeparator();
-    add(MenuId::File, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
+    add(MenuId::File, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); }, "quit");
 
     QAction* undo = document_->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Z)});
@@ -214,33 +247,41 @@ void MainWindow::createMenus() {
         [this] { acceptOrCancel(true); }, "accept");
     add(MenuId::Edit, tr("&Cancel shape / deselect"), {QKeySequence(Qt::Key_Escape)}, [this] { acceptOrCancel(false); }, "cancel");
     menu(MenuId::Edit)->addSeparator();
-    add(MenuId::Edit, tr("&Preferences..."), {QKeySequence(Qt::CTRL | Qt::Key_Comma)}, [this] { showPreferences(); });
+    add(MenuId::Edit, tr("&Preferences..."), {QKeySequence(Qt::CTRL | Qt::Key_Comma)}, [this] { showPreferences(); }, "preferences");
 
-    add(MenuId::View, tr("&Fit to window"), {QKeySequence(Qt::Key_F)}, [this] { canvas_->fitToWindow(); });
-    add(MenuId::View, tr("&Actual size (1:1)"), {QKeySequence(Qt::CTRL | Qt::Key_1), QKeySequence(Qt::Key_0)},
-        [this] { canvas_->actualSize(); });
-    add(MenuId::View, tr("Zoom &in"), {QKeySequence::ZoomIn, QKeySequence(Qt::Key_Plus)}, [this] { canvas_->zoomBy(1.25); });
-    add(MenuId::View, tr("Zoom &out"), {QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)}, [this] { canvas_->zoomBy(0.8); });
+    // Defaults checked against labelme / X-AnyLabeling / labelImg (docs/gui-workspace.md):
+    // Ctrl+0 is labelme's "zoom to original", Ctrl+= its zoom in on keyboards where + needs Shift.
+    add(MenuId::View, tr("&Fit to window"), {QKeySequence(Qt::Key_F)}, [this] { canvas_->fitToWindow(); }, "fit_to_window");
+    add(MenuId::View, tr("&Actual size (1:1)"), {QKeySequence(Qt::Key_0), QKeySequence(Qt::CTRL | Qt::Key_0)},
+        [this] { canvas_->actualSize(); }, "actual_size");
+    add(MenuId::View, tr("Zoom &in"), {QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::Key_Plus)},
+        [this] { canvas_->zoomBy(1.25); }, "zoom_in");
+    add(MenuId::View, tr("Zoom &out"), {QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)}, [this] { canvas_->zoomBy(0.8); }, "zoom_out");
     menu(MenuId::View)->addSeparator();
 
     add(MenuId::Image, tr("&Next image"), {QKeySequence(Qt::Key_D)}, [this] { document_->nextImage(); }, "next_image");
     add(MenuId::Image, tr("&Previous image"), {QKeySequence(Qt::Key_A)}, [this] { document_->previousImage(); }, "previous_image");
     menu(MenuId::Image)->addSeparator();
     add(MenuId::Image, tr("Mark &done and go to next"), {QKeySequence(Qt::CTRL | Qt::Key_Return)},
-        [this] { markCurrent(int(annotation::ImageStatus::Done), true); });
-    add(MenuId::Image, tr("Mark as &new"), {}, [this] { markCurrent(int(annotation::ImageStatus::New), false); });
-    add(MenuId::Image, tr("Mark as &in progress"), {}, [this] { markCurrent(int(annotation::ImageStatus::InProgress), false); });
-    add(MenuId::Image, tr("Mark as d&one"), {}, [this] { markCurrent(int(annotation::ImageStatus::Done), false); });
+        [this] { markCurrent(int(annotation::ImageStatus::Done), true); }, "mark_done_next");
+    add(MenuId::Image, tr("Mark as &new"), {}, [this] { markCurrent(int(annotation::ImageStatus::New), false); }, "mark_new");
+    add(MenuId::Image, tr("Mark as &in progress"), {}, [this] { markCurrent(int(annotation::ImageStatus::InProgress), false); },
+        "mark_in_progress");
+    add(MenuId::Image, tr("Mark as d&one"), {}, [this] { markCurrent(int(annotation::ImageStatus::Done), false); }, "mark_done");
     menu(MenuId::Image)->addSeparator();
     for (int k = 1; k <= 9; ++k) {
         auto* pick = add(MenuId::Image, tr("Class %1").arg(k), {QKeySequence(Qt::Key_0 + k)}, [this, k] { classes_->pickClassAt(k - 1); },
                          QString("pick_class_%1").arg(k));
         pick->setStatusTip(tr("pick the class at position %1").arg(k));
+        pick_class_[k - 1] = pick;
     }
+    connect(document_, &AnnotationDocument::classesChanged, this, &MainWindow::updateClassActions);
+    connect(document_, &AnnotationDocument::opened, this, &MainWindow::updateClassActions);
+    updateClassActions();
 
     add(MenuId::Help, tr("&Keyboard shortcuts"), {QKeySequence(Qt::Key_F1), QKeySequence(Qt::Key_Question)},
         [this] { showShortcuts(); }, "shortcuts");
-    add(MenuId::Help, tr("&About samlabel"), {}, [this] { showAbout(); });
+    add(MenuId::Help, tr("&About samlabel"), {}, [this] { showAbout(); }, "about");
 }
 
 void MainWindow::showExportDialog() {
@@ -305,8 +346,22 @@ void MainWindow::openProjectDialog() {
     if (!file.isEmpty()) openFolder({}, file);
 }
 
+void MainWindow::updateClassActions() {
+    // The Image menu names the classes keys 1-9 pick (in the Classes list's order).
+    const auto& classes = document_->project().classes();
+    for (int k = 0; k < 9; ++k) {
+        QAction* pick = pick_class_[k];
+        if (!pick) continue;
+        const bool exists = k < int(classes.size());
+        QString name = exists ? QString::fromStdString(classes[std::size_t(k)].name) : tr("(no class)");
+        name.replace(QLatin1Char('&'), QStringLiteral("&&"));  // a menu shows "&&" as "&"
+        pick->setText(tr("Class %1: %2").arg(k + 1).arg(name));
+        pick->setEnabled(exists);
+    }
+}
+
 void MainWindow::showPreferences() {
-    SettingsDialog dialog(this);
+    SettingsDialog dialog(actions(), this);
     if (dialog.exec() != QDialog::Accepted) return;
     dialog.store();
     document_->setAutosaveIntervalSeconds(AppSettings::autosaveIntervalSeconds());

@@ -73,6 +73,9 @@ private:
     void changeBrushSize(int delta);
     void markCurrent(int status, bool then_next);
     void showStatus(const QString& text, int timeout_ms = 6000);
+    void updateClassActions();
+    // Resizes to `wanted`, or less so that the window fits the screen it is on.
+    void fitToScreen(QSize wanted);
 
     AnnotationDocument* document_;
     CanvasWidget* canvas_;
@@ -87,6 +90,7 @@ private:
     QLabel* cursor_label_ = nullptr;
     QLabel* save_label_ = nullptr;
     QMenu* menus_[6] = {};
+    QAction* pick_class_[9] = {};
     QString last_open_message_;
     QPointer<QMessageBox> open_report_box_;
 };

@@ -1,4 +1,5 @@
 // samlabel: the annotation GUI.  samlabel [FOLDER] [--project FILE]
+#include "ui/icons/bundled_icons.h"
 #include "ui/main_window.h"
 #include "ui/settings/app_settings.h"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName("samlabel");
     QApplication::setApplicationName("samlabel");
     QApplication::setApplicationVersion(SAMLABEL_VERSION);
+    QApplication::setWindowIcon(samlabel::ui::applicationIcon());
 
     QCommandLineParser parser;
     parser.setApplicationDescription("Annotate a folder of images with masks, polygons and boxes.");

@@ -274,6 +274,14 @@ MemoryEstimate estimate_with(const PartSummary& summary, const EncoderGeometry& 
             estimate.weight_bytes += summary.of(part).bytes_in(WeightDType::F32) - summary.of(part).bytes_in(dtype);
     }
     const bool cuda = device.kind == DeviceKind::Cuda;
+    if (!cuda) {
+        // Mirrors the two weight dtypes above: the fp32-kept detector parts map where stored in fp32.
+        const bool detector_fp32 = part_set_has_detect(parts) && dtype != WeightDType::F32;
+        for (const ModelPart part : parts_for(parts)) {
+            const bool kept_fp32 = detector_fp32 && (part == ModelPart::Detector || part == ModelPart::DetectorDecoder);
+            estimate.mapped_weight_bytes += summary.of(part).bytes_kept_as_stored(kept_fp32 ? WeightDType::F32 : dtype);
+        }
+    }
     // The predictor runs the tracker heads (and casts their per-image features)
     // in fp32 for bf16 weights on a CPU without native bf16 matmul.
     const bool fp32_heads = !cuda && dtype == WeightDType::BF16 && !runtime_info().cpu_has_bf16;
@@ -332,7 +340,12 @@ std::string device_name(DeviceSpec device) {
 std::string MemoryEstimate::describe() const {
     std::ostringstream out;
     out << "SAM3 " << part_set_name(parts) << " in " << weight_dtype_name(dtype) << " on " << device_name(device) << ":\n"
-        << "  weights      " << format_bytes(weight_bytes) << " (" << parameters << " parameters)\n"
+        << "  weights      " << format_bytes(weight_bytes) << " (" << parameters << " parameters"
+        << (mapped_weight_bytes == 0 ? std::string()
+            : mapped_weight_bytes >= weight_bytes
+                ? std::string(", mapped from the checkpoint file, not copied")
+                : ", " + format_bytes(mapped_weight_bytes) + " of them mapped from the checkpoint file, not copied")
+        << ")\n"
         << "  activations  " << format_bytes(activation_bytes) << " (one " << geometry.image_size << "x" << geometry.image_size
         << " image encode" << (part_set_has_detect(parts) ? " and one detection prompt" : "")
         << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"

@@ -65,6 +65,11 @@ struct MemoryEstimate {
 
     std::uint64_t parameters = 0;
     std::uint64_t weight_bytes = 0;        // needed parts in the target dtype
+    // Of weight_bytes, on the CPU: the tensors loaded in their stored dtype,
+    // which are the mapped checkpoint file (page cache the OS can drop and
+    // read again), not an anonymous copy. They count as needed all the same:
+    // evicted weights are read back from disk on every encode.
+    std::uint64_t mapped_weight_bytes = 0;
     std::uint64_t activation_bytes = 0;    // one image encode
     std::uint64_t runtime_bytes = 0;       // CPU: libtorch scratch; CUDA: the context
     // CPU only: glibc keeps freed activation blocks (< its 32 MB dynamic mmap

@@ -142,6 +142,7 @@ struct ModelSession::Impl {
         report.estimate = estimate_load(checkpoint, wanted, loaded.estimate.dtype, loaded.estimate.device);
         MemoryEstimate increment = report.estimate;
         increment.weight_bytes = saturating_sub(report.estimate.weight_bytes, loaded.estimate.weight_bytes);
+        increment.mapped_weight_bytes = saturating_sub(report.estimate.mapped_weight_bytes, loaded.estimate.mapped_weight_bytes);
         increment.parameters = saturating_sub(report.estimate.parameters, loaded.estimate.parameters);
         increment.runtime_bytes = 0;
         report.verdict = samlabel::engine::preflight(increment, probe->system(), probe->gpus(), budget, loaded.estimate.device);
@@ -155,6 +156,7 @@ struct ModelSession::Impl {
     Verdict preflight_encode(const MemoryEstimate& loaded, const BudgetSettings& budget) {
         MemoryEstimate encode = loaded;
         encode.weight_bytes = 0;
+        encode.mapped_weight_bytes = 0;
         encode.runtime_bytes = 0;
         encode.staging_bytes = 0;
         return samlabel::engine::preflight(encode, probe->system(), probe->gpus(), budget, loaded.device);

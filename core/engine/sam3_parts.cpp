@@ -166,6 +166,23 @@ std::uint64_t PartFigures::bytes_in(WeightDType target) const {
     return total;
 }
 
+namespace {
+TensorDType stored_type_of(WeightDType dtype) {
+    switch (dtype) {
+        case WeightDType::BF16: return TensorDType::BF16;
+        case WeightDType::F16: return TensorDType::F16;
+        default: return TensorDType::F32;
+    }
+}
+}  // namespace
+
+std::uint64_t PartFigures::bytes_kept_as_stored(WeightDType target) const {
+    std::uint64_t total = 0;
+    for (const auto& [dtype, bytes] : bytes_per_dtype)
+        if (!is_floating(dtype) || dtype == stored_type_of(target)) total += bytes;
+    return total;
+}
+
 PartFigures PartSummary::of(PartSet set) const {
     PartFigures sum;
     for (const ModelPart part : parts_for(set)) add(sum, of(part));

@@ -98,6 +98,9 @@ struct PartFigures {
     // Bytes once floating-point tensors are cast to `target` (integer and
     // bool tensors keep their type, as the loader keeps them).
     std::uint64_t bytes_in(WeightDType target) const;
+    // Stored bytes of the tensors a load to `target` keeps in their stored
+    // type: on the CPU those are the mapped file itself, not a copy.
+    std::uint64_t bytes_kept_as_stored(WeightDType target) const;
 };
 
 struct PartSummary {

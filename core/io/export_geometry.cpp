@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace samlabel::io {
 namespace {
@@ -16,6 +17,13 @@ using annotation::Point;
 using annotation::PolygonWithHoles;
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+// "4", "2.5": as a person writes an option's value (std::to_string gives "4.000000").
+std::string number_text(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
 
 // Checks shared by both resolutions; false (with reason) if the mask is unusable.
 bool check_mask(const Instance& instance, int width, int height, ExportGeometry& g) {
@@ -138,10 +146,10 @@ ExportGeometry export_polygons(const Instance& instance, int width, int height, 
         annotation::PolygonizeResult r = annotation::mask_to_polygons(roi.mask, po);
         if (r.dropped_parts > 0)
             g.notes.push_back(std::to_string(r.dropped_parts) + " mask speck(s) below " +
-                              std::to_string(options.min_area_px) + " px dropped (" + std::to_string(r.dropped_pixels) +
+                              number_text(options.min_area_px) + " px dropped (" + std::to_string(r.dropped_pixels) +
                               " pixels)");
         if (r.dropped_holes > 0)
-            g.notes.push_back(std::to_string(r.dropped_holes) + " hole(s) below " + std::to_string(options.min_area_px) +
+            g.notes.push_back(std::to_string(r.dropped_holes) + " hole(s) below " + number_text(options.min_area_px) +
                               " px filled");
         if (r.polygons.empty()) {
             g.detail = "mask has no part that survives polygonisation (" + std::to_string(annotation::rle_area(*instance.mask)) +

@@ -47,6 +47,15 @@ private slots:
     void sigkill_during_repeated_saves() {
         QTemporaryDir dir;
         const QString project = dir.filePath("samlabel-project.json");
+        // One complete save first, so that a kill before the first round's
+        // first save (a slow start on a busy machine) still leaves a project
+        // file to load.
+        {
+            QProcess first;
+            first.start(QStringLiteral(SAVE_LOOP_EXE), {project, QStringLiteral("1")});
+            QVERIFY(first.waitForFinished(30000));
+            QCOMPARE(first.exitCode(), 0);
+        }
         QRandomGenerator rng(20240601);
         int killed_after_rename = 0, killed_mid_write = 0, rounds_with_saves = 0;
         for (int round = 0; round < 30; ++round) {
@@ -63,8 +72,11 @@ private slots:
             const long printed = last_count(output);
             QVERIFY2(printed >= 0, output.constData());
             if (output.contains("saved")) ++rounds_with_saves;
-            // A leftover temporary file means the kill landed while a save was writing it.
-            if (fs::exists(samlabel::io::atomic_temp_path(project.toStdString()))) ++killed_mid_write;
+            // A leftover temporary file means the kill landed while a save was
+            // writing it. Removed here (the next save would replace it anyway) so
+            // each round counts only its own kill.
+            const fs::path temp = samlabel::io::atomic_temp_path(project.toStdString());
+            if (fs::exists(temp)) ++killed_mid_write;
 
             const ProjectLoadResult r = load_project_file(project.toStdString());
             QVERIFY2(r.ok(), r.problem.c_str());
@@ -83,6 +95,7 @@ private slots:
                 QCOMPARE(inst.polygons[0].outer[0].x, 120.0 + double(inst.id % 50));
             }
             QCOMPARE(r.project.next_instance_id(), std::uint64_t(on_disk + 1));
+            fs::remove(temp);
             // The kept previous version is always a valid project too.
             if (fs::exists(backup_path(project.toStdString()))) {
                 const ProjectLoadResult bak = load_project_file(backup_path(project.toStdString()));
@@ -90,9 +103,12 @@ private slots:
                 QVERIFY(long(bak.project.instance_count()) <= on_disk);
             }
         }
-        QVERIFY(rounds_with_saves >= 20);  // the kills really interrupted save loops
         qInfo("30 kills; %d rounds saved at least once; %d kills landed while writing the temporary file, %d between rename and print",
               rounds_with_saves, killed_mid_write, killed_after_rename);
+        QVERIFY(rounds_with_saves >= 20);  // the kills really interrupted save loops
+        // The dangerous moment was hit: without a kill in the middle of a write,
+        // an in-place save would pass too.
+        QVERIFY2(killed_mid_write >= 1, "no kill landed while a save was writing");
     }
 };
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -17,6 +18,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// The difference recorded for a NaN or infinite value of ours: fails every tolerance.
+constexpr double kNotFinite = std::numeric_limits<double>::infinity();
 
 // Reference tensors (all F32) from reference_outputs.safetensors.
 class Reference {
@@ -105,8 +109,10 @@ std::vector<PromptComparison> compare_with_reference(const Sam3Predictor& predic
             const auto& mask_files = ps.at("mask_files");
             pc.candidate_count_ok = result.candidates.size() == static_cast<std::size_t>(shape[0]) &&
                                     mask_files.size() == result.candidates.size();
-            pc.object_score_rel_diff = std::abs(static_cast<double>(result.object_score_logit) - obj[0]) /
-                                       std::max(1.0, std::abs(static_cast<double>(obj[0])));
+            pc.object_score_rel_diff = std::isfinite(result.object_score_logit)
+                                           ? std::abs(static_cast<double>(result.object_score_logit) - obj[0]) /
+                                                 std::max(1.0, std::abs(static_cast<double>(obj[0])))
+                                           : kNotFinite;
             const std::size_t plane = static_cast<std::size_t>(shape[1] * shape[2]);
             const std::size_t count = std::min(result.candidates.size(), static_cast<std::size_t>(shape[0]));
             for (std::size_t k = 0; k < count; ++k) {
@@ -122,11 +128,15 @@ std::vector<PromptComparison> compare_with_reference(const Sam3Predictor& predic
                 double scale = 0;
                 for (std::size_t i = 0; i < plane; ++i) {
                     scale = std::max(scale, std::abs(static_cast<double>(logits[k * plane + i])));
-                    cc.logit_abs_diff =
-                        std::max(cc.logit_abs_diff, std::abs(static_cast<double>(c.low_res.logits[i]) - logits[k * plane + i]));
+                    const double ours = c.low_res.logits[i];
+                    const double diff = std::isfinite(ours) ? std::abs(ours - logits[k * plane + i]) : kNotFinite;
+                    if (!std::isfinite(ours)) ++cc.non_finite;
+                    cc.logit_abs_diff = std::max(cc.logit_abs_diff, diff);
                 }
                 cc.logit_rel_diff = cc.logit_abs_diff / std::max(scale, 1e-12);
-                cc.iou_score_abs_diff = std::abs(static_cast<double>(c.predicted_iou) - ious[k]);
+                if (!std::isfinite(c.predicted_iou)) ++cc.non_finite;
+                cc.iou_score_abs_diff =
+                    std::isfinite(c.predicted_iou) ? std::abs(static_cast<double>(c.predicted_iou) - ious[k]) : kNotFinite;
                 cc.mask_iou = mask_iou(c.mask, read_mask(dir / mask_files[k].get<std::string>()));
                 pc.candidates.push_back(cc);
             }

@@ -26,12 +26,16 @@ struct CandidateComparison {
     double logit_rel_diff = 0;      // the same, over max |ref|
     double iou_score_abs_diff = 0;  // predicted IoU
     double mask_iou = 0;            // binary full-resolution masks
+    // NaN or infinite values among our low-res logits and predicted IoU. Each
+    // makes logit_abs_diff / iou_score_abs_diff infinite, so no tolerance
+    // passes it (a plain std::max would drop a NaN).
+    std::size_t non_finite = 0;
 };
 
 struct PromptComparison {
     std::string label;                    // "<config> <image> <prompt>"
     bool candidate_count_ok = false;      // as many candidates as the reference
-    double object_score_rel_diff = 0;     // |ours - ref| / max(1, |ref|)
+    double object_score_rel_diff = 0;     // |ours - ref| / max(1, |ref|); infinite when ours is not finite
     std::vector<CandidateComparison> candidates;
 };
 

@@ -65,6 +65,54 @@ private slots:
         QCOMPARE(free.available_bytes, std::uint64_t(8192000) * 1024);
     }
 
+    void cgroupV1AsDockerOnOlderHosts() {
+        QTemporaryDir dir;
+        const fs::path root(dir.path().toStdString());
+        write_text(root / "proc/meminfo", "MemTotal: 16384000 kB\nMemAvailable: 8192000 kB\n");
+        // One line per v1 hierarchy; memory may share a line with other controllers.
+        write_text(root / "proc/self/cgroup", "12:pids:/docker/abc\n4:memory,hugetlb:/docker/abc\n1:name=systemd:/docker/abc\n0::/\n");
+        // The container: 2 GiB limit, 1.5 GiB used, of which 256 MiB inactive page cache.
+        write_text(root / "cg/memory/docker/abc/memory.limit_in_bytes", "2147483648\n");
+        write_text(root / "cg/memory/docker/abc/memory.usage_in_bytes", "1610612736\n");
+        write_text(root / "cg/memory/docker/abc/memory.stat", "cache 600000000\nrss 900000000\ntotal_inactive_file 268435456\n");
+        // Its parent and the root: "no limit" (PAGE_COUNTER_MAX pages in bytes).
+        write_text(root / "cg/memory/docker/memory.limit_in_bytes", "9223372036854771712\n");
+        write_text(root / "cg/memory/memory.limit_in_bytes", "9223372036854771712\n");
+        // The v2 root has no memory.max: nothing there.
+        const SystemMemory m = read_linux_system_memory(root / "proc", root / "cg");
+        QVERIFY(m.cgroup_limit_bytes);
+        QCOMPARE(*m.cgroup_limit_bytes, std::uint64_t(2) << 30);
+        // 2 GiB - (1.5 GiB - 256 MiB reclaimable) = 768 MiB.
+        QCOMPARE(*m.cgroup_available_bytes, 768 * MiB);
+        QCOMPARE(m.available_bytes, 768 * MiB);
+
+        // Nested: a tighter parent wins.
+        write_text(root / "cg/memory/docker/memory.limit_in_bytes", "1879048192\n");  // 1.75 GiB
+        write_text(root / "cg/memory/docker/memory.usage_in_bytes", "1610612736\n");
+        const SystemMemory nested = read_linux_system_memory(root / "proc", root / "cg");
+        QCOMPARE(*nested.cgroup_limit_bytes, std::uint64_t(1879048192));
+        QCOMPARE(*nested.cgroup_available_bytes, 256 * MiB);  // its memory.stat is missing: nothing counted reclaimable
+
+        // No limit anywhere: MemAvailable.
+        write_text(root / "cg/memory/docker/memory.limit_in_bytes", "9223372036854771712\n");
+        write_text(root / "cg/memory/docker/abc/memory.limit_in_bytes", "9223372036854771712\n");
+        const SystemMemory open = read_linux_system_memory(root / "proc", root / "cg");
+        QVERIFY(!open.cgroup_limit_bytes);
+        QCOMPARE(open.available_bytes, std::uint64_t(8192000) * 1024);
+    }
+
+    void cgroupV2ReclaimableCache() {
+        QTemporaryDir dir;
+        const fs::path root(dir.path().toStdString());
+        write_text(root / "proc/meminfo", "MemTotal: 16384000 kB\nMemAvailable: 8192000 kB\n");
+        write_text(root / "proc/self/cgroup", "0::/app\n");
+        write_text(root / "cg/app/memory.max", "1073741824\n");
+        write_text(root / "cg/app/memory.current", "1073741824\n");  // at the limit...
+        write_text(root / "cg/app/memory.stat", "anon 536870912\nfile 536870912\ninactive_file 402653184\n");
+        const SystemMemory m = read_linux_system_memory(root / "proc", root / "cg");
+        QCOMPARE(*m.cgroup_available_bytes, 384 * MiB);  // ...but 384 MiB of it is page cache the kernel drops first
+    }
+
     void oldKernelWithoutMemAvailable() {
         QTemporaryDir dir;
         const fs::path root(dir.path().toStdString());

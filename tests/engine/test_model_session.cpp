@@ -9,10 +9,12 @@
 // where memory must move measurably.
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
+#include "tests/engine/probe_gate.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -28,12 +30,15 @@ constexpr std::uint64_t kMiB = 1024ull * 1024ull;
 constexpr std::uint64_t kGiB = 1024ull * kMiB;
 
 // The real process figures (RSS), with the machine's total and available RAM
-// replaced by what a test wants (a machine that is nearly full, say).
+// replaced by what a test wants (a machine that is nearly full, say). The gate
+// can hold an encode at its budget re-check (tests/engine/probe_gate.h).
 class FakeProbe : public MemoryProbe {
 public:
     std::atomic<std::uint64_t> total_bytes{64 * kGiB};
     std::atomic<std::uint64_t> available_bytes{48 * kGiB};
+    samlabel::engine::testing::ProbeGate gate;
     SystemMemory system() override {
+        gate.pass();
         SystemMemory m = read_system_memory();
         m.total_bytes = total_bytes;
         m.available_bytes = available_bytes;
@@ -272,26 +277,40 @@ private Q_SLOTS:
         QVERIFY2(left < std::int64_t(24 * kMiB), qPrintable(QStringLiteral("%1 MB stayed after unload").arg(left / 1e6)));
     }
 
+    // Unload while an encode runs: the unload waits for it, the encode ends
+    // unharmed and its embedding goes with the model. The probe holds the
+    // encode at its budget re-check (inside encode(), the model held) until
+    // the unload has been called, so the two always overlap.
     void unloadWhileEncodingWaitsForTheEncode() {
-        const std::filesystem::path dir = medium_.empty() ? tiny_checkpoint() : medium_;
-        ModelSession session(std::make_shared<FakeProbe>());
-        QVERIFY(session.load(cpu_fp32(dir), {}, BudgetSettings{}).ok());
-        auto encode = std::async(std::launch::async, [&] { return session.encode(test_image(800, 600, 2), "x"); });
-        // Wait until the encode really runs, then unload from this thread.
-        const auto t0 = std::chrono::steady_clock::now();
-        while (session.state() != SessionState::Busy && encode.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-            std::this_thread::yield();
-        const bool overlapped = session.state() == SessionState::Busy;
-        const UnloadReport u = session.unload();
+        auto probe = std::make_shared<FakeProbe>();
+        ModelSession session(probe);
+        QVERIFY(session.load(cpu_fp32(tiny_checkpoint()), {}, BudgetSettings{}).ok());
+        const std::thread::id test_thread = std::this_thread::get_id();
+        probe->gate.holdNext([test_thread] { return std::this_thread::get_id() != test_thread; });
+        std::atomic<bool> unload_called{false};
+        std::future<EncodeOutcome> encode;
+        std::future<UnloadReport> unload;
+        const auto release = qScopeGuard([&] { probe->gate.release(); });  // before the futures wait, on any exit
+        encode = std::async(std::launch::async, [&] { return session.encode(test_image(200, 150, 2), "x"); });
+        QVERIFY2(probe->gate.waitHeld(std::chrono::seconds(20)), "the encode never reached its budget re-check");
+        unload = std::async(std::launch::async, [&] {
+            unload_called = true;
+            return session.unload();
+        });
+        while (!unload_called) std::this_thread::yield();
+        // Held, the encode cannot end: an unload that did not wait for it would
+        // return now (it takes milliseconds on this model).
+        QVERIFY2(unload.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout,
+                 "the unload returned while an encode was running");
+        probe->gate.release();
         const EncodeOutcome e = encode.get();
+        const UnloadReport u = unload.get();
+        QCOMPARE(e.status, EncodeStatus::Encoded);  // the encode ran to its end, unharmed
         QVERIFY(u.was_loaded);
-        QVERIFY2(e.ok(), e.message.c_str());  // the encode ran to its end, unharmed
+        QCOMPARE(u.embeddings_dropped, std::size_t(1));  // it ran after the encode had cached its embedding
         QCOMPARE(session.state(), SessionState::Unloaded);
-        QCOMPARE(session.cache().stats().memory_entries, 0u);  // its embedding went with the model
+        QCOMPARE(session.cache().stats().memory_entries, 0u);  // the embedding went with the model
         QVERIFY(!session.is_encoded("x"));
-        if (!overlapped) qWarning("the encode finished before the unload started (%lld ms)",
-                                  (long long)std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - t0).count());
         // Work that queued behind the unload finds no model, cleanly.
         QCOMPARE(session.encode(test_image(32, 32, 1), "y").status, EncodeStatus::NotLoaded);
     }

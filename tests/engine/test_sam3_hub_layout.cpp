@@ -191,6 +191,17 @@ private slots:
         const auto detect_gpu = estimate_load(*checkpoint_, PartSet::DetectOnly, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(detect_gpu.weight_bytes, std::uint64_t(838408757) * 2 + std::uint64_t(12758069) * 2);
         QCOMPARE(encode_activation_peak_bytes(estimate.geometry, 2, PartSet::ClickToSegment), std::uint64_t(176) << 20);
+        // The hub file stores every tensor in fp32 (the table has 1,797 F32
+        // rows): a CPU load in fp32 maps all of it, a bf16 one converts all of
+        // it except the detector parts it keeps in fp32, which map; the GPU
+        // copies everything.
+        QCOMPARE(estimate.mapped_weight_bytes, std::uint64_t(0));
+        const auto fp32 = estimate_load(*checkpoint_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
+        QCOMPARE(fp32.mapped_weight_bytes, std::uint64_t(457408401) * 4);
+        QCOMPARE(fp32.mapped_weight_bytes, fp32.weight_bytes);
+        QCOMPARE(detect.mapped_weight_bytes, std::uint64_t(19264000 + 12758069) * 4);
+        QCOMPARE(detect_gpu.mapped_weight_bytes, std::uint64_t(0));
+        QVERIFY(QString::fromStdString(fp32.describe()).contains(QStringLiteral("mapped from the checkpoint file")));
         // Weights dominate: the whole CPU bf16 load stays under 2 GiB.
         QVERIFY(estimate.ram_bytes() > estimate.weight_bytes + 2 * estimate.activation_bytes);
         QVERIFY(estimate.ram_bytes() < (2ull << 30));

@@ -33,6 +33,12 @@ namespace {
 
 const fs::path kData = fs::path(SAMLABEL_TEST_DATA) / "sam3";
 
+// The prompt sets tools/make_sam3_fixtures.py writes: per image one point,
+// one point single-mask, positive + negative (multi and single), box,
+// box + points, refinement = 7; tiny224 has two images, tiny280 one. A fixture
+// that lost prompts (or a reader that skips them) must not pass as "no difference".
+int expected_prompt_sets(const std::string& config) { return config == "tiny224" ? 2 * 7 : config == "tiny280" ? 7 : -1; }
+
 ImageRgb8 read_rgb(const fs::path& path) { return read_fixture_rgb(path); }
 std::vector<std::uint8_t> read_mask(const fs::path& path) { return read_fixture_mask(path); }
 
@@ -57,10 +63,16 @@ class TestSam3Parity : public QObject {
         QCOMPARE(predictor->dtype_name(), std::string(fp32 ? "float32" : "bfloat16"));
 
         Stats stats;
-        for (const PromptComparison& pc : compare_with_reference(*predictor, dir, read_rgb, read_mask)) {
+        const std::vector<PromptComparison> comparisons = compare_with_reference(*predictor, dir, read_rgb, read_mask);
+        QCOMPARE(int(comparisons.size()), expected_prompt_sets(config_name));
+        for (const PromptComparison& pc : comparisons) {
             QVERIFY2(pc.candidate_count_ok, pc.label.c_str());
+            QVERIFY2(!pc.candidates.empty(), pc.label.c_str());
+            QVERIFY2(std::isfinite(pc.object_score_rel_diff), (pc.label + ": object score logit is not finite").c_str());
             for (const CandidateComparison& cc : pc.candidates) {
                 QVERIFY2(cc.shape_ok, (cc.label + ": low-res or full-resolution size differs").c_str());
+                QVERIFY2(cc.non_finite == 0,
+                         (cc.label + ": " + std::to_string(cc.non_finite) + " NaN or infinite logits / IoU scores").c_str());
                 stats.max_logit_rel = std::max(stats.max_logit_rel, cc.logit_rel_diff);
                 stats.max_logit_abs = std::max(stats.max_logit_abs, cc.logit_abs_diff);
                 stats.max_iou_abs = std::max(stats.max_iou_abs, cc.iou_score_abs_diff);

@@ -2,17 +2,20 @@
 // thread + LocalModelBackend, with the tiny random-weight SAM3 checkpoint in
 // tests/data/sam3/tiny224 (hub layout). health -> load -> segment -> unload ->
 // health, the mask compared with transformers' reference mask for the same
-// prompt; then an unload arriving while an encode runs.
+// prompt; then an unload arriving while an encode runs (held there by the
+// session's probe, tests/engine/probe_gate.h).
 #include "core/engine/model_session.h"
 #include "core/service/control_api_server.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
+#include "tests/engine/probe_gate.h"
 #include "tests/service/control_api_test_client.h"
 #include "tests/service/tiny_sam3_backend.h"
 
 #include <QFile>
 #include <QJsonArray>
+#include <QScopeGuard>
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
@@ -48,6 +51,7 @@ QByteArray json_bytes(const QJsonObject& o) { return QJsonDocument(o).toJson(QJs
 class TestControlApiModel : public QObject {
     Q_OBJECT
 
+    std::shared_ptr<engine::testing::GatedMemoryProbe> probe_;
     std::shared_ptr<engine::ModelSession> session_;
     std::unique_ptr<ModelThread> thread_;
     std::unique_ptr<LocalModelBackend> backend_;
@@ -57,7 +61,8 @@ class TestControlApiModel : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         if (!tiny_sam3_present()) QSKIP("tests/data/sam3/tiny224 is missing");
-        session_ = std::make_shared<engine::ModelSession>();
+        probe_ = std::make_shared<engine::testing::GatedMemoryProbe>();
+        session_ = std::make_shared<engine::ModelSession>(probe_);
         thread_ = std::make_unique<ModelThread>(session_);
         backend_ = make_tiny_sam3_backend(*thread_);
         server_ = std::make_unique<ControlApiServer>(backend_.get());
@@ -128,25 +133,48 @@ private Q_SLOTS:
         QCOMPARE(late.status, 409);
     }
 
+    // An unload arriving while an encode runs: the encode completes (200,
+    // not dropped), then the model is unloaded (200), and the unload drops
+    // what the encode cached. The session's probe holds the encode inside
+    // ModelSession::encode (its budget re-check, on the model thread) until
+    // the unload has reached the worker, which the GUI's queued image shows:
+    // the unload drops it.
     void unloadWhileEncoding() {
         QCOMPARE(api_->post(QStringLiteral("/api/v1/load")).status, 200);
-        // A bigger image keeps the encode busy for a moment.
-        cv::Mat big(900, 1200, CV_8UC3);
-        cv::randu(big, 0, 255);
-        std::vector<std::uint8_t> png;
-        cv::imencode(".png", big, png);
-        const QByteArray body = json_bytes({{"image_base64", QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64())}});
-        QNetworkReply* encode = api_->postInFlight(QStringLiteral("/api/v1/encode"), body);
-        QTRY_VERIFY_WITH_TIMEOUT(thread_->worker()->state() == engine::SessionState::Busy || encode->isFinished(), 20000);
+        ModelWorker* worker = thread_->worker();
+        QStringList events;  // the worker's answers, in the order it sent them
+        connect(worker, &ModelWorker::encoded, this, [&](const QString& id, const engine::EncodeOutcome& outcome) {
+            const QString who = id.startsWith(QLatin1String("api-")) ? QStringLiteral("api image") : id;
+            events << who + QStringLiteral(": ") + QString::fromLatin1(engine::encode_status_name(outcome.status));
+        });
+        connect(worker, &ModelWorker::unloaded, this, [&](const engine::UnloadReport& report, bool) {
+            events << QStringLiteral("unloaded, embeddings dropped: %1").arg(report.embeddings_dropped);
+        });
+        const auto disconnect_all = qScopeGuard([&] { worker->disconnect(this); });
+        QSignalSpy dropped(worker, &ModelWorker::encodeDropped);
+
+        QThread* model_thread = thread_->thread();
+        probe_->gate.holdNext([model_thread] { return QThread::currentThread() == model_thread; });
+        const auto release = qScopeGuard([&] { probe_->gate.release(); });
+        const QByteArray png = read_all(kTinySam3Dir / "blobs_200x150.png");
+        QNetworkReply* encode = api_->postInFlight(QStringLiteral("/api/v1/encode"),
+                                                   json_bytes({{"image_base64", QString::fromLatin1(png.toBase64())}}));
+        QTRY_VERIFY_WITH_TIMEOUT(probe_->gate.held(), 20000);  // the API's encode runs, holding the model
+        worker->requestEncode(QStringLiteral("gui-image"));    // the GUI's image waits behind it
         QNetworkReply* unload = api_->postInFlight(QStringLiteral("/api/v1/unload"));
-        // /health answers while the model is busy.
-        QElapsedTimer clock;
-        clock.start();
+        QTRY_COMPARE_WITH_TIMEOUT(dropped.size(), 1, 20000);  // the unload reached the worker, mid-encode
+        QCOMPARE(dropped.first().first().toString(), QStringLiteral("gui-image"));
+        // /health answers while the model is busy; neither request is answered yet.
         QCOMPARE(api_->get(QStringLiteral("/health")).status, 200);
+        QVERIFY(!encode->isFinished() && !unload->isFinished());
+
+        probe_->gate.release();
         QTRY_VERIFY_WITH_TIMEOUT(encode->isFinished() && unload->isFinished(), 60000);
-        const int encode_status = encode->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        QVERIFY2(encode_status == 200 || encode_status == 409, qPrintable(QString::number(encode_status)));  // done, or dropped by the unload
+        QCOMPARE(encode->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);  // completed, not dropped
         QCOMPARE(unload->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(QJsonDocument::fromJson(unload->readAll()).object().value("was_loaded").toBool(), true);
+        QTRY_COMPARE_WITH_TIMEOUT(events.size(), 2, 5000);
+        QCOMPARE(events, (QStringList{QStringLiteral("api image: encoded"), QStringLiteral("unloaded, embeddings dropped: 1")}));
         QCOMPARE(api_->get(QStringLiteral("/health")).json.value("model_loaded").toBool(), false);
         encode->deleteLater();
         unload->deleteLater();

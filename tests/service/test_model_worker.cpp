@@ -250,31 +250,39 @@ private Q_SLOTS:
         QCOMPARE(started.size(), 0);  // already encoded ahead: no second encode
     }
 
+    // An unload asked for while a load streams cancels it: the load answers
+    // Cancelled (never Loaded), streams nothing more, and the unload then
+    // finds nothing loaded. Asked from inside the load's first progress report
+    // (on the model thread, while the load runs), so it always lands mid-load;
+    // the load checks for a cancel after every tensor, the last one included.
     void unloadDuringALoadCancelsIt() {
-        const std::filesystem::path dir = medium_.empty() ? tiny_checkpoint() : medium_;
         service::ModelThread thread(std::make_shared<engine::ModelSession>());
         service::ModelWorker* worker = thread.worker();
-        QSignalSpy progress(worker, &service::ModelWorker::loadProgress);
         QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
         QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
         QSignalSpy states(worker, &service::ModelWorker::stateChanged);
-        // Ask for the unload from inside the load's first progress report (on the
-        // model thread, while the load runs): polling for the Loading state from
-        // here raced a fast load to its end on an idle machine.
         std::atomic<bool> asked{false};
+        std::atomic<int> progress_at_ask{-1}, progress_reports{0};
         connect(
             worker, &service::ModelWorker::loadProgress, worker,
-            [worker, &asked] {
-                if (!asked.exchange(true)) worker->requestUnload();
+            [worker, &asked, &progress_at_ask, &progress_reports] {
+                const int n = ++progress_reports;
+                if (!asked.exchange(true)) {
+                    progress_at_ask = n;
+                    worker->requestUnload();
+                }
             },
             Qt::DirectConnection);
-        worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
+        worker->requestLoad(cpu_fp32(tiny_checkpoint()), engine::BudgetSettings{});
         QVERIFY(unloaded.wait(20000));
         QVERIFY(asked.load());
         QCOMPARE(finished.size(), 1);  // the load answered before the unload
         const auto outcome = finished.first().first().value<engine::LoadOutcome>();
-        QVERIFY2(outcome.status == engine::LoadStatus::Cancelled || outcome.status == engine::LoadStatus::Loaded,
-                 outcome.message.c_str());  // a tiny checkpoint may finish first; never a failure
+        QVERIFY2(outcome.status == engine::LoadStatus::Cancelled,
+                 qPrintable(QStringLiteral("the load ended %1: %2")
+                                .arg(QString::fromLatin1(engine::load_status_name(outcome.status)), QString::fromStdString(outcome.message))));
+        QCOMPARE(progress_reports.load(), progress_at_ask.load());  // not one progress report after the unload was asked
+        QVERIFY(!unloaded.first().first().value<engine::UnloadReport>().was_loaded);  // the cancelled load left nothing
         QCOMPARE(worker->state(), SessionState::Unloaded);
         QCOMPARE(states.last().first().value<SessionState>(), SessionState::Unloaded);
     }
@@ -306,9 +314,9 @@ private Q_SLOTS:
         // SAMLABEL_STALL_CHECKPOINT=DIR measures with another checkpoint (e.g.
         // the full-size benchmark one); CI uses the mid-size one.
         const QString override_dir = qEnvironmentVariable("SAMLABEL_STALL_CHECKPOINT");
-        const std::filesystem::path dir = !override_dir.isEmpty() ? std::filesystem::path(override_dir.toStdString())
-                                          : medium_.empty()        ? tiny_checkpoint()
-                                                                   : medium_;
+        if (override_dir.isEmpty() && medium_.empty())
+            QSKIP("needs SAMLABEL_PYTHON (transformers) to write the mid-size checkpoint; the tiny one loads too fast to measure");
+        const std::filesystem::path dir = !override_dir.isEmpty() ? std::filesystem::path(override_dir.toStdString()) : medium_;
         service::ModelThread thread(std::make_shared<engine::ModelSession>());
         service::ModelWorker* worker = thread.worker();
         Gate gate;

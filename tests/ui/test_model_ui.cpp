@@ -6,6 +6,7 @@
 // at >= 2 Hz. Uses the tiny committed SAM3 checkpoint (tests/data/sam3/tiny224).
 //
 // SAMLABEL_SCREENSHOT_DIR=dir saves window grabs at the interesting moments.
+#include "core/annotation/rle.h"
 #include "core/service/model_worker.h"
 #include "ui/canvas/canvas_widget.h"
 #include "ui/docks/memory_gauge_dock.h"
@@ -22,6 +23,8 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace samlabel;
 using namespace samlabel::ui;
@@ -113,16 +116,27 @@ private Q_SLOTS:
         }
         screenshot(&window, "02-sam-preview");
 
-        // Enter accepts: one instance, source sam3, undoable.
+        // Enter accepts the mask shown: one instance, source sam3, with exactly
+        // its pixels, undoable. The random-weight model's answer is fixed for
+        // this click; Tab brings a candidate with pixels on screen (an empty
+        // mask would add nothing, and prove nothing).
         const auto count = [&] { return doc->currentAnnotations()->instances.size(); };
+        const auto shown_pixels = [&] {
+            const engine::MaskCandidate& c = sam->result().candidates.at(std::size_t(sam->shownCandidate()));
+            return std::count_if(c.mask.begin(), c.mask.end(), [](std::uint8_t v) { return v != 0; });
+        };
+        for (int k = 1; k < sam->candidateCount() && shown_pixels() == 0; ++k) QVERIFY(sam->cycleCandidate(true));
+        const auto pixels = shown_pixels();
+        QVERIFY2(pixels > 0, "every candidate of this click is empty: the accept below would prove nothing");
         const std::size_t n0 = count();
         QVERIFY(sam->accept());
-        // A random-weight model may return an empty mask; only a non-empty one becomes an instance.
-        if (count() == n0 + 1) {
-            QCOMPARE(doc->currentAnnotations()->instances.back().source, annotation::InstanceSource::Sam3);
-            doc->undoStack()->undo();
-            QCOMPARE(count(), n0);
-        }
+        QCOMPARE(count(), n0 + 1);
+        const annotation::Instance& added = doc->currentAnnotations()->instances.back();
+        QCOMPARE(added.source, annotation::InstanceSource::Sam3);
+        QVERIFY(added.mask);
+        QCOMPARE(std::int64_t(annotation::rle_area(*added.mask)), std::int64_t(pixels));
+        doc->undoStack()->undo();
+        QCOMPARE(count(), n0);
         // Esc discards a pending preview.
         test::click(canvas, size.width() * 0.3, size.height() * 0.3);
         QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0, 10000);

@@ -43,6 +43,9 @@ ControlApiSettingsDialog::ControlApiSettingsDialog(QWidget* parent) : QDialog(pa
     port_->setRange(1, 65535);
     port_->setValue(api.port);
     api_form->addRow(tr("Port:"), port_);
+    // The field on its own line, its buttons under it: beside three buttons the
+    // field was too narrow to show its placeholder.
+    auto* token_column = new QVBoxLayout;
     auto* token_row = new QHBoxLayout;
     token_ = new QLineEdit(api.token, api_box);
     token_->setReadOnly(true);
@@ -52,11 +55,14 @@ ControlApiSettingsDialog::ControlApiSettingsDialog(QWidget* parent) : QDialog(pa
     show->setCheckable(true);
     auto* copy = new QPushButton(tr("Copy"), api_box);
     auto* regenerate = new QPushButton(tr("Regenerate…"), api_box);
-    token_row->addWidget(token_, 1);
+    token_->setMinimumWidth(token_->fontMetrics().horizontalAdvance(token_->placeholderText()) + 24);
+    token_column->addWidget(token_);
     token_row->addWidget(show);
     token_row->addWidget(copy);
     token_row->addWidget(regenerate);
-    api_form->addRow(tr("Token:"), token_row);
+    token_row->addStretch(1);
+    token_column->addLayout(token_row);
+    api_form->addRow(tr("Token:"), token_column);
     auto* usage = new QLabel(tr("Scripts: <code>samlabel-cli unload || true</code> before training "
                                 "(reads the address and token from these settings, or SAMLABEL_URL / SAMLABEL_TOKEN)."),
                              api_box);

@@ -438,6 +438,7 @@ bool ExportDialog::startExport() {
     report_ = {};
     last_output_.clear();
     progress_->setRange(0, 0);  // busy until the first image is done
+    progress_->setFormat(tr("%v / %m images"));
     progress_->setTextVisible(true);
     status_->setText(save_note + tr("Exporting to %1…").arg(QDir::toNativeSeparators(output)));
     report_box_->clear();
@@ -477,8 +478,10 @@ void ExportDialog::onFinished() {
     const QString output = output_->text().trimmed();
     if (!out.error.isEmpty()) {
         report_ = {};
-        progress_->setRange(0, 1);
-        progress_->setValue(0);
+        // Figures only when the export got that far; never a made-up "0 / 1 images".
+        if (progress_->maximum() > 0 && progress_->value() >= 0) progress_->setFormat(tr("failed after %v of %m images"));
+        else progress_->setFormat(tr("failed"));
+        if (progress_->maximum() == 0) progress_->setRange(0, 1);  // stop the busy animation
         status_->setText(tr("The export failed."));
         report_box_->setPlainText(tr("The export failed: %1").arg(out.error));
         updateEnabled();

@@ -1,8 +1,11 @@
 #include "ui/dialogs/shortcuts_dialog.h"
 
+#include "ui/input/action_label.h"
+
 #include <QAction>
 #include <QDialogButtonBox>
 #include <QHeaderView>
+#include <QLabel>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -17,7 +20,7 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
         for (const QKeySequence& k : action->shortcuts())
             if (!k.isEmpty()) keys << k.toString(QKeySequence::NativeText);
         if (keys.isEmpty()) continue;
-        QString text = action->text().remove('&');
+        QString text = actionLabel(action);
         if (!action->statusTip().isEmpty()) text += QString(" (%1)").arg(action->statusTip());
         rows.append({keys.join(", "), text});
     }
@@ -41,9 +44,11 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
+    auto* hint = new QLabel(tr("Change them in Edit > Preferences > Shortcuts."), this);
+    layout->addWidget(hint);
     layout->addWidget(table);
     layout->addWidget(buttons);
-    resize(620, 560);
+    resize(620, 520);
 }
 
 }  // namespace samlabel::ui

@@ -26,7 +26,7 @@ QString folder_key(const QString& dir) {
 QString UnloadAndTrainDialog::lastExportDir() { return QSettings().value(kLastExport).toString(); }
 
 UnloadAndTrainDialog::UnloadAndTrainDialog(const QString& export_dir, QWidget* parent) : QDialog(parent) {
-    setWindowTitle(tr("Unload && Train"));
+    setWindowTitle(tr("Unload & Train"));  // a title shows "&&" as it is; only buttons and menus halve it
     auto* layout = new QVBoxLayout(this);
     auto* intro = new QLabel(tr("samlabel unloads its model, checks that the GPU memory came back, then runs the "
                                 "training command. Its output appears in the Training panel; the memory gauge "

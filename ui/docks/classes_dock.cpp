@@ -7,6 +7,7 @@
 #include <QAbstractItemModel>
 #include <algorithm>
 #include <QColorDialog>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QListWidget>
 #include <QPainter>
@@ -54,13 +55,18 @@ ClassesDock::ClassesDock(AnnotationDocument* document, QWidget* parent)
     list_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     layout->addWidget(list_, 1);
 
-    auto* buttons = new QHBoxLayout;
+    // Two rows of three: one row of six made the right column (and so the
+    // window) wider than a laptop screen leaves it.
+    auto* buttons = new QGridLayout;
+    buttons->setSpacing(4);
+    int placed = 0;
     auto button = [&](const QString& text, const QString& tip, auto slot) {
         auto* b = new QPushButton(text, body);
         b->setToolTip(tip);
         b->setFocusPolicy(Qt::NoFocus);
         connect(b, &QPushButton::clicked, this, slot);
-        buttons->addWidget(b);
+        buttons->addWidget(b, placed / 3, placed % 3);
+        ++placed;
         return b;
     };
     button(tr("Add"), tr("Add a class"), [this] { addClass(); });

@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -17,9 +18,9 @@ double gib(quint64 bytes) { return static_cast<double>(bytes) / kGiB; }
 
 QString gibText(quint64 bytes) { return QString::number(gib(bytes), 'f', 2); }
 
-const QColor kSystemColor(90, 120, 200);
 const QColor kProcessColor(230, 120, 30);
 const QColor kOthersColor(150, 90, 180);
+const QColor kFreeColor(120, 190, 120);
 const QColor kTotalColor(60, 60, 60);
 const QColor kBudgetColor(200, 40, 40);
 const QColor kExpectedColor(20, 150, 70);
@@ -29,6 +30,7 @@ QCPItemStraightLine* makeHorizontal(QCustomPlot* plot, const QColor& color, Qt::
     line->setPen(QPen(color, 1.5, style));
     line->setVisible(false);
     line->setSelectable(false);
+    line->setObjectName(style == Qt::DashLine ? QStringLiteral("budget") : QStringLiteral("expected"));
     return line;
 }
 
@@ -39,54 +41,39 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
     // Always visible: it can move and float but not be closed.
     setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
 
+    // RAM and each GPU side by side: the bottom of a laptop screen has width to
+    // spare, not height.
     body_ = new QWidget(this);
-    auto* layout = new QVBoxLayout(body_);
+    auto* layout = new QHBoxLayout(body_);
     layout->setContentsMargins(4, 2, 4, 2);
-    layout->setSpacing(2);
+    layout->setSpacing(8);
 
+    auto* ram_column = new QVBoxLayout;
+    ram_column->setSpacing(2);
     ram_caption_ = new QLabel(tr("RAM: waiting for the first sample"), body_);
     ram_caption_->setObjectName(QStringLiteral("ramCaption"));
     ram_caption_->setTextFormat(Qt::RichText);
-    layout->addWidget(ram_caption_);
+    ram_caption_->setWordWrap(true);
+    ram_column->addWidget(ram_caption_);
     ram_plot_ = makePlot();
-    layout->addWidget(ram_plot_, 1);
-
-    ram_used_ = ram_plot_->addGraph();
-    ram_used_->setName(tr("system used"));
-    ram_used_->setPen(QPen(kSystemColor, 1.5));
-    ram_used_->setBrush(QColor(kSystemColor.red(), kSystemColor.green(), kSystemColor.blue(), 40));
-    // The process is drawn against its own (right, orange) axis: next to a
-    // machine's 24-64 GiB, a model's 1-3 GiB would be a flat line.
-    ram_plot_->yAxis2->setVisible(true);
-    ram_plot_->yAxis2->setLabel(tr("samlabel GiB"));
-    ram_plot_->yAxis2->setLabelColor(kProcessColor);
-    ram_plot_->yAxis2->setTickLabelColor(kProcessColor);
-    ram_plot_->yAxis2->setBasePen(QPen(kProcessColor));
-    ram_plot_->yAxis2->setTickPen(QPen(kProcessColor));
-    ram_plot_->yAxis2->setSubTickPen(QPen(kProcessColor));
-    ram_plot_->yAxis2->setLabelFont(ram_plot_->yAxis->labelFont());
-    ram_plot_->yAxis2->setTickLabelFont(ram_plot_->yAxis->tickLabelFont());
-    rss_ = ram_plot_->addGraph(ram_plot_->xAxis, ram_plot_->yAxis2);
-    rss_->setName(tr("samlabel RSS (right axis)"));
-    rss_->setPen(QPen(kProcessColor, 2));
-    rss_->setBrush(QColor(kProcessColor.red(), kProcessColor.green(), kProcessColor.blue(), 45));
-    ram_total_ = ram_plot_->addGraph();
-    ram_total_->setName(tr("total"));
-    ram_total_->setPen(QPen(kTotalColor, 1, Qt::DashLine));
+    ram_plot_->setObjectName(QStringLiteral("ramPlot"));
+    ram_column->addWidget(ram_plot_, 1);
+    layout->addLayout(ram_column, 1);
+    // One axis for everything: a 0.45 GiB process on a 22 GiB machine is a thin
+    // band at the bottom, because that is what it is (the caption gives the figures).
+    ram_bands_ = makeBands(ram_plot_);
 
     ram_budget_ = makeHorizontal(ram_plot_, kBudgetColor, Qt::DashLine);
     ram_expected_ = makeHorizontal(ram_plot_, kExpectedColor, Qt::DotLine);
-    ram_expected_->point1->setAxes(ram_plot_->xAxis, ram_plot_->yAxis2);  // a process figure
-    ram_expected_->point2->setAxes(ram_plot_->xAxis, ram_plot_->yAxis2);
     ram_expected_label_ = new QCPItemText(ram_plot_);
-    ram_expected_label_->position->setAxes(ram_plot_->xAxis, ram_plot_->yAxis2);
     ram_expected_label_->setColor(kExpectedColor);
-    ram_expected_label_->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);  // under its line
+    ram_expected_label_->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);  // above its line
     ram_expected_label_->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     ram_expected_label_->setVisible(false);
 
-    no_gpu_ = new QLabel(tr("VRAM: no GPU visible (NVML and CUDA report none)"), body_);
+    no_gpu_ = new QLabel(tr("VRAM: no GPU visible\n(NVML and CUDA report none)"), body_);
     no_gpu_->setObjectName(QStringLiteral("noGpuLabel"));
+    no_gpu_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     layout->addWidget(no_gpu_);
 
     setWidget(body_);
@@ -94,7 +81,7 @@ MemoryGaugeDock::MemoryGaugeDock(QWidget* parent) : QDockWidget(tr("Memory"), pa
 
 QCustomPlot* MemoryGaugeDock::makePlot() {
     auto* plot = new QCustomPlot(body_);
-    plot->setMinimumHeight(140);
+    plot->setMinimumHeight(90);  // small screens: the dock may be short
     plot->setNoAntialiasingOnDrag(true);
     QFont small = font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.5));
@@ -113,37 +100,58 @@ QCustomPlot* MemoryGaugeDock::makePlot() {
     return plot;
 }
 
-MemoryGaugeDock::GpuPlot& MemoryGaugeDock::gpuPlot(int index, const QString& name) {
+MemoryGaugeDock::StackedBands MemoryGaugeDock::makeBands(QCustomPlot* plot) {
+    const auto band = [plot](const QString& name, const QColor& colour, int fill_alpha, QCPGraph* below) {
+        QCPGraph* g = plot->addGraph();  // on the plot's one value axis (yAxis)
+        g->setName(name);
+        g->setPen(QPen(colour, 1.5));
+        g->setBrush(QColor(colour.red(), colour.green(), colour.blue(), fill_alpha));
+        if (below) g->setChannelFillGraph(below);  // fills down to the band under it
+        return g;
+    };
+    StackedBands b;
+    b.samlabel = band(tr("samlabel"), kProcessColor, 150, nullptr);  // fills down to 0
+    b.others = band(tr("other processes"), kOthersColor, 90, b.samlabel);
+    b.free = band(tr("free"), kFreeColor, 35, b.others);
+    b.free->setPen(QPen(kTotalColor, 1, Qt::DashLine));  // its top edge is the total
+    return b;
+}
+
+void MemoryGaugeDock::StackedBands::add(double t, quint64 samlabel_bytes, quint64 used_bytes, quint64 total_bytes) {
+    // Running sums: a process's own figure can exceed what the system reports used
+    // for a moment (samples are not atomic); the bands never cross.
+    const double mine = gib(samlabel_bytes);
+    const double used = std::max(mine, gib(used_bytes));
+    const double total = std::max(used, gib(total_bytes));
+    samlabel->addData(t, mine);
+    others->addData(t, used);
+    free->addData(t, total);
+    for (QCPGraph* g : {samlabel, others, free}) g->data()->removeBefore(t - kKeepSeconds);
+}
+
+MemoryGaugeDock::GpuPlot& MemoryGaugeDock::gpuPlotFor(int index) {
     for (GpuPlot& g : gpus_)
         if (g.plot->property("gpuIndex").toInt() == index) return g;
     GpuPlot g;
     g.caption = new QLabel(body_);
     g.caption->setTextFormat(Qt::RichText);
+    g.caption->setWordWrap(true);
     g.plot = makePlot();
     g.plot->setProperty("gpuIndex", index);
     g.plot->setObjectName(QStringLiteral("gpuPlot%1").arg(index));
-    body_->layout()->addWidget(g.caption);
-    static_cast<QVBoxLayout*>(body_->layout())->addWidget(g.plot, 1);
-    g.process = g.plot->addGraph();
-    g.process->setName(tr("samlabel"));
-    g.process->setPen(QPen(kProcessColor, 2));
-    g.process->setBrush(QColor(kProcessColor.red(), kProcessColor.green(), kProcessColor.blue(), 110));
-    g.others = g.plot->addGraph();
-    g.others->setName(tr("other processes"));
-    g.others->setPen(QPen(kOthersColor, 1.5));
-    g.others->setBrush(QColor(kOthersColor.red(), kOthersColor.green(), kOthersColor.blue(), 80));
-    g.others->setChannelFillGraph(g.process);  // stacked: others drawn on top of this process's share
-    g.total = g.plot->addGraph();
-    g.total->setName(tr("total"));
-    g.total->setPen(QPen(kTotalColor, 1, Qt::DashLine));
+    auto* column = new QVBoxLayout;
+    column->setSpacing(2);
+    column->addWidget(g.caption);
+    column->addWidget(g.plot, 1);
+    static_cast<QHBoxLayout*>(body_->layout())->addLayout(column, 1);
+    g.bands = makeBands(g.plot);
     g.budget = makeHorizontal(g.plot, kBudgetColor, Qt::DashLine);
     g.expected = makeHorizontal(g.plot, kExpectedColor, Qt::DotLine);
     g.expected_label = new QCPItemText(g.plot);
     g.expected_label->setColor(kExpectedColor);
-    g.expected_label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    g.expected_label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
     g.expected_label->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
     g.expected_label->setVisible(false);
-    Q_UNUSED(name);
     no_gpu_->hide();
     gpus_.push_back(g);
     return gpus_.back();
@@ -156,17 +164,9 @@ void MemoryGaugeDock::addSample(const service::MemorySample& sample) {
     if (expected_ram_bytes_ > 0 && expected_ram_base_bytes_ == 0) expected_ram_base_bytes_ = sample.process_rss_bytes;
     ++sample_count_;
     const double t = static_cast<double>(sample.time_ms) / 1000.0;
-    ram_used_->addData(t, gib(sample.ram_used_bytes()));
-    ram_total_->addData(t, gib(sample.ram_total_bytes));
-    rss_->addData(t, gib(sample.process_rss_bytes));
-    for (QCPGraph* g : {ram_used_, ram_total_, rss_}) g->data()->removeBefore(t - kKeepSeconds);
-    for (const service::GpuSample& gpu : sample.gpus) {
-        GpuPlot& g = gpuPlot(gpu.index, gpu.name);
-        g.process->addData(t, gib(gpu.process_bytes));
-        g.others->addData(t, gib(gpu.process_bytes + gpu.others_bytes()));
-        g.total->addData(t, gib(gpu.total_bytes));
-        for (QCPGraph* graph : {g.process, g.others, g.total}) graph->data()->removeBefore(t - kKeepSeconds);
-    }
+    ram_bands_.add(t, sample.process_rss_bytes, sample.ram_used_bytes(), sample.ram_total_bytes);
+    for (const service::GpuSample& gpu : sample.gpus)
+        gpuPlotFor(gpu.index).bands.add(t, gpu.process_bytes, gpu.used_bytes, gpu.total_bytes);
     updateRanges();
     updateCaptions();
     ram_plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -183,13 +183,8 @@ void MemoryGaugeDock::updateRanges() {
     // Fill from the left while the history is shorter than the window.
     const double x0 = std::max(first_time_s_, t - window_s_);
     const double x1 = std::max(t, x0 + 30.0);
-    const double ram_top = gib(last_.ram_total_bytes) * 1.08;
     ram_plot_->xAxis->setRange(x0, x1);
-    ram_plot_->yAxis->setRange(0, std::max(ram_top, 0.5));
-    double process_top = 0.25;
-    for (auto it = rss_->data()->findBegin(x0); it != rss_->data()->constEnd(); ++it) process_top = std::max(process_top, it->value);
-    if (expected_ram_bytes_ > 0) process_top = std::max(process_top, gib(expected_ram_base_bytes_ + expected_ram_bytes_));
-    ram_plot_->yAxis2->setRange(0, process_top * 1.15);
+    ram_plot_->yAxis->setRange(0, std::max(gib(last_.ram_total_bytes) * 1.04, 0.5));
 
     ram_budget_->setVisible(keep_free_ram_bytes_ > 0 && last_.ram_total_bytes > keep_free_ram_bytes_);
     if (ram_budget_->visible()) placeHorizontal(ram_budget_, gib(last_.ram_total_bytes - keep_free_ram_bytes_));
@@ -209,7 +204,7 @@ void MemoryGaugeDock::updateRanges() {
         for (const service::GpuSample& s : last_.gpus)
             if (s.index == index) total = s.total_bytes;
         g.plot->xAxis->setRange(x0, x1);
-        g.plot->yAxis->setRange(0, std::max(gib(total) * 1.08, 0.5));
+        g.plot->yAxis->setRange(0, std::max(gib(total) * 1.04, 0.5));
         g.budget->setVisible(max_vram_bytes_ > 0);
         if (max_vram_bytes_ > 0) placeHorizontal(g.budget, gib(max_vram_bytes_));
         const bool show = expected_vram_bytes_ > 0 && expected_gpu_ == index;
@@ -226,27 +221,36 @@ void MemoryGaugeDock::updateRanges() {
 
 void MemoryGaugeDock::updateCaptions() {
     const auto coloured = [](const QColor& c, const QString& text) {
-        return QStringLiteral("<span style='color:%1'>%2</span>").arg(c.name(), text.toHtmlEscaped());
+        return QStringLiteral("<span style='color:%1'>&#9632;</span> %2").arg(c.name(), text.toHtmlEscaped());
     };
-    QString ram = tr("RAM: %1 of %2 GiB (dashed; red: keep-free budget) · %3 (right axis)")
-                      .arg(coloured(kSystemColor, tr("system used %1").arg(gibText(last_.ram_used_bytes()))),
-                           gibText(last_.ram_total_bytes),
-                           coloured(kProcessColor, tr("samlabel %1 GiB, peak %2")
-                                                       .arg(gibText(last_.process_rss_bytes), gibText(last_.process_peak_rss_bytes))));
-    if (expected_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kExpectedColor, tr("dotted: expected with the model"));
-    if (last_.swap_used_bytes > 0) ram += tr(" · swap %1 GiB").arg(gibText(last_.swap_used_bytes));
+    // The three bands, bottom to top, with their figures; they add up to the total.
+    const auto bands = [&](quint64 mine, quint64 used, quint64 total) {
+        const quint64 others = used > mine ? used - mine : 0;
+        const quint64 free = total > used ? total - used : 0;
+        return QStringList{coloured(kProcessColor, tr("samlabel %1").arg(gibText(mine))),
+                           coloured(kOthersColor, tr("others %1").arg(gibText(others))),
+                           coloured(kFreeColor.darker(160), tr("free %1").arg(gibText(free)))}
+            .join(QStringLiteral(" · "));
+    };
+    QString ram = tr("<b>RAM</b> %1 GiB: %2").arg(gibText(last_.ram_total_bytes), bands(last_.process_rss_bytes, last_.ram_used_bytes(), last_.ram_total_bytes));
+    ram += tr(" (samlabel peak %1)").arg(gibText(last_.process_peak_rss_bytes));
+    if (keep_free_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kBudgetColor, tr("dashed: keep %1 free").arg(gibText(keep_free_ram_bytes_)));
+    if (expected_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kExpectedColor, tr("dotted: with the model"));
+    if (last_.swap_used_bytes > 0) ram += tr(" · swap %1").arg(gibText(last_.swap_used_bytes));
     ram_caption_->setText(ram);
     for (GpuPlot& g : gpus_) {
         const int index = g.plot->property("gpuIndex").toInt();
         for (const service::GpuSample& s : last_.gpus) {
             if (s.index != index) continue;
-            g.caption->setText(tr("GPU %1 %2: %3 of %4 GiB · %5 · %6 (stacked)")
-                                   .arg(index)
-                                   .arg(s.name.toHtmlEscaped(), gibText(s.used_bytes), gibText(s.total_bytes),
-                                        s.process_known ? coloured(kProcessColor, tr("samlabel %1").arg(gibText(s.process_bytes)))
-                                                        : coloured(kProcessColor, tr("samlabel: cannot be measured here")),
-                                        coloured(kOthersColor, s.process_known ? tr("other processes %1").arg(gibText(s.others_bytes()))
-                                                                               : tr("all in use %1").arg(gibText(s.others_bytes())))));
+            // A share that cannot be measured (Windows without DXGI) is not shown as samlabel 0.
+            const QString figures =
+                s.process_known ? bands(s.process_bytes, s.used_bytes, s.total_bytes)
+                                : coloured(kOthersColor, tr("in use %1, samlabel's share cannot be measured here").arg(gibText(s.used_bytes))) +
+                                      QStringLiteral(" · ") +
+                                      coloured(kFreeColor.darker(160), tr("free %1").arg(gibText(s.total_bytes > s.used_bytes ? s.total_bytes - s.used_bytes : 0)));
+            QString text = tr("<b>GPU %1</b> %2, %3 GiB: %4").arg(index).arg(s.name.toHtmlEscaped(), gibText(s.total_bytes), figures);
+            if (max_vram_bytes_ > 0) text += QStringLiteral(" · ") + coloured(kBudgetColor, tr("dashed: samlabel at most %1").arg(gibText(max_vram_bytes_)));
+            g.caption->setText(text);
         }
     }
 }
@@ -267,6 +271,7 @@ void MemoryGaugeDock::setBudget(quint64 keep_free_ram_bytes, quint64 max_vram_by
     keep_free_ram_bytes_ = keep_free_ram_bytes;
     max_vram_bytes_ = max_vram_bytes;
     updateRanges();
+    updateCaptions();
     ram_plot_->replot(QCustomPlot::rpQueuedReplot);
     for (GpuPlot& g : gpus_) g.plot->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -1,10 +1,11 @@
 #pragma once
-// The live memory gauge (QCustomPlot), dockable and always visible: system RAM
-// used/total, this process's RSS, and per GPU the VRAM this process holds
-// stacked under what other processes hold (a YOLO training run shows there).
-// Dashed lines: totals and the user's budgets; a dotted marker: where the
-// selected model is expected to take memory; vertical markers: loads and
-// unloads, labelled with what an unload gave back.
+// The live memory gauge (QCustomPlot), dockable and always visible. One honest
+// scale per plot: RAM (and, per GPU, VRAM) is drawn as three stacked bands on
+// a single GiB axis from 0 to the total: samlabel at the bottom, other
+// processes above it, free memory on top (a YOLO training run shows as the
+// others' band growing). Dashed red: the user's budget on the same axis; a
+// dotted marker: where the selected model is expected to take memory;
+// vertical markers: loads and unloads, labelled with what an unload gave back.
 #include "core/service/memory_sampler.h"
 
 #include <QDockWidget>
@@ -39,26 +40,31 @@ public Q_SLOTS:
     void markEvent(const QString& label, const QColor& color);
 
 private:
+    // samlabel, others and free, stacked: each graph holds the running sum
+    // (its top edge) and fills down to the band below it.
+    struct StackedBands {
+        QCPGraph* samlabel = nullptr;  // 0 .. samlabel
+        QCPGraph* others = nullptr;    // samlabel .. used
+        QCPGraph* free = nullptr;      // used .. total
+        void add(double t, quint64 samlabel_bytes, quint64 used_bytes, quint64 total_bytes);
+    };
     struct GpuPlot {
         QCustomPlot* plot = nullptr;
-        QCPGraph* process = nullptr;  // stacked: this process at the bottom
-        QCPGraph* others = nullptr;   // stacked above: every other process
-        QCPGraph* total = nullptr;
+        StackedBands bands;
         QCPItemStraightLine* budget = nullptr;
         QCPItemStraightLine* expected = nullptr;
         QCPItemText* expected_label = nullptr;
         QLabel* caption = nullptr;
     };
     QCustomPlot* makePlot();
-    GpuPlot& gpuPlot(int index, const QString& name);
+    StackedBands makeBands(QCustomPlot* plot);
+    GpuPlot& gpuPlotFor(int index);
     void updateCaptions();
     void updateRanges();
     void placeHorizontal(QCPItemStraightLine* line, double value_gb);
 
     QCustomPlot* ram_plot_ = nullptr;
-    QCPGraph* ram_used_ = nullptr;
-    QCPGraph* ram_total_ = nullptr;
-    QCPGraph* rss_ = nullptr;
+    StackedBands ram_bands_;
     QCPItemStraightLine* ram_budget_ = nullptr;
     QCPItemStraightLine* ram_expected_ = nullptr;
     QCPItemText* ram_expected_label_ = nullptr;

@@ -1,5 +1,6 @@
 #include "ui/docks/model_panel.h"
 
+#include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/service/model_worker.h"
 
 #include <QCheckBox>
@@ -13,6 +14,8 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -34,6 +37,18 @@ QString gib(std::uint64_t bytes) {
 QString mb(std::uint64_t bytes) { return QString::number(double(bytes) / kMiB, 'f', 0) + QStringLiteral(" MiB"); }
 
 QString settingsKey(const char* name) { return QStringLiteral("model/") + QLatin1String(name); }
+
+// Why text prompts cannot load from this folder ("" when they can): the tokenizer files.
+QString missing_tokenizer_message(const std::filesystem::path& folder) {
+    const std::vector<std::string> missing = engine::text::ClipTokenizer::missing_files(folder);
+    if (missing.empty()) return {};
+    const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
+    const QString what = neither ? QObject::tr("tokenizer.json (or vocab.json + merges.txt)")
+                                 : QString::fromStdString(missing[0]);
+    return QObject::tr("Text prompts cannot load: %1 is missing in this folder. Choose Click-to-segment, or add the "
+                       "tokenizer files from the checkpoint's repository.")
+        .arg(what);
+}
 
 }  // namespace
 
@@ -62,7 +77,14 @@ ModelPanel::~ModelPanel() {
 }
 
 void ModelPanel::buildUi() {
-    auto* body = new QWidget(this);
+    // The panel is taller than a laptop screen leaves it: it scrolls instead of
+    // squeezing its neighbours (or being covered by them).
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("modelPanelScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* body = new QWidget(scroll);
     auto* outer = new QVBoxLayout(body);
     outer->setContentsMargins(6, 4, 6, 4);
     auto* form = new QFormLayout;
@@ -84,6 +106,8 @@ void ModelPanel::buildUi() {
     for (const engine::GpuMemory& gpu : worker_->session()->probe().gpus())
         device_->addItem(tr("CUDA %1: %2 (%3)").arg(gpu.index).arg(QString::fromStdString(gpu.name), gib(gpu.total_bytes)),
                          QStringLiteral("cuda:%1").arg(gpu.index));
+    device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);  // GPU names are long
+    device_->setMinimumContentsLength(12);
     form->addRow(tr("Device"), device_);
 
     dtype_ = new QComboBox(body);
@@ -97,7 +121,11 @@ void ModelPanel::buildUi() {
     parts_ = new QComboBox(body);
     parts_->setObjectName(QStringLiteral("parts"));
     parts_->addItem(tr("Click-to-segment"), int(engine::PartSet::ClickToSegment));
+    parts_->addItem(tr("Text prompts (detect)"), int(engine::PartSet::DetectOnly));
     parts_->addItem(tr("Click + text prompts"), int(engine::PartSet::ClickAndDetect));
+    parts_->setToolTip(tr("Click-to-segment: the vision trunk and the tracker (clicks, boxes).\n"
+                          "Text prompts: the detector and the text encoder, to find every instance of a concept;\n"
+                          "they need the checkpoint's tokenizer files."));
     form->addRow(tr("Parts"), parts_);
 
     keep_free_ram_gb_ = new QDoubleSpinBox(body);
@@ -172,7 +200,10 @@ void ModelPanel::buildUi() {
     last_unload_->setObjectName(QStringLiteral("lastUnload"));
     outer->addWidget(last_unload_);
     outer->addStretch(1);
-    setWidget(body);
+    scroll->setWidget(body);
+    // Scrolls up and down only: as wide as its fields need, never clipped at the side.
+    scroll->setMinimumWidth(body->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+    setWidget(scroll);
 
     connect(browse_, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("SAM3 weights folder"), folder_->text());
@@ -198,6 +229,8 @@ void ModelPanel::buildUi() {
         saveSettings();
     });
     connect(load_, &QPushButton::clicked, this, [this] {
+        last_unload_->clear();  // about the previous model; the new load reports below
+        last_unload_->hide();
         progress_->setValue(0);
         progress_->setFormat(tr("starting..."));
         worker_->setBudget(budget());
@@ -265,6 +298,11 @@ engine::BudgetSettings ModelPanel::budget() const {
 }
 
 void ModelPanel::optionsChanged() {
+    // The verdict shown was for the old options: Load waits for the new one
+    // (a click in the 150 ms before the check ran loaded what was not checked).
+    preflight_.reset();
+    verdict_->setText(tr("Checking memory..."));
+    updateButtons();
     saveSettings();
     const engine::BudgetSettings b = budget();
     worker_->setBudget(b);
@@ -295,6 +333,9 @@ void ModelPanel::runPreflight() {
         result.request = r;
         try {
             result.report = session->preflight(r, b);
+            // Memory is not all: text prompts need the tokenizer, which the engine
+            // reads only at load. Say it now, not after a load that fails.
+            if (engine::part_set_has_detect(r.parts)) result.blocker = missing_tokenizer_message(r.checkpoint_dir);
         } catch (const std::exception& e) {
             result.error = QString::fromStdString(e.what());
         }
@@ -317,11 +358,19 @@ void ModelPanel::showPreflight() {
     }
     const engine::Verdict& v = p.report->verdict;
     const engine::MemoryEstimate& e = p.report->estimate;
-    // The engine's message starts with its verdict ("Fits: ..." / "Refused: ...").
-    QString text = QStringLiteral("<span style='color:%1'>%2</span>")
-                       .arg(v.fits ? QStringLiteral("#1b7f3b") : QStringLiteral("#b00020"),
-                            QString::fromStdString(v.message).toHtmlEscaped());
-    for (const std::string& s : v.suggestions) text += QStringLiteral("<br>&bull; ") + QString::fromStdString(s).toHtmlEscaped();
+    QString text;
+    if (!p.blocker.isEmpty()) {
+        // Cannot load whatever the memory: that comes first, and no "Fits" next to it.
+        text = QStringLiteral("<span style='color:#b00020'>%1</span><br>%2")
+                   .arg(p.blocker.toHtmlEscaped(),
+                        tr("(These parts would take about %1.)").arg(gib(e.ram_bytes() + e.vram_bytes())));
+    } else {
+        // The engine's message starts with its verdict ("Fits: ..." / "Refused: ...").
+        text = QStringLiteral("<span style='color:%1'>%2</span>")
+                   .arg(v.fits ? QStringLiteral("#1b7f3b") : QStringLiteral("#b00020"),
+                        QString::fromStdString(v.message).toHtmlEscaped());
+        for (const std::string& s : v.suggestions) text += QStringLiteral("<br>&bull; ") + QString::fromStdString(s).toHtmlEscaped();
+    }
     verdict_->setText(text);
     verdict_->setToolTip(QStringLiteral("<pre>%1</pre>").arg(QString::fromStdString(e.describe()).toHtmlEscaped()));
     Q_EMIT expectedFootprintChanged(e.ram_bytes(), e.vram_bytes(), e.device.index,
@@ -335,7 +384,7 @@ QString ModelPanel::verdictText() const { return verdict_->text(); }
 void ModelPanel::updateButtons() {
     using engine::SessionState;
     const bool unloaded = state_value_ == SessionState::Unloaded;
-    const bool fits = preflight_ && preflight_->report && preflight_->report->verdict.fits;
+    const bool fits = preflight_ && preflight_->report && preflight_->report->verdict.fits && preflight_->blocker.isEmpty();
     load_->setEnabled(unloaded && fits);
     load_->setToolTip(fits ? QString() : tr("The memory check must pass first (see above)"));
     cancel_->setEnabled(state_value_ == SessionState::Loading);
@@ -410,6 +459,7 @@ void ModelPanel::onUnloaded(const engine::UnloadReport& report, bool automatic) 
         text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mb(report.freed_vram_bytes), mb(report.vram_after_bytes));
     text += tr(", %1 cached embeddings dropped, in %2 ms").arg(report.embeddings_dropped).arg(qRound(report.duration_ms));
     last_unload_->setText(text);
+    last_unload_->show();
     progress_->setValue(0);
     progress_->setFormat(QString());
     Q_EMIT unloadReported(report);

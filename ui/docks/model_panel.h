@@ -56,7 +56,8 @@ private:
     struct PreflightResult {
         engine::LoadRequest request;
         std::optional<engine::PreflightReport> report;
-        QString error;  // unreadable checkpoint
+        QString error;    // unreadable checkpoint
+        QString blocker;  // readable, but these parts cannot load (no tokenizer for text prompts)
     };
     void buildUi();
     void loadSettings();

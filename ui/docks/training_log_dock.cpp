@@ -14,17 +14,20 @@ TrainingLogDock::TrainingLogDock(QWidget* parent) : QDockWidget(tr("Training"), 
     setObjectName(QStringLiteral("TrainingLogDock"));
     auto* body = new QWidget(this);
     auto* layout = new QVBoxLayout(body);
+    // The status on its own line above the buttons: beside them, in a dock next
+    // to the memory gauge, it wrapped into a narrow column.
     auto* bar = new QHBoxLayout;
-    status_ = new QLabel(tr("No training run yet (Tools → Unload && Train…)"), body);
+    status_ = new QLabel(tr("No training run yet (Tools → Unload & Train…)"), body);
     status_->setWordWrap(true);
     cancel_ = new QPushButton(tr("Cancel"), body);
     cancel_->setEnabled(false);
     reload_ = new QPushButton(tr("Reload model"), body);
     reload_->setEnabled(false);
     reload_->setToolTip(tr("Load the model that was unloaded for training"));
-    bar->addWidget(status_, 1);
+    bar->addStretch(1);
     bar->addWidget(cancel_);
     bar->addWidget(reload_);
+    layout->addWidget(status_);
     log_ = new QPlainTextEdit(body);
     log_->setReadOnly(true);
     log_->setMaximumBlockCount(kMaxLines);

@@ -207,7 +207,9 @@ void ModelUi::updateStatus() {
 
 ModelUi* install_model_ui(MainWindow& window) {
     auto* ui = new ModelUi(&window, window.document(), window.toolBox(), window.statusBar());
-    window.addDock(ui->panel(), Qt::RightDockWidgetArea);
+    // Under the image list: the right column (classes, instances) and the left
+    // one share the height of a laptop screen; the panel scrolls when short.
+    window.addDock(ui->panel(), Qt::LeftDockWidgetArea);
     window.addDock(ui->gauge(), Qt::BottomDockWidgetArea);
     // The tool was added after the window built its toolbar: give it its
     // button and its window-wide shortcut like the others.

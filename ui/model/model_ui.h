@@ -90,7 +90,7 @@ private:
 };
 
 // The one call MainWindow makes. Needs MainWindow's document(), toolBox()
-// and statusBar(); the docks go to the right (panel) and bottom (gauge) areas.
+// and statusBar(); the docks go to the left (panel, under the images) and bottom (gauge) areas.
 ModelUi* install_model_ui(MainWindow& window);
 
 }  // namespace samlabel::ui

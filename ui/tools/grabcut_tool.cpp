@@ -64,6 +64,10 @@ void GrabCutTool::mouseRelease(const ToolMouseEvent& event) {
     requestRun();
 }
 
+void GrabCutTool::deactivate() {
+    gesture_.reset();  // a drag in progress belongs to the tool being left
+}
+
 bool GrabCutTool::keyPress(QKeyEvent* event) {
     if (event->key() == Qt::Key_Backspace && hasPendingWork()) {
         // Removes the newest seed.

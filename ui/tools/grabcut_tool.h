@@ -34,6 +34,9 @@ public:
     void mouseMove(const ToolMouseEvent& event) override;
     void mouseRelease(const ToolMouseEvent& event) override;
     bool keyPress(QKeyEvent* event) override;
+    // Switching tools keeps the seeds and the preview (or the run in flight):
+    // back on GrabCut, Enter accepts them. Only Esc or an image switch drops them.
+    void deactivate() override;
     void paintOverlay(QPainter& painter, const ViewTransform& view) const override;
     bool accept() override;
     bool cancel() override;

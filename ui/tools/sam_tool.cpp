@@ -130,6 +130,10 @@ void SamTool::mouseRelease(const ToolMouseEvent& event) {
     sendRequest();
 }
 
+void SamTool::deactivate() {
+    gesture_.reset();  // a drag in progress belongs to the tool being left
+}
+
 bool SamTool::keyPress(QKeyEvent* event) {
     if (event->key() == Qt::Key_Tab || event->key() == Qt::Key_Backtab)
         return cycleCandidate(event->key() == Qt::Key_Tab);

@@ -56,6 +56,9 @@ public:
     void mouseMove(const ToolMouseEvent& event) override;
     void mouseRelease(const ToolMouseEvent& event) override;
     bool keyPress(QKeyEvent* event) override;
+    // Switching tools keeps the prompts and the mask shown (or the answer in
+    // flight): back on SAM, Enter accepts. Only Esc or an image switch drops them.
+    void deactivate() override;
     void paintOverlay(QPainter& painter, const ViewTransform& view) const override;
     bool accept() override;
     bool cancel() override;

@@ -48,6 +48,8 @@ public:
     }
 
     virtual void activate() {}
+    // Another tool takes over. By default the pending shape is dropped; tools
+    // whose pending result is costly (GrabCut, SAM) keep it until they return.
     virtual void deactivate() { cancel(); }
     virtual void mousePress(const ToolMouseEvent&) {}
     virtual void mouseMove(const ToolMouseEvent&) {}

@@ -1,6 +1,8 @@
 #include "ui/tools/tool_box.h"
 
 #include "ui/canvas/canvas_widget.h"
+#include "ui/document/annotation_document.h"
+#include "ui/icons/bundled_icons.h"
 #include "ui/tools/prompt_tool.h"
 #include "ui/tools/tool.h"
 
@@ -11,6 +13,7 @@ namespace samlabel::ui {
 ToolBox::ToolBox(AnnotationDocument* document, CanvasWidget* canvas, QObject* parent)
     : QObject(parent), document_(document), canvas_(canvas), group_(this) {
     group_.setExclusive(true);
+    if (document_) connect(document_, &AnnotationDocument::currentImageChanged, this, &ToolBox::onImageChanged);
 }
 
 QAction* ToolBox::addTool(Tool* tool) {
@@ -22,8 +25,17 @@ QAction* ToolBox::addTool(Tool* tool) {
     action->setData(tool->id());
     action->setCheckable(true);
     action->setShortcut(tool->shortcut());
-    const QString shortcut = tool->shortcut().toString(QKeySequence::NativeText);
-    action->setToolTip(shortcut.isEmpty() ? tool->help() : QString("%1 (%2)\n%3").arg(tool->title(), shortcut, tool->help()));
+    action->setIcon(toolIcon(tool->id()));
+    // The tooltip names the keys as they are now (the user may change them in Preferences).
+    const auto update_tooltip = [action, tool] {
+        QStringList keys;
+        for (const QKeySequence& k : action->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+        const QString tip = keys.isEmpty() ? QString("%1\n%2").arg(tool->title(), tool->help())
+                                           : QString("%1 (%2)\n%3").arg(tool->title(), keys.join(QStringLiteral(", ")), tool->help());
+        if (action->toolTip() != tip) action->setToolTip(tip);
+    };
+    update_tooltip();
+    connect(action, &QAction::changed, this, update_tooltip);
     connect(action, &QAction::triggered, this, [this, tool] { setActive(tool); });
     connect(tool, &Tool::statusMessage, this, &ToolBox::statusMessage);
     if (!active_) setActive(tool);
@@ -52,10 +64,26 @@ bool ToolBox::activate(const QString& id) {
 void ToolBox::setActive(Tool* tool) {
     if (QAction* a = action(tool->id())) a->setChecked(true);
     if (active_ == tool) return;
+    QPointer<Tool> previous = active_;
     active_ = tool;
-    canvas_->setTool(tool);
+    canvas_->setTool(tool);  // deactivates the previous tool
     emit activeToolChanged(tool);
     emit statusMessage(tool->help());
+    if (previous && previous->hasPendingWork()) {
+        // It kept its result: say where it is rather than let it look lost.
+        const QAction* back = action(previous->id());
+        const QString key = back ? back->shortcut().toString(QKeySequence::NativeText) : QString();
+        emit statusMessage(key.isEmpty() ? tr("%1: the unaccepted result is kept; go back to %1 to accept it").arg(previous->title())
+                                         : tr("%1: the unaccepted result is kept; press %2 to go back and Enter to accept it")
+                                               .arg(previous->title(), key));
+    }
+}
+
+void ToolBox::onImageChanged() {
+    // A result kept by an inactive tool belongs to the image it was made on.
+    // (The canvas tells the active tool itself.)
+    for (Tool* t : tools_)
+        if (t != active_ && t->hasPendingWork()) t->imageChanged();
 }
 
 void ToolBox::setPromptTool(PromptTool* tool) { prompt_tool_ = tool; }

@@ -44,6 +44,7 @@ signals:
 
 private:
     void setActive(Tool* tool);
+    void onImageChanged();
 
     AnnotationDocument* document_;
     CanvasWidget* canvas_;
