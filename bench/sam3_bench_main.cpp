@@ -1,5 +1,10 @@
 // samlabel-bench-sam3 CHECKPOINT_DIR IMAGE.ppm [--device cpu|cuda[:N]] [--dtype fp32|bf16|fp16] [--threads N] [--clicks N]
-//                     [--profile-clicks N] [--profile-refine N] [--profile-encodes N]
+//                     [--profile-clicks N] [--profile-refine N] [--profile-encodes N] [--clicks-during-encode N]
+// --clicks-during-encode N: N clicks on the encoded image, each asked at a
+// random moment of another encode and answered at the encode's next step (as
+// the app's model thread answers a click during encode-ahead); prints
+// "during_encode_wait_p50_ms"/"_p95_ms": the time from the ask to the answer
+// beyond the click's own decode.
 // Loads SAM3's click-to-segment parts, encodes one image, runs N single-point
 // clicks at seeded random positions, and prints one JSON line:
 // {"load_s", "encode_ms", "click_p50_ms", "click_p95_ms", "refine_click_p50_ms",
@@ -19,6 +24,8 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -115,7 +122,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string dtype = "bf16", device = "cpu";
-    int threads = 2, clicks = 100, profile_clicks = 0, profile_refine = 0, profile_encodes = 0;
+    int threads = 2, clicks = 100, profile_clicks = 0, profile_refine = 0, profile_encodes = 0, clicks_during_encode = 0;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         if (flag == "--dtype") dtype = argv[i + 1];
@@ -125,6 +132,7 @@ int main(int argc, char** argv) {
         else if (flag == "--profile-clicks") profile_clicks = std::stoi(argv[i + 1]);
         else if (flag == "--profile-encodes") profile_encodes = std::stoi(argv[i + 1]);
         else if (flag == "--profile-refine") profile_refine = std::stoi(argv[i + 1]);
+        else if (flag == "--clicks-during-encode") clicks_during_encode = std::stoi(argv[i + 1]);
         else { std::cerr << "unknown option " << flag << "\n"; return 2; }
     }
     try {
@@ -205,8 +213,53 @@ int main(int argc, char** argv) {
                 [profile_encodes](const torch::autograd::profiler::thread_event_lists& lists) { print_profile(lists, profile_encodes); });
             for (int i = 0; i < profile_encodes; ++i) predictor->encode(image);
         }
+        std::vector<double> waits;
+        if (clicks_during_encode > 0) {
+            // Another image (mirrored), so its encode is not the cached one.
+            ImageRgb8 other = image;
+            for (int y = 0; y < other.height; ++y)
+                for (int x = 0; x < other.width; ++x)
+                    for (int c = 0; c < 3; ++c)
+                        other.pixels[(std::size_t(y) * other.width + x) * 3 + c] =
+                            image.pixels[(std::size_t(y) * image.width + (image.width - 1 - x)) * 3 + c];
+            std::atomic<bool> asked{false};
+            std::atomic<clock::time_point::rep> asked_at{0};
+            int answered = 0;
+            while (answered < clicks_during_encode) {
+                std::atomic<bool> encoding{true};
+                // One ask per encode, at a random moment of it.
+                std::thread asker([&] {
+                    std::uniform_real_distribution<double> at(0.0, 0.9 * encode_ms);
+                    std::mt19937 local(static_cast<unsigned>(answered) + 7);
+                    const auto when = clock::now() + std::chrono::microseconds(static_cast<long long>(1000 * at(local)));
+                    while (encoding && clock::now() < when) std::this_thread::sleep_for(std::chrono::microseconds(200));
+                    if (!encoding) return;
+                    asked_at = clock::now().time_since_epoch().count();
+                    asked = true;
+                });
+                predictor->encode(other, [&](int, int) {
+                    if (!asked || answered >= clicks_during_encode) return;
+                    ClickPrompt prompt;
+                    prompt.points.push_back({ux(rng), uy(rng), PointLabel::Positive});
+                    const auto decode_start = clock::now();
+                    predictor->segment(*embedding, prompt);
+                    const auto done = clock::now();
+                    const auto start = clock::time_point(clock::duration(asked_at.load()));
+                    waits.push_back(std::chrono::duration<double, std::milli>(done - start).count() -
+                                    std::chrono::duration<double, std::milli>(done - decode_start).count());
+                    ++answered;
+                    asked = false;
+                });
+                encoding = false;
+                asker.join();
+                asked = false;
+            }
+        }
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
+        if (!waits.empty())
+            std::printf("{\"during_encode_clicks\": %zu, \"during_encode_wait_p50_ms\": %.1f, \"during_encode_wait_p95_ms\": %.1f}\n",
+                        waits.size(), percentile(waits, 50), percentile(waits, 95));
         std::printf("{\"load_s\": %.3f, \"encode_ms\": %.1f, \"click_p50_ms\": %.2f, \"click_p95_ms\": %.2f, "
                     "\"refine_click_p50_ms\": %.2f, \"refine_click_p95_ms\": %.2f, \"peak_rss_mb\": %.1f, "
                     "\"dtype\": \"%s\", \"device\": \"%s\", \"first_encode_ms\": %.1f, \"threads\": %d}\n",

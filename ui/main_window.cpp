@@ -366,6 +366,7 @@ void MainWindow::showPreferences() {
     dialog.store();
     document_->setAutosaveIntervalSeconds(AppSettings::autosaveIntervalSeconds());
     image_list_->thumbnails()->setPixelLimit(std::uint64_t(AppSettings::pixelLimit()));
+    if (auto* model = findChild<ModelUi*>()) model->applyPreferences();
 }
 
 void MainWindow::showShortcuts() {

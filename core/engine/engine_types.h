@@ -2,6 +2,7 @@
 // Plain types shared by the engine's public API. No torch here: the GUI, the
 // service and the CLI include these without paying for libtorch headers.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,12 @@ struct DeviceSpec {
 
 // The dtype weights are cast to while streaming. Auto: bf16 on CUDA (fp16 if the
 // card lacks bf16), fp32 on CPU unless the CPU has native bf16.
+// Called on the encoding thread between the steps of one image encode (the
+// trunk's layers, then the path features): step counts from 1 to steps. It
+// may report progress, and a caller may run a click on another, already
+// encoded image from it (ModelSession::encode); it must not encode.
+using EncodeStepFn = std::function<void(int step, int steps)>;
+
 enum class WeightDType { Auto = 1, F32, BF16, F16 };
 
 // Which parts of the SAM3 checkpoint a session needs. The vision trunk is

@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace samlabel::engine {
 
@@ -92,6 +93,9 @@ struct ModelSession::Impl {
     std::atomic<bool> cancel{false};
 
     std::mutex op_mutex;  // one heavy operation at a time
+    // The thread inside an encode's between_steps callback: a segment() from
+    // there runs under the encode's hold of op_mutex.
+    std::atomic<std::thread::id> encode_step_thread{};
     std::unique_ptr<Sam3Predictor> predictor;
     // The latest encode stays usable even when the cache's budget cannot hold it.
     mutable std::mutex pin_mutex;  // is_encoded() reads it without op_mutex
@@ -324,7 +328,7 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     return outcome;
 }
 
-EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& content_key) {
+EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& content_key, const EncodeStepFn& between_steps) {
     const auto t0 = Clock::now();
     EncodeOutcome outcome;
     std::lock_guard op(impl_->op_mutex);
@@ -372,7 +376,17 @@ EncodeOutcome ModelSession::encode(const ImageRgb8& image, const std::string& co
         // Unpin the previous image first: when the cache could not hold it, its
         // features must not coexist with the new encode's activation peak.
         impl_->pin({}, nullptr);
-        std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->encode(image);
+        EncodeStepFn steps;
+        if (between_steps)
+            steps = [&](int step, int count) {
+                impl_->encode_step_thread = std::this_thread::get_id();
+                struct Leave {
+                    Impl* impl;
+                    ~Leave() { impl->encode_step_thread = std::thread::id{}; }
+                } leave{impl_.get()};
+                between_steps(step, count);
+            };
+        std::shared_ptr<const ImageEmbedding> embedding = impl_->predictor->encode(image, steps);
         impl_->cache.insert(key, embedding);
         if (impl_->cache.disk_enabled() && embedding->serves_clicks()) impl_->cache.write_to_disk(key, *embedding);
         impl_->pin(key, std::move(embedding));
@@ -395,6 +409,14 @@ bool ModelSession::is_encoded(const std::string& content_key) const {
 }
 
 SegmentResult ModelSession::segment(const std::string& content_key, const ClickPrompt& prompt) {
+    // From an encode's between_steps on this thread: the encode holds the
+    // session (op_mutex, state Busy) and waits for this click.
+    if (impl_->encode_step_thread.load() == std::this_thread::get_id()) {
+        const std::string key = content_key + "|" + impl_->model_id();
+        const std::shared_ptr<const ImageEmbedding> embedding = impl_->find_embedding(key);
+        if (!embedding) throw SessionError("the image is not encoded (or its embedding was evicted): encode it first");
+        return impl_->predictor->segment(*embedding, prompt);
+    }
     std::lock_guard op(impl_->op_mutex);
     if (impl_->state != SessionState::Ready || !impl_->predictor) throw SessionError("no model is loaded");
     const std::string key = content_key + "|" + impl_->model_id();

@@ -151,7 +151,11 @@ public:
     // nothing. content_key identifies the image (e.g. a hash of the file's
     // bytes); empty: a hash of the pixels. The budget is checked again first,
     // since other processes may have taken memory since the load.
-    EncodeOutcome encode(const ImageRgb8& image, const std::string& content_key = {});
+    // between_steps (optional) runs on this thread between the encode's steps
+    // (EncodeStepFn): for progress, and to answer a click on another, already
+    // encoded image in the middle of a long encode. segment() called from it
+    // runs at once (this thread holds the session; the encode waits for it).
+    EncodeOutcome encode(const ImageRgb8& image, const std::string& content_key = {}, const EncodeStepFn& between_steps = {});
     // In the memory cache now, with the features of every loaded path.
     bool is_encoded(const std::string& content_key) const;
 

@@ -378,10 +378,10 @@ std::vector<Sam3Predictor::WeightLocation> Sam3Predictor::weight_locations() con
 }
 int Sam3Predictor::model_image_size() const { return impl_->model->image_size(); }
 
-std::shared_ptr<const ImageEmbedding> Sam3Predictor::encode(const ImageRgb8& image) const {
+std::shared_ptr<const ImageEmbedding> Sam3Predictor::encode(const ImageRgb8& image, const EncodeStepFn& between_steps) const {
     c10::InferenceMode guard;
     const torch::Tensor pixels = sam3::preprocess_image(image, impl_->model->processor()).to(impl_->device);
-    sam3::EncodedImage features = impl_->model->encode(pixels);
+    sam3::EncodedImage features = impl_->model->encode(pixels, between_steps);
     // CUDA runs asynchronously: wait here so the encode time the app shows is
     // the GPU's work, and the first click does not pay for it instead.
     if (impl_->device.is_cuda()) torch::cuda::synchronize(impl_->device.index());

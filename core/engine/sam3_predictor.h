@@ -96,7 +96,7 @@ public:
     const std::vector<std::string>& load_notes() const;
 
     // Runs the vision trunk once, then the per-image work of every loaded path.
-    std::shared_ptr<const ImageEmbedding> encode(const ImageRgb8& image) const;
+    std::shared_ptr<const ImageEmbedding> encode(const ImageRgb8& image, const EncodeStepFn& between_steps = {}) const;
     std::shared_ptr<const ImageEmbedding> deserialize_embedding(const std::vector<std::uint8_t>& bytes) const;
 
     // Prompt encoder + mask decoder; masks upsampled to the image and thresholded.

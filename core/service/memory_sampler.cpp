@@ -34,6 +34,7 @@ MemorySample take_memory_sample(engine::MemoryProbe& probe, qint64 started_monot
     s.swap_used_bytes = sys.swap_used_bytes;
     s.process_rss_bytes = sys.process_rss_bytes;
     s.process_peak_rss_bytes = sys.process_peak_rss_bytes;
+    s.process_rss_file_bytes = sys.process_rss_file_bytes.value_or(0);
     for (const engine::GpuMemory& g : probe.gpus()) {
         GpuSample gpu;
         gpu.index = g.index;

@@ -37,6 +37,10 @@ struct MemorySample {
     quint64 swap_used_bytes = 0;
     quint64 process_rss_bytes = 0;
     quint64 process_peak_rss_bytes = 0;
+    // Of process_rss_bytes: file-backed pages (zero-copy weights, the converted-
+    // weights cache, libraries), which the OS drops and re-reads under pressure
+    // instead of swapping. 0 where the OS does not say (Linux does).
+    quint64 process_rss_file_bytes = 0;
     QList<GpuSample> gpus;
 };
 

@@ -379,7 +379,13 @@ std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id, e
         return std::nullopt;
     }
     content_keys_.insert(image_id, image->content_key);
-    const engine::EncodeOutcome outcome = session_->encode(image->image, image->content_key);
+    QElapsedTimer clock;
+    clock.start();
+    const engine::EncodeOutcome outcome =
+        session_->encode(image->image, image->content_key, [&](int step, int steps) {
+            Q_EMIT encodeProgress(image_id, step, steps, static_cast<double>(clock.nsecsElapsed()) / 1e6);
+            answerClickDuringEncode();
+        });
     if (outcome.ok()) {
         const engine::EmbeddingCacheStats stats = session_->cache().stats();
         if (stats.memory_entries > 0) last_embedding_bytes_ = stats.memory_bytes / stats.memory_entries;
@@ -390,6 +396,21 @@ std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id, e
         return std::nullopt;
     }
     return image->content_key;
+}
+
+void ModelWorker::answerClickDuringEncode() {
+    std::optional<SegmentJob> job;
+    {
+        std::lock_guard lock(mutex_);
+        // An unload or a load waits for the encode; so does a click on an
+        // image not encoded yet (it needs the encode that is running, or the
+        // next one).
+        if (unload_pending_ || load_pending_ || !segment_pending_) return;
+        const auto key = content_keys_.constFind(segment_pending_->image_id);
+        if (key == content_keys_.constEnd() || !session_->is_encoded(*key)) return;
+        job.swap(segment_pending_);
+    }
+    runSegment(*job);
 }
 
 void ModelWorker::emitStateIfChanged() {

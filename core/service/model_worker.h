@@ -8,6 +8,10 @@
 //   unload > load (and adding parts) > the latest click (older pending clicks
 //   are dropped) > the latest detect (likewise) > the image on screen > images
 //   encoded ahead (next in the folder).
+// A click does not wait for an encode: between the encode's steps (the
+// trunk's layers) the worker answers the newest pending click on an image
+// that is already encoded, then the encode goes on (ModelSession::encode's
+// between_steps). Waiting time is then at most one trunk layer.
 // Between two tasks the worker's event loop runs (auto-unload timer, new
 // requests). Cancellation is by atomic flags: cancelLoad() reaches the running
 // load's progress callback; requestUnload() cancels a running load, drops pending
@@ -90,6 +94,9 @@ Q_SIGNALS:
     // sibling of loadFinished so the model panel's Load state is untouched.
     void partsAdded(samlabel::engine::LoadOutcome outcome);
     void encodeStarted(QString image_id);
+    // During an encode: step of steps done (the trunk's layers, then the path
+    // features) after elapsed_ms; a few dozen per encode.
+    void encodeProgress(QString image_id, int step, int steps, double elapsed_ms);
     void encoded(QString image_id, samlabel::engine::EncodeOutcome outcome);
     void segmented(quint64 request_id, QString image_id, samlabel::engine::SegmentResult result, double total_ms);
     void segmentFailed(quint64 request_id, QString image_id, QString message);
@@ -137,6 +144,8 @@ private:
     // Encodes the image unless cached; returns its content key, or nullopt
     // (signals already emitted; *failed says why) when it could not be encoded.
     std::optional<std::string> ensureEncoded(const QString& image_id, engine::EncodeOutcome* failed_out = nullptr);
+    // From inside an encode: runs the pending click when its image is encoded.
+    void answerClickDuringEncode();
     bool hasPendingWork() const;  // call with mutex_ held
     void emitStateIfChanged();
     void restartIdleTimer();

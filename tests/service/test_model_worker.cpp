@@ -250,6 +250,70 @@ private Q_SLOTS:
         QCOMPARE(started.size(), 0);  // already encoded ahead: no second encode
     }
 
+    // A click on an encoded image does not wait for an encode-ahead (issue
+    // 13, item 4): it is answered between two of the encode's steps, and the
+    // encode then goes on to its end. The encode is made slow and held at a
+    // known point by a slot connected directly to encodeProgress (it runs on
+    // the model thread, between two trunk layers): the click is requested
+    // while the encode waits there, so the test does not depend on timing.
+    void clickOnAnEncodedImageDoesNotWaitForEncodeAhead() {
+        service::ModelThread thread(std::make_shared<engine::ModelSession>());
+        service::ModelWorker* worker = thread.worker();
+        Gate gate;
+        worker->setImageLoader(gate.loader());
+        QVERIFY(loadAndWait(worker, tiny_checkpoint()));
+        QSignalSpy encoded(worker, &service::ModelWorker::encoded);
+        worker->requestEncode("on-screen");
+        QVERIFY(encoded.wait(20000));
+
+        std::mutex m;
+        std::condition_variable cv;
+        bool in_step = false, clicked = false;
+        QList<int> steps_seen;
+        int steps_total = 0;
+        QObject::connect(
+            worker, &service::ModelWorker::encodeProgress, worker,
+            [&](const QString& id, int step, int steps, double) {
+                if (id != QStringLiteral("ahead")) return;
+                std::unique_lock l(m);
+                steps_seen.push_back(step);
+                steps_total = steps;
+                if (step != 1) return;
+                in_step = true;
+                cv.notify_all();
+                cv.wait_for(l, std::chrono::seconds(20), [&] { return clicked; });
+            },
+            Qt::DirectConnection);
+        QSignalSpy segmented(worker, &service::ModelWorker::segmented);
+        QList<QString> order;  // what the test thread heard, in order
+        QObject::connect(worker, &service::ModelWorker::segmented, this, [&] { order.push_back(QStringLiteral("click")); });
+        QObject::connect(worker, &service::ModelWorker::encoded, this,
+                         [&](const QString& id) { order.push_back(QStringLiteral("encoded ") + id); });
+        worker->setEncodeAhead({"ahead"});
+        {
+            std::unique_lock l(m);
+            QVERIFY(cv.wait_for(l, std::chrono::seconds(20), [&] { return in_step; }));  // the encode-ahead is after its first layer
+        }
+        const quint64 id = worker->requestSegment("on-screen", click(50, 50));
+        {
+            std::lock_guard l(m);
+            clicked = true;
+        }
+        cv.notify_all();
+        QTRY_COMPARE_WITH_TIMEOUT(order.size(), 2, 20000);
+        QCOMPARE(order.at(0), QStringLiteral("click"));  // answered inside the encode...
+        QCOMPARE(order.at(1), QStringLiteral("encoded ahead"));  // ...which then finished
+        QCOMPARE(segmented.first().at(0).toULongLong(), id);
+        QVERIFY(!segmented.first().at(2).value<engine::SegmentResult>().candidates.empty());
+        QCOMPARE(encoded.last().at(1).value<engine::EncodeOutcome>().status, engine::EncodeStatus::Encoded);
+        // Progress: every trunk layer, then the path features, in order.
+        QVERIFY(steps_total >= 2);
+        QCOMPARE(steps_seen.size(), steps_total);
+        for (int i = 0; i < steps_seen.size(); ++i) QCOMPARE(steps_seen.at(i), i + 1);
+        // The click did not encode anything again.
+        QCOMPARE(gate.loaded.count(QStringLiteral("on-screen")), 1);
+    }
+
     // An unload asked for while a load streams cancels it: the load answers
     // Cancelled (never Loaded), streams nothing more, and the unload then
     // finds nothing loaded. Asked from inside the load's first progress report

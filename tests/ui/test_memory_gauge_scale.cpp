@@ -26,6 +26,7 @@ service::MemorySample sample(qint64 t_ms) {
     s.ram_available_bytes = gib(14);  // 8 GiB used by everyone
     s.process_rss_bytes = gib(0.45);
     s.process_peak_rss_bytes = gib(0.5);
+    s.process_rss_file_bytes = gib(0.3);  // of the 0.45: mapped weights and libraries
     service::GpuSample g;
     g.index = 0;
     g.name = QStringLiteral("Test GPU");
@@ -65,6 +66,8 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i) gauge.addSample(sample(1000 + 250 * i));
         gauge.setBudget(gib(2), gib(12));
         QApplication::processEvents();
+        // The RAM line says how much of samlabel's RSS is file-backed (issue 16).
+        QVERIFY2(gauge.ramCaptionText().contains(QStringLiteral("samlabel: 0.30 file-backed")), qPrintable(gauge.ramCaptionText()));
 
         const struct {
             QCustomPlot* plot;

@@ -91,6 +91,21 @@ private Q_SLOTS:
         AnnotationDocument* doc = window.document();
         const QString current = doc->absolutePath(doc->currentIndex());
         QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(current), QStringLiteral("encoded"), 20000);
+        // While an image on screen encodes, the status and the canvas say how far
+        // it is and how long it should take (issue 13, item 4). The worker's
+        // signals are played here with known numbers: 10 of 33 steps in 5 s is
+        // 30 %, and 23 steps at 0.5 s each are about 12 s.
+        auto* status_label = window.findChild<QLabel*>("samStatus");
+        QVERIFY(status_label);
+        Q_EMIT worker->encodeStarted(current);
+        Q_EMIT worker->encodeProgress(current, 10, 33, 5000.0);
+        QVERIFY2(status_label->text().contains(QStringLiteral("encoding image 30 % (about 12 s left)")), qPrintable(status_label->text()));
+        screenshot(&window, "01b-encode-progress");
+        engine::EncodeOutcome done;
+        done.status = engine::EncodeStatus::MemoryCacheHit;
+        Q_EMIT worker->encoded(current, done);
+        QVERIFY2(!status_label->text().contains(QStringLiteral("%")), qPrintable(status_label->text()));
+        QCOMPARE(model_ui->encodeState(current), QStringLiteral("cached"));
         // ... and the next one ahead.
         QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(doc->absolutePath(doc->currentIndex() + 1)), QStringLiteral("encoded"),
                                   20000);

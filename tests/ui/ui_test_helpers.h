@@ -21,6 +21,10 @@ inline void isolateSettings() {
     QCoreApplication::setOrganizationName("samlabel-tests");
     QCoreApplication::setApplicationName("samlabel-ui-tests");
     QSettings().clear();
+    // The model's caches (converted weights) go to a folder of this run, not
+    // the user's: a test's bf16 load must neither read nor fill the real cache.
+    static QTemporaryDir cache_dir;
+    qputenv("SAMLABEL_CACHE", cache_dir.path().toUtf8());
 }
 
 inline QStringList sampleNames() {

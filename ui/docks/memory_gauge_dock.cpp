@@ -1,5 +1,7 @@
 #include "ui/docks/memory_gauge_dock.h"
 
+#include <QTextDocument>
+
 #include <qcustomplot.h>
 
 #include <QHBoxLayout>
@@ -219,6 +221,12 @@ void MemoryGaugeDock::updateRanges() {
     }
 }
 
+QString MemoryGaugeDock::ramCaptionText() const {
+    QTextDocument html;
+    html.setHtml(ram_caption_->text());
+    return html.toPlainText();
+}
+
 void MemoryGaugeDock::updateCaptions() {
     const auto coloured = [](const QColor& c, const QString& text) {
         return QStringLiteral("<span style='color:%1'>&#9632;</span> %2").arg(c.name(), text.toHtmlEscaped());
@@ -233,7 +241,12 @@ void MemoryGaugeDock::updateCaptions() {
             .join(QStringLiteral(" · "));
     };
     QString ram = tr("<b>RAM</b> %1 GiB: %2").arg(gibText(last_.ram_total_bytes), bands(last_.process_rss_bytes, last_.ram_used_bytes(), last_.ram_total_bytes));
-    ram += tr(" (samlabel peak %1)").arg(gibText(last_.process_peak_rss_bytes));
+    // Mapped weights are part of samlabel's RSS but not anonymous memory: say how much.
+    if (last_.process_rss_file_bytes > 0)
+        ram += tr(" (samlabel: %1 file-backed, i.e. mapped weights and libraries the OS can drop and re-read; peak %2)")
+                   .arg(gibText(last_.process_rss_file_bytes), gibText(last_.process_peak_rss_bytes));
+    else
+        ram += tr(" (samlabel peak %1)").arg(gibText(last_.process_peak_rss_bytes));
     if (keep_free_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kBudgetColor, tr("dashed: keep %1 free").arg(gibText(keep_free_ram_bytes_)));
     if (expected_ram_bytes_ > 0) ram += QStringLiteral(" · ") + coloured(kExpectedColor, tr("dotted: with the model"));
     if (last_.swap_used_bytes > 0) ram += tr(" · swap %1").arg(gibText(last_.swap_used_bytes));

@@ -28,6 +28,7 @@ public:
     void setWindowSeconds(double seconds) { window_s_ = seconds; }
     int sampleCount() const { return sample_count_; }
     const service::MemorySample& lastSample() const { return last_; }
+    QString ramCaptionText() const;  // the RAM line above the plot, as plain text
 
 public Q_SLOTS:
     void addSample(const samlabel::service::MemorySample& sample);

@@ -1,4 +1,5 @@
 #include "ui/model/model_ui.h"
+#include "ui/settings/app_settings.h"
 
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
@@ -33,6 +34,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     : QObject(window), window_(window), document_(document), tools_(tools) {
     probe_ = std::shared_ptr<engine::MemoryProbe>(engine::make_system_memory_probe());
     session_ = std::make_shared<engine::ModelSession>(probe_);
+    applyPreferences();
     thread_ = std::make_unique<service::ModelThread>(session_);
     sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
     service::ModelWorker* w = thread_->worker();
@@ -60,6 +62,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
                 tools_->setPromptTool(sam_tool_);
             }
             encode_state_.clear();
+            encode_progress_.clear();
             requestEncodes();
         } else if (outcome.status == engine::LoadStatus::Cancelled) {
             gauge_->markEvent(tr("Cancelled"), QColor(120, 120, 120));
@@ -71,12 +74,22 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
         gauge_->markEvent(label, QColor(200, 40, 40));
         if (tools_ && previous_prompt_tool_) tools_->setPromptTool(previous_prompt_tool_);
         encode_state_.clear();
+        encode_progress_.clear();
         sam_tool_->setEncodeStatus(QString());
         updateStatus();
     });
 
     connect(w, &service::ModelWorker::encodeStarted, this, [this](const QString& id) {
         encode_state_[id] = QStringLiteral("encoding");
+        encode_progress_.remove(id);
+        updateStatus();
+    });
+    connect(w, &service::ModelWorker::encodeProgress, this, [this](const QString& id, int step, int steps, double elapsed_ms) {
+        if (step <= 0 || steps <= 0) return;
+        // The trunk's layers take about the same time each: the time so far
+        // per step, times the steps left.
+        const double left_s = elapsed_ms / step * (steps - step) / 1000.0;
+        encode_progress_[id] = tr("%1 % (about %2 s left)").arg(100 * step / steps).arg(qRound(left_s));
         updateStatus();
     });
     connect(w, &service::ModelWorker::encoded, this, [this](const QString& id, const engine::EncodeOutcome& outcome) {
@@ -85,6 +98,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
         else if (outcome.ok()) state = QStringLiteral("cached");
         else if (outcome.status == engine::EncodeStatus::Refused) state = QStringLiteral("refused");
         encode_state_[id] = state;
+        encode_progress_.remove(id);
         if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
             last_encode_ms_ = outcome.duration_ms;
             if (!outcome.ok() && outcome.status != engine::EncodeStatus::NotLoaded)
@@ -126,6 +140,8 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
 }
 
 service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
+
+void ModelUi::applyPreferences() { session_->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
 
@@ -193,13 +209,17 @@ void ModelUi::updateStatus() {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
         const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));
-        if (image_state == QStringLiteral("encoding")) parts << tr("SAM: encoding image...");
+        const QString progress = encode_progress_.value(document_->absolutePath(document_->currentIndex()));
+        if (image_state == QStringLiteral("encoding"))
+            parts << (progress.isEmpty() ? tr("SAM: encoding image...") : tr("SAM: encoding image %1").arg(progress));
         else if (image_state == QStringLiteral("encoded")) parts << tr("SAM: encode %1 s").arg(last_encode_ms_ / 1000.0, 0, 'f', 2);
         else if (image_state == QStringLiteral("cached")) parts << tr("SAM: embedding cached");
         else if (image_state == QStringLiteral("refused")) parts << tr("SAM: encode refused (memory)");
         else if (image_state == QStringLiteral("failed")) parts << tr("SAM: encode failed");
         else parts << tr("SAM: ready");
-        sam_tool_->setEncodeStatus(image_state == QStringLiteral("encoding") ? tr("Encoding image...") : QString());
+        sam_tool_->setEncodeStatus(image_state != QStringLiteral("encoding") ? QString()
+                                   : progress.isEmpty()                     ? tr("Encoding image...")
+                                                                            : tr("Encoding image %1").arg(progress));
     }
     if (last_click_ms_ >= 0) parts << tr("click %1 ms (decode %2 ms)").arg(qRound(last_click_ms_)).arg(qRound(last_decode_ms_));
     status_->setText(parts.join(QStringLiteral(" · ")));

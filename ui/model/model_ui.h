@@ -46,6 +46,9 @@ public:
     ~ModelUi() override;
 
     service::ModelWorker* worker() const;
+    // Preferences the model reads (the converted-weights cache); a running
+    // load keeps what it started with.
+    void applyPreferences();
     // Where the SAM tool's clicks go: this process's worker (the default, or
     // the control API's LocalModelBackend) or a serve host (remote: the image
     // on screen is uploaded when it changes). Not owned.
@@ -84,6 +87,8 @@ private:
     QPointer<PromptTool> previous_prompt_tool_;
     QLabel* status_ = nullptr;
     QHash<QString, QString> encode_state_;
+    // Of the image being encoded: "42 % (about 12 s left)", from encodeProgress.
+    QHash<QString, QString> encode_progress_;
     double last_encode_ms_ = -1;
     double last_click_ms_ = -1;
     double last_decode_ms_ = -1;

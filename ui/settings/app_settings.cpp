@@ -13,6 +13,8 @@ constexpr auto kOpacity = "canvas/mask_opacity";
 constexpr auto kBrush = "canvas/brush_size_px";
 constexpr auto kWindowState = "window/state";
 constexpr auto kWindowGeometry = "window/geometry";
+constexpr auto kConvertedCache = "model/converted_weights_cache";
+constexpr auto kConvertedBudget = "model/converted_weights_budget_bytes";
 constexpr std::int64_t kDefaultPixelLimit = 200'000'000;
 }  // namespace
 
@@ -33,6 +35,23 @@ void AppSettings::setMaskOpacity(double opacity) { QSettings().setValue(kOpacity
 
 int AppSettings::brushSizePx() { return std::clamp(QSettings().value(kBrush, 20).toInt(), 1, 500); }
 void AppSettings::setBrushSizePx(int size_px) { QSettings().setValue(kBrush, std::clamp(size_px, 1, 500)); }
+
+bool AppSettings::convertedWeightsCacheEnabled() { return QSettings().value(kConvertedCache, true).toBool(); }
+void AppSettings::setConvertedWeightsCacheEnabled(bool enabled) { QSettings().setValue(kConvertedCache, enabled); }
+std::uint64_t AppSettings::convertedWeightsBudgetBytes() {
+    const qulonglong fallback = engine::ConvertedWeightsSettings{}.budget_bytes;
+    const qulonglong value = QSettings().value(kConvertedBudget, fallback).toULongLong();
+    return value > 0 ? value : fallback;
+}
+void AppSettings::setConvertedWeightsBudgetBytes(std::uint64_t bytes) {
+    QSettings().setValue(kConvertedBudget, QVariant::fromValue<qulonglong>(bytes));
+}
+engine::ConvertedWeightsSettings AppSettings::convertedWeightsSettings() {
+    engine::ConvertedWeightsSettings settings;
+    settings.budget_bytes = convertedWeightsBudgetBytes();
+    if (convertedWeightsCacheEnabled()) settings.dir = engine::default_converted_weights_dir();
+    return settings;
+}
 
 QByteArray AppSettings::windowState() { return QSettings().value(kWindowState).toByteArray(); }
 void AppSettings::setWindowState(const QByteArray& state) { QSettings().setValue(kWindowState, state); }

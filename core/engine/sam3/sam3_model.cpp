@@ -115,16 +115,24 @@ PartSet Sam3Model::parts() const {
     return detector_ ? PartSet::DetectOnly : PartSet::ClickToSegment;
 }
 
-EncodedImage Sam3Model::encode(const torch::Tensor& pixels) {
+EncodedImage Sam3Model::encode(const torch::Tensor& pixels, const EncodeStepFn& between_steps) {
     torch::Tensor features;
+    int steps = 0;
     {
         // The named scopes cost nothing unless a profiler runs (bench --profile-*).
         RECORD_USER_SCOPE("sam3.trunk");
-        features = trunk_->forward(pixels);
+        std::function<void(int, int)> between_layers;
+        if (between_steps)
+            between_layers = [&](int layer, int layers) {
+                steps = layers + 1;
+                between_steps(layer, steps);
+            };
+        features = trunk_->forward(pixels, between_layers);
     }
     EncodedImage out;
     if (tracker_) out.tracker = tracker_->prepare_image(features);
     if (detector_) out.detector = detector_->prepare_image(features);
+    if (between_steps && steps > 0) between_steps(steps, steps);
     return out;
 }
 

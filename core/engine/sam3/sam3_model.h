@@ -58,7 +58,8 @@ public:
     int image_size() const { return trunk_config_.image_size; }
 
     // pixels [1, 3, S, S] fp32 on the model's device -> per-path features.
-    EncodedImage encode(const torch::Tensor& pixels);
+    // between_steps: the trunk's layers, then one step for the path features.
+    EncodedImage encode(const torch::Tensor& pixels, const EncodeStepFn& between_steps = {});
 
 private:
     nlohmann::json config_json_, processor_json_;

@@ -105,7 +105,7 @@ VisionTrunkImpl::VisionTrunkImpl(const TrunkConfig& c, const torch::TensorOption
     for (int i = 0; i < c.num_hidden_layers; ++i) layers->push_back(ViTLayer(c, c.is_global(i) ? 0 : c.window_size, o));
 }
 
-torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels) {
+torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_layers) {
     const torch::Device device = embeddings->position_embeddings.device();
     if (!global_rope_.cos.defined()) {
         window_rope_ = make_rope_tables(config_, config_.window_size, device);
@@ -114,10 +114,13 @@ torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels) {
     const int64_t b = pixels.size(0), g = pixels.size(2) / config_.patch_size, gw = pixels.size(3) / config_.patch_size;
     torch::Tensor x = embeddings->forward(pixels).view({b, g, gw, -1});
     x = layer_norm->forward(x);
+    const int count = static_cast<int>(layers->size());
+    int done = 0;
     for (const auto& module : *layers) {
         const auto* layer = module->as<ViTLayerImpl>();
         // Moved in: the layer's first residual add then frees its input.
         x = layer->forward(std::move(x), layer->window_size > 0 ? window_rope_ : global_rope_);
+        if (between_layers) between_layers(++done, count);
     }
     return x.permute({0, 3, 1, 2});
 }

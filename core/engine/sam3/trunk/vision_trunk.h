@@ -8,6 +8,8 @@
 #include "core/engine/sam3/trunk/rotary_embedding.h"
 #include "core/engine/sam3/common/sam3_config.h"
 
+#include <functional>
+
 namespace samlabel::engine::sam3 {
 
 struct PatchEmbeddingsImpl : torch::nn::Module {
@@ -62,7 +64,8 @@ TORCH_MODULE(ViTLayer);
 struct VisionTrunkImpl : torch::nn::Module {
     VisionTrunkImpl(const TrunkConfig& config, const torch::TensorOptions& options);
     // pixels [B, 3, S, S] (S = image_size) -> features [B, C, S/p, S/p]
-    torch::Tensor forward(const torch::Tensor& pixels);
+    // between_layers(i, n) runs after layer i of n (1-based), when given.
+    torch::Tensor forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_layers = {});
 
     ViTEmbeddings embeddings{nullptr};
     LayerNorm layer_norm{nullptr};
