@@ -22,6 +22,7 @@ apt_packages=(
   libopencv-dev libqcustomplot-dev libqcustomplot2.1-qt6 nlohmann-json3-dev
   libopenblas0-pthread xvfb xauth imagemagick
   python3 python3-venv
+  g++-mingw-w64-x86-64-posix wine64 nsis   # the Windows build of the platform layer, tested under wine (label wine)
 )
 
 log() { printf '\033[1m[samlabel]\033[0m %s\n' "$*" >&2; }

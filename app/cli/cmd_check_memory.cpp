@@ -96,7 +96,7 @@ int cmd_check_memory(const Args& args) {
     if (gpus.empty()) std::cout << "  GPU   none\n";
     for (const auto& gpu : gpus)
         std::cout << "  cuda:" << gpu.index << " " << gpu.name << ": " << engine::format_bytes(gpu.free_bytes) << " free of "
-                  << engine::format_bytes(gpu.total_bytes) << " (this process " << engine::format_bytes(gpu.used_by_this_process_bytes)
+                  << engine::format_bytes(gpu.total_bytes) << " (this process " << (gpu.this_process_known ? engine::format_bytes(gpu.used_by_this_process_bytes) : std::string("unknown"))
                   << ", others " << engine::format_bytes(gpu.used_by_others_bytes) << "; via " << gpu.source << ")\n";
 
     engine::Verdict verdict = engine::preflight(estimate, system, gpus, budget, resolved_device);

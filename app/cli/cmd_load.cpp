@@ -147,7 +147,9 @@ int cmd_load(const Args& args) {
     const engine::UnloadReport u = session.unload();
     std::printf("unload: freed %s of RAM (RSS %s -> %s)", mib(u.freed_ram_bytes).c_str(), mib(u.rss_before_bytes).c_str(),
                 mib(u.rss_after_bytes).c_str());
-    if (u.device_name.rfind("cuda", 0) == 0)
+    if (u.device_name.rfind("cuda", 0) == 0 && !u.vram_measured)
+        std::printf(", VRAM not measurable here (this process's share is unknown)");
+    else if (u.device_name.rfind("cuda", 0) == 0)
         std::printf(", %s of VRAM (this process: %s -> %s)", mib(u.freed_vram_bytes).c_str(), mib(u.vram_before_bytes).c_str(),
                     mib(u.vram_after_bytes).c_str());
     std::printf(", %zu embeddings dropped, %.0f ms\n", u.embeddings_dropped, u.duration_ms);

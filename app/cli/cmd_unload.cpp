@@ -36,7 +36,11 @@ int cmd_unload(const Args& args) {
         std::printf("no model was loaded at %s; nothing to free\n", target->url.toString().toUtf8().constData());
         return kExitOk;
     }
-    if (u.freed_vram_mb > 0 || u.vram_after_mb > 0)
+    if (!u.vram_measured)
+        std::printf("unloaded in %.0f ms: freed %.0f MB of RAM; this process's VRAM cannot be measured here, so it is not known "
+                    "whether the GPU memory came back\n",
+                    u.duration_ms, u.freed_ram_mb);
+    else if (u.freed_vram_mb > 0 || u.vram_after_mb > 0)
         std::printf("unloaded in %.0f ms: freed %.0f MB of VRAM (%.0f MB left to the process: the CUDA context) and %.0f MB of RAM\n",
                     u.duration_ms, u.freed_vram_mb, u.vram_after_mb, u.freed_ram_mb);
     else

@@ -4,9 +4,16 @@
 
 #include <torch/cuda.h>
 
+#include <cstring>
+#include <optional>
+
+#ifdef _WIN32
+#include "core/engine/platform/dxgi_adapters.h"
+#endif
+
 // The CUDA-enabled libtorch ships c10/cuda; a CPU-only libtorch (or one built
 // without the CUDA toolkit headers around) compiles this to "no GPUs".
-#if __has_include(<c10/cuda/CUDACachingAllocator.h>) && __has_include(<cuda_runtime_api.h>)
+#if !defined(SAMLABEL_NO_CUDA) && __has_include(<c10/cuda/CUDACachingAllocator.h>) && __has_include(<cuda_runtime_api.h>)
 #define SAMLABEL_HAVE_C10_CUDA 1
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
@@ -34,15 +41,32 @@ std::vector<GpuMemory> torch_cuda_memory() {
         gpu.index = index;
         gpu.total_bytes = total_bytes;
         gpu.free_bytes = free_bytes;
-        const auto reserved = static_cast<std::int64_t>(cuda_reserved_bytes(index));
-        const std::uint64_t used = total_bytes > free_bytes ? total_bytes - free_bytes : 0;
-        gpu.used_by_this_process_bytes = std::min<std::uint64_t>(static_cast<std::uint64_t>(reserved), used);
-        gpu.used_by_others_bytes = used - gpu.used_by_this_process_bytes;
         gpu.source = "torch";
+        std::optional<std::uint64_t> ours;
+#ifdef _WIN32
+        // Windows counts the CUDA context and everything else this process
+        // holds; the caching allocator only knows its own blocks.
+        std::uint64_t luid = 0;
+        std::memcpy(&luid, properties.luid, sizeof luid);
+        ours = dxgi_process_bytes_by_luid(read_dxgi_adapters(), luid);
+        if (ours) gpu.source = "torch+dxgi";
+#endif
+        if (!ours) ours = cuda_reserved_bytes(index);
+        split_gpu_usage(gpu, ours);
         gpus.push_back(std::move(gpu));
     }
 #endif
     return gpus;
+}
+
+std::optional<std::uint64_t> torch_process_vram_bytes(int index) {
+#ifdef SAMLABEL_HAVE_C10_CUDA
+    if (torch::cuda::is_available() && index >= 0 && index < static_cast<int>(torch::cuda::device_count()))
+        return cuda_reserved_bytes(index);
+#else
+    (void)index;
+#endif
+    return std::nullopt;
 }
 
 }  // namespace samlabel::engine

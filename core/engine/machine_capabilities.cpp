@@ -3,7 +3,7 @@
 #include "core/engine/memory_budget.h"
 #include "core/engine/runtime_info.h"
 
-#if __has_include(<cuda_runtime_api.h>) && __has_include(<c10/cuda/CUDAFunctions.h>)
+#if !defined(SAMLABEL_NO_CUDA) && __has_include(<cuda_runtime_api.h>) && __has_include(<c10/cuda/CUDAFunctions.h>)
 #define SAMLABEL_HAVE_CUDA_RUNTIME 1
 #include <cuda_runtime_api.h>
 #endif

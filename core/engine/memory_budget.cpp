@@ -392,20 +392,27 @@ std::optional<Room> vram_room(const MemoryEstimate& estimate, const GpuMemory& g
     room.what = "VRAM on cuda:" + std::to_string(gpu.index);
     room.needed = estimate.vram_bytes();
     // A CUDA context this process already holds is paid for.
-    if (gpu.used_by_this_process_bytes >= estimate.runtime_bytes) room.needed -= estimate.runtime_bytes;
+    if (gpu.this_process_known && gpu.used_by_this_process_bytes >= estimate.runtime_bytes)
+        room.needed -= estimate.runtime_bytes;
     room.available = gpu.free_bytes;
+    // What the budget cap counts as ours: when the share cannot be measured,
+    // everything in use might be ours, so the cap is never under-enforced.
+    const std::uint64_t ours = gpu.this_process_known ? gpu.used_by_this_process_bytes
+                                                      : gpu.used_by_this_process_bytes + gpu.used_by_others_bytes;
     std::ostringstream detail;
     detail << format_bytes(gpu.free_bytes) << " free of " << format_bytes(gpu.total_bytes);
-    if (gpu.used_by_others_bytes) detail << ", other processes use " << format_bytes(gpu.used_by_others_bytes);
+    if (!gpu.this_process_known)
+        detail << ", " << format_bytes(ours) << " in use (this process's share cannot be measured here)";
+    else if (gpu.used_by_others_bytes)
+        detail << ", other processes use " << format_bytes(gpu.used_by_others_bytes);
     if (budget.max_vram_bytes) {
-        const std::uint64_t cap_left =
-            budget.max_vram_bytes > gpu.used_by_this_process_bytes ? budget.max_vram_bytes - gpu.used_by_this_process_bytes : 0;
+        const std::uint64_t cap_left = budget.max_vram_bytes > ours ? budget.max_vram_bytes - ours : 0;
         if (cap_left < room.available) {
             room.available = cap_left;
             room.budget_limits = room.needed <= gpu.free_bytes;
             // The cap must reach what this process holds plus what the load needs.
             if (room.budget_limits)
-                room.budget_shortfall = gpu.used_by_this_process_bytes + room.needed - budget.max_vram_bytes;
+                room.budget_shortfall = ours + room.needed - budget.max_vram_bytes;
         }
         detail << ", budget 'use at most " << format_bytes(budget.max_vram_bytes) << "'";
     }

@@ -14,8 +14,18 @@ public:
     SystemMemory system() override { return read_system_memory(); }
     std::vector<GpuMemory> gpus() override {
         NvmlProbe& nvml = NvmlProbe::instance();
-        if (nvml.available()) return nvml.query();
-        return torch_cuda_memory();
+        if (!nvml.available()) return torch_cuda_memory();
+        std::vector<GpuMemory> gpus = nvml.query();
+        // NVML (and DXGI on Windows) could not tell this process's share:
+        // the caching allocator's count is a measurement, if a partial one.
+        for (GpuMemory& gpu : gpus) {
+            if (gpu.this_process_known) continue;
+            if (const auto reserved = torch_process_vram_bytes(gpu.index)) {
+                split_gpu_usage(gpu, reserved);
+                gpu.source += "+torch";
+            }
+        }
+        return gpus;
     }
 };
 

@@ -30,6 +30,9 @@ struct SystemMemory {
     // (activations, converted weights, caches) can only go to swap.
     std::optional<std::uint64_t> process_rss_file_bytes;
     std::optional<std::uint64_t> process_rss_anon_bytes;
+    // Windows: this process's commit charge (PrivateUsage), what the commit
+    // limit and job limits count. Unset where the OS has no such figure.
+    std::optional<std::uint64_t> process_private_bytes;
     std::optional<std::uint64_t> cgroup_limit_bytes;      // memory.max when confined
     std::optional<std::uint64_t> cgroup_available_bytes;  // memory.max - memory.current
 };
@@ -39,10 +42,20 @@ struct GpuMemory {
     std::string name;
     std::uint64_t total_bytes = 0;
     std::uint64_t free_bytes = 0;
+    // This process's share, and whether it was measured at all: NVML under
+    // Windows WDDM never reports per-process memory, and without DXGI (or the
+    // torch allocator) the share is unknown. Unknown is not 0: with
+    // this_process_known false, used_by_this_process_bytes is 0 and means
+    // nothing, and used_by_others_bytes holds everything in use.
     std::uint64_t used_by_this_process_bytes = 0;
-    std::uint64_t used_by_others_bytes = 0;  // processes NVML lists; torch fallback: used - ours
-    std::string source;                      // "nvml" or "torch"
+    bool this_process_known = true;
+    std::uint64_t used_by_others_bytes = 0;  // used - ours (other processes, the driver)
+    std::string source;                      // "nvml", "nvml+dxgi" or "torch"
 };
+
+// Fills a GPU's split from total, free and this process's bytes when known
+// (clamped to what is in use). See GpuMemory::this_process_known.
+void split_gpu_usage(GpuMemory& gpu, std::optional<std::uint64_t> this_process_bytes);
 
 class MemoryProbe {
 public:

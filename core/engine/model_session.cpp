@@ -203,13 +203,15 @@ struct ModelSession::Impl {
         release_cached_memory();
     }
 
-    std::uint64_t process_vram_bytes(const std::string& device_name) {
+    // This process's VRAM on the model's device: 0 on the CPU, nullopt when
+    // the GPU's probe cannot tell (or does not list the device).
+    std::optional<std::uint64_t> process_vram_bytes(const std::string& device_name) {
         if (device_name.rfind("cuda", 0) != 0) return 0;
         const auto colon = device_name.find(':');
         const int index = colon == std::string::npos ? 0 : std::stoi(device_name.substr(colon + 1));
         for (const GpuMemory& gpu : probe->gpus())
-            if (gpu.index == index) return gpu.used_by_this_process_bytes;
-        return 0;
+            if (gpu.index == index && gpu.this_process_known) return gpu.used_by_this_process_bytes;
+        return std::nullopt;
     }
 };
 
@@ -538,15 +540,20 @@ UnloadReport ModelSession::unload() {
     if (const auto info = model_info()) report.device_name = info->device_name;
     if (report.was_loaded) impl_->state = SessionState::Unloading;
     report.rss_before_bytes = impl_->probe->system().process_rss_bytes;
-    report.vram_before_bytes = impl_->process_vram_bytes(report.device_name);
+    const std::optional<std::uint64_t> vram_before = impl_->process_vram_bytes(report.device_name);
     const EmbeddingCacheStats stats = impl_->cache.stats();
     report.embeddings_dropped = stats.memory_entries;
     report.embedding_bytes_dropped = impl_->cache.clear_memory();
     impl_->free_model();
     report.rss_after_bytes = impl_->probe->system().process_rss_bytes;
-    report.vram_after_bytes = impl_->process_vram_bytes(report.device_name);
+    const std::optional<std::uint64_t> vram_after = impl_->process_vram_bytes(report.device_name);
     report.freed_ram_bytes = saturating_sub(report.rss_before_bytes, report.rss_after_bytes);
-    report.freed_vram_bytes = saturating_sub(report.vram_before_bytes, report.vram_after_bytes);
+    report.vram_measured = vram_before && vram_after;
+    if (report.vram_measured) {
+        report.vram_before_bytes = *vram_before;
+        report.vram_after_bytes = *vram_after;
+        report.freed_vram_bytes = saturating_sub(*vram_before, *vram_after);
+    }
     impl_->state = SessionState::Unloaded;
     impl_->cancel = false;
     report.duration_ms = ms_since(t0);

@@ -66,6 +66,10 @@ struct UnloadReport {
     std::uint64_t vram_before_bytes = 0;  // this process on the model's GPU; 0 on CPU
     std::uint64_t vram_after_bytes = 0;
     std::uint64_t freed_vram_bytes = 0;
+    // False when the model was on a GPU and this process's VRAM there could
+    // not be measured (see GpuMemory::this_process_known): the three VRAM
+    // figures are then 0 and mean nothing, and nobody may claim it came back.
+    bool vram_measured = true;
     std::size_t embeddings_dropped = 0;
     std::uint64_t embedding_bytes_dropped = 0;
     std::string device_name;

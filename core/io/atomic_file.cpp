@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #ifdef _WIN32
 #ifndef NOMINMAX
@@ -63,9 +64,28 @@ void write_and_sync(const fs::path& temp, std::string_view bytes) {
     CloseHandle(h);
 }
 
-void replace_file(const fs::path& from, const fs::path& to) {
-    if (!MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-        fail(to, "cannot replace the file", last_error_text());
+// The errors another program holding the target (or the temporary file) for
+// a moment gives: worth retrying.
+bool held_by_another_program(DWORD code) {
+    return code == ERROR_ACCESS_DENIED || code == ERROR_SHARING_VIOLATION || code == ERROR_LOCK_VIOLATION;
+}
+
+void replace_file(const fs::path& from, const fs::path& to, std::chrono::milliseconds retry_for) {
+    const auto give_up_at = std::chrono::steady_clock::now() + retry_for;
+    auto pause = std::chrono::milliseconds(10);
+    for (;;) {
+        if (MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) return;
+        const DWORD code = GetLastError();
+        const std::string why = last_error_text();
+        if (!held_by_another_program(code)) fail(to, "cannot replace the file", why);
+        if (std::chrono::steady_clock::now() >= give_up_at)
+            fail(to,
+                 "cannot replace the file: another program (a virus scanner or sync client?) held it for " +
+                     std::to_string(retry_for.count()) + " ms; the previous version is unchanged",
+                 why);
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(200));
+    }
 }
 
 void sync_directory(const fs::path&) {}  // MOVEFILE_WRITE_THROUGH already flushed the rename
@@ -96,7 +116,8 @@ void write_and_sync(const fs::path& temp, std::string_view bytes) {
     if (::close(fd) != 0) fail(temp, "close failed", errno_text(errno));
 }
 
-void replace_file(const fs::path& from, const fs::path& to) {
+// POSIX rename replaces a file that others hold open: nothing to wait for.
+void replace_file(const fs::path& from, const fs::path& to, std::chrono::milliseconds) {
     if (::rename(from.c_str(), to.c_str()) != 0) fail(to, "cannot rename the temporary file over it", errno_text(errno));
 }
 
@@ -113,7 +134,7 @@ void sync_directory(const fs::path& dir) {
 // Keeps `previous` as `keep_as`, atomically: a hard link (no copy, no window
 // where keep_as is missing or partial) renamed over keep_as; a copy through a
 // temporary file when hard links are not supported.
-void keep_previous(const fs::path& previous, const fs::path& keep_as) {
+void keep_previous(const fs::path& previous, const fs::path& keep_as, std::chrono::milliseconds retry_for) {
     const fs::path temp = atomic_temp_path(keep_as);
     std::error_code ec;
     fs::remove(temp, ec);
@@ -123,7 +144,7 @@ void keep_previous(const fs::path& previous, const fs::path& keep_as) {
         fs::copy_file(previous, temp, fs::copy_options::overwrite_existing, ec);
         if (ec) fail(keep_as, "cannot keep the previous version", ec.message());
     }
-    replace_file(temp, keep_as);
+    replace_file(temp, keep_as, retry_for);
 }
 
 }  // namespace
@@ -140,8 +161,9 @@ void write_file_atomically(const fs::path& path, std::string_view bytes, const A
     try {
         write_and_sync(temp, bytes);
         std::error_code ec;
-        if (options.keep_previous_as && fs::exists(path, ec)) keep_previous(path, *options.keep_previous_as);
-        replace_file(temp, path);
+        if (options.keep_previous_as && fs::exists(path, ec))
+            keep_previous(path, *options.keep_previous_as, options.held_file_retry);
+        replace_file(temp, path, options.held_file_retry);
     } catch (...) {
         std::error_code ec;
         fs::remove(temp, ec);

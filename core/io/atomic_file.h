@@ -7,6 +7,7 @@
 // then rename it over the target (POSIX rename; Windows MoveFileExW with
 // MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH), then fsync the folder.
 // (core/io is Qt-free, so this plays the role of QSaveFile here.)
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -24,6 +25,10 @@ struct AtomicWriteOptions {
     // path (hard link to the old file where possible, else a copy), itself
     // replaced atomically, before the new version is renamed in.
     std::optional<std::filesystem::path> keep_previous_as;
+    // Windows: a virus scanner, indexer or sync client that opened the target
+    // without FILE_SHARE_DELETE makes the rename fail for a moment. It is
+    // retried for this long; then the write fails with the previous file intact.
+    std::chrono::milliseconds held_file_retry{3000};
 };
 
 // Throws AtomicWriteError ("<path>: <what failed>: <OS reason>"). On failure

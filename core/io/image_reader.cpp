@@ -497,11 +497,4 @@ ImageReadResult read_image(const fs::path& path, const ImageReadOptions& options
     }
 }
 
-std::string path_to_utf8(const fs::path& path) {
-    const std::u8string s = path.u8string();
-    return std::string(s.begin(), s.end());
-}
-
-fs::path path_from_utf8(std::string_view utf8) { return fs::path(std::u8string(utf8.begin(), utf8.end())); }
-
 }  // namespace samlabel::io

@@ -11,6 +11,8 @@
 //    exception escapes.
 #include <opencv2/core.hpp>
 
+#include "core/io/utf8_path.h"  // path_to_utf8 / path_from_utf8, used with every image path
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -77,9 +79,5 @@ ImageReadResult decode_image(std::span<const std::uint8_t> bytes, const std::str
 // (same result as PIL's ImageOps.exif_transpose). Orientation 1 or invalid
 // values return the image unchanged.
 cv::Mat apply_exif_orientation(const cv::Mat& image, int orientation);
-
-// UTF-8 <-> std::filesystem::path (u8string on every platform).
-std::string path_to_utf8(const std::filesystem::path& path);
-std::filesystem::path path_from_utf8(std::string_view utf8);
 
 }  // namespace samlabel::io

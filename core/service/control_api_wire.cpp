@@ -166,6 +166,7 @@ QJsonObject to_json(const BackendStatus& st) {
                        {QStringLiteral("model_path"), st.model_path},
                        {QStringLiteral("parts"), st.parts},
                        {QStringLiteral("vram_used_mb"), st.vram_used_mb},
+                       {QStringLiteral("vram_used_known"), st.vram_used_known},
                        {QStringLiteral("vram_total_mb"), st.vram_total_mb},
                        {QStringLiteral("ram_rss_mb"), st.ram_rss_mb}};
 }
@@ -179,6 +180,7 @@ BackendStatus status_from_json(const QJsonObject& o) {
     st.model_path = s(o, "model_path");
     st.parts = s(o, "parts");
     st.vram_used_mb = d(o, "vram_used_mb");
+    st.vram_used_known = o.value(QStringLiteral("vram_used_known")).toBool(true);  // absent: an older server, which always claimed to know
     st.vram_total_mb = d(o, "vram_total_mb");
     st.ram_rss_mb = d(o, "ram_rss_mb");
     return st;
@@ -245,6 +247,7 @@ QJsonObject to_json(const UnloadReply& r) {
                   {QStringLiteral("freed_vram_mb"), r.freed_vram_mb},
                   {QStringLiteral("freed_ram_mb"), r.freed_ram_mb},
                   {QStringLiteral("vram_after_mb"), r.vram_after_mb},
+                  {QStringLiteral("vram_measured"), r.vram_measured},
                   {QStringLiteral("ram_rss_after_mb"), r.ram_rss_after_mb},
                   {QStringLiteral("duration_ms"), r.duration_ms}};
     put_error(o, r.error, r.message);
@@ -259,6 +262,7 @@ UnloadReply unload_reply_from_json(const QJsonObject& o) {
     r.freed_vram_mb = d(o, "freed_vram_mb");
     r.freed_ram_mb = d(o, "freed_ram_mb");
     r.vram_after_mb = d(o, "vram_after_mb");
+    r.vram_measured = o.value(QStringLiteral("vram_measured")).toBool(true);
     r.ram_rss_after_mb = d(o, "ram_rss_after_mb");
     r.duration_ms = d(o, "duration_ms");
     return r;

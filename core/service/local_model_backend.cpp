@@ -245,6 +245,7 @@ BackendStatus LocalModelBackend::status() const {
     s.ram_rss_mb = mb(sample.process_rss_bytes);
     if (const GpuSample* g = model_gpu(sample, info_)) {
         s.vram_used_mb = mb(g->process_bytes);
+        s.vram_used_known = g->process_known;
         s.vram_total_mb = mb(g->total_bytes);
     }
     return s;
@@ -480,6 +481,7 @@ void LocalModelBackend::onUnloaded(const engine::UnloadReport& report) {
     r.freed_vram_mb = mb(report.freed_vram_bytes);
     r.freed_ram_mb = mb(report.freed_ram_bytes);
     r.vram_after_mb = mb(report.vram_after_bytes);
+    r.vram_measured = report.vram_measured;
     r.ram_rss_after_mb = mb(report.rss_after_bytes);
     r.duration_ms = report.duration_ms;
     for (auto& p : std::exchange(pending_unloads_, {})) fulfil(p, r);

@@ -42,6 +42,7 @@ MemorySample take_memory_sample(engine::MemoryProbe& probe, qint64 started_monot
         gpu.total_bytes = g.total_bytes;
         gpu.used_bytes = g.total_bytes > g.free_bytes ? g.total_bytes - g.free_bytes : 0;
         gpu.process_bytes = g.used_by_this_process_bytes;
+        gpu.process_known = g.this_process_known;
         s.gpus.push_back(gpu);
     }
     return s;

@@ -24,6 +24,7 @@ struct GpuSample {
     quint64 total_bytes = 0;
     quint64 used_bytes = 0;      // by every process
     quint64 process_bytes = 0;   // by this process
+    bool process_known = true;   // false: cannot be measured here (process_bytes is 0, others_bytes() all in use)
     quint64 others_bytes() const { return used_bytes > process_bytes ? used_bytes - process_bytes : 0; }
 };
 

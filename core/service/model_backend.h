@@ -43,6 +43,7 @@ struct BackendStatus {
     QString model_path;   // checkpoint folder of the loaded (or last) model
     QString parts;        // "click", "detect", "click+detect" (engine::part_set_cli_name); empty when unloaded
     double vram_used_mb = 0.0;   // this process on the model's GPU (0 on CPU)
+    bool vram_used_known = true; // false: the GPU's probe cannot tell this process's share (vram_used_mb means nothing)
     double vram_total_mb = 0.0;  // 0 when no GPU is known
     double ram_rss_mb = 0.0;     // this process's resident set
 };
@@ -81,6 +82,7 @@ struct UnloadReply {
     double freed_vram_mb = 0.0;      // measured: this process's VRAM before - after
     double freed_ram_mb = 0.0;       // measured: RSS before - after
     double vram_after_mb = 0.0;      // this process's VRAM once unloaded (CUDA context remains)
+    bool vram_measured = true;       // false: the VRAM figures could not be measured (see engine::UnloadReport)
     double ram_rss_after_mb = 0.0;
     double duration_ms = 0.0;
     bool ok() const { return error == BackendError::None; }

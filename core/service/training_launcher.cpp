@@ -85,6 +85,10 @@ void TrainingLauncher::onUnloaded(const UnloadReply& reply) {
     const BackendStatus now = backend_ ? backend_->status() : BackendStatus{};
     if (now.model_loaded)
         return fail(QStringLiteral("a model is loaded again (state %1); training was not started").arg(now.state));
+    // A share that cannot be measured is not a share that came back.
+    if (now.vram_total_mb > 0 && !now.vram_used_known)
+        return fail(QStringLiteral("this process's VRAM cannot be measured on this machine, so the unload cannot be "
+                                   "verified; training was not started (unload, then start it yourself)"));
     if (now.vram_total_mb > 0 && now.vram_used_mb > job_.residual_vram_limit_mb)
         return fail(QStringLiteral("this process still holds %1 MB of VRAM after the unload (limit %2 MB); training was not started")
                         .arg(now.vram_used_mb, 0, 'f', 0)

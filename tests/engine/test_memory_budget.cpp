@@ -234,6 +234,30 @@ private slots:
         QVERIFY(preflight(e, probe.system(), probe.gpus(), budget, cuda).fits);
     }
 
+    void vramBudgetWithAnUnmeasurableShareCountsEverythingInUse() {
+        // Windows without DXGI: this process's share is unknown. 4 GiB are in
+        // use, maybe all ours, so a cap of 4 GiB + the load - 1 MiB cannot be
+        // shown to hold; with a measured share of 0 the same cap fits.
+        FakeProbe probe;
+        probe.sys.total_bytes = 32 * GiB;
+        probe.sys.available_bytes = 20 * GiB;
+        const DeviceSpec cuda{DeviceKind::Cuda, 0};
+        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        BudgetSettings budget;
+        budget.max_vram_bytes = 4 * GiB + e.vram_bytes() - MiB;
+        probe.devices = {gpu(0, 24 * GiB, 20 * GiB, 0)};
+        QVERIFY(preflight(e, probe.system(), probe.gpus(), budget, cuda).fits);
+        GpuMemory unknown = gpu(0, 24 * GiB, 20 * GiB, 0);
+        split_gpu_usage(unknown, std::nullopt);
+        probe.devices = {unknown};
+        const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, cuda);
+        QVERIFY(!v.fits);
+        const std::string text = all_text(v);
+        QVERIFY2(v.message.find("4.00 GiB in use (this process's share cannot be measured here)") != std::string::npos,
+                 text.c_str());
+        QVERIFY2(has_suggestion(v, "raise the VRAM budget by " + format_bytes(MiB)), text.c_str());
+    }
+
     void existingCudaContextIsNotCountedTwice() {
         FakeProbe probe;
         probe.sys.available_bytes = 20 * GiB;

@@ -56,6 +56,11 @@ public:
         std::lock_guard lock(mutex_);
         leaked_vram_mb_ = mb;
     }
+    // This process's VRAM cannot be measured (Windows without DXGI).
+    void setVramUnmeasurable(bool unmeasurable) {
+        std::lock_guard lock(mutex_);
+        vram_unmeasurable_ = unmeasurable;
+    }
     // A model loaded for click-to-segment only: detect() answers NotLoaded.
     void setDetectionLoaded(bool loaded) {
         std::lock_guard lock(mutex_);
@@ -76,7 +81,8 @@ public:
         s.model_path = last_model_;
         s.parts = loaded_ ? (detection_loaded_ ? QStringLiteral("click+detect") : QStringLiteral("click")) : QString();
         s.vram_total_mb = 16000.0;
-        s.vram_used_mb = kBaselineVramMb + (loaded_ ? kModelVramMb : leaked_vram_mb_);
+        s.vram_used_mb = vram_unmeasurable_ ? 0.0 : kBaselineVramMb + (loaded_ ? kModelVramMb : leaked_vram_mb_);
+        s.vram_used_known = !vram_unmeasurable_;
         s.ram_rss_mb = kBaselineRssMb + (loaded_ ? kModelRssMb : 0.0);
         return s;
     }
@@ -159,6 +165,7 @@ public:
             r.freed_vram_mb = before.vram_used_mb - after.vram_used_mb;
             r.freed_ram_mb = before.ram_rss_mb - after.ram_rss_mb;
             r.vram_after_mb = after.vram_used_mb;
+            r.vram_measured = after.vram_used_known;
             r.ram_rss_after_mb = after.ram_rss_mb;
             r.duration_ms = unload_ms.load();
             last_unload_finished_at_ms = QDateTime::currentMSecsSinceEpoch();
@@ -321,6 +328,7 @@ private:
     QString last_model_;
     QString refuse_message_;
     double leaked_vram_mb_ = 0.0;
+    bool vram_unmeasurable_ = false;
     QHash<QString, QSize> images_;
     QSet<QString> texts_;  // text_cached on the second use
 };

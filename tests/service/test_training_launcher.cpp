@@ -130,6 +130,25 @@ private Q_SLOTS:
         QCOMPARE(launcher.processStartedAtMs(), 0);
     }
 
+    void vramThatCannotBeMeasuredIsNotClaimedBack() {
+        // The unload went fine, but this process's VRAM cannot be measured:
+        // "the memory came back" cannot be claimed, so nothing starts.
+        loadFakeModel();
+        backend_->setVramUnmeasurable(true);
+        TrainingLauncher launcher(backend_.get());
+        QSignalSpy failed(&launcher, &TrainingLauncher::failed);
+        QSignalSpy unloaded(&launcher, &TrainingLauncher::unloadFinished);
+        TrainingJob job;
+        job.command_line = QStringLiteral("this-program-must-never-start");
+        QVERIFY(launcher.start(job, nullptr));
+        QVERIFY(failed.wait(10000));
+        QCOMPARE(launcher.state(), TrainingLauncher::State::Failed);
+        QVERIFY2(launcher.failureMessage().contains(QStringLiteral("cannot be measured")), qPrintable(launcher.failureMessage()));
+        QCOMPARE(launcher.processStartedAtMs(), 0);
+        QCOMPARE(unloaded.count(), 1);
+        QVERIFY(!unloaded.at(0).at(0).value<UnloadReply>().vram_measured);
+    }
+
     void commandThatCannotStartFailsClearly() {
         TrainingLauncher launcher(backend_.get());
         QSignalSpy failed(&launcher, &TrainingLauncher::failed);

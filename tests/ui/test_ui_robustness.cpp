@@ -19,6 +19,7 @@
 #include "ui/tools/polygon_tool.h"
 #include "ui/tools/tool_box.h"
 
+#include <QPlainTextEdit>
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QComboBox>
@@ -404,6 +405,16 @@ void TestUiRobustness::aboutShowsRuntime() {
     QVERIFY2(text.contains("samlabel 9.8.7"), qPrintable(text));
     QVERIFY2(text.contains("libtorch"), qPrintable(text));
     QVERIFY2(text.contains("CUDA"), qPrintable(text));
+    // The dialog shows the licences: samlabel's, each library it ships, and
+    // that SAM3's weights are Meta's, under Meta's licence.
+    AboutDialog dialog;
+    const auto* licences = dialog.findChild<QPlainTextEdit*>("about_licences");
+    QVERIFY(licences);
+    const QString shown = licences->toPlainText();
+    for (const char* needed : {"GPL-3.0-or-later", "QCustomPlot 2.1: GPL-3.0", "Qt 6", "LGPL-3.0", "LibTorch", "BSD-3-Clause",
+                               "OpenCV 4: Apache-2.0", "nlohmann/json: MIT", "SAM3 model weights are not part of samlabel",
+                               "Meta's own SAM licence"})
+        QVERIFY2(shown.contains(QLatin1String(needed)), qPrintable(QStringLiteral("missing '%1' in:\n%2").arg(needed, shown)));
 }
 
 void TestUiRobustness::unusualFormatsAndPathsDisplay() {

@@ -1,10 +1,12 @@
 #include "ui/dialogs/about_dialog.h"
 
 #include "core/engine/runtime_info.h"
+#include "ui/dialogs/third_party_licences.h"
 
 #include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QVBoxLayout>
 
 #include <opencv2/core/version.hpp>
@@ -27,7 +29,12 @@ AboutDialog::AboutDialog(QWidget* parent) : QDialog(parent) {
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
+    auto* licences = new QPlainTextEdit(thirdPartyLicencesText(), this);
+    licences->setObjectName("about_licences");
+    licences->setReadOnly(true);
+    licences->setMinimumSize(560, 260);
     layout->addWidget(label);
+    layout->addWidget(licences);
     layout->addWidget(buttons);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Help > About: samlabel's version and the libtorch runtime it runs on
-// (version, CUDA availability), from core/engine/runtime_info.h.
+// (version, CUDA availability), from core/engine/runtime_info.h, then the
+// licences (third_party_licences.h).
 #include <QDialog>
 
 namespace samlabel::ui {

@@ -255,9 +255,13 @@ void MemoryGaugeDock::updateCaptions() {
         const int index = g.plot->property("gpuIndex").toInt();
         for (const service::GpuSample& s : last_.gpus) {
             if (s.index != index) continue;
-            QString text = tr("<b>GPU %1</b> %2, %3 GiB: %4")
-                               .arg(index)
-                               .arg(s.name.toHtmlEscaped(), gibText(s.total_bytes), bands(s.process_bytes, s.used_bytes, s.total_bytes));
+            // A share that cannot be measured (Windows without DXGI) is not shown as samlabel 0.
+            const QString figures =
+                s.process_known ? bands(s.process_bytes, s.used_bytes, s.total_bytes)
+                                : coloured(kOthersColor, tr("in use %1, samlabel's share cannot be measured here").arg(gibText(s.used_bytes))) +
+                                      QStringLiteral(" · ") +
+                                      coloured(kFreeColor.darker(160), tr("free %1").arg(gibText(s.total_bytes > s.used_bytes ? s.total_bytes - s.used_bytes : 0)));
+            QString text = tr("<b>GPU %1</b> %2, %3 GiB: %4").arg(index).arg(s.name.toHtmlEscaped(), gibText(s.total_bytes), figures);
             if (max_vram_bytes_ > 0) text += QStringLiteral(" · ") + coloured(kBudgetColor, tr("dashed: samlabel at most %1").arg(gibText(max_vram_bytes_)));
             g.caption->setText(text);
         }

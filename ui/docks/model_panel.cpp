@@ -453,7 +453,9 @@ void ModelPanel::onLoadFinished(const engine::LoadOutcome& outcome) {
 void ModelPanel::onUnloaded(const engine::UnloadReport& report, bool automatic) {
     if (!report.was_loaded) return;
     QString text = tr("%1 freed %2 of RAM").arg(automatic ? tr("Auto-unload (idle)") : tr("Unload"), mb(report.freed_ram_bytes));
-    if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0)
+    if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0 && !report.vram_measured)
+        text += tr("; this process's VRAM cannot be measured here, so whether it came back is unknown");
+    else if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0)
         text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mb(report.freed_vram_bytes), mb(report.vram_after_bytes));
     text += tr(", %1 cached embeddings dropped, in %2 ms").arg(report.embeddings_dropped).arg(qRound(report.duration_ms));
     last_unload_->setText(text);

@@ -1,6 +1,9 @@
 // Windows: GlobalMemoryStatusEx for the system, GetProcessMemoryInfo for this
-// process. Built only on Windows (see CMakeLists.txt).
+// process, QueryInformationJobObject for a job's caps. This file only reads
+// the counters; windows_memory_counters.cpp does the arithmetic. Built only on
+// Windows (see CMakeLists.txt).
 #include "core/engine/memory_probe.h"
+#include "core/engine/platform/windows_memory_counters.h"
 
 #ifndef NOMINMAX
 #define NOMINMAX
@@ -14,35 +17,31 @@
 namespace samlabel::engine {
 
 SystemMemory read_system_memory() {
-    SystemMemory memory;
+    WindowsMemoryCounters counters;
     MEMORYSTATUSEX status{};
     status.dwLength = sizeof status;
     if (::GlobalMemoryStatusEx(&status)) {
-        memory.total_bytes = status.ullTotalPhys;
-        memory.available_bytes = status.ullAvailPhys;
-        // The page file counts physical memory too: swap = commit limit - RAM.
-        memory.swap_total_bytes = status.ullTotalPageFile > status.ullTotalPhys ? status.ullTotalPageFile - status.ullTotalPhys : 0;
-        const std::uint64_t commit_used = status.ullTotalPageFile - status.ullAvailPageFile;
-        const std::uint64_t ram_used = status.ullTotalPhys - status.ullAvailPhys;
-        memory.swap_used_bytes = commit_used > ram_used ? commit_used - ram_used : 0;
+        counters.total_phys = status.ullTotalPhys;
+        counters.avail_phys = status.ullAvailPhys;
+        counters.total_page_file = status.ullTotalPageFile;
+        counters.avail_page_file = status.ullAvailPageFile;
     }
-    PROCESS_MEMORY_COUNTERS counters{};
-    if (::GetProcessMemoryInfo(::GetCurrentProcess(), &counters, sizeof counters)) {
-        memory.process_rss_bytes = counters.WorkingSetSize;
-        memory.process_peak_rss_bytes = counters.PeakWorkingSetSize;
+    PROCESS_MEMORY_COUNTERS_EX process{};
+    if (::GetProcessMemoryInfo(::GetCurrentProcess(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&process), sizeof process)) {
+        counters.working_set = process.WorkingSetSize;
+        counters.peak_working_set = process.PeakWorkingSetSize;
+        if (process.PrivateUsage > 0) counters.private_bytes = process.PrivateUsage;  // wine reports 0
     }
-    // Job objects can cap a process's memory like a cgroup does.
+    // A job object can cap a process's or the whole job's commit, like a cgroup.
+    // The job's current commit is not in this structure: the arithmetic falls
+    // back to this process's private bytes (see windows_memory_counters.h).
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION job{};
-    if (::QueryInformationJobObject(nullptr, JobObjectExtendedLimitInformation, &job, sizeof job, nullptr) &&
-        (job.BasicLimitInformation.LimitFlags & JOB_OBJECT_LIMIT_PROCESS_MEMORY)) {
-        memory.cgroup_limit_bytes = job.ProcessMemoryLimit;
-        PROCESS_MEMORY_COUNTERS_EX ex{};
-        ::GetProcessMemoryInfo(::GetCurrentProcess(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&ex), sizeof ex);
-        const std::uint64_t used = ex.PrivateUsage;
-        memory.cgroup_available_bytes = job.ProcessMemoryLimit > used ? job.ProcessMemoryLimit - used : 0;
-        if (*memory.cgroup_available_bytes < memory.available_bytes) memory.available_bytes = *memory.cgroup_available_bytes;
+    if (::QueryInformationJobObject(nullptr, JobObjectExtendedLimitInformation, &job, sizeof job, nullptr)) {
+        const DWORD flags = job.BasicLimitInformation.LimitFlags;
+        if (flags & JOB_OBJECT_LIMIT_PROCESS_MEMORY) counters.job_process_limit = job.ProcessMemoryLimit;
+        if (flags & JOB_OBJECT_LIMIT_JOB_MEMORY) counters.job_limit = job.JobMemoryLimit;
     }
-    return memory;
+    return system_memory_from_windows_counters(counters);
 }
 
 bool reset_peak_rss() { return false; }  // PeakWorkingSetSize cannot be reset

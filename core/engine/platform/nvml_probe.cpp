@@ -1,5 +1,7 @@
 #include "core/engine/platform/nvml_probe.h"
 
+#include "core/engine/platform/dxgi_adapters.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -31,6 +33,15 @@ struct nvmlMemory_t {
     unsigned long long total;
     unsigned long long free;
     unsigned long long used;
+};
+struct nvmlPciInfo_t {  // nvmlDeviceGetPciInfo_v3
+    char busIdLegacy[16];
+    unsigned int domain;
+    unsigned int bus;
+    unsigned int device;
+    unsigned int pciDeviceId;     // device id << 16 | vendor id
+    unsigned int pciSubSystemId;
+    char busId[32];
 };
 struct nvmlProcessInfo_v1_t {  // nvmlDeviceGetComputeRunningProcesses (v1)
     unsigned int pid;
@@ -107,13 +118,23 @@ struct NvmlProbe::Api {
     nvmlReturn_t (*processes_v1)(nvmlDevice_t, unsigned int*, nvmlProcessInfo_v1_t*) = nullptr;
     const char* (*error_string)(nvmlReturn_t) = nullptr;
     nvmlReturn_t (*driver_version)(char*, unsigned int) = nullptr;
+    nvmlReturn_t (*pci_info)(nvmlDevice_t, nvmlPciInfo_t*) = nullptr;
 
     template <typename F>
     void bind(F& function, const char* name) {
         function = reinterpret_cast<F>(symbol(handle, name));
     }
 
-    // Bytes this process holds on the device; nullopt when NVML cannot tell.
+    // Adds one process entry's bytes; false when NVML lists the process but
+    // cannot say how much it holds (always so under Windows WDDM).
+    static bool add_usage(std::uint64_t& total, unsigned long long used) {
+        if (used == NVML_VALUE_NOT_AVAILABLE) return false;
+        total += used;
+        return true;
+    }
+
+    // Bytes this process holds on the device (0 when it is not listed: it
+    // holds none); nullopt when NVML cannot tell.
     std::optional<std::uint64_t> usage_of(nvmlDevice_t device, unsigned int pid) const {
         unsigned int count = 64;
         for (int attempt = 0; attempt < 3; ++attempt) {
@@ -124,15 +145,13 @@ struct NvmlProbe::Api {
                 result = processes_v2(device, &count, infos.data());
                 if (result == NVML_SUCCESS)
                     for (unsigned i = 0; i < count; ++i)
-                        if (infos[i].pid == pid && infos[i].usedGpuMemory != NVML_VALUE_NOT_AVAILABLE)
-                            ours += infos[i].usedGpuMemory;
+                        if (infos[i].pid == pid && !add_usage(ours, infos[i].usedGpuMemory)) return std::nullopt;
             } else if (processes_v1) {
                 std::vector<nvmlProcessInfo_v1_t> infos(count);
                 result = processes_v1(device, &count, infos.data());
                 if (result == NVML_SUCCESS)
                     for (unsigned i = 0; i < count; ++i)
-                        if (infos[i].pid == pid && infos[i].usedGpuMemory != NVML_VALUE_NOT_AVAILABLE)
-                            ours += infos[i].usedGpuMemory;
+                        if (infos[i].pid == pid && !add_usage(ours, infos[i].usedGpuMemory)) return std::nullopt;
             } else {
                 return std::nullopt;
             }
@@ -163,6 +182,7 @@ NvmlProbe::NvmlProbe() {
     if (!api_->processes_v2) api_->bind(api_->processes_v1, "nvmlDeviceGetComputeRunningProcesses");
     api_->bind(api_->error_string, "nvmlErrorString");
     api_->bind(api_->driver_version, "nvmlSystemGetDriverVersion");
+    api_->bind(api_->pci_info, "nvmlDeviceGetPciInfo_v3");
     if (!api_->init || !api_->device_count || !api_->handle_by_index || !api_->memory_info) {
         status_ = "NVML found but lacks nvmlInit_v2 / nvmlDeviceGetCount_v2 / nvmlDeviceGetHandleByIndex_v2 / "
                   "nvmlDeviceGetMemoryInfo (driver too old)";
@@ -200,6 +220,9 @@ std::vector<GpuMemory> NvmlProbe::query() const {
         for (unsigned index = 0; index < count; ++index) nvml_indices.push_back(index);
     }
     const unsigned int pid = this_process_id();
+#ifdef _WIN32
+    std::optional<DxgiReading> dxgi;  // read once per query, only when needed
+#endif
     for (std::size_t ordinal = 0; ordinal < nvml_indices.size(); ++ordinal) {
         nvmlDevice_t device = nullptr;
         if (api_->handle_by_index(nvml_indices[ordinal], &device) != NVML_SUCCESS) continue;
@@ -211,13 +234,22 @@ std::vector<GpuMemory> NvmlProbe::query() const {
         if (api_->device_name && api_->device_name(device, name, sizeof name) == NVML_SUCCESS) gpu.name = name;
         gpu.total_bytes = memory.total;
         gpu.free_bytes = memory.free;
+        gpu.source = "nvml";
         // "Others" is everything in use that is not ours: other processes,
         // including graphics ones NVML's compute list omits, and the driver's
         // own reservation.
-        const std::uint64_t used = memory.total > memory.free ? memory.total - memory.free : 0;
-        gpu.used_by_this_process_bytes = std::min<std::uint64_t>(api_->usage_of(device, pid).value_or(0), used);
-        gpu.used_by_others_bytes = used - gpu.used_by_this_process_bytes;
-        gpu.source = "nvml";
+        std::optional<std::uint64_t> ours = api_->usage_of(device, pid);
+#ifdef _WIN32
+        // WDDM: NVML lists this process without its memory; Windows' own
+        // per-process count is DXGI's, matched to the card by its PCI ids.
+        nvmlPciInfo_t pci{};
+        if (!ours && api_->pci_info && api_->pci_info(device, &pci) == NVML_SUCCESS) {
+            if (!dxgi) dxgi = read_dxgi_adapters();
+            ours = dxgi_process_bytes_by_pci(*dxgi, pci.pciDeviceId & 0xffffu, pci.pciDeviceId >> 16, pci.pciSubSystemId);
+            if (ours) gpu.source = "nvml+dxgi";
+        }
+#endif
+        split_gpu_usage(gpu, ours);
         gpus.push_back(std::move(gpu));
     }
     return gpus;

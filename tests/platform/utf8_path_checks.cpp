@@ -1,0 +1,27 @@
+// User paths cross strings as UTF-8 both ways, whatever the ANSI code page.
+#include "core/io/utf8_path.h"
+#include "tests/platform/check.h"
+#include "tests/platform/test_folder.h"
+
+#include <fstream>
+#include <string>
+
+using namespace samlabel;
+
+CHECK_CASE("utf8 path: non-ASCII names round-trip and reach the file system") {
+    checks::TestFolder folder("utf8");
+    const std::string name = "Bilder mit Leerzeichen – 画像 ☃ émoji 🙂";
+    const auto path = folder.path() / io::path_from_utf8(name);
+    std::filesystem::create_directories(path);
+    { std::ofstream(path / io::path_from_utf8("bild 1.jpg"), std::ios::binary) << "jpeg"; }
+    CHECK(io::path_to_utf8(path.filename()) == name);
+    int seen = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+        ++seen;
+        CHECK(io::path_to_utf8(entry.path().filename()) == name);
+    }
+    CHECK_EQ(seen, 1);
+    CHECK(checks::read_whole_file(path / io::path_from_utf8("bild 1.jpg")) == "jpeg");
+    // The round trip through UTF-8 gives the same path, byte for byte.
+    CHECK(io::path_from_utf8(io::path_to_utf8(path)) == path);
+}
