@@ -157,10 +157,15 @@ private Q_SLOTS:
         QCOMPARE(ours.result().error, BackendError::Cancelled);
         QVERIFY(ours.result().message.contains("dropped"));
 
-        QSignalSpy theirs_done(worker, &ModelWorker::detected);
+        // Heard on this thread (queued): a QSignalSpy appends from the model
+        // thread while this one reads it, a data race (Qt 6.4's spy has no lock).
+        QList<quint64> theirs_done;
+        const QMetaObject::Connection heard = connect(worker, &ModelWorker::detected, this,
+                                                      [&](quint64 id) { theirs_done.push_back(id); });
         release_.release();
         QTRY_VERIFY_WITH_TIMEOUT(!theirs_done.isEmpty(), 60000);
-        QCOMPARE(theirs_done.front().front().toULongLong(), theirs);
+        disconnect(heard);
+        QCOMPARE(theirs_done.front(), theirs);
         QFuture<DetectReply> next = backend_->detect(kSample, prompt, {});
         QVERIFY(wait_finished(next, 60000));
         QVERIFY2(next.result().ok(), qPrintable(next.result().message));
