@@ -159,9 +159,12 @@ private Q_SLOTS:
         QCOMPARE(sam->candidateCount(), 0);
         QCOMPARE(count(), n0);
 
-        QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
+        // Heard through a queued connection: the worker emits on its thread, and
+        // a QSignalSpy's wait() misses a signal that arrives before it starts.
+        int unloaded = 0;
+        connect(worker, &service::ModelWorker::unloaded, this, [&] { ++unloaded; });
         QTest::mouseClick(unload, Qt::LeftButton);
-        QVERIFY(unloaded.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(unloaded, 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(worker->state(), engine::SessionState::Unloaded, 5000);
         auto* last_unload = panel->findChild<QLabel*>("lastUnload");
         QTRY_VERIFY_WITH_TIMEOUT(last_unload->text().contains("freed"), 5000);
