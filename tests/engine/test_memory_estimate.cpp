@@ -22,6 +22,7 @@
 #include "core/engine/memory_budget.h"
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
+#include "cpu_load_requests.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -31,6 +32,8 @@
 #include <cmath>
 
 using namespace samlabel::engine;
+using samlabel::engine::test::cpu_bf16;
+using samlabel::engine::test::cpu_fp32;
 
 namespace {
 
@@ -47,20 +50,6 @@ ImageRgb8 test_image(int w, int h, int seed) {
     return img;
 }
 
-LoadRequest cpu_fp32(const std::filesystem::path& dir) {
-    LoadRequest r;
-    r.checkpoint_dir = dir;
-    r.device = DeviceSpec{DeviceKind::Cpu, 0};
-    r.dtype = WeightDType::F32;
-    r.parts = PartSet::ClickToSegment;
-    return r;
-}
-
-LoadRequest cpu_bf16(const std::filesystem::path& dir) {
-    LoadRequest r = cpu_fp32(dir);
-    r.dtype = WeightDType::BF16;
-    return r;
-}
 
 QString within(double estimate, double measured) {
     return QStringLiteral("estimate %1 MiB, measured %2 MiB (estimate/measured %3, target 0.80-1.20)")

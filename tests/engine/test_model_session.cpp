@@ -9,6 +9,7 @@
 // where memory must move measurably.
 #include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
+#include "cpu_load_requests.h"
 #include "tests/engine/probe_gate.h"
 
 #include <QDir>
@@ -23,6 +24,8 @@
 #include <thread>
 
 using namespace samlabel::engine;
+using samlabel::engine::test::cpu_bf16;
+using samlabel::engine::test::cpu_fp32;
 
 namespace {
 
@@ -64,24 +67,6 @@ ImageRgb8 test_image(int w, int h, int seed) {
     return img;
 }
 
-LoadRequest cpu_fp32(const std::filesystem::path& dir) {
-    LoadRequest r;
-    r.checkpoint_dir = dir;
-    r.device = DeviceSpec{DeviceKind::Cpu, 0};
-    r.dtype = WeightDType::F32;
-    r.parts = PartSet::ClickToSegment;
-    return r;
-}
-
-// A load that converts (fp32 file -> bf16) allocates every weight in anonymous
-// memory; an fp32 load on the CPU maps the file instead (zero-copy) and grows
-// the RSS only by the pages an encode touches. The memory tests below need
-// the allocating kind to mean anything.
-LoadRequest cpu_bf16(const std::filesystem::path& dir) {
-    LoadRequest r = cpu_fp32(dir);
-    r.dtype = WeightDType::BF16;
-    return r;
-}
 
 }  // namespace
 
