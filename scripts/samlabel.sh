@@ -61,10 +61,29 @@ setup() {
   install_python_env
 }
 
+# A full build (torch-heavy objects with debug info) takes about 10 GiB; a full
+# disk otherwise shows up as "cannot write PCH file" deep in the compile log.
+check_free_space() {
+  local need_gib=3 dir=$build
+  [ -f "$build/build.ninja" ] || need_gib=10
+  while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+  local free_gib
+  free_gib=$(df -P -BG "$dir" | awk 'NR==2 { sub("G", "", $4); print $4 }')
+  if [ "$free_gib" -lt "$need_gib" ]; then
+    log "only ${free_gib} GiB free on the disk holding $dir; building needs about ${need_gib} GiB"
+    log "free some space (or point SAMLABEL_BUILD_DIR at a roomier disk) and run this again"
+    exit 1
+  fi
+}
+
 configure_and_build() {
+  check_free_space
   export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
   # Paths relative to the clone, so a fresh clone elsewhere hits the same cache.
   export CCACHE_BASEDIR=$root
+  # -g makes ccache hash the build folder's absolute path unless told not to;
+  # without this every fresh clone (CI's included) missed the whole cache.
+  export CCACHE_NOHASHDIR=1
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
   export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
   local torch_prefix
