@@ -1,6 +1,7 @@
 // samlabel-cli: the headless tool. Thin: parses the command name and hands the
 // rest to the command's own file.
 #include "app/cli/cli_command.h"
+#include "app/cli/utf8_arguments.h"
 #include "core/engine/runtime_info.h"
 
 #include <cstdio>
@@ -15,7 +16,6 @@
 #define NOMINMAX
 #endif
 #include <windows.h>
-#include <shellapi.h>
 #endif
 
 namespace samlabel::cli {
@@ -55,30 +55,6 @@ const CliCommand kCommands[] = {
     {"unload", "make a running samlabel / serve free its model's memory (before training)", samlabel::cli::cmd_unload},
 };
 
-// The arguments as UTF-8 on every platform. On Windows argv is in the ANSI code
-// page, which is UTF-8 only where samlabel's manifest (activeCodePage UTF-8,
-// packaging/windows/samlabel.manifest) took effect (Windows 10 1903+): the wide
-// command line is converted here instead, so a folder such as
-// "données d'été 数据" reaches the commands intact on any Windows. Elsewhere argv
-// is the bytes the shell passed (UTF-8 under a UTF-8 locale).
-std::vector<std::string> utf8_arguments(int argc, char** argv) {
-#ifdef _WIN32
-    int count = 0;
-    if (wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &count)) {
-        std::vector<std::string> out;
-        for (int i = 0; i < count; ++i) {
-            const int n = ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
-            std::string s(n > 0 ? std::size_t(n - 1) : 0, '\0');
-            if (n > 1) ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, s.data(), n, nullptr, nullptr);
-            out.push_back(std::move(s));
-        }
-        ::LocalFree(wide);
-        if (out.size() == std::size_t(argc)) return out;
-    }
-#endif
-    return std::vector<std::string>(argv, argv + argc);
-}
-
 void print_help() {
     std::cout << "usage: samlabel-cli <command> [args...]\n\ncommands:\n";
     for (const CliCommand& c : kCommands) std::cout << "  " << c.name << std::string(16 - std::strlen(c.name), ' ') << c.summary << "\n";
@@ -92,7 +68,7 @@ int main(int argc, char** argv) {
     // Messages name user paths in UTF-8: have the console show them as such.
     ::SetConsoleOutputCP(CP_UTF8);
 #endif
-    const std::vector<std::string> arguments = utf8_arguments(argc, argv);
+    const std::vector<std::string> arguments = samlabel::cli::utf8_arguments(argc, argv);
     if (arguments.size() < 2 || arguments[1] == "--help" || arguments[1] == "-h") {
         print_help();
         return arguments.size() < 2 ? samlabel::cli::kExitUsage : samlabel::cli::kExitOk;
