@@ -197,10 +197,11 @@ int cmd_autolabel(const Args& args) {
     recipe.model.dtype = dtype_text(preflight.estimate.dtype);
 
     if (out_path.empty()) {
-        const std::string stem = project.file.stem().string();
+        const std::string stem = io::path_to_utf8(project.file.stem());
         out_path = project.file.parent_path() /
-                   (the_shard.count == 1 ? stem + ".autolabel.jsonl"
-                                         : stem + ".autolabel-" + std::to_string(the_shard.index) + "-of-" + std::to_string(the_shard.count) + ".jsonl");
+                   io::path_from_utf8(the_shard.count == 1 ? stem + ".autolabel.jsonl"
+                                                           : stem + ".autolabel-" + std::to_string(the_shard.index) + "-of-" +
+                                                                 std::to_string(the_shard.count) + ".jsonl");
     }
     ResultsHeader header;
     header.recipe = recipe;

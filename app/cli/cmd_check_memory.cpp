@@ -7,6 +7,7 @@
 #include "core/engine/sam3_parts.h"
 #include "core/engine/model_session.h"
 #include "core/engine/memory_probe.h"
+#include "core/engine/utf8_path.h"
 
 #include <cmath>
 #include <iostream>
@@ -77,7 +78,7 @@ int cmd_check_memory(const Args& args) {
     }
     if (!folder) return usage_error("no DIR given");
 
-    const auto checkpoint = engine::Checkpoint::open(*folder);
+    const auto checkpoint = engine::Checkpoint::open(engine::path_from_utf8(*folder));
     const engine::MachineCapabilities machine = engine::machine_capabilities();
     const engine::DeviceSpec resolved_device = engine::resolve_device(device, machine);
     const engine::WeightDType resolved_dtype = engine::resolve_dtype(dtype, resolved_device, machine);

@@ -10,6 +10,9 @@
 #include "core/engine/model_session.h"
 #include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/service/image_source.h"
+#include "core/io/image_writer.h"
+#include "core/io/atomic_file.h"
+#include "core/io/utf8_path.h"
 
 #include <QString>
 
@@ -84,7 +87,7 @@ int cmd_detect(const Args& args) {
             else if (a == "--mask-threshold") options.mask_threshold = parse_fraction(next(), a);
             else if (a == "--dtype") request.dtype = require_dtype(next());
             else if (a == "--device") request.device = require_device(next());
-            else if (a == "--out") out_dir = fs::u8path(next());
+            else if (a == "--out") out_dir = io::path_from_utf8(next());
             else if (a == "--json") as_json = true;
             else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
             else positional.push_back(a);
@@ -96,10 +99,10 @@ int cmd_detect(const Args& args) {
         std::cerr << "samlabel-cli detect: " << e.what() << "\n" << kUsage;
         return kExitUsage;
     }
-    request.checkpoint_dir = fs::u8path(positional[0]);
+    request.checkpoint_dir = io::path_from_utf8(positional[0]);
 
     QString read_error;
-    const std::optional<service::ModelImage> image = service::read_model_image(QString::fromStdString(positional[1]), &read_error);
+    const std::optional<service::ModelImage> image = service::read_model_image(QString::fromUtf8(positional[1]), &read_error);
     if (!image) {
         std::cerr << "samlabel-cli detect: " << read_error.toStdString() << "\n";
         return kExitFailure;
@@ -167,10 +170,10 @@ int cmd_detect(const Args& args) {
             nlohmann::json det{{"query", d.query}, {"score", d.score}, {"box", {d.box.x0, d.box.y0, d.box.x1, d.box.y1}}, {"area_px", area}};
             const cv::Mat mask(d.height, d.width, CV_8UC1, const_cast<std::uint8_t*>(d.mask.data()));
             if (!out_dir.empty()) {
-                const fs::path file = out_dir / (safe_stem(text) + ".instance" + std::to_string(k) + ".png");
+                const fs::path file = out_dir / io::path_from_utf8(safe_stem(text) + ".instance" + std::to_string(k) + ".png");
                 const cv::Mat mask255 = mask * 255;
-                if (!cv::imwrite(file.string(), mask255)) throw std::runtime_error(file.string() + ": cannot write the mask PNG");
-                det["mask"] = file.filename().string();
+                io::write_png_file(file, mask255);
+                det["mask"] = io::path_to_utf8(file.filename());
             }
             det["polygons"] = annotation::mask_to_polygons(mask).polygons.size();
             if (!as_json)
@@ -181,12 +184,8 @@ int cmd_detect(const Args& args) {
         report["prompts"].push_back(prompt);
     }
     if (!out_dir.empty()) {
-        std::FILE* f = std::fopen((out_dir / "detections.json").string().c_str(), "w");
-        if (!f) throw std::runtime_error((out_dir / "detections.json").string() + ": cannot write");
-        const std::string text = report.dump(1) + "\n";
-        std::fwrite(text.data(), 1, text.size(), f);
-        std::fclose(f);
-        if (!as_json) std::printf("masks and detections.json written to %s\n", out_dir.string().c_str());
+        io::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
+        if (!as_json) std::printf("masks and detections.json written to %s\n", io::path_to_utf8(out_dir).c_str());
     }
     if (as_json) std::cout << report.dump(1) << "\n";
     return kExitOk;

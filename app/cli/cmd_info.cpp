@@ -4,6 +4,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/memory_budget.h"
 #include "core/engine/sam3_parts.h"
+#include "core/engine/utf8_path.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -53,12 +54,12 @@ int cmd_info(const Args& args) {
                "       or one .safetensors file. Prints tensors, parameters and bytes per model part and dtype.\n";
         return args.size() == 1 ? kExitOk : kExitUsage;
     }
-    const auto checkpoint = engine::Checkpoint::open(args[0]);
+    const auto checkpoint = engine::Checkpoint::open(engine::path_from_utf8(args[0]));
     const auto summary = engine::PartSummary::of_checkpoint(*checkpoint);
 
-    std::cout << "checkpoint " << checkpoint->directory().string() << "\n";
+    std::cout << "checkpoint " << engine::path_to_utf8(checkpoint->directory()) << "\n";
     for (const auto& file : checkpoint->files())
-        std::cout << "  file " << file.filename().string() << "\n";
+        std::cout << "  file " << engine::path_to_utf8(file.filename()) << "\n";
     if (checkpoint->config().contains("model_type") && checkpoint->config()["model_type"].is_string())
         std::cout << "  model_type " << checkpoint->config()["model_type"].get<std::string>() << "\n";
     std::cout << "\n  " << pad("part", part_column_width()) << pad("tensors", 9) << pad("parameters", 13) << pad("", 11) << pad("stored", 12)

@@ -8,6 +8,7 @@
 #include "app/cli/cli_options.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3_parts.h"
+#include "core/engine/utf8_path.h"
 
 #include <cstdio>
 #include <iostream>
@@ -94,7 +95,7 @@ int cmd_load(const Args& args) {
         }
     }
     if (dir.empty()) return usage(), kExitUsage;
-    request.checkpoint_dir = dir;
+    request.checkpoint_dir = engine::path_from_utf8(dir);
 
     engine::ModelSession session;
     if (use_weights_cache) session.converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});

@@ -11,6 +11,7 @@
 #include "core/engine/sam3_predictor.h"
 #include "core/io/image_reader.h"
 #include "core/service/image_source.h"
+#include "core/io/image_writer.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -90,7 +91,7 @@ int cmd_segment(const Args& args) {
         return kExitUsage;
     }
 
-    const io::ImageReadResult read = io::read_image(positional[1]);
+    const io::ImageReadResult read = io::read_image(io::path_from_utf8(positional[1]));
     if (!read.ok()) {
         std::cerr << "samlabel-cli segment: " << read.error << "\n";
         return kExitFailure;
@@ -98,7 +99,7 @@ int cmd_segment(const Args& args) {
     const engine::ImageRgb8 image = service::model_rgb_from_bgr(read.bgr8);
 
     const auto t0 = std::chrono::steady_clock::now();
-    const auto checkpoint = engine::Checkpoint::open(positional[0]);
+    const auto checkpoint = engine::Checkpoint::open(io::path_from_utf8(positional[0]));
     const auto predictor = engine::Sam3Predictor::load(*checkpoint, options);
     const auto t1 = std::chrono::steady_clock::now();
     const auto embedding = predictor->encode(image);
@@ -112,7 +113,7 @@ int cmd_segment(const Args& args) {
     const engine::MaskCandidate& chosen = result.candidates[best];
     cv::Mat mask(chosen.height, chosen.width, CV_8UC1, const_cast<std::uint8_t*>(chosen.mask.data()));
     const cv::Mat mask255 = mask * 255;
-    if (!cv::imwrite(out_path, mask255)) throw std::runtime_error(out_path + ": cannot write the mask PNG");
+    io::write_png_file(io::path_from_utf8(out_path), mask255);
     const annotation::PolygonizeResult polygons = annotation::mask_to_polygons(mask);
 
     const double load_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();

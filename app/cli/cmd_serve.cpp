@@ -14,6 +14,7 @@
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
+#include "core/engine/utf8_path.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -134,8 +135,8 @@ int cmd_serve(const Args& args) {
         return kExitUsage;
     }
     std::error_code ec;
-    request.checkpoint_dir = std::filesystem::absolute(std::filesystem::path(*weights), ec);
-    if (ec) request.checkpoint_dir = std::filesystem::path(*weights);
+    request.checkpoint_dir = std::filesystem::absolute(engine::path_from_utf8(*weights), ec);
+    if (ec) request.checkpoint_dir = engine::path_from_utf8(*weights);
     if (!std::filesystem::is_directory(request.checkpoint_dir)) {
         std::cerr << "samlabel-cli serve: " << *weights << ": not a folder\n";
         return kExitUsage;
@@ -179,7 +180,7 @@ int cmd_serve(const Args& args) {
 
     int exit_code = kExitOk;
     if (load_now) {
-        std::printf("loading %s (parts: %s) ...\n", request.checkpoint_dir.string().c_str(),
+        std::printf("loading %s (parts: %s) ...\n", engine::path_to_utf8(request.checkpoint_dir).c_str(),
                     std::string(engine::part_set_cli_name(request.parts)).c_str());
         std::fflush(stdout);
         backend.reload().then(&server, [&exit_code](const service::LoadReply& r) {

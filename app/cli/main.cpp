@@ -1,12 +1,22 @@
 // samlabel-cli: the headless tool. Thin: parses the command name and hands the
 // rest to the command's own file.
 #include "app/cli/cli_command.h"
+#include "app/cli/utf8_arguments.h"
 #include "core/engine/runtime_info.h"
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
+
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#endif
 
 namespace samlabel::cli {
 int cmd_version(const Args& args);
@@ -54,15 +64,20 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+#ifdef _WIN32
+    // Messages name user paths in UTF-8: have the console show them as such.
+    ::SetConsoleOutputCP(CP_UTF8);
+#endif
+    const std::vector<std::string> arguments = samlabel::cli::utf8_arguments(argc, argv);
+    if (arguments.size() < 2 || arguments[1] == "--help" || arguments[1] == "-h") {
         print_help();
-        return argc < 2 ? samlabel::cli::kExitUsage : samlabel::cli::kExitOk;
+        return arguments.size() < 2 ? samlabel::cli::kExitUsage : samlabel::cli::kExitOk;
     }
-    const char* name = argv[1];
-    if (!std::strcmp(name, "--version")) name = "version";
+    std::string name = arguments[1];
+    if (name == "--version") name = "version";
     for (const CliCommand& c : kCommands) {
-        if (std::strcmp(c.name, name) != 0) continue;
-        samlabel::cli::Args args(argv + 2, argv + argc);
+        if (name != c.name) continue;
+        samlabel::cli::Args args(arguments.begin() + 2, arguments.end());
         try {
             return c.run(args);
         } catch (const std::exception& e) {
@@ -70,6 +85,6 @@ int main(int argc, char** argv) {
             return samlabel::cli::kExitFailure;
         }
     }
-    std::cerr << "samlabel-cli: unknown command '" << argv[1] << "' (see --help)\n";
+    std::cerr << "samlabel-cli: unknown command '" << arguments[1] << "' (see --help)\n";
     return samlabel::cli::kExitUsage;
 }

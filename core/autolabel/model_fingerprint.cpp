@@ -1,6 +1,7 @@
 #include "core/autolabel/model_fingerprint.h"
 
 #include "core/io/dataset_split.h"
+#include "core/io/utf8_path.h"
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +44,7 @@ std::uint64_t hash_safetensors(const fs::path& file, std::uint64_t h) {
     std::uint64_t header_length = 0;
     for (int i = 7; i >= 0; --i) header_length = (header_length << 8) | static_cast<unsigned char>(length_bytes[std::size_t(i)]);
     if (header_length > size - 8) throw std::runtime_error(u8(file) + ": not a safetensors file (header length beyond the file)");
-    h = io::fnv1a_64(file.filename().string(), h);
+    h = io::fnv1a_64(io::path_to_utf8(file.filename()), h);
     h = io::fnv1a_64(std::to_string(size), h);
     h = io::fnv1a_64(read_range(in, file, 8, header_length), h);
     const std::uint64_t data_begin = 8 + header_length;
@@ -80,7 +81,7 @@ std::string checkpoint_fingerprint(const fs::path& checkpoint_dir) {
                 const nlohmann::json j = nlohmann::json::parse(in);
                 std::set<std::string> shards;
                 for (const auto& [tensor, shard] : j.at("weight_map").items()) shards.insert(shard.get<std::string>());
-                for (const std::string& shard : shards) weights.push_back(checkpoint_dir / fs::u8path(shard));
+                for (const std::string& shard : shards) weights.push_back(checkpoint_dir / io::path_from_utf8(shard));
             } catch (const std::exception& e) {
                 throw std::runtime_error(u8(index) + ": cannot read the shard index: " + e.what());
             }

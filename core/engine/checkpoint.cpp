@@ -1,4 +1,5 @@
 #include "core/engine/checkpoint.h"
+#include "core/engine/utf8_path.h"
 
 #include <algorithm>
 #include <fstream>
@@ -34,7 +35,7 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 bool is_plain_file_name(const std::string& name) {
-    const std::filesystem::path p(name);
+    const std::filesystem::path p = path_from_utf8(name);
     return !name.empty() && p.filename() == p && name != "." && name != ".." &&
            name.find('/') == std::string::npos && name.find('\\') == std::string::npos;
 }
@@ -116,11 +117,11 @@ void Checkpoint::Impl::open_sharded(const std::filesystem::path& index_path) {
     }
     const auto folder = index_path.parent_path();
     for (const std::string& shard : shard_names) {
-        const auto shard_path = folder / shard;
+        const auto shard_path = folder / path_from_utf8(shard);
         if (!std::filesystem::is_regular_file(shard_path)) {
             const auto first = std::find_if(shard_of.begin(), shard_of.end(), [&](const auto& kv) { return kv.second == shard; });
             throw CheckpointError(shard_path, first->first,
-                                  "shard named in " + index_path.filename().string() + " is missing");
+                                  "shard named in " + path_to_utf8(index_path.filename()) + " is missing");
         }
         files.push_back(SafetensorsFile::open(shard_path));
     }
@@ -128,27 +129,27 @@ void Checkpoint::Impl::open_sharded(const std::filesystem::path& index_path) {
     // Every tensor in exactly one shard, and in the one the index names.
     std::map<std::string, const SafetensorsFile*> found_in;
     for (const auto& file : files) {
-        const std::string shard = file->path().filename().string();
+        const std::string shard = path_to_utf8(file->path().filename());
         for (const TensorEntry& entry : file->tensors()) {
             const auto [seen, inserted] = found_in.emplace(entry.name, file.get());
             if (!inserted)
                 throw CheckpointError(file->path(), entry.name,
-                                      "is stored in two shards (also in " + seen->second->path().string() + ")");
+                                      "is stored in two shards (also in " + path_to_utf8(seen->second->path()) + ")");
             const auto listed = shard_of.find(entry.name);
             if (listed == shard_of.end())
                 throw CheckpointError(file->path(), entry.name,
-                                      "is in the shard but not listed in " + index_path.filename().string());
+                                      "is in the shard but not listed in " + path_to_utf8(index_path.filename()));
             if (listed->second != shard)
                 throw CheckpointError(file->path(), entry.name,
-                                      index_path.filename().string() + " places it in " + listed->second +
+                                      path_to_utf8(index_path.filename()) + " places it in " + listed->second +
                                           ", but it is stored in " + shard);
             tensors.push_back({file.get(), &entry});
         }
     }
     for (const auto& [name, shard] : shard_of)
         if (!found_in.count(name))
-            throw CheckpointError(folder / shard, name,
-                                  "listed in " + index_path.filename().string() + " but missing from the shard");
+            throw CheckpointError(folder / path_from_utf8(shard), name,
+                                  "listed in " + path_to_utf8(index_path.filename()) + " but missing from the shard");
 }
 
 void Checkpoint::Impl::sort_tensors() {

@@ -1,4 +1,5 @@
 #include "core/engine/converted_weights_cache.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/embedding_cache.h"
 #include "core/engine/memory_budget.h"
@@ -95,8 +96,15 @@ void remove_quietly(const fs::path& path) {
 
 fs::path default_converted_weights_dir() {
     auto env = [](const char* name) -> fs::path {
+#ifdef _WIN32
+        // The wide environment: LOCALAPPDATA holds the user's name, often outside the ANSI code page.
+        const std::wstring wide(name, name + std::char_traits<char>::length(name));
+        const wchar_t* v = _wgetenv(wide.c_str());
+        return v && *v ? fs::path(v) : fs::path();
+#else
         const char* v = std::getenv(name);
-        return v && *v ? fs::u8path(v) : fs::path();
+        return v && *v ? path_from_utf8(v) : fs::path();
+#endif
     };
     fs::path base = env("SAMLABEL_CACHE");
     if (base.empty() && !env("XDG_CACHE_HOME").empty()) base = env("XDG_CACHE_HOME") / "samlabel";
@@ -123,13 +131,13 @@ ConvertedWeightsKey ConvertedWeightsCache::key_for(const Checkpoint& source, Wei
     nlohmann::json identity;
     std::error_code ec;
     identity["format"] = kFormatVersion;
-    identity["directory"] = fs::weakly_canonical(source.directory(), ec).string();
+    identity["directory"] = path_to_utf8(fs::weakly_canonical(source.directory(), ec));
     identity["dtype"] = std::string(weight_dtype_name(target));
     const std::string config = source.config().dump();
     identity["config"] = content_hash_hex(reinterpret_cast<const std::uint8_t*>(config.data()), config.size());
     for (const fs::path& file : source.files()) {
         const auto time = fs::last_write_time(file, ec).time_since_epoch().count();
-        identity["files"].push_back({{"name", file.filename().string()}, {"size", fs::file_size(file, ec)}, {"modified", time}});
+        identity["files"].push_back({{"name", path_to_utf8(file.filename())}, {"size", fs::file_size(file, ec)}, {"modified", time}});
     }
     const std::string text = identity.dump();
     return {content_hash_hex(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), identity};
@@ -141,7 +149,7 @@ fs::path ConvertedWeightsCache::path_for(const ConvertedWeightsKey& key) const {
 
 std::string ConvertedWeightsCache::data_checksum(const fs::path& file, std::uint64_t data_offset) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error(file.string() + ": cannot be read");
+    if (!in) throw std::runtime_error(path_to_utf8(file) + ": cannot be read");
     in.seekg(static_cast<std::streamoff>(data_offset));
     StreamHash hash;
     std::vector<std::byte> buffer(8u << 20);
@@ -160,7 +168,7 @@ std::unique_ptr<Checkpoint> ConvertedWeightsCache::open_verified(const Converted
     std::error_code ec;
     if (!fs::exists(path, ec)) return nullptr;
     auto reject = [&](const std::string& why) -> std::unique_ptr<Checkpoint> {
-        if (note) *note = "converted-weights cache entry " + path.string() + " " + why + ": converting again";
+        if (note) *note = "converted-weights cache entry " + path_to_utf8(path) + " " + why + ": converting again";
         remove_quietly(path);
         return nullptr;
     };
@@ -222,10 +230,11 @@ bool ConvertedWeightsCache::write(const ConvertedWeightsKey& key, const std::vec
     std::error_code ec;
     fs::create_directories(s.dir, ec);
     const fs::path final_path = path_for(key);
-    const fs::path temporary = final_path.string() + ".partial";
+    fs::path temporary = final_path;
+    temporary += ".partial";
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) return fail("cannot create " + temporary.string());
+        if (!out) return fail("cannot create " + path_to_utf8(temporary));
         const std::uint64_t header_size = text.size();
         out.write(reinterpret_cast<const char*>(&header_size), 8);  // little-endian on every platform samlabel runs on
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -234,13 +243,13 @@ bool ConvertedWeightsCache::write(const ConvertedWeightsKey& key, const std::vec
         if (!out) {
             out.close();
             remove_quietly(temporary);
-            return fail("writing " + temporary.string() + " failed (disk full?)");
+            return fail("writing " + path_to_utf8(temporary) + " failed (disk full?)");
         }
     }
     fs::rename(temporary, final_path, ec);
     if (ec) {
         remove_quietly(temporary);
-        return fail("cannot rename to " + final_path.string() + ": " + ec.message());
+        return fail("cannot rename to " + path_to_utf8(final_path) + ": " + ec.message());
     }
     // Oldest entries go first beyond the budget; the new one stays.
     std::vector<fs::path> files = entry_files(s.dir);

@@ -1,4 +1,5 @@
 #include "core/engine/model_session.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
@@ -28,11 +29,11 @@ std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) { return a > b ? 
 std::string make_model_id(const Checkpoint& checkpoint, const std::string& device, const std::string& dtype) {
     std::ostringstream id;
     std::error_code ec;
-    id << std::filesystem::weakly_canonical(checkpoint.directory(), ec).string();
+    id << path_to_utf8(std::filesystem::weakly_canonical(checkpoint.directory(), ec));
     for (const auto& file : checkpoint.files()) {
         const auto size = std::filesystem::file_size(file, ec);
         const auto time = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
-        id << '|' << file.filename().string() << ':' << size << ':' << time;
+        id << '|' << path_to_utf8(file.filename()) << ':' << size << ':' << time;
     }
     // The device type matters (kernels differ slightly), not the ordinal.
     id << '|' << dtype << '|' << device.substr(0, device.find(':'));

@@ -1,4 +1,5 @@
 #include "core/engine/safetensors_file.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/mapped_file.h"
 
@@ -43,7 +44,7 @@ const DTypeInfo& info_of(TensorDType dtype) {
 }
 
 std::string what_text(const std::filesystem::path& file, const std::string& tensor, const std::string& problem) {
-    std::string text = file.string() + ": ";
+    std::string text = path_to_utf8(file) + ": ";
     if (!tensor.empty()) text += "tensor '" + tensor + "': ";
     return text + problem;
 }

@@ -1,4 +1,5 @@
 #include "core/engine/sam3_predictor.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
@@ -232,7 +233,7 @@ struct Sam3Predictor::Impl {
                 if (converted_weights->write(key, bytes, &note)) {
                     const std::unique_ptr<Checkpoint> written = Checkpoint::open(converted_weights->path_for(key));
                     mapped = stream_weights(*written, converted, {}, WeightPlacement::MapWhereSame).bytes_mapped;
-                    load_notes.push_back("converted weights cached in " + converted_weights->path_for(key).string() +
+                    load_notes.push_back("converted weights cached in " + path_to_utf8(converted_weights->path_for(key)) +
                                          ": later loads map them");
                 } else if (!note.empty()) {
                     load_notes.push_back(note);
@@ -364,7 +365,7 @@ std::optional<std::string> Sam3Predictor::detection_unavailable(const std::files
     if (missing.empty()) return std::nullopt;
     // Either tokenizer.json alone or vocab.json + merges.txt will do.
     const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
-    return "text prompts need the tokenizer files in " + folder.string() + ": " +
+    return "text prompts need the tokenizer files in " + path_to_utf8(folder) + ": " +
            (neither ? std::string("tokenizer.json (or vocab.json + merges.txt) is missing")
                     : missing[0] + " is missing beside " + (missing[0] == "vocab.json" ? "merges.txt" : "vocab.json")) +
            "; click-to-segment works without them";

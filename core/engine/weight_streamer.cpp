@@ -1,4 +1,5 @@
 #include "core/engine/weight_streamer.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/mapped_file.h"
 
@@ -155,7 +156,7 @@ StreamStats stream_weights(const Checkpoint& checkpoint, const std::vector<Weigh
             const auto& shape = source->entry->shape;
             if (!std::equal(shape.begin(), shape.end(), binding.destination.sizes().begin(),
                             binding.destination.sizes().end()))
-                problem = "has shape " + shape_text(shape) + " in " + source->file->path().filename().string() +
+                problem = "has shape " + shape_text(shape) + " in " + path_to_utf8(source->file->path().filename()) +
                           " but the model expects " + shape_text(binding.destination.sizes());
         }
         if (problem.empty()) {

@@ -7,6 +7,7 @@
 #include "core/io/export_geometry.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
+#include "core/io/image_writer.h"
 #include "core/io/export_image_transfer.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -21,11 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
-void write_png(const fs::path& path, const cv::Mat& image) {
-    std::vector<unsigned char> bytes;
-    if (!cv::imencode(".png", image, bytes)) throw std::runtime_error(path_to_utf8(path) + ": PNG encoding failed");
-    write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
+void write_png(const fs::path& path, const cv::Mat& image) { write_png_file(path, image); }
 
 }  // namespace
 

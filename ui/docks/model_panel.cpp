@@ -1,6 +1,7 @@
 #include "ui/docks/model_panel.h"
 
 #include "core/engine/sam3/text/clip_tokenizer.h"
+#include "core/io/utf8_path.h"
 #include "core/service/model_worker.h"
 
 #include <QCheckBox>
@@ -220,7 +221,7 @@ void ModelPanel::buildUi() {
     });
     connect(disk_cache_, &QCheckBox::toggled, this, [this](bool on) {
         const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/embeddings");
-        worker_->session()->cache().set_disk(on ? std::filesystem::path(dir.toStdString()) : std::filesystem::path(),
+        worker_->session()->cache().set_disk(on ? io::path_from_utf8(dir.toStdString()) : std::filesystem::path(),
                                              8ull << 30);
         saveSettings();
     });
@@ -276,7 +277,7 @@ void ModelPanel::setWeightsFolder(const QString& folder) {
 
 engine::LoadRequest ModelPanel::request() const {
     engine::LoadRequest r;
-    r.checkpoint_dir = std::filesystem::path(QDir::fromNativeSeparators(folder_->text().trimmed()).toStdString());
+    r.checkpoint_dir = io::path_from_utf8(QDir::fromNativeSeparators(folder_->text().trimmed()).toStdString());
     const QString device = device_->currentData().toString();
     if (device == QStringLiteral("cpu")) {
         r.device = engine::DeviceSpec{engine::DeviceKind::Cpu, 0};

@@ -1,4 +1,5 @@
 #include "core/engine/sam3/common/sam3_config.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/sam3/common/config_fields.h"
 
@@ -260,11 +261,11 @@ nlohmann::json read_processor_json(const std::filesystem::path& folder) {
         const std::filesystem::path path = folder / name;
         if (!std::filesystem::exists(path)) continue;
         std::ifstream in(path);
-        if (!in) throw std::runtime_error(path.string() + ": cannot be opened");
+        if (!in) throw std::runtime_error(path_to_utf8(path) + ": cannot be opened");
         try {
             return json::parse(in);
         } catch (const json::exception& e) {
-            throw std::runtime_error(path.string() + ": invalid JSON: " + e.what());
+            throw std::runtime_error(path_to_utf8(path) + ": invalid JSON: " + e.what());
         }
     }
     return json::object();

@@ -1,4 +1,5 @@
 #include "core/engine/sam3/text/clip_tokenizer.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/sam3/text/bpe_model.h"
 #include "core/engine/sam3/text/clip_pre_tokenizer.h"
@@ -97,9 +98,9 @@ ClipTokenizer ClipTokenizer::from_folder(const std::filesystem::path& checkpoint
     try {
         impl = std::make_unique<Impl>(BpeModel(std::move(files.vocab), files.merges, "</w>", files.unk_token));
     } catch (const BpeMergeError& e) {
-        throw TokenizerError(files.merges_file.string() + ": " + e.what());
+        throw TokenizerError(engine::path_to_utf8(files.merges_file) + ": " + e.what());
     } catch (const std::invalid_argument& e) {
-        throw TokenizerError(files.model_file.string() + ": " + e.what());
+        throw TokenizerError(engine::path_to_utf8(files.model_file) + ": " + e.what());
     }
 
     // Ids: the model's for tokens in its vocabulary, new ones after it otherwise (tokenizers'
@@ -138,7 +139,7 @@ ClipTokenizer ClipTokenizer::from_folder(const std::filesystem::path& checkpoint
     const auto id_of = [&](const std::string& role, const std::string& token) -> std::uint32_t {
         if (const auto it = added_ids.find(token); it != added_ids.end()) return it->second;
         if (const auto id = impl->bpe.token_id(token)) return *id;
-        throw TokenizerError(files.model_file.string() + ": the " + role + " token \"" + token + "\" is not in the vocabulary");
+        throw TokenizerError(engine::path_to_utf8(files.model_file) + ": the " + role + " token \"" + token + "\" is not in the vocabulary");
     };
     impl->bos = id_of("start", files.bos_token);
     impl->eos = id_of("end", files.eos_token);

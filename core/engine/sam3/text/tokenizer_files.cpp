@@ -1,4 +1,5 @@
 #include "core/engine/sam3/text/tokenizer_files.h"
+#include "core/engine/utf8_path.h"
 
 #include "core/engine/sam3/text/clip_tokenizer.h"
 
@@ -26,7 +27,7 @@ constexpr const char* kNamedTokens[] = {"bos_token", "eos_token", "unk_token", "
                                         "pad_token", "cls_token", "mask_token"};
 
 [[noreturn]] void fail(const fs::path& file, const std::string& problem) {
-    throw TokenizerError(file.string() + ": " + problem);
+    throw TokenizerError(engine::path_to_utf8(file) + ": " + problem);
 }
 
 std::string read_text(const fs::path& file) {
@@ -160,9 +161,9 @@ std::vector<std::string> missing_tokenizer_files(const fs::path& folder) {
 
 TokenizerFiles read_tokenizer_files(const fs::path& folder) {
     std::error_code ec;
-    if (!fs::is_directory(folder, ec)) throw TokenizerError(folder.string() + ": no such folder");
+    if (!fs::is_directory(folder, ec)) throw TokenizerError(engine::path_to_utf8(folder) + ": no such folder");
     if (!missing_tokenizer_files(folder).empty())
-        throw TokenizerError("text prompts need tokenizer.json (or vocab.json + merges.txt) in " + folder.string());
+        throw TokenizerError("text prompts need tokenizer.json (or vocab.json + merges.txt) in " + engine::path_to_utf8(folder));
 
     TokenizerFiles out;
     // Tokens by id: tokenizer_config.json's added_tokens_decoder, else tokenizer.json's added_tokens.
