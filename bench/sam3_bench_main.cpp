@@ -214,6 +214,8 @@ int main(int argc, char** argv) {
             for (int i = 0; i < profile_encodes; ++i) predictor->encode(image);
         }
         std::vector<double> waits;
+        double paused_encode_ms = 0;
+        int paused_encode_points = 0;
         if (clicks_during_encode > 0) {
             // Another image (mirrored), so its encode is not the cached one.
             ImageRgb8 other = image;
@@ -222,6 +224,13 @@ int main(int argc, char** argv) {
                     for (int c = 0; c < 3; ++c)
                         other.pixels[(std::size_t(y) * other.width + x) * 3 + c] =
                             image.pixels[(std::size_t(y) * image.width + (image.width - 1 - x)) * 3 + c];
+            // The same encode with its pause points and nobody asking: what
+            // the pieces cost against the whole-layer encode_ms.
+            int pause_points = 0;
+            const auto paused_start = clock::now();
+            predictor->encode(other, [&](int, int) { ++pause_points; });
+            paused_encode_ms = std::chrono::duration<double, std::milli>(clock::now() - paused_start).count();
+            paused_encode_points = pause_points;
             std::atomic<bool> asked{false};
             std::atomic<clock::time_point::rep> asked_at{0};
             int answered = 0;
@@ -258,8 +267,10 @@ int main(int argc, char** argv) {
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         if (!waits.empty())
-            std::printf("{\"during_encode_clicks\": %zu, \"during_encode_wait_p50_ms\": %.1f, \"during_encode_wait_p95_ms\": %.1f}\n",
-                        waits.size(), percentile(waits, 50), percentile(waits, 95));
+            std::printf("{\"during_encode_clicks\": %zu, \"during_encode_wait_p50_ms\": %.1f, \"during_encode_wait_p95_ms\": %.1f, "
+                        "\"during_encode_wait_max_ms\": %.1f, \"paused_encode_ms\": %.1f, \"pause_points\": %d}\n",
+                        waits.size(), percentile(waits, 50), percentile(waits, 95), percentile(waits, 100), paused_encode_ms,
+                        paused_encode_points);
         std::printf("{\"load_s\": %.3f, \"encode_ms\": %.1f, \"click_p50_ms\": %.2f, \"click_p95_ms\": %.2f, "
                     "\"refine_click_p50_ms\": %.2f, \"refine_click_p95_ms\": %.2f, \"peak_rss_mb\": %.1f, "
                     "\"dtype\": \"%s\", \"device\": \"%s\", \"first_encode_ms\": %.1f, \"threads\": %d}\n",

@@ -214,10 +214,14 @@ private Q_SLOTS:
         QCOMPARE(paused.status, EncodeStatus::Encoded);
         QCOMPARE(session.state(), SessionState::Ready);
         QCOMPARE(state_inside, SessionState::Busy);  // the encode still held the session
-        // The trunk's layers pause 5 times each (after attention, after each quarter of
-        // the MLP); one more step for the path features. The fixture's trunk has 3
-        // layers (config.json: vision_config.backbone_config.num_hidden_layers).
-        QCOMPARE(total, 3 * 5 + 1);
+        // Each trunk layer pauses after its k and v projections (2), after each
+        // block of queries, and after each of 12 row blocks of its MLP; one more
+        // step for the path features. The fixture (config.json, backbone_config):
+        // 3 layers, layer 1 global; a 224 px image in 14 px patches is a 16 x 16
+        // grid (256 tokens), windows are 7 x 7 (49 tokens). A windowed layer has
+        // 6 query blocks; the global one 6 per 49 keys its queries see: 6 * ceil(256 / 49).
+        const int windowed = 2 + 6 + 12, global = 2 + 6 * 6 + 12;
+        QCOMPARE(total, 2 * windowed + global + 1);
         QCOMPARE(int(steps.size()), total);
         for (int i = 0; i < total; ++i) QCOMPARE(steps[std::size_t(i)], i + 1);
 

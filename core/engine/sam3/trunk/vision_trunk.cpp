@@ -77,36 +77,69 @@ torch::Tensor RopeAttentionImpl::forward(const torch::Tensor& x, const RopeTable
     return o_proj->forward(out.transpose(1, 2).reshape({b, h, w, heads * head_dim}));
 }
 
+torch::Tensor RopeAttentionImpl::forward_in_blocks(const torch::Tensor& x, const RopeTables& rope, int64_t query_blocks,
+                                                 const std::function<void()>& pause) const {
+    const int64_t b = x.size(0), h = x.size(1), w = x.size(2), n = h * w, c = heads * head_dim;
+    const torch::Tensor tokens = x.reshape({b, n, c});
+    auto split = [&](const torch::Tensor& t, int64_t rows) { return t.view({b, rows, heads, head_dim}).transpose(1, 2); };
+    const torch::Tensor k = split(apply_rope(k_proj->forward(tokens), rope, heads), n);
+    pause();
+    const torch::Tensor v = split(v_proj->forward(tokens), n);
+    pause();
+    torch::Tensor out = torch::empty({b, n, c}, x.options());
+    const int64_t block = (n + query_blocks - 1) / query_blocks;
+    for (int64_t start = 0; start < n; start += block) {
+        const int64_t end = std::min(n, start + block), rows = end - start;
+        // The rope tables are [1, n, head_dim]: a slice of rows is contiguous.
+        const RopeTables rows_rope{rope.cos.slice(1, start, end), rope.sin.slice(1, start, end)};
+        const torch::Tensor q = split(apply_rope(q_proj->forward(tokens.slice(1, start, end)), rows_rope, heads), rows);
+        const torch::Tensor attended = at::scaled_dot_product_attention(q, k, v);
+        out.slice(1, start, end).copy_(o_proj->forward(attended.transpose(1, 2).reshape({b, rows, c})));
+        pause();
+    }
+    // A block count above n leaves trailing blocks empty: pause for them too,
+    // so every layer pauses exactly as often as pause_count() says.
+    for (int64_t empty = (n + block - 1) / block; empty < query_blocks; ++empty) pause();
+    return out.view({b, h, w, c});
+}
+
 ViTMlpImpl::ViTMlpImpl(const TrunkConfig& c, const torch::TensorOptions& o) {
     fc1 = register_module("fc1", Linear(c.hidden_size, c.intermediate_size, o));
     fc2 = register_module("fc2", Linear(c.intermediate_size, c.hidden_size, o));
 }
 
-ViTLayerImpl::ViTLayerImpl(const TrunkConfig& c, int window, const torch::TensorOptions& o) : window_size(window) {
+ViTLayerImpl::ViTLayerImpl(const TrunkConfig& c, int window, const torch::TensorOptions& o) : window_size(window), config_window_size(c.window_size) {
     layer_norm1 = register_module("layer_norm1", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
     attention = register_module("attention", RopeAttention(c, o));
     layer_norm2 = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
     mlp = register_module("mlp", ViTMlp(c, o));
 }
 
+int64_t ViTLayerImpl::attention_blocks(int64_t grid_tokens) const {
+    if (window_size > 0) return kPauseWindowQueryBlocks;
+    const int64_t window_tokens = int64_t(config_window_size) * config_window_size;
+    return kPauseWindowQueryBlocks * std::max<int64_t>(1, (grid_tokens + window_tokens - 1) / window_tokens);
+}
+
 torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope, const std::function<void()>& pause) const {
     const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
     torch::Tensor y = layer_norm1->forward(x);
     if (window_size > 0) y = window_partition(y, window_size);
-    y = attention->forward(y, rope);
+    y = pause ? attention->forward_in_blocks(y, rope, attention_blocks(h * w), pause) : attention->forward(y, rope);
     if (window_size > 0) y = window_unpartition(y, window_size, b, h, w);
     x = x + y;
     if (!pause) return x + mlp->forward(layer_norm2->forward(x));
-    pause();
     // The MLP acts on each token alone: row blocks of it give the same values.
     const torch::Tensor tokens = layer_norm2->forward(x).view({-1, x.size(3)});
     torch::Tensor out = x.view({-1, x.size(3)}).clone();
     const int64_t rows = tokens.size(0), block = (rows + kPauseMlpChunks - 1) / kPauseMlpChunks;
-    for (int64_t start = 0; start < rows; start += block) {
+    int paused = 0;
+    for (int64_t start = 0; start < rows; start += block, ++paused) {
         const int64_t end = std::min(rows, start + block);
         out.slice(0, start, end).add_(mlp->forward(tokens.slice(0, start, end)));
         pause();
     }
+    for (; paused < kPauseMlpChunks; ++paused) pause();  // fewer rows than blocks (tiny grids)
     return out.view_as(x);
 }
 
@@ -126,7 +159,8 @@ torch::Tensor VisionTrunkImpl::forward(const torch::Tensor& pixels, const std::f
     const int64_t b = pixels.size(0), g = pixels.size(2) / config_.patch_size, gw = pixels.size(3) / config_.patch_size;
     torch::Tensor x = embeddings->forward(pixels).view({b, g, gw, -1});
     x = layer_norm->forward(x);
-    const int steps = static_cast<int>(layers->size()) * ViTLayerImpl::kPausesPerLayer;
+    int steps = 0;
+    for (const auto& module : *layers) steps += static_cast<int>(module->as<ViTLayerImpl>()->pause_count(g * gw));
     int done = 0;
     std::function<void()> pause;
     if (between_steps) pause = [&] { between_steps(++done, steps); };

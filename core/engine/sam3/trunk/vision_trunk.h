@@ -32,6 +32,12 @@ struct RopeAttentionImpl : torch::nn::Module {
     RopeAttentionImpl(const TrunkConfig& config, const torch::TensorOptions& options);
     // x [B', h, w, C] -> [B', h, w, C]
     torch::Tensor forward(const torch::Tensor& x, const RopeTables& rope) const;
+    // The same attention in pieces, calling pause() after the k and after the
+    // v projection, then after each of `query_blocks` row blocks of queries
+    // (each block: its q projection, its attention over all keys, its output
+    // projection). A query's softmax sees all keys either way: same values.
+    torch::Tensor forward_in_blocks(const torch::Tensor& x, const RopeTables& rope, int64_t query_blocks,
+                                    const std::function<void()>& pause) const;
     Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
     int heads, head_dim;
 };
@@ -52,17 +58,27 @@ TORCH_MODULE(ViTMlp);
 
 struct ViTLayerImpl : torch::nn::Module {
     ViTLayerImpl(const TrunkConfig& config, int window_size, const torch::TensorOptions& options);
-    // x [B, H, W, C]. With `pause` (the app's encodes), the layer stops after
-    // its attention and after each of kPauseMlpChunks row blocks of its MLP
-    // (per token, so the same values) and calls pause() there: a click waits
-    // for a fraction of a layer, not a whole one.
-    static constexpr int kPauseMlpChunks = 4;
-    static constexpr int kPausesPerLayer = 1 + kPauseMlpChunks;
+    // x [B, H, W, C]. With `pause` (the app's encodes), the layer calls
+    // pause() between pieces of about equal work (pause_count() in all): a
+    // click waits for a sliver of a layer, not a whole one (a full-size layer
+    // is about 0.4-1.3 s on 2 CPU cores; the target is a 100 ms answer).
+    // The pieces: k and v projections (kPauseKvSteps), blocks of queries
+    // (attention_blocks()) and row blocks of the MLP (kPauseMlpChunks), each
+    // per token or per query, so the values are those of the whole layer.
+    static constexpr int kPauseKvSteps = 2;
+    static constexpr int kPauseMlpChunks = 12;
+    // Query blocks for a grid of grid_tokens tokens: kPauseWindowQueryBlocks for
+    // a windowed layer; a global layer's queries each see all grid_tokens keys
+    // instead of window^2, so it gets proportionally more blocks.
+    static constexpr int kPauseWindowQueryBlocks = 6;
+    int64_t attention_blocks(int64_t grid_tokens) const;
+    int64_t pause_count(int64_t grid_tokens) const { return kPauseKvSteps + attention_blocks(grid_tokens) + kPauseMlpChunks; }
     torch::Tensor forward(torch::Tensor x, const RopeTables& rope, const std::function<void()>& pause = {}) const;
     LayerNorm layer_norm1{nullptr}, layer_norm2{nullptr};
     RopeAttention attention{nullptr};
     ViTMlp mlp{nullptr};
-    int window_size;  // 0: global attention
+    int window_size;         // 0: global attention
+    int config_window_size;  // the windowed layers' size, also for a global layer's pause count
 };
 TORCH_MODULE(ViTLayer);
 
@@ -70,7 +86,7 @@ struct VisionTrunkImpl : torch::nn::Module {
     VisionTrunkImpl(const TrunkConfig& config, const torch::TensorOptions& options);
     // pixels [B, 3, S, S] (S = image_size) -> features [B, C, S/p, S/p]
     // between_steps(i, n), when given, runs at each of the layers' pause points
-    // (ViTLayer: kPausesPerLayer per layer; i counts from 1 to n).
+    // (ViTLayer::pause_count() per layer; i counts from 1 to n).
     torch::Tensor forward(const torch::Tensor& pixels, const std::function<void(int, int)>& between_steps = {});
 
     ViTEmbeddings embeddings{nullptr};
