@@ -16,7 +16,9 @@ BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::st
 
     merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [a, b] = merges[rank];
+        // Not a structured binding: clang 14 (the sanitizer build) cannot capture one in a lambda.
+        const std::string& a = merges[rank].first;
+        const std::string& b = merges[rank].second;
         const auto missing = [&](const std::string& token) {
             return BpeMergeError("merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + token +
                                          "\" is not in the vocabulary");
