@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace samlabel::service {
@@ -108,10 +109,12 @@ std::optional<QJsonObject> parse_request_body(const QByteArray& raw, bool is_pos
 namespace wire {
 namespace {
 
+// A number a float holds: prompts and boxes are floats, and a double beyond
+// FLT_MAX (1e300) would become infinity there (found by fuzz_control_api).
 bool finite_number(const QJsonValue& v, double* out) {
     if (!v.isDouble()) return false;
     *out = v.toDouble();
-    return std::isfinite(*out);
+    return std::isfinite(*out) && std::abs(*out) <= double(std::numeric_limits<float>::max());
 }
 
 }  // namespace

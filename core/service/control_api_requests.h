@@ -69,7 +69,7 @@ std::optional<QJsonObject> parse_request_body(const QByteArray& raw, bool is_pos
 
 namespace wire {
 
-// [x0, y0, x1, y1] of finite numbers; false otherwise.
+// [x0, y0, x1, y1] of numbers a float holds; false otherwise.
 bool box_from_json(const QJsonValue& value, double out[4]);
 
 // Largest bodies accepted: uploads carry an image, everything else is small.

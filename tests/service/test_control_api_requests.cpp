@@ -82,6 +82,19 @@ private Q_SLOTS:
         QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 3]]})"), &error));
         QVERIFY(error.contains("\"points\"[0]"));
     }
+
+    // fuzz_control_api (corpus/fuzz_control_api/crash-point-beyond-float): a finite
+    // double beyond FLT_MAX became an infinite float coordinate in the prompt.
+    void coordinatesAFloatCannotHoldAreRefused() {
+        QString error;
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1e300, 2, 1]]})"), &error));
+        QVERIFY(error.contains("\"points\"[0]"));
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "box": [0, 0, 4, -1e39]})"), &error));
+        QVERIFY(error.contains("\"box\""));
+        QVERIFY(!wire::parse_detect_request(object(R"({"image_id": "a", "boxes": [[0, 0, 1e39, 4]]})"), &error));
+        QVERIFY(error.contains("\"boxes\"[0]"));
+        QVERIFY(wire::parse_segment_request(object(R"({"image_id": "a", "points": [[3.4e38, -3.4e38, 1]]})"), &error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestControlApiRequests)
