@@ -3,6 +3,8 @@
 #   scripts/samlabel.sh run    install what is missing, build, start the GUI on the sample images
 #   scripts/samlabel.sh test   install what is missing, build, run every test
 #   scripts/samlabel.sh setup | build     the steps on their own
+#   (`test` also builds and runs build-sanitize: the torch-free code under ASan + UBSan,
+#   and the fuzz targets over their corpora; docs/fuzzing.md)
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 # The virtualenv, pip cache and ccache live under ~/.cache/samlabel (keyed by the
 # requirements' hash), so every clone of the project reuses them.
@@ -11,12 +13,16 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${SAMLABEL_CACHE:-$HOME/.cache/samlabel}
 build=${SAMLABEL_BUILD_DIR:-$root/build}
+# The torch-free libraries again, with clang + ASan + UBSan and the libFuzzer
+# targets (docs/fuzzing.md); `test` builds and runs it after the main build.
+sanitize_build=${SAMLABEL_SANITIZE_BUILD_DIR:-$build-sanitize}
 requirements=$root/tools/requirements.txt
 req_hash=$(sha256sum "$requirements" | cut -c1-12)
 venv=$cache/venv-$req_hash
 
 apt_packages=(
   build-essential cmake ninja-build ccache pkg-config
+  clang   # the sanitizer + fuzz build (build-sanitize); its libFuzzer runtime: install_fuzzer_runtime
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libxkbcommon-dev
   libqt6svg6  # draws the bundled SVG icons (resources/icons/breeze)
   libopencv-dev libqcustomplot-dev libqcustomplot2.1-qt6 nlohmann-json3-dev
@@ -46,6 +52,19 @@ install_system_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# libFuzzer and the sanitizer runtimes come with clang's compiler-rt package
+# (libclang-rt-N-dev on Debian 12 / Ubuntu 24.04), which apt's
+# --no-install-recommends leaves out.
+install_fuzzer_runtime() {
+  local lib
+  lib=$(clang++ -print-file-name=libclang_rt.fuzzer-x86_64.a)
+  [ -f "$lib" ] && return 0
+  local major
+  major=$(clang++ -dumpversion | cut -d. -f1)
+  log "installing libclang-rt-$major-dev (libFuzzer for the sanitizer build)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "libclang-rt-$major-dev" >/dev/null
+}
+
 install_python_env() {
   if [ -f "$venv/.complete" ]; then return 0; fi
   log "creating $venv (torch wheel for libtorch, test tools); first time only"
@@ -58,6 +77,7 @@ install_python_env() {
 
 setup() {
   install_system_packages
+  install_fuzzer_runtime
   install_python_env
 }
 
@@ -76,8 +96,7 @@ check_free_space() {
   fi
 }
 
-configure_and_build() {
-  check_free_space
+use_ccache() {
   export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache}
   # Paths relative to the clone, so a fresh clone elsewhere hits the same cache.
   export CCACHE_BASEDIR=$root
@@ -86,6 +105,11 @@ configure_and_build() {
   export CCACHE_NOHASHDIR=1
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
   export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+}
+
+configure_and_build() {
+  check_free_space
+  use_ccache
   local torch_prefix
   torch_prefix=$("$venv/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
   # The reference checks need the venv's Python compiled in: a build folder
@@ -102,13 +126,47 @@ configure_and_build() {
   cmake --build "$build" -- -j"${SAMLABEL_JOBS:-$(nproc)}"
 }
 
+# The sanitizer build: the torch-free libraries (engine checkpoint/config/text
+# parsing, annotation, io, autolabel, the control API's request parsing), their
+# tests and the fuzz targets, with clang + ASan + UBSan (any report fatal).
+# Mostly ccache hits after the first run; about 2 minutes from cold (docs/fuzzing.md).
+configure_and_build_sanitize() {
+  use_ccache
+  if [ ! -f "$sanitize_build/build.ninja" ] ||
+     ! grep -qxF "SAMLABEL_PYTHON:FILEPATH=$venv/bin/python" "$sanitize_build/CMakeCache.txt" 2>/dev/null; then
+    log "configuring $sanitize_build (clang, ASan + UBSan, libFuzzer targets)"
+    CXX=clang++ cmake -S "$root" -B "$sanitize_build" -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSAMLABEL_TORCH=OFF -DSAMLABEL_SANITIZE=ON \
+      -DSAMLABEL_PYTHON="$venv/bin/python" >/dev/null
+  fi
+  log "building $sanitize_build"
+  cmake --build "$sanitize_build" -- -j"${SAMLABEL_JOBS:-$(nproc)}"
+}
+
+# The sanitizer build's tests: the torch-free unit tests under ASan + UBSan
+# (but test_export_consumers: Ultralytics training on the export, 45 s; the main
+# build runs it) and each
+# fuzz target over its committed corpus, then a few seconds of mutation.
+run_sanitize_tests() {
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    run_ctest "$sanitize_build" -E '^test_export_consumers$' "$@"
+}
+
 # A skipped test proves nothing: ctest marks a Qt test that skipped and failed
 # nothing as "Skipped" (tests/CMakeLists.txt), and this command, which CI runs,
 # fails on it and names it with its reasons.
 run_tests() {
+  run_ctest "$build" "$@"
+}
+
+run_ctest() {
+  local dir=$1
+  shift
   export QT_QPA_PLATFORM=offscreen
   export SAMLABEL_PYTHON=$venv/bin/python
-  cd "$build"
+  cd "$dir"
   local out status=0
   out=$(mktemp)
   ctest --output-on-failure -j"${SAMLABEL_TEST_JOBS:-2}" "$@" 2>&1 | tee "$out" || status=$?
@@ -137,7 +195,13 @@ shift || true
 case "$cmd" in
   setup) setup ;;
   build) setup; configure_and_build ;;
-  test)  setup; configure_and_build; run_tests "$@" ;;
+  test)
+    setup; configure_and_build
+    status=0
+    run_tests "$@" || status=$?
+    configure_and_build_sanitize
+    run_sanitize_tests "$@" || status=$?
+    exit "$status" ;;
   run)   setup; configure_and_build; run_gui "$@" ;;
   *) echo "usage: $0 run|test|setup|build" >&2; exit 2 ;;
 esac

@@ -271,7 +271,9 @@ private:
             double* begin = crossings_.data() + row_start_[r];
             double* end = crossings_.data() + row_start_[r + 1];
             std::sort(begin, end);
-            for (double* x = begin; x + 1 < end; x += 2) {
+            // end - x, not x + 1 < end: with no crossings at all both are null, and
+            // null + 1 is undefined (UBSan in the sanitizer build).
+            for (double* x = begin; end - x >= 2; x += 2) {
                 if (inclusive) emit(r, first_centre_at_or_after(x[0] - kOnRingEps), first_centre_after(x[1] + kOnRingEps), false);
                 else emit(r, first_centre_after(x[0] + kOnRingEps), first_centre_at_or_after(x[1] - kOnRingEps), false);
             }

@@ -227,6 +227,11 @@ YoloDataYaml parse_data_yaml(std::string_view text, const std::string& source) {
             else if (key == "nc") {
                 if (std::from_chars(v.data(), v.data() + v.size(), nc).ptr != v.data() + v.size() || nc < 0)
                     fail(source, line_no, "nc '" + v + "' is not a count");
+                // nc alone makes that many placeholder names: a corrupt count must not
+                // allocate without bound (found by fuzz_data_yaml).
+                if (nc > kMaxDataYamlClasses)
+                    fail(source, line_no, "nc " + v + " is more than the " + std::to_string(kMaxDataYamlClasses) +
+                                              " classes a dataset may have");
             }
         }
         if (end == text.size()) break;

@@ -23,8 +23,12 @@ struct YoloDataYaml {
 // survive.
 void write_data_yaml(const YoloDataYaml& data, std::ostream& out);
 
+// More classes than any dataset has (ImageNet-21k: 21,841); nc above it is refused.
+inline constexpr long long kMaxDataYamlClasses = 100'000;
+
 // Throws std::runtime_error("<source_name>: line N: ...") on malformed input,
-// on names with gaps (a map missing an id) or on nc disagreeing with names.
+// on names with gaps (a map missing an id), on nc disagreeing with names or
+// above kMaxDataYamlClasses.
 YoloDataYaml parse_data_yaml(std::string_view text, const std::string& source_name);
 
 // Double-quoted YAML scalar with escapes.

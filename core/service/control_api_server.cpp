@@ -197,28 +197,15 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
 
     // Bodies: the guard refused oversized ones before buffering; this is the
     // same rule for requests that reached us some other way.
-    const QByteArray raw = request.body();
-    const qint64 cap = route->needs_model_endpoints ? wire::kMaxUploadBodyBytes : wire::kMaxSmallBodyBytes;
-    if (raw.size() > cap) {
-        answer(reply, error(413, "payload_too_large",
-                            QStringLiteral("the body is %1 bytes; the limit is %2 bytes").arg(raw.size()).arg(cap)));
+    RequestError body_error;
+    const std::optional<QJsonObject> parsed_body =
+        parse_request_body(request.body(), route->method == Method::Post,
+                           route->needs_model_endpoints ? wire::kMaxUploadBodyBytes : wire::kMaxSmallBodyBytes, &body_error);
+    if (!parsed_body) {
+        answer(reply, Response{body_error.status, wire::error_json(body_error.code, body_error.message)});
         return;
     }
-    QJsonObject body;
-    if (route->method == Method::Post && !raw.trimmed().isEmpty()) {
-        QJsonParseError parse{};
-        const QJsonDocument doc = QJsonDocument::fromJson(raw, &parse);
-        if (parse.error != QJsonParseError::NoError) {
-            answer(reply, error(400, "bad_request",
-                                QStringLiteral("malformed JSON at byte %1: %2").arg(parse.offset).arg(parse.errorString())));
-            return;
-        }
-        if (!doc.isObject()) {
-            answer(reply, error(400, "bad_request", QStringLiteral("the body must be a JSON object")));
-            return;
-        }
-        body = doc.object();
-    }
+    const QJsonObject& body = *parsed_body;
     if (!backend_) {
         answer(reply, error(503, "unavailable", QStringLiteral("no model backend")));
         return;

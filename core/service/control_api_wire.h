@@ -3,6 +3,7 @@
 // its clients (RemoteModelBackend, samlabel-cli health/unload), so the two
 // sides cannot drift apart. Documented in docs/control-api.md.
 #include "core/engine/engine_types.h"
+#include "core/service/control_api_requests.h"
 #include "core/service/model_backend.h"
 
 #include <QByteArray>
@@ -12,10 +13,6 @@
 #include <optional>
 
 namespace samlabel::service::wire {
-
-// Largest bodies accepted: uploads carry an image, everything else is small.
-inline constexpr qint64 kMaxUploadBodyBytes = 64ll * 1024 * 1024;
-inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 int http_status_for(BackendError error);  // 409, 400, 404, 502, 500
 // The "error" code an answer carries: "bad_request" for BadInput (as every
@@ -37,15 +34,7 @@ UnloadReply unload_reply_from_json(const QJsonObject& json);
 QJsonObject to_json(const EncodeReply& reply);
 EncodeReply encode_reply_from_json(const QJsonObject& json);
 
-// The segment request: {"image_id"?, "image_base64"?, "points": [[x, y, label], ...],
-// "box"?: [x0, y0, x1, y1], "multimask"?: bool}. Label 1 = positive, 0 = negative.
-struct SegmentRequest {
-    QString image_id;
-    QByteArray image_bytes;  // decoded from image_base64 (a PNG/JPEG/... file's bytes)
-    engine::ClickPrompt prompt;
-};
-// nullopt with *error set (naming the field) for a malformed request.
-std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QString* error);
+// SegmentRequest, DetectRequest and their parsers: control_api_requests.h.
 QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt);  // client side (no image)
 
 // The answer: every candidate's mask as a base64 PNG (0/255, image size), its
@@ -54,20 +43,6 @@ QJsonObject segment_result_to_json(const QString& image_id, const engine::Segmen
 // Client side: masks decoded from the PNGs. nullopt with *error when malformed.
 std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error);
 
-// The detect request: {"image_id"? | "image_base64"?, "text"?: "car",
-// "boxes"?: [[x0, y0, x1, y1], ...], "negative_boxes"?: [[...]], "threshold"?: 0.3,
-// "mask_threshold"?: 0.5, "include_masks"?: true}. At least a text or one box.
-inline constexpr int kMaxDetectBoxes = 64;             // per list
-inline constexpr qsizetype kMaxDetectTextBytes = 1024;  // UTF-8; the model takes 30 tokens anyway
-struct DetectRequest {
-    QString image_id;
-    QByteArray image_bytes;  // decoded from image_base64
-    engine::DetectPrompt prompt;  // positive boxes first, then the negative ones
-    engine::DetectOptions options;
-    bool include_masks = true;  // false: no mask PNGs or polygons in the answer
-};
-// nullopt with *error set (naming the field) for a malformed request; unknown fields are refused.
-std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QString* error);
 // Client side (no image).
 QJsonObject to_json(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
                     bool include_masks = true);

@@ -10,16 +10,13 @@
 // answers 413 (body over the path's cap), 431 (header block over 64 KB) or 411
 // (chunked bodies, whose size is unknown upfront) itself, discarding the body
 // instead of storing it, then closes the connection.
-#include <QTcpServer>
+#include "core/service/control_api_requests.h"  // RequestFramer: the framing itself, pure
 
-#include <functional>
+#include <QTcpServer>
 
 class QTcpSocket;
 
 namespace samlabel::service {
-
-// The largest body accepted for a request path (bytes).
-using BodyCapFn = std::function<qint64(const QByteArray& path)>;
 
 class GuardedTcpServer : public QTcpServer {
     Q_OBJECT
@@ -36,7 +33,5 @@ protected:
 private:
     BodyCapFn body_cap_;
 };
-
-inline constexpr qsizetype kMaxHeaderBytes = 64 * 1024;
 
 }  // namespace samlabel::service

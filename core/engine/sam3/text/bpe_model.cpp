@@ -10,13 +10,22 @@ namespace samlabel::engine::text {
 BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                    std::string end_of_word_suffix, const std::string& unk_token)
     : vocab_(std::move(vocab)), end_of_word_suffix_(std::move(end_of_word_suffix)) {
+    // The ids index the text encoder's embedding, whose size is checked against size():
+    // an id at or past the token count would read past it (found by fuzz_tokenizer).
+    for (const auto& [token, id] : vocab_)
+        if (id >= vocab_.size())
+            throw std::invalid_argument("token \"" + token + "\" has id " + std::to_string(id) + ", but the " +
+                                        std::to_string(vocab_.size()) + " tokens must have ids below " +
+                                        std::to_string(vocab_.size()));
     const auto unk = token_id(unk_token);
     if (!unk) throw std::invalid_argument("the unknown token \"" + unk_token + "\" is not in the vocabulary");
     unk_id_ = *unk;
 
     merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [a, b] = merges[rank];
+        // Not a structured binding: clang 14 (the sanitizer build) cannot capture one in a lambda.
+        const std::string& a = merges[rank].first;
+        const std::string& b = merges[rank].second;
         const auto missing = [&](const std::string& token) {
             return BpeMergeError("merge " + std::to_string(rank + 1) + " (\"" + a + " " + b + "\"): \"" + token +
                                          "\" is not in the vocabulary");

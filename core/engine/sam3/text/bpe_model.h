@@ -30,7 +30,7 @@ public:
     // Rank = position in `merges`; a later duplicate pair replaces an earlier one (as in
     // tokenizers). Throws BpeMergeError when a merge names a token outside the vocabulary
     // ("merge 12 (\"a b\"): \"ab\" is not in the vocabulary"), std::invalid_argument when
-    // the unk token is not in it.
+    // the unk token is not in it or an id is not below the number of tokens.
     BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
              std::string end_of_word_suffix, const std::string& unk_token);
 

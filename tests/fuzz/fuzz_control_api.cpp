@@ -1,0 +1,82 @@
+// libFuzzer target: what the control API reads from a client. The first byte
+// picks the layer:
+//  even: the raw bytes of a connection, cut into chunks as they might arrive,
+//        through RequestFramer (the size guard before any body is buffered);
+//  odd:  a request body through parse_request_body, then the segment and
+//        detect request parsers, and the Authorization header parser.
+// Malformed input must give the 4xx answer with its message, never a crash.
+#include "core/service/api_token.h"
+#include "core/service/control_api_requests.h"
+#include "tests/fuzz/fuzz_support.h"
+
+#include <cmath>
+
+using namespace samlabel;
+using namespace samlabel::service;
+
+namespace {
+
+void frame(const std::uint8_t* data, std::size_t size) {
+    RequestFramer framer([](const QByteArray& path) {
+        return path.startsWith("/api/v1/") ? wire::kMaxUploadBodyBytes : wire::kMaxSmallBodyBytes;
+    });
+    // Chunk sizes come from the input's first bytes, the rest is the stream.
+    const std::size_t header = std::min<std::size_t>(size, 4);
+    std::size_t pos = header;
+    for (std::size_t i = 0; pos < size; ++i) {
+        const std::size_t take = std::min<std::size_t>(size - pos, 1 + (header ? data[i % header] : 0) * 7);
+        const auto refusal = framer.feed(QByteArray(reinterpret_cast<const char*>(data + pos), qsizetype(take)));
+        if (refusal) {
+            if (refusal->status != 411 && refusal->status != 413 && refusal->status != 431)
+                fuzz::invariant_failed("a refusal with an unexpected status");
+            if (refusal->drain_bytes < 0 || refusal->message.isEmpty()) fuzz::invariant_failed("a refusal without a message");
+        }
+        pos += take;
+    }
+}
+
+void check_finite_prompt(float v) {
+    if (!std::isfinite(v)) fuzz::invariant_failed("an accepted prompt holds a non-finite coordinate");
+}
+
+void body(const std::uint8_t* data, std::size_t size) {
+    const QByteArray raw(reinterpret_cast<const char*>(data), qsizetype(size));
+    (void)bearer_token(raw.left(200));
+    RequestError error;
+    const std::optional<QJsonObject> json = parse_request_body(raw, /*is_post=*/true, wire::kMaxSmallBodyBytes, &error);
+    if (!json) {
+        if (error.message.isEmpty() || (error.status != 400 && error.status != 413)) fuzz::invariant_failed("a refusal without a message");
+        return;
+    }
+    QString message;
+    if (const auto segment = wire::parse_segment_request(*json, &message)) {
+        for (const auto& p : segment->prompt.points) {
+            check_finite_prompt(p.x);
+            check_finite_prompt(p.y);
+        }
+        if (segment->prompt.box)
+            for (float v : {segment->prompt.box->x0, segment->prompt.box->y0, segment->prompt.box->x1, segment->prompt.box->y1})
+                check_finite_prompt(v);
+    } else if (message.isEmpty()) {
+        fuzz::invariant_failed("a refused segment request without a message");
+    }
+    message.clear();
+    if (const auto detect = wire::parse_detect_request(*json, &message)) {
+        for (const auto& b : detect->prompt.boxes)
+            for (float v : {b.x0, b.y0, b.x1, b.y1}) check_finite_prompt(v);
+        if (detect->prompt.text.size() > std::size_t(wire::kMaxDetectTextBytes)) fuzz::invariant_failed("an over-long text was accepted");
+    } else if (message.isEmpty()) {
+        fuzz::invariant_failed("a refused detect request without a message");
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    if (data[0] % 2 == 0)
+        frame(data + 1, size - 1);
+    else
+        body(data + 1, size - 1);
+    return 0;
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora (tests/fuzz/corpus/<target>/seed-*).
+
+Deterministic; small files only. Seeds come from the test fixtures (configs,
+tokenizer files) and from hand-made minimal valid inputs for the other
+parsers. Regression inputs (crash-*, found by fuzzing) are committed beside the
+seeds by hand and never rewritten here. Images need Pillow (the project venv):
+
+    V=$HOME/.cache/samlabel/venv-$(sha256sum tools/requirements.txt | cut -c1-12)
+    $V/bin/python tests/fuzz/make_seed_corpus.py
+"""
+import io
+import json
+import struct
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "fuzz" / "corpus"
+DATA = ROOT / "tests" / "data"
+SEP = b"\n=====FILE=====\n"
+
+
+def put(target, name, data):
+    folder = CORPUS / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ("seed-" + name)).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def files(*parts):
+    return SEP.join(p if isinstance(p, bytes) else p.encode() for p in parts)
+
+
+def safetensors(tensors, metadata=None):
+    """tensors: name -> (dtype, shape, bytes)."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def main():
+    # safetensors: dtypes, metadata, an empty tensor, a scalar.
+    put("fuzz_safetensors", "f32", safetensors({"a.weight": ("F32", [2, 2], bytes(range(16))),
+                                                "a.bias": ("F32", [2], b"\0" * 8)}, {"format": "pt"}))
+    put("fuzz_safetensors", "mixed", safetensors({"x": ("BF16", [3], b"\1" * 6), "y": ("I64", [], b"\2" * 8),
+                                                  "z": ("U8", [0, 4], b""), "w": ("BOOL", [1], b"\1"),
+                                                  "v": ("F8_E4M3", [2], b"\3\4")}))
+    put("fuzz_safetensors", "empty-header", safetensors({}))
+    # Sharded checkpoint: index, two shards, config.
+    shard1 = safetensors({"detector_model.a": ("F16", [2], b"\0" * 4)})
+    shard2 = safetensors({"tracker_model.b": ("F32", [1], b"\0" * 4), "tracker_model.c": ("I8", [3], b"abc")})
+    index = json.dumps({"metadata": {"total_size": 11}, "weight_map": {
+        "detector_model.a": "model-00001-of-00002.safetensors",
+        "tracker_model.b": "model-00002-of-00002.safetensors",
+        "tracker_model.c": "model-00002-of-00002.safetensors"}}, indent=1)
+    put("fuzz_checkpoint", "two-shards", files(index, shard1, shard2, '{"model_type": "sam3_video"}'))
+    put("fuzz_checkpoint", "no-config", files(index, shard1, shard2, ""))
+    # config.json + processor config from the fixtures.
+    for name, folder in [("det224", DATA / "sam3_detect/det224"), ("det280", DATA / "sam3_detect/det280")]:
+        put("fuzz_config", name, files((folder / "config.json").read_bytes(), (folder / "processor_config.json").read_bytes()))
+    put("fuzz_config", "hub", (DATA / "sam3/hub_config.json").read_bytes())
+    put("fuzz_config", "tiny224", (DATA / "sam3/tiny224/config.json").read_bytes())
+    # Tokenizer files: tokenizer.json layout, vocab.json + merges.txt layout.
+    d224, d280 = DATA / "sam3_detect/det224", DATA / "sam3_detect/det280"
+    put("fuzz_tokenizer", "tokenizer-json", files((d224 / "tokenizer.json").read_bytes(), "", "",
+                                                  (d224 / "tokenizer_config.json").read_bytes(), ""))
+    put("fuzz_tokenizer", "vocab-merges", files("", (d280 / "vocab.json").read_bytes(), (d280 / "merges.txt").read_bytes(), "",
+                                                json.dumps({"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>"})))
+    for i, prompt in enumerate(["a car", "traffic light", "A Person, riding a bicycle!", "Ünïcödé café 東京 🚗",
+                                "<|startoftext|>dog<|endoftext|>", "it's   2 dogs' 3rd toy"]):
+        put("fuzz_tokenizer_prompt", f"prompt{i}", prompt)
+    # Project file (docs/project-format.md), version 3 and an older one.
+    project = {
+        "format": "samlabel-project", "version": 3, "image_root": ".", "next_class_id": 3, "next_instance_id": 6,
+        "classes": [{"id": 2, "name": "cat", "color": "#ff8800"},
+                    {"id": 0, "name": "dog", "color": "#0000ff", "prompt": "small dog", "threshold": 0.4}],
+        "images": [
+            {"path": "garden/img2.jpg", "width": 4, "height": 3, "status": "in_progress", "instances": [
+                {"id": 1, "class_id": 2, "source": "manual", "created_ms": 1700000000123, "modified_ms": 1700000000999,
+                 "polygons": [{"outer": [0.5, 0.5, 3.5, 0.5, 3.5, 2.5], "holes": [[1.5, 1.0, 2.5, 1.0, 2.0, 1.5]]}]},
+                {"id": 4, "class_id": 0, "source": "sam3", "score": 0.93, "created_ms": 1700000001000,
+                 "modified_ms": 1700000001000, "mask": {"size": [3, 4], "counts": "12"}}]},
+            {"path": "garden/img3.jpg", "width": 4, "height": 3, "status": "in_progress",
+             "autolabel": {"recipe": "5f0c2a9e41d7b3c8", "at_ms": 1700000002000}, "instances": [
+                {"id": 5, "class_id": 0, "source": "sam3-detect", "score": 0.81, "review": "pending",
+                 "created_ms": 1700000002000, "modified_ms": 1700000002000,
+                 "polygons": [{"outer": [0, 0, 2, 0, 2, 2], "holes": []}], "mask": {"size": [3, 4], "counts": "3131"}}]},
+            {"path": "images/val/dog.jpg", "width": 640, "height": 427, "status": "done",
+             "dataset": {"split": "val", "path": "dog.jpg"}, "instances": []}]}
+    put("fuzz_project_file", "v3", json.dumps(project, indent=1))
+    v1 = {"format": "samlabel-project", "version": 1, "next_class_id": 1, "next_instance_id": 1,
+          "classes": [{"id": 0, "name": "a", "color": "#000000"}], "images": []}
+    put("fuzz_project_file", "v1", json.dumps(v1))
+    # YOLO labels: detect rows, segment rows, comments and blank lines.
+    put("fuzz_yolo_labels", "detect", "0 0.5 0.5 0.25 0.25\n1 0.1 0.2 0.05 0.1\n")
+    put("fuzz_yolo_labels", "segment", "2 0.1 0.1 0.9 0.1 0.9 0.9 0.1 0.9\n0 0.5 0.5 0.6 0.5 0.55 0.6\n\n")
+    put("fuzz_yolo_labels", "crlf", "0 0.5 0.5 1 1\r\n1 1e-3 0.25 0.5 0.5\r\n")
+    # data.yaml: inline list, block list, block map, quotes, comments.
+    put("fuzz_data_yaml", "inline", "path: ../datasets/coco8\ntrain: images/train\nval: images/val\nnc: 2\nnames: [person, 'traffic light']\n")
+    put("fuzz_data_yaml", "block-map", "# exported\npath: \"/data/set\"\ntrain: train/images\nval: valid/images\ntest: test/images\nnames:\n  0: cat\n  1: \"dog: big\"  # c\n  2: '#hash'\n")
+    put("fuzz_data_yaml", "block-list", "train: a\nval: b\nnames:\n  - car\n  - bus\nnc: 2\n")
+    # COCO instances: polygon, compressed RLE, uncompressed RLE, bare bbox.
+    coco = {"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 3},
+                       {"id": 2, "file_name": "sub/b.png", "width": 2, "height": 2}],
+            "categories": [{"id": 3, "name": "cat"}, {"id": 1, "name": "dog", "supercategory": "animal"}],
+            "annotations": [
+                {"id": 1, "image_id": 1, "category_id": 3, "segmentation": [[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], "bbox": [0.5, 0.5, 3, 2], "iscrowd": 0, "area": 3},
+                {"id": 2, "image_id": 1, "category_id": 1, "segmentation": {"size": [3, 4], "counts": "12"}, "iscrowd": 1},
+                {"id": 3, "image_id": 2, "category_id": 1, "segmentation": {"size": [2, 2], "counts": [1, 2, 1]}, "iscrowd": 1},
+                {"id": 4, "image_id": 2, "category_id": 3, "bbox": [0, 0, 1, 1]}]}
+    put("fuzz_coco", "instances", json.dumps(coco, indent=1))
+    # Images: small files of every format, JPEG with EXIF orientation, 16-bit and alpha PNG.
+    from PIL import Image
+    def img(fmt, mode="RGB", size=(5, 3), **kw):
+        out = io.BytesIO()
+        Image.new(mode, size, 128 if mode in ("L", "I;16") else (10, 200, 30) + ((255,) if mode == "RGBA" else ())).save(out, fmt, **kw)
+        return out.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90
+    put("fuzz_image_header", "exif6.jpg", img("JPEG", exif=exif.tobytes(), quality=50))
+    put("fuzz_image_header", "plain.jpg", img("JPEG", quality=50))
+    put("fuzz_image_header", "rgba.png", img("PNG", "RGBA"))
+    put("fuzz_image_header", "gray16.png", img("PNG", "I;16"))
+    put("fuzz_image_header", "gray.bmp", img("BMP", "L"))
+    put("fuzz_image_header", "rgb.tif", img("TIFF", exif=exif.tobytes()))
+    put("fuzz_image_header", "rgb.webp", img("WEBP", exif=exif.tobytes(), quality=50))
+    # Control API: framing (first byte even) and bodies (odd).
+    png = img("PNG", size=(2, 2))
+    import base64
+    b64 = base64.b64encode(png).decode()
+    put("fuzz_control_api", "frame-two-requests", b"\0\3\5\7\11" + b"POST /api/v1/segment HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nAuthorization: Bearer abc\r\n\r\n{}"
+        b"GET /health HTTP/1.1\r\n\r\n")
+    put("fuzz_control_api", "frame-chunked", b"\0\1\1\1\1" + b"POST /api/v1/detect HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    put("fuzz_control_api", "frame-413", b"\0\40\40\40\40" + b"POST /health?x=1 HTTP/1.1\r\ncontent-length: 999999\r\n\r\nabc")
+    put("fuzz_control_api", "segment", b"\1" + json.dumps({"image_id": "img-1", "points": [[10.5, 20, 1], [3, 4, 0]], "box": [0, 0, 5, 5], "multimask": True}).encode())
+    put("fuzz_control_api", "segment-upload", b"\1" + json.dumps({"image_base64": b64, "points": [[1, 1, 1]]}).encode())
+    put("fuzz_control_api", "detect", b"\1" + json.dumps({"image_id": "img-1", "text": "car", "boxes": [[1, 2, 3, 4]], "negative_boxes": [[0, 0, 1, 1]],
+                                                          "threshold": 0.4, "mask_threshold": 0.5, "include_masks": False}).encode())
+    # Auto-label results (JSON Lines): header + one image with a detection.
+    header = {"format": "samlabel-autolabel-results", "version": 1, "recipe_id": "0000000000000000",
+              "recipe": {"model": {"fingerprint": "abc", "dtype": "bf16"}, "classes": [{"class": "car", "prompt": "car", "threshold": 0.5}],
+                         "mask_threshold": 0.5},
+              "shard": {"index": 0, "count": 2}, "project": "p.json", "device": "cpu", "created_ms": 1}
+    line = {"image": "a.jpg", "width": 4, "height": 3, "detections": [
+        {"class": "car", "query": 3, "score": 0.75, "box": [0, 0, 2, 2], "mask": {"size": [3, 4], "counts": "12"}}]}
+    put("fuzz_autolabel_results", "one-image", json.dumps(header) + "\n" + json.dumps(line) + "\n")
+    put("fuzz_autolabel_results", "cut-off", json.dumps(header) + "\n" + json.dumps(line) + "\n" + json.dumps(line)[:30])
+
+
+if __name__ == "__main__":
+    main()
