@@ -1,5 +1,6 @@
 #include "core/io/export_directory.h"
 
+#include "core/io/export_staging.h"
 #include "core/io/image_reader.h"
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,7 @@ bool is_export_entry_name(const fs::path& name) {
     static const char* const kNames[] = {"images", "labels", "annotations", "semantic", "instances", "data.yaml",
                                          "class_map.json", "legend.json", "report.json", "report.txt"};
     const std::string n = path_to_utf8(name);
+    if (n == kExportStagingName) return true;  // an interrupted export's leftovers
     return std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; });
 }
 
