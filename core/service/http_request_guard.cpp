@@ -12,11 +12,11 @@ namespace {
 // Drops a refused connection that keeps sending after this long.
 constexpr int kDrainTimeoutMs = 30'000;
 
-class RequestSizeGuard : public QObject {
+class RequestGuard : public QObject {
 public:
-    RequestSizeGuard(QTcpSocket* socket, const BodyCapFn& cap, GuardedTcpServer* server)
-        : QObject(socket), socket_(socket), cap_(cap), server_(server) {
-        connect(socket, &QTcpSocket::readyRead, this, &RequestSizeGuard::onReadyRead);
+    RequestGuard(QTcpSocket* socket, const BodyCapFn& cap, const AuthorizeFn& authorize, GuardedTcpServer* server)
+        : QObject(socket), socket_(socket), cap_(cap), authorize_(authorize), server_(server) {
+        connect(socket, &QTcpSocket::readyRead, this, &RequestGuard::onReadyRead);
     }
 
 private:
@@ -74,6 +74,8 @@ private:
         path_ = q >= 0 ? target.left(q) : target;
         qint64 length = 0;
         bool chunked = false;
+        QByteArray authorization;
+        bool authorization_seen = false;
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QByteArray line = lines[i].trimmed();
             const qsizetype colon = line.indexOf(':');
@@ -86,6 +88,9 @@ private:
                 if (!ok || length < 0) length = 0;  // the HTTP parser rejects it itself
             } else if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
                 chunked = true;
+            } else if (name == "authorization" && !authorization_seen) {
+                authorization = value;  // the first one, as QHttpServerRequest::value() reads it
+                authorization_seen = true;
             }
         }
         if (chunked) {
@@ -98,6 +103,11 @@ private:
                    QByteArray("the body of ") + path_ + " is " + QByteArray::number(length) +
                        " bytes; the limit is " + QByteArray::number(cap) + " bytes",
                    length);
+            return length;
+        }
+        // The token last: without it nothing is buffered, parsed or handled.
+        if (const QByteArray why = authorize_(authorization); !why.isEmpty()) {
+            refuse(401, why, length);
             return length;
         }
         body_left_ = length;
@@ -113,16 +123,21 @@ private:
         state_ = State::Refused;
         drain_left_ = body_bytes;
         QObject::disconnect(socket_, &QTcpSocket::readyRead, nullptr, nullptr);
-        connect(socket_, &QTcpSocket::readyRead, this, &RequestSizeGuard::onReadyRead);
+        connect(socket_, &QTcpSocket::readyRead, this, &RequestGuard::onReadyRead);
 
         const char* reason = status == 413 ? "Payload Too Large"
                              : status == 431 ? "Request Header Fields Too Large"
+                             : status == 401 ? "Unauthorized"
                                              : "Length Required";
-        const char* code = status == 413 ? "payload_too_large" : status == 431 ? "headers_too_large" : "length_required";
+        const char* code = status == 413   ? "payload_too_large"
+                           : status == 431 ? "headers_too_large"
+                           : status == 401 ? "unauthorized"
+                                           : "length_required";
         const QJsonObject error{{QStringLiteral("error"), QString::fromLatin1(code)},
                                 {QStringLiteral("message"), QString::fromUtf8(message)}};
         const QByteArray body = QJsonDocument(error).toJson(QJsonDocument::Compact);
         QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
+        if (status == 401) response += "WWW-Authenticate: Bearer realm=\"samlabel\"\r\n";
         response += "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                     QByteArray::number(body.size()) + "\r\n\r\n" + body;
         socket_->write(response);
@@ -151,6 +166,7 @@ private:
 
     QTcpSocket* socket_;
     BodyCapFn cap_;
+    AuthorizeFn authorize_;
     QPointer<GuardedTcpServer> server_;
     State state_ = State::Headers;
     QByteArray header_;
@@ -163,7 +179,8 @@ private:
 
 }  // namespace
 
-GuardedTcpServer::GuardedTcpServer(BodyCapFn body_cap, QObject* parent) : QTcpServer(parent), body_cap_(std::move(body_cap)) {}
+GuardedTcpServer::GuardedTcpServer(BodyCapFn body_cap, AuthorizeFn authorize, QObject* parent)
+    : QTcpServer(parent), body_cap_(std::move(body_cap)), authorize_(std::move(authorize)) {}
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor) {
     auto* socket = new QTcpSocket(this);
@@ -171,7 +188,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor) {
         delete socket;
         return;
     }
-    new RequestSizeGuard(socket, body_cap_, this);  // connected first: runs before the HTTP server's slot
+    new RequestGuard(socket, body_cap_, authorize_, this);  // connected first: runs before the HTTP server's slot
     addPendingConnection(socket);
 }
 
