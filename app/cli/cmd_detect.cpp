@@ -9,6 +9,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3/text/clip_tokenizer.h"
+#include "core/io/atomic_file.h"
 #include "core/service/image_source.h"
 
 #include <QString>
@@ -181,11 +182,8 @@ int cmd_detect(const Args& args) {
         report["prompts"].push_back(prompt);
     }
     if (!out_dir.empty()) {
-        std::FILE* f = std::fopen((out_dir / "detections.json").string().c_str(), "w");
-        if (!f) throw std::runtime_error((out_dir / "detections.json").string() + ": cannot write");
-        const std::string text = report.dump(1) + "\n";
-        std::fwrite(text.data(), 1, text.size(), f);
-        std::fclose(f);
+        // A full disk must not leave a cut-off detections.json behind a "written" message.
+        io::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
         if (!as_json) std::printf("masks and detections.json written to %s\n", out_dir.string().c_str());
     }
     if (as_json) std::cout << report.dump(1) << "\n";
