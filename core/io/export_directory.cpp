@@ -101,6 +101,8 @@ ExportFolderInspection inspect_export_directory(const fs::path& output_dir, cons
     std::sort(result.replaced.begin(), result.replaced.end());
     std::sort(result.kept.begin(), result.kept.end());
     if (result.replaced.empty() && result.kept.empty()) return result;
+    // Only what an interrupted export left behind (export_staging.h): as good as empty.
+    if (result.kept.empty() && result.replaced == std::vector<std::string>{std::string(kExportStagingName)}) return result;
     const std::optional<std::string> owner = recorded_project(output_dir / "report.json");
     if (!owner) {
         result.state = ExportFolderState::NotAnExport;

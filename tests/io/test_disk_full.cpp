@@ -150,6 +150,22 @@ private slots:
         QVERIFY(!fs::exists(o.output_dir / std::string(io::kExportStagingName)));
     }
 
+    // An export killed mid-way leaves only its staging folder: the next export
+    // needs no confirmation for it and clears it.
+    void interruptedExportLeftoverIsCleared() {
+        QTemporaryDir images_dir, out_dir;
+        const testing::ExportFixture fx = testing::make_export_fixture(io::path_from_utf8(images_dir.path().toStdString()));
+        const fs::path out = io::path_from_utf8(out_dir.path().toStdString()) / "dataset";
+        fs::create_directories(out / std::string(io::kExportStagingName) / "labels");
+        std::ofstream(out / std::string(io::kExportStagingName) / "labels" / "half.txt") << "0 0.5";
+        io::ExportOptions o;
+        o.format = io::ExportFormat::YoloSegment;
+        o.output_dir = out;
+        io::export_dataset(fx.project, fx.image_root, o);  // no ExportFolderInUse
+        QVERIFY(fs::exists(out / "data.yaml"));
+        QVERIFY(!fs::exists(out / std::string(io::kExportStagingName)));
+    }
+
     void autolabelResultsKeepEveryCompleteLine_data() { add_kind_rows(); }
     void autolabelResultsKeepEveryCompleteLine() {
         QFETCH(int, kind);
