@@ -87,7 +87,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         save_label_->setText(tr("NOT SAVED"));
         save_label_->setToolTip(message);
         save_label_->setStyleSheet("color: #ff6e64; font-weight: bold;");
-        showStatus(tr("Saving failed: %1").arg(message), 0);
+        // The edits stay in memory (and undoable); the document stays dirty, so
+        // the next autosave or image switch tries again by itself.
+        showStatus(tr("Saving failed: %1. Your edits are kept; samlabel saves again at the next autosave or image switch.")
+                       .arg(message),
+                   0);
     });
     connect(canvas_, &CanvasWidget::imageLoaded, this, [this](bool ok, const QString& error) {
         if (!ok && !error.isEmpty()) showStatus(error, 0);

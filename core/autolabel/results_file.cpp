@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -66,13 +68,25 @@ ResultsHeader header_from_json(const json& j, const fs::path& file, std::string*
 
 std::string shard_text(const ShardSpec& s) { return std::to_string(s.index) + "/" + std::to_string(s.count); }
 
-void flush_to_disk(std::FILE* f, const fs::path& path) {
-    if (std::fflush(f) != 0) fail(path, 0, "cannot write (disk full?)");
+std::FILE* open_for_append(const fs::path& path) {
 #ifdef _WIN32
-    _commit(_fileno(f));
+    return _wfopen(path.c_str(), L"ab");
 #else
-    ::fsync(fileno(f));
+    return std::fopen(path.c_str(), "ab");
 #endif
+}
+
+// Writes, flushes and syncs one line; 0 or the errno of what failed.
+int write_line_to_disk(std::FILE* f, const std::string& line) {
+    errno = 0;
+    if (std::fwrite(line.data(), 1, line.size(), f) != line.size()) return errno ? errno : EIO;
+    if (std::fflush(f) != 0) return errno ? errno : EIO;
+#ifdef _WIN32
+    if (_commit(_fileno(f)) != 0) return errno ? errno : EIO;
+#else
+    if (::fsync(fileno(f)) != 0) return errno ? errno : EIO;
+#endif
+    return 0;
 }
 
 }  // namespace
@@ -140,6 +154,7 @@ ResultsWriter::ResultsWriter(const fs::path& path, const ResultsHeader& header, 
         if (existing && difference.empty()) {
             if (existing->cut_off_last_line) fs::resize_file(path, existing->complete_bytes, ec);
             if (ec) fail(path, 0, "cannot cut off the interrupted last line: " + ec.message());
+            complete_bytes_ = existing->complete_bytes;
             if (done)
                 for (const ImageDetections& image : existing->images) done->insert(image.image);
             resumed_ = true;
@@ -153,16 +168,18 @@ ResultsWriter::ResultsWriter(const fs::path& path, const ResultsHeader& header, 
             if (ec) fail(path, 0, "cannot move the old results aside to " + u8(old) + ": " + ec.message());
         }
     }
-#ifdef _WIN32
-    file_ = _wfopen(path.c_str(), L"ab");
-#else
-    file_ = std::fopen(path.c_str(), "ab");
-#endif
-    if (!file_) fail(path, 0, "cannot open the results file for writing");
+    file_ = open_for_append(path);
+    if (!file_) fail(path, 0, std::string("cannot open the results file for writing: ") + std::strerror(errno));
     if (!resumed_) {
-        const std::string line = header_to_json(header).dump() + "\n";
-        if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) fail(path, 0, "cannot write the header (disk full?)");
-        flush_to_disk(file_, path);
+        // A header cut short by a full disk would make the next run refuse the
+        // file: on failure the new file is removed again.
+        if (const int err = write_line_to_disk(file_, header_to_json(header).dump() + "\n"); err != 0) {
+            std::fclose(file_);
+            file_ = nullptr;
+            fs::remove(path, ec);
+            fail(path, 0, std::string("cannot write the header: ") + std::strerror(err));
+        }
+        complete_bytes_ = fs::file_size(path, ec);
     }
 }
 
@@ -172,8 +189,22 @@ ResultsWriter::~ResultsWriter() {
 
 void ResultsWriter::append(const ImageDetections& image) {
     const std::string line = image_detections_to_json(image).dump() + "\n";
-    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) fail(path_, 0, "cannot append " + image.image + " (disk full?)");
-    flush_to_disk(file_, path_);
+    if (!file_) file_ = open_for_append(path_);  // closed by an earlier failure
+    const int err = file_ ? write_line_to_disk(file_, line) : (errno ? errno : EIO);
+    if (err == 0) {
+        complete_bytes_ += line.size();
+        return;
+    }
+    // A full disk may have taken part of the line: cut the file back to its
+    // last complete line, so it stays readable and an append after space
+    // returns continues it cleanly (the stdio buffer is dropped with the FILE).
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    std::error_code ec;
+    fs::resize_file(path_, complete_bytes_, ec);
+    fail(path_, 0, "cannot append " + image.image + ": " + std::strerror(err) +
+                       (ec ? "; cutting off the partial line failed too: " + ec.message()
+                           : "; the file keeps every earlier image, run again to resume"));
 }
 
 }  // namespace samlabel::autolabel

@@ -63,6 +63,9 @@ public:
     ResultsWriter& operator=(const ResultsWriter&) = delete;
 
     // Appends one line and flushes it to the disk (fsync) before returning.
+    // On a write error (a full disk) it throws ResultsFileError naming the file,
+    // the image and the OS's reason, and cuts the file back to its last
+    // complete line: the next append, once there is space, continues it.
     void append(const ImageDetections& image);
     const std::filesystem::path& path() const { return path_; }
     bool resumed() const { return resumed_; }
@@ -70,6 +73,7 @@ public:
 private:
     std::filesystem::path path_;
     std::FILE* file_ = nullptr;
+    std::uintmax_t complete_bytes_ = 0;  // the file's size after the last complete line
     bool resumed_ = false;
 };
 

@@ -27,9 +27,13 @@ std::string u8(const fs::path& p) {
     return std::string(s.begin(), s.end());
 }
 
+// Every message names the file being saved (not only the temporary one) and
+// says that what was on disk is still there: the user decides what to do next.
 [[noreturn]] void fail(const fs::path& path, const std::string& what, const std::string& reason) {
-    throw AtomicWriteError(u8(path) + ": " + what + ": " + reason);
+    throw AtomicWriteError(u8(path) + ": " + what + ": " + reason + " (the file on disk is unchanged)");
 }
+
+std::string temp_name(const fs::path& temp) { return "the temporary file " + u8(temp.filename()); }
 
 #ifdef _WIN32
 
@@ -42,9 +46,9 @@ std::string last_error_text() {
     return text + " (error " + std::to_string(code) + ")";
 }
 
-void write_and_sync(const fs::path& temp, std::string_view bytes) {
+void write_and_sync(const fs::path& target, const fs::path& temp, std::string_view bytes) {
     HANDLE h = CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (h == INVALID_HANDLE_VALUE) fail(temp, "cannot create the temporary file", last_error_text());
+    if (h == INVALID_HANDLE_VALUE) fail(target, "cannot create " + temp_name(temp), last_error_text());
     std::size_t done = 0;
     while (done < bytes.size()) {
         const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
@@ -52,14 +56,14 @@ void write_and_sync(const fs::path& temp, std::string_view bytes) {
         if (!WriteFile(h, bytes.data() + done, chunk, &written, nullptr)) {
             const std::string why = last_error_text();
             CloseHandle(h);
-            fail(temp, "write failed", why);
+            fail(target, "cannot write " + temp_name(temp), why);
         }
         done += written;
     }
     if (!FlushFileBuffers(h)) {
         const std::string why = last_error_text();
         CloseHandle(h);
-        fail(temp, "flush to disk failed", why);
+        fail(target, "cannot flush " + temp_name(temp) + " to disk", why);
     }
     CloseHandle(h);
 }
@@ -81,7 +85,7 @@ void replace_file(const fs::path& from, const fs::path& to, std::chrono::millise
         if (std::chrono::steady_clock::now() >= give_up_at)
             fail(to,
                  "cannot replace the file: another program (a virus scanner or sync client?) held it for " +
-                     std::to_string(retry_for.count()) + " ms; the previous version is unchanged",
+                     std::to_string(retry_for.count()) + " ms",
                  why);
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::milliseconds(200));
@@ -94,9 +98,9 @@ void sync_directory(const fs::path&) {}  // MOVEFILE_WRITE_THROUGH already flush
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-void write_and_sync(const fs::path& temp, std::string_view bytes) {
+void write_and_sync(const fs::path& target, const fs::path& temp, std::string_view bytes) {
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(temp, "cannot create the temporary file", errno_text(errno));
+    if (fd < 0) fail(target, "cannot create " + temp_name(temp), errno_text(errno));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -104,16 +108,17 @@ void write_and_sync(const fs::path& temp, std::string_view bytes) {
             if (errno == EINTR) continue;
             const int err = errno;
             ::close(fd);
-            fail(temp, "write failed", errno_text(err));
+            fail(target, "cannot write " + temp_name(temp), errno_text(err));
         }
         done += static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
-        fail(temp, "fsync failed", errno_text(err));
+        fail(target, "cannot flush " + temp_name(temp) + " to disk (fsync)", errno_text(err));
     }
-    if (::close(fd) != 0) fail(temp, "close failed", errno_text(errno));
+    // NFS and some FUSE file systems report a failed write only here.
+    if (::close(fd) != 0) fail(target, "cannot close " + temp_name(temp), errno_text(errno));
 }
 
 // POSIX rename replaces a file that others hold open: nothing to wait for.
@@ -142,7 +147,7 @@ void keep_previous(const fs::path& previous, const fs::path& keep_as, std::chron
     if (ec) {
         ec.clear();
         fs::copy_file(previous, temp, fs::copy_options::overwrite_existing, ec);
-        if (ec) fail(keep_as, "cannot keep the previous version", ec.message());
+        if (ec) fail(keep_as, "cannot keep the previous version of " + u8(previous.filename()), ec.message());
     }
     replace_file(temp, keep_as, retry_for);
 }
@@ -159,7 +164,7 @@ void write_file_atomically(const fs::path& path, std::string_view bytes, const A
     if (path.empty()) throw AtomicWriteError("write_file_atomically: empty path");
     const fs::path temp = atomic_temp_path(path);
     try {
-        write_and_sync(temp, bytes);
+        write_and_sync(path, temp, bytes);
         std::error_code ec;
         if (options.keep_previous_as && fs::exists(path, ec))
             keep_previous(path, *options.keep_previous_as, options.held_file_retry);

@@ -3,6 +3,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
 #include "core/io/atomic_file.h"
+#include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
 #include "core/io/image_reader.h"
@@ -147,7 +148,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
     if (options.format != ExportFormat::Coco) throw std::invalid_argument("export_coco_dataset: not the COCO format");
     ExportStart start = begin_export(project, image_root, options, options.split);
     ExportReport& report = start.report;
-    const fs::path out = report.output_dir;
+    const fs::path out = start.staging.dir();  // swapped into report.output_dir by finish_export
     const std::vector<ExportImage>& all = start.images;
     const DenseClassMap& classes = start.classes;
     CocoBuildOptions build;
@@ -173,7 +174,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
                 break;
             }
             if (transfer.enabled()) {
-                const fs::path to = image_dir / path_from_utf8(e.output_relative);
+                const fs::path to = path_inside(image_dir, e.output_relative);
                 fs::create_directories(to.parent_path());
                 transfer.put(e.source, to);
             } else {
@@ -193,7 +194,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
     if (options.image_transfer == ImageTransfer::None)
         report.warn("images were not copied; file_name is relative to " + path_to_utf8(fs::absolute(image_root)));
     transfer.warn_if_links_refused();
-    finish_export(report, classes);
+    finish_export(start);
     return std::move(report);
 }
 

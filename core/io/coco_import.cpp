@@ -1,6 +1,7 @@
 #include "core/io/coco_import.h"
 
 #include "core/annotation/rle.h"
+#include "core/io/dataset_relative_path.h"
 #include "core/io/image_folder.h"
 #include "core/io/image_reader.h"
 
@@ -139,8 +140,14 @@ annotation::Project import_coco_json(const json& doc, const std::string& source,
         const std::string where = source + ": images[" + std::to_string(i) + "]";
         const std::int64_t id = require(im, "id", where).get<std::int64_t>();
         ImageInfo info;
-        info.relative_path = require(im, "file_name", where).get<std::string>();
-        std::replace(info.relative_path.begin(), info.relative_path.end(), '\\', '/');
+        const std::string file_name = require(im, "file_name", where).get<std::string>();
+        // The JSON comes with the dataset: a file_name that leaves the image
+        // folder refuses the whole file (a made-up or hostile dataset).
+        const DatasetPathCheck checked = check_dataset_relative_path(file_name);
+        if (!checked.ok())
+            throw UnsafePathError(where + ": file_name '" + file_name + "' " + checked.problem +
+                                  "; refused (file_name must name a file inside the image folder)");
+        info.relative_path = checked.path;  // '/' separators (Windows-made files use '\\')
         info.width = require(im, "width", where).get<int>();
         info.height = require(im, "height", where).get<int>();
         if (options.verify_image_files) {

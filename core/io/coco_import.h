@@ -27,7 +27,8 @@ annotation::Project import_coco_json(const nlohmann::json& doc, const std::strin
                                      const CocoImportOptions& options, ImportReport& report);
 
 // From a file. Throws std::runtime_error "<file>: <reason>" on unreadable or
-// structurally invalid JSON.
+// structurally invalid JSON, and UnsafePathError (dataset_relative_path.h) for
+// a file_name that leaves the image folder ('..', absolute, a drive, UNC).
 annotation::Project import_coco_file(const std::filesystem::path& json_path, const CocoImportOptions& options,
                                      ImportReport& report);
 

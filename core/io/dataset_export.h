@@ -12,6 +12,9 @@ namespace samlabel::io {
 // Throws std::runtime_error / std::invalid_argument for unusable options or
 // output folders; everything per image and per instance is in the report,
 // which is also written to <output_dir>/report.json and report.txt.
+// The export is written aside and swapped in at the end (export_staging.h):
+// on a write error (a full disk...) the message names the file and the
+// reason, and the output folder keeps what it held before.
 ExportReport export_dataset(const annotation::Project& project, const std::filesystem::path& image_root,
                             const ExportOptions& options);
 

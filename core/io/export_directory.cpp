@@ -1,5 +1,6 @@
 #include "core/io/export_directory.h"
 
+#include "core/io/export_staging.h"
 #include "core/io/image_reader.h"
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,7 @@ bool is_export_entry_name(const fs::path& name) {
     static const char* const kNames[] = {"images", "labels", "annotations", "semantic", "instances", "data.yaml",
                                          "class_map.json", "legend.json", "report.json", "report.txt"};
     const std::string n = path_to_utf8(name);
+    if (n == kExportStagingName) return true;  // an interrupted export's leftovers
     return std::any_of(std::begin(kNames), std::end(kNames), [&](const char* k) { return n == k; });
 }
 
@@ -99,6 +101,8 @@ ExportFolderInspection inspect_export_directory(const fs::path& output_dir, cons
     std::sort(result.replaced.begin(), result.replaced.end());
     std::sort(result.kept.begin(), result.kept.end());
     if (result.replaced.empty() && result.kept.empty()) return result;
+    // Only what an interrupted export left behind (export_staging.h): as good as empty.
+    if (result.kept.empty() && result.replaced == std::vector<std::string>{std::string(kExportStagingName)}) return result;
     const std::optional<std::string> owner = recorded_project(output_dir / "report.json");
     if (!owner) {
         result.state = ExportFolderState::NotAnExport;

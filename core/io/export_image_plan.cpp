@@ -1,5 +1,6 @@
 #include "core/io/export_image_plan.h"
 
+#include "core/io/dataset_relative_path.h"
 #include "core/io/image_folder.h"
 #include "core/io/image_reader.h"
 #include "core/io/split_coverage.h"
@@ -69,6 +70,20 @@ std::string without_images_folders(std::string rel) {
     return rel;
 }
 
+// Why the image's output name (its path, or its imported dataset path) could
+// leave the export folder; "" when it cannot.
+std::string unsafe_output_name(const annotation::ImageAnnotations& image) {
+    std::vector<std::string> names{image.relative_path};
+    if (image.placement) names.push_back(image.placement->path);
+    for (const std::string& name : names) {
+        const DatasetPathCheck check = check_dataset_relative_path(name);
+        if (!check.ok() || check.path != name)
+            return "its path '" + name + "' " + (check.ok() ? "is not in normal form" : check.problem) +
+                   "; it would be written outside the export folder";
+    }
+    return {};
+}
+
 DatasetSplit split_from_name(const std::string& name) {
     if (name == "val") return DatasetSplit::Val;
     if (name == "test") return DatasetSplit::Test;
@@ -98,6 +113,13 @@ std::vector<ExportImage> select_export_images(const annotation::Project& project
         if (is_unannotated(image)) {
             ++report.images_unannotated;
             if (!options.include_unannotated) continue;
+        }
+        // A project loaded from a file has safe paths (project_file validates
+        // them); one built in memory might not: nothing may leave the export folder.
+        const std::string unsafe = unsafe_output_name(image);
+        if (!unsafe.empty()) {
+            skip_all(report, image, unsafe);
+            continue;
         }
         ExportImage e;
         e.annotations = &image;

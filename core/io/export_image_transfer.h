@@ -17,7 +17,8 @@ public:
     bool enabled() const { return mode_ != ImageTransfer::None; }
 
     // Copies or links `from` to `to`; `to`'s folder must exist. Throws
-    // std::filesystem::filesystem_error when even the copy fails.
+    // std::runtime_error ("<to>: cannot copy the image <from> there: <reason>")
+    // when even the copy fails.
     void put(const std::filesystem::path& from, const std::filesystem::path& to);
 
     // Adds the report's warning when a hard link was refused; call once, at the end.

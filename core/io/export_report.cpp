@@ -101,12 +101,14 @@ void write_report_text(const ExportReport& report, std::ostream& out) {
     }
 }
 
-void write_report_files(const ExportReport& report) {
+void write_report_files(const ExportReport& report) { write_report_files(report, report.output_dir); }
+
+void write_report_files(const ExportReport& report, const std::filesystem::path& dir) {
     std::ostringstream json, text;
     write_report_json(report, json);
     write_report_text(report, text);
-    write_file_atomically(report.output_dir / "report.json", json.str());
-    write_file_atomically(report.output_dir / "report.txt", text.str());
+    write_file_atomically(dir / "report.json", json.str());
+    write_file_atomically(dir / "report.txt", text.str());
 }
 
 }  // namespace samlabel::io

@@ -63,5 +63,7 @@ void write_report_text(const ExportReport& report, std::ostream& out);
 
 // Writes report.json and report.txt into report.output_dir (atomically).
 void write_report_files(const ExportReport& report);
+// The same into `dir` (an export's staging folder, export_staging.h).
+void write_report_files(const ExportReport& report, const std::filesystem::path& dir);
 
 }  // namespace samlabel::io

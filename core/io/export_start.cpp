@@ -42,7 +42,8 @@ ExportStart begin_export(const annotation::Project& project, const std::filesyst
     std::vector<ExportImage> images = plan_export_images(project, image_root, plan_options, report);
     if (images.empty())
         throw NothingToExport(nothing_to_export_message(project, report), report.images_unannotated, report.images_unreadable);
-    prepare_export_directory(options.output_dir, image_root, options.project_file, options.replace_foreign_output);
+    // The previous export stays until the new one is complete (export_staging.h).
+    ExportStaging staging(report.output_dir);
     if (!folder.kept.empty())
         report.warn("the output folder also holds files that are not part of an export, left as they were: " +
                     [&] {
@@ -50,14 +51,15 @@ ExportStart begin_export(const annotation::Project& project, const std::filesyst
                         for (const std::string& k : folder.kept) names += (names.empty() ? "" : ", ") + k;
                         return names;
                     }());
-    return ExportStart{std::move(report), std::move(images), DenseClassMap(project)};
+    return ExportStart{std::move(report), std::move(images), DenseClassMap(project), std::move(staging)};
 }
 
-void finish_export(const ExportReport& report, const DenseClassMap& classes) {
+void finish_export(ExportStart& start) {
     std::ostringstream map_text;
-    classes.write_json(map_text);
-    write_file_atomically(report.output_dir / "class_map.json", map_text.str());
-    write_report_files(report);
+    start.classes.write_json(map_text);
+    write_file_atomically(start.staging.dir() / "class_map.json", map_text.str());
+    write_report_files(start.report, start.staging.dir());
+    start.staging.commit();
 }
 
 }  // namespace samlabel::io

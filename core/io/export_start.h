@@ -10,6 +10,7 @@
 #include "core/io/export_image_plan.h"
 #include "core/io/export_options.h"
 #include "core/io/export_report.h"
+#include "core/io/export_staging.h"
 
 #include <filesystem>
 #include <optional>
@@ -32,15 +33,19 @@ private:
 };
 
 struct ExportStart {
-    ExportReport report;
+    ExportReport report;  // report.output_dir: the final folder (what data.yaml and the report name)
     std::vector<ExportImage> images;
     DenseClassMap classes;
+    ExportStaging staging;  // where the files are written until finish_export swaps them in
 };
 
 // `split`: nullopt puts every image in Train (YOLO always passes fractions).
 ExportStart begin_export(const annotation::Project& project, const std::filesystem::path& image_root,
                          const ExportOptions& options, std::optional<SplitFractions> split);
 
-void finish_export(const ExportReport& report, const DenseClassMap& classes);
+// Writes class_map.json and the report files, then swaps the staged export in
+// for the previous one. Until then (and if anything throws before) the output
+// folder keeps the previous export unchanged.
+void finish_export(ExportStart& start);
 
 }  // namespace samlabel::io

@@ -3,6 +3,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
 #include "core/io/atomic_file.h"
+#include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
 #include "core/io/export_image_plan.h"
@@ -100,7 +101,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
     if (options.format != ExportFormat::PngMasks) throw std::invalid_argument("export_png_masks: not the PNG mask format");
     ExportStart start = begin_export(project, image_root, options, options.split);
     ExportReport& report = start.report;
-    const fs::path out = report.output_dir;
+    const fs::path out = start.staging.dir();  // swapped into report.output_dir by finish_export
     const std::vector<ExportImage>& images = start.images;
     const DenseClassMap& classes = start.classes;
 
@@ -128,8 +129,8 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
         const std::string split_prefix = options.split ? std::string(dataset_split_name(e.split)) + "/" : "";
         const std::string png_rel = split_prefix + replace_extension_utf8(e.output_relative, ".png");
         PngMaskImages masks = render_png_masks(*e.annotations, e.width, e.height, classes, report);
-        const fs::path inst_path = out / "instances" / path_from_utf8(png_rel);
-        const fs::path sem_path = out / "semantic" / path_from_utf8(png_rel);
+        const fs::path inst_path = path_inside(out / "instances", png_rel);
+        const fs::path sem_path = path_inside(out / "semantic", png_rel);
         fs::create_directories(inst_path.parent_path());
         fs::create_directories(sem_path.parent_path());
         write_png(inst_path, masks.instance_ids);
@@ -143,7 +144,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
         if (options.split) entry["split"] = dataset_split_name(e.split);
         if (transfer.enabled()) {
             const std::string image_rel = split_prefix + e.output_relative;
-            const fs::path to = out / "images" / path_from_utf8(image_rel);
+            const fs::path to = path_inside(out / "images", image_rel);
             fs::create_directories(to.parent_path());
             transfer.put(e.source, to);
             entry["image_file"] = "images/" + image_rel;
@@ -157,7 +158,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
     transfer.warn_if_links_refused();
     legend["images"] = std::move(image_list);
     write_file_atomically(out / "legend.json", legend.dump(1));
-    finish_export(report, classes);
+    finish_export(start);
     return std::move(report);
 }
 

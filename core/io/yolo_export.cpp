@@ -1,16 +1,17 @@
 #include "core/io/yolo_export.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_image_plan.h"
 #include "core/io/image_reader.h"
 #include "core/io/export_image_transfer.h"
+#include "core/io/plain_file_write.h"
 #include "core/io/yolo_data_yaml.h"
 
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -32,13 +33,6 @@ void append_class(std::string& out, int class_index) {
     char buf[16];
     const auto r = std::to_chars(buf, buf + sizeof buf, class_index);
     out.append(buf, r.ptr);
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) throw std::runtime_error(path_to_utf8(path) + ": cannot write");
 }
 
 // The folders data.yaml names. Ultralytics needs train and val, and stops on a
@@ -143,7 +137,7 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     const SplitFractions fractions = options.split.value_or(SplitFractions{});
     ExportStart start = begin_export(project, image_root, options, fractions);
     ExportReport& report = start.report;
-    const fs::path out = report.output_dir;
+    const fs::path out = start.staging.dir();  // swapped into report.output_dir by finish_export
     const std::vector<ExportImage>& images = start.images;
     const DenseClassMap& classes = start.classes;
     PolygonExportOptions polygon_options;
@@ -160,15 +154,15 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
             break;
         }
         const std::string split = dataset_split_name(e.split);
-        const fs::path image_to = out / "images" / split / path_from_utf8(e.output_relative);
-        const fs::path label_to = out / "labels" / split / path_from_utf8(replace_extension_utf8(e.output_relative, ".txt"));
+        const fs::path image_to = path_inside(out / "images" / split, e.output_relative);
+        const fs::path label_to = path_inside(out / "labels" / split, replace_extension_utf8(e.output_relative, ".txt"));
         if (made_dirs.insert(image_to.parent_path()).second) {
             fs::create_directories(image_to.parent_path());
             fs::create_directories(label_to.parent_path());
         }
         label_text.clear();
         write_yolo_labels(label_text, *e.annotations, e.width, e.height, classes, task, polygon_options, report);
-        write_bytes(label_to, label_text);
+        write_plain_file(label_to, label_text);
         transfer.put(e.source, image_to);
         ++report.images;
         ++report.images_per_split[split];
@@ -177,13 +171,13 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     if (options.progress && !report.cancelled) options.progress(done, images.size());
     transfer.warn_if_links_refused();
     YoloDataYaml yaml;
-    yaml.path = path_to_utf8(out);
+    yaml.path = path_to_utf8(report.output_dir);
     yaml.splits = data_yaml_splits(report, fractions, images.size());
     for (const annotation::LabelClass& c : classes.classes()) yaml.names.push_back(c.name);
     std::ostringstream yaml_text;
     write_data_yaml(yaml, yaml_text);
     write_file_atomically(out / "data.yaml", yaml_text.str());
-    finish_export(report, classes);
+    finish_export(start);
     return std::move(report);
 }
 

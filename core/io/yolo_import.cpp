@@ -3,6 +3,7 @@
 #include "core/io/image_folder.h"
 #include "core/io/image_reader.h"
 #include "core/io/yolo_data_yaml.h"
+#include "core/io/yolo_data_yaml_paths.h"
 
 #include <charconv>
 #include <cmath>
@@ -55,13 +56,17 @@ std::vector<std::string> find_class_names(const fs::path& dir, ImportReport& rep
         if ((ext == ".yaml" || ext == ".yml") && entry.path().filename() != "data.yaml") yamls.push_back(entry.path());
     }
     for (const fs::path& y : yamls) {
+        std::optional<YoloDataYaml> data;
         try {
-            YoloDataYaml data = parse_data_yaml(read_text(y), path_to_utf8(y));
-            if (y.filename() != "data.yaml") report.notes.push_back("class names from " + path_to_utf8(y.filename()));
-            return data.names;
+            data = parse_data_yaml(read_text(y), path_to_utf8(y));
         } catch (const std::runtime_error& e) {
             report.problems.push_back(e.what());
+            continue;
         }
+        // A file that points outside its dataset is refused, not skipped (throws UnsafePathError).
+        for (std::string& note : check_data_yaml_paths(*data, dir, path_to_utf8(y))) report.notes.push_back(std::move(note));
+        if (y.filename() != "data.yaml") report.notes.push_back("class names from " + path_to_utf8(y.filename()));
+        return data->names;
     }
     for (const fs::path& c : {dir / "classes.txt", dir / "labels" / "classes.txt"}) {
         if (fs::exists(c)) {
@@ -88,6 +93,20 @@ fs::path label_path_for(const fs::path& image) {
 bool is_inside(const fs::path& inner, const fs::path& outer) {
     const fs::path rel = inner.lexically_relative(outer);
     return !rel.empty() && *rel.begin() != "..";
+}
+
+// Lexically inside is not enough: a link in a downloaded dataset may lead
+// anywhere (images -> /, x.jpg -> ~/.ssh/id_rsa). `real_root` is canonical.
+bool resolves_inside(const fs::path& p, const fs::path& real_root) {
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(p, ec);
+    return !ec && (real == real_root || is_inside(real, real_root));
+}
+
+std::string link_target(const fs::path& p) {
+    std::error_code ec;
+    const fs::path real = fs::weakly_canonical(p, ec);
+    return ec ? ec.message() : path_to_utf8(real);
 }
 
 // A dataset folder name as a split: train/training, val/valid/validation
@@ -208,10 +227,18 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
     report.classes = class_ids.size();
 
     // Images: everything under an "images" folder at the top or one level down.
+    std::error_code root_ec;
+    const fs::path real_root = fs::weakly_canonical(root, root_ec);
+    if (root_ec) throw std::runtime_error(path_to_utf8(root) + ": " + root_ec.message());
     std::vector<fs::path> image_dirs;
-    if (fs::is_directory(dir / "images")) image_dirs.push_back(dir / "images");
+    const auto add_image_dir = [&](const fs::path& images) {
+        if (resolves_inside(images, real_root)) image_dirs.push_back(images);
+        else report.problems.push_back(path_to_utf8(images) + ": a link to " + link_target(images) +
+                                       ", outside the image folder " + path_to_utf8(root) + "; not imported");
+    };
+    if (fs::is_directory(dir / "images")) add_image_dir(dir / "images");
     for (const auto& entry : fs::directory_iterator(dir))
-        if (entry.is_directory() && fs::is_directory(entry.path() / "images")) image_dirs.push_back(entry.path() / "images");
+        if (entry.is_directory() && fs::is_directory(entry.path() / "images")) add_image_dir(entry.path() / "images");
     if (image_dirs.empty())
         throw std::runtime_error(path_to_utf8(dataset_dir) + ": no images/ folder (expected images/<split>/ or <split>/images/)");
 
@@ -228,6 +255,11 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
                 report.problems.push_back(path_to_utf8(image) + ": outside the image folder " + path_to_utf8(root) + ", not imported");
                 continue;
             }
+            if (!resolves_inside(image, real_root)) {
+                report.problems.push_back(path_to_utf8(image) + ": a link to " + link_target(image) +
+                                          ", outside the image folder " + path_to_utf8(root) + "; not imported");
+                continue;
+            }
             const std::string rel = path_to_utf8(image.lexically_relative(root).generic_u8string());
             const std::optional<ImageHeaderInfo> header = read_image_header(image);
             if (!header) {
@@ -242,6 +274,11 @@ annotation::Project import_yolo_dataset(const fs::path& dataset_dir, const YoloI
             else ++without_split;
             const fs::path label = label_path_for(image);
             if (label.empty() || !fs::exists(label)) continue;  // no label file: not annotated yet
+            if (!resolves_inside(label, real_root)) {
+                report.problems.push_back(path_to_utf8(label) + ": a link to " + link_target(label) +
+                                          ", outside the image folder " + path_to_utf8(root) + "; its labels were not imported");
+                continue;
+            }
             seen_labels.insert(label.lexically_normal());
             std::vector<std::string> problems;
             const std::string label_name = path_to_utf8(label.lexically_relative(dir).generic_u8string());

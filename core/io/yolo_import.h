@@ -44,7 +44,10 @@ struct YoloImportOptions {
 };
 
 // Throws std::runtime_error naming the folder when no images or no class
-// names are found; per-file problems are in `report`.
+// names are found, UnsafePathError when data.yaml names a folder outside the
+// dataset (yolo_data_yaml_paths.h); per-file problems are in `report`, among
+// them images, label files and images/ folders that are links leading outside
+// the image folder (not imported).
 annotation::Project import_yolo_dataset(const std::filesystem::path& dataset_dir, const YoloImportOptions& options,
                                         ImportReport& report);
 

@@ -12,7 +12,8 @@
 
 namespace samlabel::service {
 
-RequestFramer::RequestFramer(BodyCapFn body_cap) : cap_(std::move(body_cap)) {}
+RequestFramer::RequestFramer(BodyCapFn body_cap, AuthorizeFn authorize)
+    : cap_(std::move(body_cap)), authorize_(std::move(authorize)) {}
 
 std::optional<RequestFramer::Refusal> RequestFramer::feed(const QByteArray& chunk) {
     if (state_ == State::Refused) return std::nullopt;
@@ -64,6 +65,8 @@ std::optional<RequestFramer::Refusal> RequestFramer::frame_request(const QByteAr
     path_ = q >= 0 ? target.left(q) : target;
     qint64 length = 0;
     bool chunked = false;
+    QByteArray authorization;
+    bool authorization_seen = false;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines[i].trimmed();
         const qsizetype colon = line.indexOf(':');
@@ -76,6 +79,9 @@ std::optional<RequestFramer::Refusal> RequestFramer::frame_request(const QByteAr
             if (!ok || length < 0) length = 0;  // the HTTP parser rejects it itself
         } else if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
             chunked = true;
+        } else if (name == "authorization" && !authorization_seen) {
+            authorization = value;  // the first one, as QHttpServerRequest::value() reads it
+            authorization_seen = true;
         }
     }
     *content_length = 0;
@@ -87,6 +93,10 @@ std::optional<RequestFramer::Refusal> RequestFramer::frame_request(const QByteAr
                        QByteArray("the body of ") + path_ + " is " + QByteArray::number(length) + " bytes; the limit is " +
                            QByteArray::number(cap) + " bytes",
                        length};
+    // The token last: without it nothing is buffered, parsed or handled.
+    if (authorize_) {
+        if (QByteArray why = authorize_(authorization); !why.isEmpty()) return Refusal{401, std::move(why), length};
+    }
     return std::nullopt;
 }
 

@@ -20,19 +20,24 @@ inline constexpr qsizetype kMaxHeaderBytes = 64 * 1024;
 
 // The largest body accepted for a request path (bytes).
 using BodyCapFn = std::function<qint64(const QByteArray& path)>;
+// Why a request with this Authorization header value (empty when it has none)
+// may not go on; an empty answer lets it through.
+using AuthorizeFn = std::function<QByteArray(const QByteArray& authorization)>;
 
 // Frames the HTTP/1.1 requests of one connection from the bytes as they
 // arrive, by their header block and Content-Length, and decides to refuse one
-// BEFORE its body is read: 413 (body over the path's cap), 431 (header block
-// over kMaxHeaderBytes), 411 (chunked: size unknown upfront).
+// BEFORE its body is read, from the header block alone, in this order: 431
+// (header block over kMaxHeaderBytes), 411 (chunked: size unknown upfront), 413
+// (body over the path's cap), 401 (`authorize` refuses the Authorization
+// header; the size answers come first because they need no secret).
 class RequestFramer {
 public:
     struct Refusal {
-        int status = 0;          // 413, 431 or 411
+        int status = 0;          // 431, 411, 413 or 401
         QByteArray message;
         qint64 drain_bytes = 0;  // body bytes still to come after this chunk (to discard)
     };
-    explicit RequestFramer(BodyCapFn body_cap);
+    explicit RequestFramer(BodyCapFn body_cap, AuthorizeFn authorize = {});
 
     // The bytes that arrived since the last call. A refusal ends the framing:
     // later calls return nullopt and frame nothing.
@@ -48,6 +53,7 @@ private:
     std::optional<Refusal> frame_request(const QByteArray& head, qint64* content_length);
 
     BodyCapFn cap_;
+    AuthorizeFn authorize_;
     State state_ = State::Headers;
     QByteArray header_;
     QByteArray method_;

@@ -75,6 +75,14 @@ const char* method_name(Method m) {
 // The model endpoints of `serve`: they take an image, so their bodies may be large.
 const QString kUploadPaths[] = {QStringLiteral("/api/v1/encode"), QStringLiteral("/api/v1/segment"), QStringLiteral("/api/v1/detect")};
 
+// What a 401 says about this Authorization header value; empty when it carries the token.
+QString authorization_problem(const QByteArray& authorization, const QString& token) {
+    const QByteArray given = bearer_token(authorization);
+    if (given.isEmpty()) return QStringLiteral("missing \"Authorization: Bearer <token>\" header");
+    if (!tokens_equal(given, token.toUtf8())) return QStringLiteral("wrong token");
+    return {};
+}
+
 template <typename T>
 QFuture<T> ready_future(T value) {
     QPromise<T> promise;
@@ -100,12 +108,15 @@ bool ControlApiServer::start(const ControlApiOptions& options, QString* error) {
     if (options.bind_address.isNull()) return fail(QStringLiteral("no bind address"));
     options_ = options;
     const bool model_endpoints = options.model_endpoints;
-    auto* tcp = new GuardedTcpServer([model_endpoints](const QByteArray& path) {
-        if (model_endpoints)
-            for (const QString& p : kUploadPaths)
-                if (path == p.toLatin1()) return wire::kMaxUploadBodyBytes;
-        return wire::kMaxSmallBodyBytes;
-    });
+    auto* tcp = new GuardedTcpServer(
+        [model_endpoints](const QByteArray& path) {
+            if (model_endpoints)
+                for (const QString& p : kUploadPaths)
+                    if (path == p.toLatin1()) return wire::kMaxUploadBodyBytes;
+            return wire::kMaxSmallBodyBytes;
+        },
+        // Read at each request: setToken() takes effect for the next one.
+        [this](const QByteArray& authorization) { return authorization_problem(authorization, options_.token).toUtf8(); });
     connect(tcp, &GuardedTcpServer::requestRefused, this, [this](int status, QByteArray method, QByteArray path) {
         ++served_;
         Q_EMIT requestServed(QString::fromLatin1(method), QString::fromLatin1(path), status);
@@ -146,6 +157,7 @@ void ControlApiServer::setToken(const QString& token) {
 }
 
 void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* socket) {
+    ++handled_;
     const QString path = request.url().path();
     auto reply = std::make_shared<PendingReply>(HttpServer::responderFor(request, socket), socket,
                                                 QString::fromLatin1(method_name(request.method())), path);
@@ -153,14 +165,13 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
         return Response{status, wire::error_json(QString::fromLatin1(code), message)};
     };
 
-    // Authentication first: without the token the API reveals nothing, not even which paths exist.
-    const QByteArray token = bearer_token(request.value(QByteArrayLiteral("Authorization")));
-    if (token.isEmpty()) {
-        answer(reply, error(401, "unauthorized", QStringLiteral("missing \"Authorization: Bearer <token>\" header")));
-        return;
-    }
-    if (!tokens_equal(token, options_.token.toUtf8())) {
-        answer(reply, error(401, "unauthorized", QStringLiteral("wrong token")));
+    // Authentication first: without the token the API reveals nothing, not even
+    // which paths exist. The guard (http_request_guard.h) already answered 401
+    // from the headers, before any body was read; this is the same rule for
+    // requests that reached us some other way.
+    if (const QString why = authorization_problem(request.value(QByteArrayLiteral("Authorization")), options_.token);
+        !why.isEmpty()) {
+        answer(reply, error(401, "unauthorized", why));
         return;
     }
 

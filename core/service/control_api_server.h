@@ -8,7 +8,9 @@
 // * Off unless started; binds 127.0.0.1 unless the caller chooses another address.
 // * Every request needs "Authorization: Bearer <token>" (constant-time compare).
 // * Errors are JSON {"error", "message"}: 401, 400, 404, 405, 409, 411, 413, 431, 500.
-// * Bodies are capped per path before they are buffered (see http_request_guard.h).
+// * From the header block alone, before any body is read and before a handler
+//   runs (http_request_guard.h): 431, 411 and 413 (body over the path's cap),
+//   then 401. An unauthenticated request never reaches a handler.
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
@@ -53,6 +55,9 @@ public:
 
     // Requests answered so far (by status), for the settings dialog and tests.
     quint64 requestsServed() const { return served_; }
+    // Requests that reached the HTTP handler (QHttpServer parsed them and
+    // buffered their bodies); the ones the guard refused never count.
+    quint64 requestsHandled() const { return handled_; }
 
 Q_SIGNALS:
     void requestServed(QString method, QString path, int status);
@@ -82,6 +87,7 @@ private:
     ControlApiOptions options_;
     quint16 port_ = 0;
     quint64 served_ = 0;
+    quint64 handled_ = 0;
 };
 
 }  // namespace samlabel::service

@@ -12,11 +12,11 @@ namespace {
 // Drops a refused connection that keeps sending after this long.
 constexpr int kDrainTimeoutMs = 30'000;
 
-class RequestSizeGuard : public QObject {
+class RequestGuard : public QObject {
 public:
-    RequestSizeGuard(QTcpSocket* socket, const BodyCapFn& cap, GuardedTcpServer* server)
-        : QObject(socket), socket_(socket), framer_(cap), server_(server) {
-        connect(socket, &QTcpSocket::readyRead, this, &RequestSizeGuard::onReadyRead);
+    RequestGuard(QTcpSocket* socket, const BodyCapFn& cap, const AuthorizeFn& authorize, GuardedTcpServer* server)
+        : QObject(socket), socket_(socket), framer_(cap, authorize), server_(server) {
+        connect(socket, &QTcpSocket::readyRead, this, &RequestGuard::onReadyRead);
     }
 
 private:
@@ -42,16 +42,21 @@ private:
     void refuse(int status, const QByteArray& message, qint64 drain_bytes) {
         drain_left_ = drain_bytes;
         QObject::disconnect(socket_, &QTcpSocket::readyRead, nullptr, nullptr);
-        connect(socket_, &QTcpSocket::readyRead, this, &RequestSizeGuard::onReadyRead);
+        connect(socket_, &QTcpSocket::readyRead, this, &RequestGuard::onReadyRead);
 
-        const char* reason = status == 413 ? "Payload Too Large"
+        const char* reason = status == 413   ? "Payload Too Large"
                              : status == 431 ? "Request Header Fields Too Large"
+                             : status == 401 ? "Unauthorized"
                                              : "Length Required";
-        const char* code = status == 413 ? "payload_too_large" : status == 431 ? "headers_too_large" : "length_required";
+        const char* code = status == 413   ? "payload_too_large"
+                           : status == 431 ? "headers_too_large"
+                           : status == 401 ? "unauthorized"
+                                           : "length_required";
         const QJsonObject error{{QStringLiteral("error"), QString::fromLatin1(code)},
                                 {QStringLiteral("message"), QString::fromUtf8(message)}};
         const QByteArray body = QJsonDocument(error).toJson(QJsonDocument::Compact);
         QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
+        if (status == 401) response += "WWW-Authenticate: Bearer realm=\"samlabel\"\r\n";
         response += "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                     QByteArray::number(body.size()) + "\r\n\r\n" + body;
         socket_->write(response);
@@ -87,7 +92,8 @@ private:
 
 }  // namespace
 
-GuardedTcpServer::GuardedTcpServer(BodyCapFn body_cap, QObject* parent) : QTcpServer(parent), body_cap_(std::move(body_cap)) {}
+GuardedTcpServer::GuardedTcpServer(BodyCapFn body_cap, AuthorizeFn authorize, QObject* parent)
+    : QTcpServer(parent), body_cap_(std::move(body_cap)), authorize_(std::move(authorize)) {}
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor) {
     auto* socket = new QTcpSocket(this);
@@ -95,7 +101,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor) {
         delete socket;
         return;
     }
-    new RequestSizeGuard(socket, body_cap_, this);  // connected first: runs before the HTTP server's slot
+    new RequestGuard(socket, body_cap_, authorize_, this);  // connected first: runs before the HTTP server's slot
     addPendingConnection(socket);
 }
 

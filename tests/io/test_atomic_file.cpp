@@ -51,7 +51,7 @@ private slots:
             write_file_atomically(missing_dir, "x");
             QFAIL("expected an error");
         } catch (const AtomicWriteError& e) {
-            QVERIFY2(std::string(e.what()).find("no such folder/f.json.saving.tmp: cannot create the temporary file") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("no such folder/f.json: cannot create the temporary file f.json.saving.tmp: ") != std::string::npos, e.what());
         }
         // Target is a folder: the rename fails, the folder is untouched, no temp left.
         const fs::path folder = fs::path(dir.path().toStdString()) / "taken";

@@ -96,7 +96,7 @@ CHECK_CASE("atomic file (Windows): a target held too long fails clearly and stay
         const std::string what = e.what();
         CHECK(contains(what, io::path_to_utf8(path)));
         CHECK(contains(what, "held it for 400 ms"));
-        CHECK(contains(what, "previous version is unchanged"));
+        CHECK(contains(what, "the file on disk is unchanged"));
     }
     ::CloseHandle(held);
     CHECK(checks::read_whole_file(path) == "previous");
