@@ -233,13 +233,18 @@ int main(int argc, char** argv) {
             paused_encode_points = pause_points;
             std::atomic<bool> asked{false};
             std::atomic<clock::time_point::rep> asked_at{0};
-            int answered = 0;
+            int answered = 0, attempt = 0;
+            // Asks fall in the first 90% of an encode as long as the last one
+            // took (a quieter machine encodes faster than the first measure;
+            // an ask after the encode's end is not answered and drawn again).
+            double window_ms = 0.9 * paused_encode_ms;
             while (answered < clicks_during_encode) {
                 std::atomic<bool> encoding{true};
+                const auto encode_start = clock::now();
                 // One ask per encode, at a random moment of it.
-                std::thread asker([&] {
-                    std::uniform_real_distribution<double> at(0.0, 0.9 * encode_ms);
-                    std::mt19937 local(static_cast<unsigned>(answered) + 7);
+                std::thread asker([&, seed = static_cast<unsigned>(attempt++) + 7] {
+                    std::uniform_real_distribution<double> at(0.0, window_ms);
+                    std::mt19937 local(seed);
                     const auto when = clock::now() + std::chrono::microseconds(static_cast<long long>(1000 * at(local)));
                     while (encoding && clock::now() < when) std::this_thread::sleep_for(std::chrono::microseconds(200));
                     if (!encoding) return;
@@ -261,6 +266,7 @@ int main(int argc, char** argv) {
                 });
                 encoding = false;
                 asker.join();
+                window_ms = 0.9 * std::chrono::duration<double, std::milli>(clock::now() - encode_start).count();
                 asked = false;
             }
         }
