@@ -273,7 +273,7 @@ Project parse(std::string_view text, const std::string& file) {
     json doc;
     try {
         doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number that overflows (1e3331)
         // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
         std::string what = e.what();
         if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);

@@ -111,7 +111,7 @@ ResultsContent read_results_file(const fs::path& path) {
         json j;
         try {
             j = json::parse(line.begin(), line.end());
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // parse_error; out_of_range for a number that overflows
             fail(path, line_no, std::string("not valid JSON: ") + e.what());
         }
         if (!have_header) {

@@ -44,7 +44,7 @@ Json read_json_object(const fs::path& file) {
     Json j;
     try {
         j = Json::parse(read_text(file));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for a number that overflows
         std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line 1, ..."
         if (const auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
         fail(file, "is not valid JSON: " + what);
