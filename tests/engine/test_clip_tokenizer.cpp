@@ -380,6 +380,9 @@ private Q_SLOTS:
     void unknownSymbolsBecomeUnk() {
         const ClipTokenizer tokenizer =
             ClipTokenizer::from_folder(tiny_folder({}, {{"<unk>", 20}}, R"({"unk_token": "<unk>"})"));
+        // <unk> has id 20 in a vocabulary of fewer tokens: the text encoder needs 21
+        // embedding rows, which vocab_size() (checked against the encoder) must say.
+        QCOMPARE(tokenizer.vocab_size(), std::size_t(21));
         QCOMPARE(tokenizer.encode("aza").input_ids, padded({6, 0, 20, 3, 7}, 7).input_ids);   // a, unk, a</w>
         QCOMPARE(tokenizer.encode("zz").input_ids, padded({6, 20, 20, 7}, 7).input_ids);
         // "é" is two bytes, so two byte symbols, both unknown.

@@ -30,7 +30,7 @@ public:
     // Rank = position in `merges`; a later duplicate pair replaces an earlier one (as in
     // tokenizers). Throws BpeMergeError when a merge names a token outside the vocabulary
     // ("merge 12 (\"a b\"): \"ab\" is not in the vocabulary"), std::invalid_argument when
-    // the unk token is not in it or an id is not below the number of tokens.
+    // the unk token is not in it.
     BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
              std::string end_of_word_suffix, const std::string& unk_token);
 
@@ -39,6 +39,7 @@ public:
 
     std::optional<std::uint32_t> token_id(std::string_view token) const;
     std::size_t size() const { return vocab_.size(); }
+    std::size_t id_bound() const { return id_bound_; }  // one past the largest id
 
 private:
     struct Merge {
@@ -52,6 +53,7 @@ private:
     std::unordered_map<std::uint64_t, Merge> merges_;
     std::string end_of_word_suffix_;
     std::uint32_t unk_id_ = 0;
+    std::size_t id_bound_ = 0;
     std::vector<std::optional<std::uint32_t>> byte_ids_;       // id of each byte's symbol
     std::vector<std::optional<std::uint32_t>> byte_end_ids_;   // ... with the suffix
 };

@@ -129,6 +129,8 @@ ClipTokenizer ClipTokenizer::from_folder(const std::filesystem::path& checkpoint
         added_ids[spec.content] = id;
         max_added = std::max(max_added.value_or(0), id);
     }
+    // The embedding must have a row for every id, also where a vocabulary skips ids.
+    impl->id_count = std::max({impl->id_count, impl->bpe.id_bound(), max_added ? std::size_t(*max_added) + 1 : std::size_t(0)});
     for (const auto& [content, spec] : final_specs) {
         const std::u32string text = decode_utf8(content);  // valid: nlohmann::json checked it
         // Normalized tokens are matched in normalized text, so their pattern is normalized too.

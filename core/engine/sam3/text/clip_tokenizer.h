@@ -70,7 +70,8 @@ public:
     std::int64_t bos_id() const;
     std::int64_t eos_id() const;
     std::int64_t pad_id() const;
-    // Number of ids: the BPE vocabulary plus added tokens outside it (49408 for CLIP).
+    // One past the largest id: the BPE vocabulary plus added tokens outside it (49408
+    // for CLIP); the text encoder's embedding needs this many rows.
     std::size_t vocab_size() const;
 
     ~ClipTokenizer();
