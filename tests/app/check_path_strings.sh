@@ -29,6 +29,8 @@ RULES_END
 # file relative to ROOT <TAB> a fixed piece of the line <TAB> why it is fine
 ALLOWED=$(cat <<'ALLOWED_END'
 core/autolabel/results_file.cpp	std::fopen(path.c_str()	the POSIX branch; Windows uses _wfopen on the wide path
+core/io/image_transfer.cpp	std::fopen(p.c_str(), write	the POSIX branch; Windows uses _wfopen on the wide path
+core/io/plain_file_write.cpp	std::fopen(path.c_str(), "wb")	the POSIX branch; Windows uses _wfopen on the wide path
 core/engine/platform/memory_probe_linux.cpp	std::filesystem::path(line.substr(	a cgroup path from /proc on Linux, never a user path
 ALLOWED_END
 )

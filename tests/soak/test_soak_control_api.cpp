@@ -67,7 +67,8 @@ Planned plan(int i, const QByteArray& token) {
     case 4: return {"no_token", http("GET", "/health", QByteArray()), {401}};
     case 5: return {"wrong_token", http("POST", "/api/v1/segment", "0123456789abcdef", segment), {401}};
     case 6: return {"bad_json", http("POST", "/api/v1/segment", token, "{\"image_id\": \"soak\", \"points\": [[1, 2,"), {400}};
-    case 7: return {"bad_http", QByteArray("GARBAGE \x01\x02 nothing\r\n\r\n"), {0, 400}};
+    // No token either: the guard may refuse it as unauthenticated first.
+    case 7: return {"bad_http", QByteArray("GARBAGE \x01\x02 nothing\r\n\r\n"), {0, 400, 401}};
     // 100 MB announced, never sent: refused from the headers.
     case 8: return {"oversized", http("POST", "/api/v1/encode", token, {}, "Content-Type: application/json\r\nContent-Length: 100000000\r\n"), {413}};
     default: return i % 20 == 9 ? Planned{"unknown_path", http("GET", "/api/v1/nothing-here", token), {404}}
