@@ -114,19 +114,25 @@ ResultsContent read_results_file(const fs::path& path) {
         } catch (const json::exception& e) {  // parse_error; out_of_range for a number that overflows
             fail(path, line_no, std::string("not valid JSON: ") + e.what());
         }
-        if (!have_header) {
-            std::string id_in_file;
-            content.header = header_from_json(j, path, &id_in_file);
-            content.recipe_id = recipe_id(content.header.recipe);
-            if (!id_in_file.empty() && id_in_file != content.recipe_id)
-                fail(path, 1, "recipe_id " + id_in_file + " does not match the recipe (" + content.recipe_id + "): the file was edited");
-            have_header = true;
-        } else {
-            try {
-                content.images.push_back(image_detections_from_json(j, u8(path) + ": line " + std::to_string(line_no)));
-            } catch (const std::invalid_argument& e) {
-                throw ResultsFileError(e.what());
+        // A field of the wrong type ({"format": 0}) makes nlohmann throw type_error
+        // from value()/get(): it is the file's fault, so it gets the file's error.
+        try {
+            if (!have_header) {
+                std::string id_in_file;
+                content.header = header_from_json(j, path, &id_in_file);
+                content.recipe_id = recipe_id(content.header.recipe);
+                if (!id_in_file.empty() && id_in_file != content.recipe_id)
+                    fail(path, 1, "recipe_id " + id_in_file + " does not match the recipe (" + content.recipe_id + "): the file was edited");
+                have_header = true;
+            } else {
+                try {
+                    content.images.push_back(image_detections_from_json(j, u8(path) + ": line " + std::to_string(line_no)));
+                } catch (const std::invalid_argument& e) {
+                    throw ResultsFileError(e.what());
+                }
             }
+        } catch (const json::exception& e) {
+            fail(path, line_no, std::string("a field has the wrong type: ") + e.what());
         }
         pos = end + 1;
         content.complete_bytes = pos;
