@@ -417,6 +417,12 @@ ImageReadResult decode_image(std::span<const std::uint8_t> bytes, const std::str
             if (!has_eoi) return fail("truncated JPEG (no end-of-image marker after the scan data)");
         }
 
+        // cv::imdecode picks its reader by signature, not by our header check: a
+        // damaged file that OpenCV's own reader turns down but that carries "DICM"
+        // at byte 128 goes to its DICOM reader (GDCM), which asserts and aborts the
+        // app (found by fuzz_image_header: a corrupt WebP).
+        if (bytes.size() >= 132 && std::memcmp(bytes.data() + 128, "DICM", 4) == 0)
+            return fail(std::string("damaged ") + image_format_name(info.format) + " (a DICOM signature at byte 128)");
         const cv::Mat raw(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
         // UNCHANGED keeps 16-bit depth and alpha and does NOT apply EXIF (we do,
         // uniformly for every format; OpenCV 4.6 skips WebP's).
