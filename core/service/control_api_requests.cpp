@@ -137,26 +137,33 @@ bool box_from_json(const QJsonValue& v, double out[4]) {
     return true;
 }
 
+// The image a segment or detect request is about: "image_id" (from /encode)
+// and/or "image_base64" (the file's bytes). An empty answer when it is fine,
+// else what is wrong.
+static QString image_source_from_json(const QJsonObject& json, QString* image_id, QByteArray* image_bytes) {
+    const QJsonValue id = json.value(QStringLiteral("image_id"));
+    if (!id.isUndefined() && !id.isNull()) {
+        if (!id.isString() || id.toString().isEmpty()) return QStringLiteral("\"image_id\" must be a non-empty string");
+        *image_id = id.toString();
+    }
+    const QJsonValue b64 = json.value(QStringLiteral("image_base64"));
+    if (!b64.isUndefined() && !b64.isNull()) {
+        if (!b64.isString()) return QStringLiteral("\"image_base64\" must be a string");
+        const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded || decoded.decoded.isEmpty()) return QStringLiteral("\"image_base64\" is not valid base64");
+        *image_bytes = decoded.decoded;
+    }
+    if (image_id->isEmpty() && image_bytes->isEmpty()) return QStringLiteral("give \"image_id\" (from /api/v1/encode) or \"image_base64\"");
+    return {};
+}
+
 std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QString* error) {
     auto fail = [error](const QString& message) {
         if (error) *error = message;
         return std::nullopt;
     };
     SegmentRequest req;
-    const QJsonValue id = json.value(QStringLiteral("image_id"));
-    if (!id.isUndefined() && !id.isNull()) {
-        if (!id.isString() || id.toString().isEmpty()) return fail(QStringLiteral("\"image_id\" must be a non-empty string"));
-        req.image_id = id.toString();
-    }
-    const QJsonValue b64 = json.value(QStringLiteral("image_base64"));
-    if (!b64.isUndefined() && !b64.isNull()) {
-        if (!b64.isString()) return fail(QStringLiteral("\"image_base64\" must be a string"));
-        const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-        if (!decoded || decoded.decoded.isEmpty()) return fail(QStringLiteral("\"image_base64\" is not valid base64"));
-        req.image_bytes = decoded.decoded;
-    }
-    if (req.image_id.isEmpty() && req.image_bytes.isEmpty())
-        return fail(QStringLiteral("give \"image_id\" (from /api/v1/encode) or \"image_base64\""));
+    if (QString problem = image_source_from_json(json, &req.image_id, &req.image_bytes); !problem.isEmpty()) return fail(problem);
 
     const QJsonValue points = json.value(QStringLiteral("points"));
     if (!points.isUndefined()) {
@@ -174,11 +181,8 @@ std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QSt
     }
     const QJsonValue box = json.value(QStringLiteral("box"));
     if (!box.isUndefined() && !box.isNull()) {
-        const QJsonArray b = box.toArray();
         double v[4];
-        if (!box.isArray() || b.size() != 4 || !finite_number(b[0], &v[0]) || !finite_number(b[1], &v[1]) ||
-            !finite_number(b[2], &v[2]) || !finite_number(b[3], &v[3]))
-            return fail(QStringLiteral("\"box\" must be [x0, y0, x1, y1] with numbers"));
+        if (!box_from_json(box, v)) return fail(QStringLiteral("\"box\" must be [x0, y0, x1, y1] with numbers"));
         if (v[2] < v[0] || v[3] < v[1]) return fail(QStringLiteral("\"box\" must have x1 >= x0 and y1 >= y0"));
         req.prompt.box = engine::BoxPrompt{float(v[0]), float(v[1]), float(v[2]), float(v[3])};
     }
@@ -205,20 +209,7 @@ std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QStri
         if (!kFields.contains(it.key()))
             return fail(QStringLiteral("unknown field \"%1\" (detect takes %2)").arg(it.key(), kFields.join(QStringLiteral(", "))));
     DetectRequest req;
-    const QJsonValue id = json.value(QStringLiteral("image_id"));
-    if (!id.isUndefined() && !id.isNull()) {
-        if (!id.isString() || id.toString().isEmpty()) return fail(QStringLiteral("\"image_id\" must be a non-empty string"));
-        req.image_id = id.toString();
-    }
-    const QJsonValue b64 = json.value(QStringLiteral("image_base64"));
-    if (!b64.isUndefined() && !b64.isNull()) {
-        if (!b64.isString()) return fail(QStringLiteral("\"image_base64\" must be a string"));
-        const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
-        if (!decoded || decoded.decoded.isEmpty()) return fail(QStringLiteral("\"image_base64\" is not valid base64"));
-        req.image_bytes = decoded.decoded;
-    }
-    if (req.image_id.isEmpty() && req.image_bytes.isEmpty())
-        return fail(QStringLiteral("give \"image_id\" (from /api/v1/encode) or \"image_base64\""));
+    if (QString problem = image_source_from_json(json, &req.image_id, &req.image_bytes); !problem.isEmpty()) return fail(problem);
 
     const QJsonValue text = json.value(QStringLiteral("text"));
     if (!text.isUndefined() && !text.isNull()) {
