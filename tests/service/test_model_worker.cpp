@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QProcess>
 #include <QScopeGuard>
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 using namespace samlabel;
 using engine::SessionState;
@@ -93,12 +95,26 @@ class TestModelWorker : public QObject {
 
     bool loadAndWait(service::ModelWorker* worker, const std::filesystem::path& dir,
                      engine::PartSet parts = engine::PartSet::ClickToSegment) {
-        QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
+        // Heard through a queued connection: a QSignalSpy's wait() started after
+        // the model thread already emitted waits for a second signal (it failed a
+        // fresh-clone run that way, after 60 s), and Qt 6.4's spy appends from the
+        // emitting thread without a lock.
+        std::optional<engine::LoadOutcome> outcome;
+        QEventLoop loop;
+        const auto connection = QObject::connect(
+            worker, &service::ModelWorker::loadFinished, &loop,
+            [&](const engine::LoadOutcome& o) {
+                outcome = o;
+                loop.quit();
+            },
+            Qt::QueuedConnection);
         engine::LoadRequest request = cpu_fp32(dir);
         request.parts = parts;
         worker->requestLoad(request, engine::BudgetSettings{});
-        if (!finished.wait(60000)) return false;
-        return finished.first().first().value<engine::LoadOutcome>().ok();
+        QTimer::singleShot(60000, &loop, &QEventLoop::quit);
+        loop.exec();
+        QObject::disconnect(connection);
+        return outcome && outcome->ok();
     }
 
 private Q_SLOTS:
