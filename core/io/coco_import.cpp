@@ -109,10 +109,8 @@ bool read_geometry(const json& ann, const ImageInfo& img, annotation::Instance& 
     return false;
 }
 
-}  // namespace
-
-annotation::Project import_coco_json(const json& doc, const std::string& source, const CocoImportOptions& options,
-                                     ImportReport& report) {
+annotation::Project import_document(const json& doc, const std::string& source, const CocoImportOptions& options,
+                                    ImportReport& report) {
     if (!doc.is_object()) throw std::runtime_error(source + ": not a JSON object");
     annotation::Project project;
 
@@ -213,6 +211,19 @@ annotation::Project import_coco_json(const json& doc, const std::string& source,
     return project;
 }
 
+}  // namespace
+
+annotation::Project import_coco_json(const json& doc, const std::string& source, const CocoImportOptions& options,
+                                     ImportReport& report) {
+    // A field of the wrong type ("name": 7) makes nlohmann throw type_error from
+    // get(): the file's fault, so the file's error (fuzz_coco aborted on it).
+    try {
+        return import_document(doc, source, options, report);
+    } catch (const json::exception& e) {
+        throw std::runtime_error(source + ": " + e.what());
+    }
+}
+
 annotation::Project import_coco_file(const fs::path& json_path, const CocoImportOptions& options, ImportReport& report) {
     const std::string name = path_to_utf8(json_path);
     std::ifstream f(json_path, std::ios::binary);
@@ -223,11 +234,7 @@ annotation::Project import_coco_file(const fs::path& json_path, const CocoImport
     } catch (const json::exception& e) {
         throw std::runtime_error(name + ": invalid JSON: " + e.what());
     }
-    try {
-        return import_coco_json(doc, name, options, report);
-    } catch (const json::exception& e) {
-        throw std::runtime_error(name + ": " + e.what());
-    }
+    return import_coco_json(doc, name, options, report);
 }
 
 }  // namespace samlabel::io
