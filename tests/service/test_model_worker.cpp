@@ -223,19 +223,19 @@ private Q_SLOTS:
         QSignalSpy started(worker, &service::ModelWorker::encodeStarted);
         QSignalSpy segmented(worker, &service::ModelWorker::segmented);
         worker->requestSegment("img", click(20, 20));
-        QVERIFY(segmented.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!segmented.isEmpty(), 20000);  // not wait(): the signal may already be in
         QCOMPARE(started.size(), 1);
 
         QSignalSpy failed(worker, &service::ModelWorker::detectFailed);
         worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {});
-        QVERIFY(failed.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 20000);
         QCOMPARE(failed.first().at(3).value<service::DetectFailure>(), service::DetectFailure::DetectionNotLoaded);
         QCOMPARE(started.size(), 1);  // refused before any encode
 
         QSignalSpy added(worker, &service::ModelWorker::partsAdded);
         QSignalSpy load_finished(worker, &service::ModelWorker::loadFinished);
         worker->requestAddParts(engine::PartSet::DetectOnly, engine::BudgetSettings{});
-        QVERIFY(added.wait(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!added.isEmpty(), 60000);
         const auto outcome = added.first().first().value<engine::LoadOutcome>();
         QVERIFY2(outcome.ok(), outcome.message.c_str());
         QCOMPARE(load_finished.size(), 0);  // the model panel's load state is untouched
@@ -243,7 +243,7 @@ private Q_SLOTS:
 
         QSignalSpy detected(worker, &service::ModelWorker::detected);
         worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {});
-        QVERIFY(detected.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!detected.isEmpty(), 20000);
         QCOMPARE(started.size(), 2);  // the embedding from before lacked the detector's features
         QVERIFY(!detected.first().at(2).value<engine::DetectResult>().detections.empty());
     }
