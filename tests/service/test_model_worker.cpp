@@ -209,7 +209,7 @@ private Q_SLOTS:
         QCOMPARE(dropped.last().at(0).toULongLong(), pending);
         QSignalSpy unloaded(worker, &service::ModelWorker::unloaded);
         gate.open();
-        QVERIFY(unloaded.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!unloaded.isEmpty(), 20000);
     }
 
     // A click-only model refuses detection before encoding anything; adding the
@@ -262,7 +262,7 @@ private Q_SLOTS:
         QSignalSpy started(worker, &service::ModelWorker::encodeStarted);
         QSignalSpy segmented(worker, &service::ModelWorker::segmented);
         worker->requestSegment("next2", click(50, 50));
-        QVERIFY(segmented.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(!segmented.isEmpty(), 10000);
         QCOMPARE(started.size(), 0);  // already encoded ahead: no second encode
     }
 
@@ -280,7 +280,7 @@ private Q_SLOTS:
         QVERIFY(loadAndWait(worker, tiny_checkpoint()));
         QSignalSpy encoded(worker, &service::ModelWorker::encoded);
         worker->requestEncode("on-screen");
-        QVERIFY(encoded.wait(20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!encoded.isEmpty(), 20000);
 
         std::mutex m;
         std::condition_variable cv;
@@ -375,7 +375,7 @@ private Q_SLOTS:
         QElapsedTimer t;
         QVERIFY(loadAndWait(worker, tiny_checkpoint()));
         t.start();
-        QVERIFY(unloaded.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(!unloaded.isEmpty(), 5000);
         QVERIFY(unloaded.first().at(1).toBool());  // automatic
         QVERIFY(t.elapsed() >= 250);
         QCOMPARE(worker->state(), SessionState::Unloaded);
@@ -420,8 +420,8 @@ private Q_SLOTS:
         timer.start();
         worker->requestLoad(cpu_fp32(dir), engine::BudgetSettings{});
         worker->requestEncode("first-image");
-        QVERIFY(finished.wait(120000));
-        QVERIFY(encoded.wait(300000));
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(!encoded.isEmpty(), 300000);
         const qint64 busy_ms = clock.elapsed();
         timer.stop();
         qInfo("event loop: %lld ticks in %lld ms of load + encode, %d progress signals, longest gap %lld ms", ticks,
