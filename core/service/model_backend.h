@@ -1,7 +1,11 @@
 #pragma once
-// What the control API and the SAM tool need from "the model", wherever it
-// runs: in this process (LocalModelBackend over the ModelWorker thread) or on
-// a GPU server (RemoteModelBackend over HTTP). Every operation is asynchronous
+// The one door to "the model", wherever it runs: in this process
+// (LocalModelBackend over the ModelWorker thread), on a GPU server
+// (RemoteModelBackend over HTTP) or in a child process of the GUI
+// (ChildProcessModelBackend). The model panel, the SAM tool, the find bar, the
+// auto-label run, the control API and Unload & Train all go through it, so a
+// preflight, a load or an unload means the same thing whoever asks, and the
+// panel in remote mode acts on the server's model. Every operation is asynchronous
 // and answers through a QFuture that is fulfilled once the work is really done
 // (an unload's future only after the memory was given back and measured), so
 // no caller ever waits on the model in its event loop.
@@ -9,12 +13,16 @@
 // Threading: call from the object's thread. Futures may be fulfilled on any
 // thread; attach continuations with a context object (future.then(this, ...)).
 #include "core/engine/engine_types.h"
+#include "core/engine/model_session.h"
 
 #include <QFuture>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 namespace samlabel::service {
 
@@ -64,6 +72,19 @@ struct BackendMemory {
     qint64 sampled_at_ms = 0;       // unix epoch ms
 };
 
+// What Load would do with these options, answered before Load (the model
+// panel shows it while the user picks options).
+struct PreflightReply {
+    BackendError error = BackendError::None;  // Failed: the checkpoint is unreadable (message says why)
+    QString message;
+    std::optional<engine::PreflightReport> report;  // the estimate and the verdict, when the checkpoint was read
+    // The folder is readable but cannot serve the parts whatever the memory
+    // (detection without tokenizer files): Load stays off, this says why.
+    QString blocker;
+    bool ok() const { return error == BackendError::None; }
+    bool loadable() const { return ok() && report && report->verdict.fits && blocker.isEmpty(); }
+};
+
 struct LoadReply {
     BackendError error = BackendError::None;
     QString message;      // the preflight's verdict when refused, the error when failed
@@ -72,6 +93,12 @@ struct LoadReply {
     QString model_path;
     QString parts;        // what is loaded now: "click", "detect", "click+detect"
     double duration_ms = 0.0;
+    // Measured by the process that loaded (the model process in remote and
+    // child modes); 0 when unknown.
+    double rss_before_mb = 0.0;
+    double peak_rss_mb = 0.0;
+    double rss_after_mb = 0.0;
+    double weights_mb = 0.0;
     bool ok() const { return error == BackendError::None; }
 };
 
@@ -85,7 +112,20 @@ struct UnloadReply {
     bool vram_measured = true;       // false: the VRAM figures could not be measured (see engine::UnloadReport)
     double ram_rss_after_mb = 0.0;
     double duration_ms = 0.0;
+    QString device;               // where the model was ("cpu", "cuda:0"); empty when none was loaded
+    int embeddings_dropped = 0;
+    bool automatic = false;       // the idle auto-unload, not a request
+    bool process_ended = false;   // child mode: the model process exited, its CUDA context with it
     bool ok() const { return error == BackendError::None; }
+};
+
+// How the model keeps embeddings and when it lets go by itself. Applied to
+// the model process (this one, or a child at its start); a remote server keeps
+// its own.
+struct RuntimeSettings {
+    std::uint64_t embedding_cache_bytes = 2048ull << 20;
+    QString disk_cache_dir;       // empty: no disk cache
+    qint64 auto_unload_after_ms = 0;  // 0: never
 };
 
 struct EncodeReply {
@@ -127,6 +167,25 @@ public:
     // with its latest poll).
     virtual BackendStatus status() const = 0;
     virtual BackendMemory memory() const = 0;
+    // The GPUs the model can load on (the model panel's device list).
+    virtual std::vector<engine::GpuMemory> gpus() const = 0;
+    // Where the model runs, for the user: "this process", "a model process
+    // (pid 1234)", "https://gpu-box:8765".
+    virtual QString whereText() const = 0;
+
+    // The memory check of a load with these options, without loading.
+    virtual QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) = 0;
+    // Preflight, then stream the weights (loadProgress reports the bytes). A
+    // model already loaded from the same folder gets only the missing parts.
+    virtual QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) = 0;
+    // Cancels a running load (its future answers Cancelled); nothing else.
+    virtual void cancelLoad() = 0;
+    virtual void applyRuntimeSettings(const RuntimeSettings& settings) = 0;
+    // The images the user is looking at: the model encodes `on_screen` first,
+    // then `ahead` (the next ones in the folder) while idle. Ids are the GUI's
+    // file paths; a backend that cannot read them (remote) ignores this, its
+    // images arrive through encode().
+    virtual void setImagesInView(const QString& on_screen, const QStringList& ahead) = 0;
 
     // Loads the last model again with the same request, through the same
     // preflight as the Load button.
@@ -150,6 +209,18 @@ public:
 Q_SIGNALS:
     // The model state or what status() reports changed.
     void statusChanged();
+    void loadProgress(quint64 bytes_done, quint64 bytes_total);
+    // Every load and unload, whoever asked (the panel, the control API, the
+    // idle timer, a model process that died), so every view follows the model.
+    void loadFinished(samlabel::service::LoadReply reply);
+    void unloaded(samlabel::service::UnloadReply reply);
+    // The model process ended by itself (crash, killed): the model is gone,
+    // annotations are untouched, Load starts a new one. Child mode only.
+    void modelProcessLost(QString message);
+    // Encodes of the images in view (setImagesInView), for the status bar.
+    void imageEncodeStarted(QString image_id);
+    void imageEncodeProgress(QString image_id, int step, int steps, double elapsed_ms);
+    void imageEncoded(QString image_id, QString state, double duration_ms, QString message);  // state: encoded, cached, refused, failed
 };
 
 }  // namespace samlabel::service
