@@ -38,12 +38,11 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     thread_ = std::make_unique<service::ModelThread>(session_);
     sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
     service::ModelWorker* w = thread_->worker();
-
-    panel_ = new ModelPanel(w, window);
-    gauge_ = new MemoryGaugeDock(window);
     own_backend_ = new service::LocalModelBackend(w, this);
     own_backend_->setLocalFilesAllowed(true);
     backend_ = own_backend_;
+    panel_ = new ModelPanel(own_backend_, window);
+    gauge_ = new MemoryGaugeDock(window);
     sam_tool_ = new SamTool(own_backend_);
     if (tools_) tools_->addTool(sam_tool_);
     if (auto* main = qobject_cast<MainWindow*>(window); main && main->canvas()) main->canvas()->installEventFilter(this);
@@ -53,9 +52,9 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     connect(panel_, &ModelPanel::budgetChanged, gauge_, &MemoryGaugeDock::setBudget);
     gauge_->setBudget(panel_->budget().keep_free_ram_bytes, panel_->budget().max_vram_bytes);
     connect(panel_, &ModelPanel::loadStarted, this, [this] { gauge_->markEvent(tr("Load"), QColor(20, 120, 200)); });
-    connect(panel_, &ModelPanel::loadReported, this, [this](const engine::LoadOutcome& outcome) {
-        if (outcome.ok()) {
-            gauge_->markEvent(tr("Loaded %1 s").arg(outcome.duration_ms / 1000.0, 0, 'f', 1), QColor(20, 120, 200));
+    connect(panel_, &ModelPanel::loadReported, this, [this](const service::LoadReply& reply) {
+        if (reply.ok()) {
+            gauge_->markEvent(tr("Loaded %1 s").arg(reply.duration_ms / 1000.0, 0, 'f', 1), QColor(20, 120, 200));
             // With a model, the prompt keys (Q/E) drive SAM rather than GrabCut.
             if (tools_ && tools_->promptTool() != sam_tool_) {
                 previous_prompt_tool_ = tools_->promptTool();
@@ -64,13 +63,14 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
             encode_state_.clear();
             encode_progress_.clear();
             requestEncodes();
-        } else if (outcome.status == engine::LoadStatus::Cancelled) {
+            if (remote_) sam_tool_->prepareImage();
+        } else if (reply.error == service::BackendError::Cancelled) {
             gauge_->markEvent(tr("Cancelled"), QColor(120, 120, 120));
         }
     });
-    connect(panel_, &ModelPanel::unloadReported, this, [this](const engine::UnloadReport& r) {
-        QString label = tr("Unload -%1 MiB").arg(double(r.freed_ram_bytes) / kMiB, 0, 'f', 0);
-        if (r.freed_vram_bytes > 0) label += tr(" / VRAM -%1 MiB").arg(double(r.freed_vram_bytes) / kMiB, 0, 'f', 0);
+    connect(panel_, &ModelPanel::unloadReported, this, [this](const service::UnloadReply& r) {
+        QString label = tr("Unload -%1 MiB").arg(r.freed_ram_mb, 0, 'f', 0);
+        if (r.freed_vram_mb > 0) label += tr(" / VRAM -%1 MiB").arg(r.freed_vram_mb, 0, 'f', 0);
         gauge_->markEvent(label, QColor(200, 40, 40));
         if (tools_ && previous_prompt_tool_) tools_->setPromptTool(previous_prompt_tool_);
         encode_state_.clear();
@@ -78,39 +78,12 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
         sam_tool_->setEncodeStatus(QString());
         updateStatus();
     });
-
-    connect(w, &service::ModelWorker::encodeStarted, this, [this](const QString& id) {
-        encode_state_[id] = QStringLiteral("encoding");
-        encode_progress_.remove(id);
-        updateStatus();
-    });
-    connect(w, &service::ModelWorker::encodeProgress, this, [this](const QString& id, int step, int steps, double elapsed_ms) {
-        if (step <= 0 || steps <= 0) return;
-        // The trunk's layers take about the same time each: the time so far
-        // per step, times the steps left.
-        const double left_s = elapsed_ms / step * (steps - step) / 1000.0;
-        encode_progress_[id] = tr("%1 % (about %2 s left)").arg(100 * step / steps).arg(qRound(left_s));
-        updateStatus();
-    });
-    connect(w, &service::ModelWorker::encoded, this, [this](const QString& id, const engine::EncodeOutcome& outcome) {
-        QString state = QStringLiteral("failed");
-        if (outcome.status == engine::EncodeStatus::Encoded) state = QStringLiteral("encoded");
-        else if (outcome.ok()) state = QStringLiteral("cached");
-        else if (outcome.status == engine::EncodeStatus::Refused) state = QStringLiteral("refused");
-        encode_state_[id] = state;
-        encode_progress_.remove(id);
-        if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
-            last_encode_ms_ = outcome.duration_ms;
-            if (!outcome.ok() && outcome.status != engine::EncodeStatus::NotLoaded)
-                window_->statusBar()->showMessage(tr("SAM: image not encoded: %1").arg(QString::fromStdString(outcome.message)), 8000);
-        }
-        updateStatus();
-    });
     connect(sam_tool_, &SamTool::clickLatency, this, [this](double latency_ms, double decode_ms) {
         last_click_ms_ = latency_ms;
         last_decode_ms_ = decode_ms;
         updateStatus();
     });
+    connectBackend(own_backend_);
     connect(w, &service::ModelWorker::error, this,
             [this](const QString& message) { window_->statusBar()->showMessage(tr("Model: %1").arg(message), 10000); });
 
@@ -141,6 +114,38 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
 
 service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
 
+void ModelUi::connectBackend(service::ModelBackend* backend) {
+    connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
+    connect(backend, &service::ModelBackend::imageEncodeStarted, this, [this](const QString& id) {
+        encode_state_[id] = QStringLiteral("encoding");
+        encode_progress_.remove(id);
+        updateStatus();
+    });
+    connect(backend, &service::ModelBackend::imageEncodeProgress, this, [this](const QString& id, int step, int steps, double elapsed_ms) {
+        if (step <= 0 || steps <= 0) return;
+        // The trunk's layers take about the same time each: the time so far
+        // per step, times the steps left.
+        const double left_s = elapsed_ms / step * (steps - step) / 1000.0;
+        encode_progress_[id] = tr("%1 % (about %2 s left)").arg(100 * step / steps).arg(qRound(left_s));
+        updateStatus();
+    });
+    connect(backend, &service::ModelBackend::imageEncoded, this,
+            [this](const QString& id, const QString& state, double duration_ms, const QString& message) {
+                encode_state_[id] = state == QLatin1String("not_loaded") ? QStringLiteral("failed") : state;
+                encode_progress_.remove(id);
+                if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
+                    last_encode_ms_ = duration_ms;
+                    if (state == QLatin1String("refused") || state == QLatin1String("failed"))
+                        window_->statusBar()->showMessage(tr("SAM: image not encoded: %1").arg(message), 8000);
+                }
+                updateStatus();
+            });
+    connect(backend, &service::ModelBackend::modelProcessLost, this, [this](const QString& message) {
+        gauge_->markEvent(tr("Model process lost"), QColor(200, 40, 40));
+        window_->statusBar()->showMessage(tr("Model: %1. Your annotations are untouched; Load starts the model again.").arg(message), 30000);
+    });
+}
+
 void ModelUi::applyPreferences() { session_->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
@@ -152,11 +157,12 @@ void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
     backend_ = backend;
     remote_ = remote;
     sam_tool_->setBackend(backend, remote);
+    panel_->setBackend(backend);  // the panel loads and unloads the model the clicks go to
     if (own_backend_ && backend != own_backend_) {
         own_backend_->deleteLater();
         own_backend_ = nullptr;
     }
-    connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
+    connectBackend(backend);
     if (remote_) {
         // The server's model drives the clicks: SAM is the prompt tool (Q/E).
         if (tools_ && tools_->promptTool() != sam_tool_) {
@@ -180,32 +186,27 @@ void ModelUi::onCurrentImageChanged(int) {
 }
 
 void ModelUi::requestEncodes() {
-    service::ModelWorker* w = worker();
-    const engine::SessionState state = w->state();
-    if (!document_ || document_->currentIndex() < 0 ||
-        (state != engine::SessionState::Ready && state != engine::SessionState::Busy)) {
+    if (!backend_ || !document_ || document_->currentIndex() < 0 || !backend_->status().model_loaded) {
         updateStatus();
         return;
     }
     const int current = document_->currentIndex();
-    w->requestEncode(document_->absolutePath(current));
     QStringList ahead;
     for (int i = current + 1; i < document_->imageCount() && ahead.size() < kEncodeAheadImages; ++i)
         ahead.push_back(document_->absolutePath(i));
-    w->setEncodeAhead(ahead);
+    backend_->setImagesInView(document_->absolutePath(current), ahead);
     updateStatus();
 }
 
 void ModelUi::updateStatus() {
     QStringList parts;
-    const engine::SessionState state = worker()->state();
+    const service::BackendStatus status = backend_ ? backend_->status() : service::BackendStatus();
     if (remote_ && backend_) {
-        const service::BackendStatus remote = backend_->status();
-        parts << (remote.model_loaded ? tr("SAM: remote (%1 %2)").arg(remote.device, remote.dtype) : tr("SAM: remote, no model"));
+        parts << (status.model_loaded ? tr("SAM: remote (%1 %2)").arg(status.device, status.dtype) : tr("SAM: remote, no model"));
         if (document_ && document_->currentIndex() >= 0 &&
             sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
             parts << tr("sending image...");
-    } else if (state == engine::SessionState::Unloaded) {
+    } else if (status.state == QLatin1String("unloaded")) {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
         const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));

@@ -67,6 +67,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // The encode status, a lost model process: from whichever backend is in use.
+    void connectBackend(service::ModelBackend* backend);
     void onCurrentImageChanged(int index);
     void requestEncodes();
     void updateStatus();
