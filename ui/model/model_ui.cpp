@@ -1,11 +1,10 @@
 #include "ui/model/model_ui.h"
 #include "ui/settings/app_settings.h"
 
-#include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/memory_sampler.h"
-#include "core/service/model_thread.h"
+#include "core/service/model_runtime.h"
 #include "core/service/model_worker.h"
 #include "ui/canvas/canvas_widget.h"
 #include "ui/docks/memory_gauge_dock.h"
@@ -32,22 +31,19 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* tools, QStatusBar* status_bar)
     : QObject(window), window_(window), document_(document), tools_(tools) {
-    probe_ = std::shared_ptr<engine::MemoryProbe>(engine::make_system_memory_probe());
-    session_ = std::make_shared<engine::ModelSession>(probe_);
-    applyPreferences();
-    thread_ = std::make_unique<service::ModelThread>(session_);
-    sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
-    service::ModelWorker* w = thread_->worker();
-    own_backend_ = new service::LocalModelBackend(w, this);
-    own_backend_->setLocalFilesAllowed(true);
-    backend_ = own_backend_;
-    panel_ = new ModelPanel(own_backend_, window);
+    service::ModelRuntimeOptions options;
+    options.local_files_allowed = true;  // the GUI's encodes name image files
+    options.sample_interval_ms = 250;    // the gauge's 4 Hz
+    options.converted_weights = AppSettings::convertedWeightsSettings();
+    runtime_ = std::make_unique<service::ModelRuntime>(options);
+    backend_ = runtime_->backend();
+    panel_ = new ModelPanel(runtime_->backend(), window);
     gauge_ = new MemoryGaugeDock(window);
-    sam_tool_ = new SamTool(own_backend_);
+    sam_tool_ = new SamTool(runtime_->backend());
     if (tools_) tools_->addTool(sam_tool_);
     if (auto* main = qobject_cast<MainWindow*>(window); main && main->canvas()) main->canvas()->installEventFilter(this);
 
-    connect(sampler_.get(), &service::MemorySampler::sampled, gauge_, &MemoryGaugeDock::addSample, Qt::QueuedConnection);
+    connect(runtime_->sampler(), &service::MemorySampler::sampled, gauge_, &MemoryGaugeDock::addSample, Qt::QueuedConnection);
     connect(panel_, &ModelPanel::expectedFootprintChanged, gauge_, &MemoryGaugeDock::setExpectedFootprint);
     connect(panel_, &ModelPanel::budgetChanged, gauge_, &MemoryGaugeDock::setBudget);
     gauge_->setBudget(panel_->budget().keep_free_ram_bytes, panel_->budget().max_vram_bytes);
@@ -83,8 +79,8 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
         last_decode_ms_ = decode_ms;
         updateStatus();
     });
-    connectBackend(own_backend_);
-    connect(w, &service::ModelWorker::error, this,
+    connectBackend(runtime_->backend());
+    connect(runtime_->worker(), &service::ModelWorker::error, this,
             [this](const QString& message) { window_->statusBar()->showMessage(tr("Model: %1").arg(message), 10000); });
 
     if (document_) connect(document_, &AnnotationDocument::currentImageChanged, this, &ModelUi::onCurrentImageChanged);
@@ -95,10 +91,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     updateStatus();
 }
 
-ModelUi::~ModelUi() {
-    sampler_.reset();
-    thread_.reset();  // cancels a load, waits for a running encode, frees the model
-}
+ModelUi::~ModelUi() = default;  // the runtime stops the sampler, then the model thread
 
 bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
     // Qt turns Tab into focus traversal before the canvas sees it; while the
@@ -112,7 +105,10 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
     return QObject::eventFilter(watched, event);
 }
 
-service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
+service::ModelWorker* ModelUi::worker() const { return runtime_->worker(); }
+service::LocalModelBackend* ModelUi::localBackend() const { return runtime_->backend(); }
+std::shared_ptr<engine::ModelSession> ModelUi::session() const { return runtime_->session(); }
+service::MemorySampler* ModelUi::sampler() const { return runtime_->sampler(); }
 
 void ModelUi::connectBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
@@ -146,22 +142,17 @@ void ModelUi::connectBackend(service::ModelBackend* backend) {
     });
 }
 
-void ModelUi::applyPreferences() { session_->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
+void ModelUi::applyPreferences() { runtime_->session()->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
 
 void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
     if (!backend) return;
-    if (auto* local = qobject_cast<service::LocalModelBackend*>(backend)) local->setLocalFilesAllowed(true);
     if (backend_) QObject::disconnect(backend_, nullptr, this, nullptr);
     backend_ = backend;
     remote_ = remote;
     sam_tool_->setBackend(backend, remote);
     panel_->setBackend(backend);  // the panel loads and unloads the model the clicks go to
-    if (own_backend_ && backend != own_backend_) {
-        own_backend_->deleteLater();
-        own_backend_ = nullptr;
-    }
     connectBackend(backend);
     if (remote_) {
         // The server's model drives the clicks: SAM is the prompt tool (Q/E).
