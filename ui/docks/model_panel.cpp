@@ -432,6 +432,7 @@ void ModelPanel::onStatusChanged() {
     // otherwise (a remote backend learns of it at its next poll).
     if (state == engine::SessionState::Unloaded && load_requested_) return;
     state_value_ = state;
+    where_->setText(tr("Model runs in: %1").arg(backend_->whereText()));  // a model process's pid changes per load
     updateButtons();
 }
 
