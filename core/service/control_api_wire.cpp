@@ -209,7 +209,11 @@ QJsonObject to_json(const LoadReply& r) {
                   {QStringLiteral("dtype"), r.dtype},
                   {QStringLiteral("model_path"), r.model_path},
                   {QStringLiteral("parts"), r.parts},
-                  {QStringLiteral("duration_ms"), r.duration_ms}};
+                  {QStringLiteral("duration_ms"), r.duration_ms},
+                  {QStringLiteral("rss_before_mb"), r.rss_before_mb},
+                  {QStringLiteral("peak_rss_mb"), r.peak_rss_mb},
+                  {QStringLiteral("rss_after_mb"), r.rss_after_mb},
+                  {QStringLiteral("weights_mb"), r.weights_mb}};
     put_error(o, r.error, r.message);
     return o;
 }
@@ -223,6 +227,10 @@ LoadReply load_reply_from_json(const QJsonObject& o) {
     r.model_path = s(o, "model_path");
     r.parts = s(o, "parts");
     r.duration_ms = d(o, "duration_ms");
+    r.rss_before_mb = d(o, "rss_before_mb");
+    r.peak_rss_mb = d(o, "peak_rss_mb");
+    r.rss_after_mb = d(o, "rss_after_mb");
+    r.weights_mb = d(o, "weights_mb");
     return r;
 }
 
@@ -234,7 +242,11 @@ QJsonObject to_json(const UnloadReply& r) {
                   {QStringLiteral("vram_after_mb"), r.vram_after_mb},
                   {QStringLiteral("vram_measured"), r.vram_measured},
                   {QStringLiteral("ram_rss_after_mb"), r.ram_rss_after_mb},
-                  {QStringLiteral("duration_ms"), r.duration_ms}};
+                  {QStringLiteral("duration_ms"), r.duration_ms},
+                  {QStringLiteral("device"), r.device},
+                  {QStringLiteral("embeddings_dropped"), r.embeddings_dropped},
+                  {QStringLiteral("automatic"), r.automatic},
+                  {QStringLiteral("process_ended"), r.process_ended}};
     put_error(o, r.error, r.message);
     return o;
 }
@@ -250,6 +262,10 @@ UnloadReply unload_reply_from_json(const QJsonObject& o) {
     r.vram_measured = o.value(QStringLiteral("vram_measured")).toBool(true);
     r.ram_rss_after_mb = d(o, "ram_rss_after_mb");
     r.duration_ms = d(o, "duration_ms");
+    r.device = s(o, "device");
+    r.embeddings_dropped = o.value(QStringLiteral("embeddings_dropped")).toInt();
+    r.automatic = o.value(QStringLiteral("automatic")).toBool();
+    r.process_ended = o.value(QStringLiteral("process_ended")).toBool();
     return r;
 }
 

@@ -3,6 +3,7 @@
 // its clients (RemoteModelBackend, samlabel-cli health/unload), so the two
 // sides cannot drift apart. Documented in docs/control-api.md.
 #include "core/engine/engine_types.h"
+#include "core/service/control_api_load_wire.h"  // load/preflight bodies, the preflight answer, GPUs, load progress
 #include "core/service/control_api_requests.h"
 #include "core/service/model_backend.h"
 
