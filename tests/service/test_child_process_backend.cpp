@@ -170,6 +170,8 @@ private Q_SLOTS:
         QVERIFY(!backend.status().model_loaded);
         QCOMPARE(backend.memory().ram_rss_mb, 0.0);  // nothing held by a model now
         const double after_mb = rss_mb();
+        qInfo("this process: RSS %.1f MB before the load, %.1f MB after the unload; the child freed %.1f MB", baseline_mb, after_mb,
+              unload.freed_ram_mb);
         QVERIFY2(after_mb - baseline_mb < 20.0,
                  qPrintable(QStringLiteral("RSS %1 MB before the load, %2 MB after the unload").arg(baseline_mb).arg(after_mb)));
         // Nothing to click on now, and no child is started for it.
@@ -230,6 +232,7 @@ private:
             message = r.message;
         }
         QVERIFY2(message.contains(QStringLiteral("ended unexpectedly")) && message.contains(QStringLiteral("signal 9")), qPrintable(message));
+        qInfo("%s", qPrintable(message));
         QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 5000);
         QVERIFY(lost.at(0).at(0).toString().contains(QStringLiteral("pid %1").arg(pid)));
         QCOMPARE(int(unloads.size()), 1);
