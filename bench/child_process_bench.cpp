@@ -16,18 +16,31 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFutureWatcher>
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string>
+
+#include <unistd.h>
 
 using namespace samlabel;
 
 namespace {
 
+// Sleeps in the event loop until the answer (a busy processEvents() loop
+// would take a core from the model process on a small machine).
 template <typename T>
 T wait_result(QFuture<T> f) {
-    while (!f.isFinished()) QCoreApplication::processEvents(QEventLoop::AllEvents, 1);
+    if (!f.isFinished()) {
+        QEventLoop loop;
+        QFutureWatcher<T> watcher;
+        QObject::connect(&watcher, &QFutureWatcher<T>::finished, &loop, &QEventLoop::quit);
+        watcher.setFuture(f);
+        if (!f.isFinished()) loop.exec();
+    }
     return f.result();
 }
 
@@ -50,7 +63,28 @@ engine::ImageRgb8 test_image(int width, int height) {
 
 struct Figures {
     double load_ms = 0, encode_ms = 0, p50 = 0, p95 = 0, mean = 0;
+    double cpu_ms_per_click = 0;  // this process + the model process: less noisy than wall time on a busy machine
 };
+
+// CPU time (user + system) of a process, in ms: /proc/PID/stat fields 14 and 15.
+double cpu_ms(qint64 pid) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f) return 0.0;
+    char buf[4096];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+    unsigned long long utime = 0, stime = 0;
+    if (!p || std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return 0.0;
+    return double(utime + stime) * 1000.0 / double(::sysconf(_SC_CLK_TCK));
+}
+
+double cpu_ms_of(const service::ModelBackend& backend) {
+    double ms = cpu_ms(QCoreApplication::applicationPid());
+    if (const auto* child = qobject_cast<const service::ChildProcessModelBackend*>(&backend)) ms += cpu_ms(child->childPid());
+    return ms;
+}
 
 Figures run(service::ModelBackend& backend, const engine::LoadRequest& request, const engine::ImageRgb8& image, int clicks) {
     Figures f;
@@ -64,7 +98,9 @@ Figures run(service::ModelBackend& backend, const engine::LoadRequest& request, 
     if (!encoded.ok()) throw std::runtime_error("encode: " + encoded.message.toStdString());
     f.encode_ms = double(clock.nsecsElapsed()) / 1e6;
     std::vector<double> times;
+    double cpu_start = 0;
     for (int i = 0; i < clicks + 5; ++i) {
+        if (i == 5) cpu_start = cpu_ms_of(backend);
         engine::ClickPrompt prompt;
         // Different points each time (no cache can answer), on the image's grid.
         prompt.points.push_back({float((i * 37) % image.width), float((i * 53) % image.height), engine::PointLabel::Positive});
@@ -75,6 +111,7 @@ Figures run(service::ModelBackend& backend, const engine::LoadRequest& request, 
         if (!r.ok()) throw std::runtime_error("segment: " + r.message.toStdString());
         if (i >= 5) times.push_back(ms);  // the first clicks warm oneDNN's per-shape setup
     }
+    f.cpu_ms_per_click = (cpu_ms_of(backend) - cpu_start) / double(clicks);
     f.p50 = bench::percentile(times, 50);
     f.p95 = bench::percentile(times, 95);
     for (double t : times) f.mean += t / double(times.size());
@@ -129,12 +166,13 @@ int main(int argc, char** argv) {
             child = run(backend, request, image, clicks);
         }
         auto line = [](const char* name, const Figures& f) {
-            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms\n", name, f.load_ms,
-                        f.encode_ms, f.p50, f.p95, f.mean);
+            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  CPU %6.2f ms/click\n",
+                        name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.cpu_ms_per_click);
         };
         line("in-process", in_process);
         line("child process", child);
-        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms\n", child.p50 - in_process.p50, child.p95 - in_process.p95);
+        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click\n", child.p50 - in_process.p50,
+                    child.p95 - in_process.p95, child.cpu_ms_per_click - in_process.cpu_ms_per_click);
     } catch (const std::exception& e) {
         std::cerr << "samlabel-bench-child-process: " << e.what() << "\n";
         return 1;

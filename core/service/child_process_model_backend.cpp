@@ -29,6 +29,8 @@ namespace {
 
 constexpr double kMb = 1024.0 * 1024.0;
 constexpr qsizetype kOutputTailBytes = 4096;
+// How long a call whose connection broke waits for the child's death to be reported.
+constexpr int kConnectionLossGraceMs = 2000;
 
 template <typename T>
 QFuture<T> ready_future(T value) {
@@ -296,6 +298,16 @@ QFuture<Reply> ChildProcessModelBackend::track(QFuture<Reply> inner) {
     inner
         .then(this,
               [this, id, finish](const Reply& reply) {
+                  if (reply.error == BackendError::Unreachable && process_) {
+                      // The connection broke: usually the child died and its
+                      // socket closed before QProcess heard of it. Give the
+                      // death a moment to be reported (it answers with the
+                      // signal); a child that lives on gets this answer then.
+                      QTimer::singleShot(kConnectionLossGraceMs, this, [this, id, finish, reply] {
+                          if (pending_.erase(id)) finish(reply);
+                      });
+                      return;
+                  }
                   pending_.erase(id);
                   finish(reply);
               })

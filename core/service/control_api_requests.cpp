@@ -196,6 +196,17 @@ std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QSt
         if (!multimask.isBool()) return fail(QStringLiteral("\"multimask\" must be true or false"));
         req.prompt.multimask = multimask.toBool();
     }
+    const QJsonValue masks = json.value(QStringLiteral("masks"));
+    if (!masks.isUndefined() && !masks.isNull()) {
+        if (masks == QJsonValue(QStringLiteral("png"))) req.masks = MaskEncoding::Png;
+        else if (masks == QJsonValue(QStringLiteral("raw"))) req.masks = MaskEncoding::Raw;
+        else return fail(QStringLiteral("\"masks\" must be \"png\" or \"raw\""));
+    }
+    const QJsonValue polygons = json.value(QStringLiteral("polygons"));
+    if (!polygons.isUndefined() && !polygons.isNull()) {
+        if (!polygons.isBool()) return fail(QStringLiteral("\"polygons\" must be true or false"));
+        req.include_polygons = polygons.toBool();
+    }
     return req;
 }
 

@@ -84,11 +84,19 @@ inline constexpr qint64 kMaxUploadBodyBytes = 64ll * 1024 * 1024;
 inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 // The segment request: {"image_id"?, "image_base64"?, "points": [[x, y, label], ...],
-// "box"?: [x0, y0, x1, y1], "multimask"?: bool}. Label 1 = positive, 0 = negative.
+// "box"?: [x0, y0, x1, y1], "multimask"?: bool, "masks"?: "png"|"raw",
+// "polygons"?: bool}. Label 1 = positive, 0 = negative.
+// How the answer carries each mask: a PNG in the JSON (any client reads it), or
+// packed bits after the JSON in one binary body (control_api_mask_frame.h; what
+// RemoteModelBackend asks for: no PNG or base64 to encode and decode on every
+// click, whose round trip costs more than the click on a large image).
+enum class MaskEncoding { Png, Raw };
 struct SegmentRequest {
     QString image_id;
     QByteArray image_bytes;  // decoded from image_base64 (a PNG/JPEG/... file's bytes)
     engine::ClickPrompt prompt;
+    MaskEncoding masks = MaskEncoding::Png;
+    bool include_polygons = true;  // false: no "polygons" (a client that polygonises itself, on accept)
 };
 // nullopt with *error set (naming the field) for a malformed request.
 std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QString* error);

@@ -1,6 +1,7 @@
 #include "core/service/control_api_server.h"
 
 #include "core/service/api_token.h"
+#include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
 #include "core/service/http_request_guard.h"
 
@@ -250,7 +251,12 @@ void ControlApiServer::answer(const std::shared_ptr<PendingReply>& reply, const 
     const auto status = static_cast<QHttpServerResponder::StatusCode>(response.status);
     const QJsonDocument body(response.body);
     // HeaderList is an initializer_list: each must live in its own full expression.
-    if (response.status == 401)
+    if (!response.mask_frame.isEmpty())
+        reply->responder.write(response.mask_frame,
+                               {{QByteArrayLiteral("Content-Type"), QByteArray(wire::kMaskFrameContentType)},
+                                {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}},
+                               status);
+    else if (response.status == 401)
         reply->responder.write(body, {{QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"samlabel\"")}}, status);
     else
         reply->responder.write(body, {{QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}}, status);
@@ -404,13 +410,18 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     };
     QPointer<ModelBackend> backend = backend_;
     const engine::ClickPrompt prompt = request->prompt;
-    auto run_segment = [backend, prompt, finish](const QString& image_id) {
+    const wire::MaskEncoding masks = request->masks;
+    const bool polygons = request->include_polygons;
+    auto run_segment = [backend, prompt, masks, polygons, finish](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
-        backend->segment(image_id, prompt).then([finish, image_id](const SegmentReply& r) {
+        backend->segment(image_id, prompt).then([finish, image_id, masks, polygons](const SegmentReply& r) {
             if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
-            QJsonObject json = wire::segment_result_to_json(image_id, r.result);
+            QJsonObject json = wire::segment_result_to_json(image_id, r.result, masks, polygons);
             json[QStringLiteral("duration_ms")] = r.duration_ms;
-            finish(Response{200, json});
+            if (masks != wire::MaskEncoding::Raw) return finish(Response{200, json});
+            std::vector<const std::vector<std::uint8_t>*> mask_bytes;
+            for (const engine::MaskCandidate& c : r.result.candidates) mask_bytes.push_back(&c.mask);
+            finish(Response{200, json, wire::frame_masks(json, mask_bytes)});
         });
     };
     if (request->image_bytes.isEmpty()) {

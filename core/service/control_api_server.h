@@ -77,6 +77,7 @@ private:
     struct Response {
         int status = 200;
         QJsonObject body;
+        QByteArray mask_frame;  // when set, the answer's body instead of `body` (control_api_mask_frame.h)
     };
 
     void handle(const QHttpServerRequest& request, QTcpSocket* socket);

@@ -204,7 +204,11 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
     const QUrl base = url();
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
-    const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt)).toJson(QJsonDocument::Compact);
+    // Masks as raw bytes and no polygons: the SAM tool polygonises only the
+    // candidate the user accepts, and a PNG round trip per click costs more
+    // than the click on a large image. A server too old to know these sends PNGs.
+    const QByteArray body =
+        QJsonDocument(wire::to_json(image_id, prompt, wire::MaskEncoding::Raw, /*polygons=*/false)).toJson(QJsonDocument::Compact);
     return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
         SegmentReply reply;
         if (!r.ok()) {
@@ -218,7 +222,7 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
             return failed_call(r, base, reply);
         }
         QString error;
-        auto result = wire::segment_result_from_json(r.json, &error);
+        auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset);
         if (!result) {
             reply.error = BackendError::Failed;
             reply.message = base.toString() + QStringLiteral(": ") + error;
