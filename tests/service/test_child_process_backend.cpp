@@ -8,6 +8,8 @@
 #include "core/service/child_process_model_backend.h"
 
 #include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -15,6 +17,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <sys/types.h>
@@ -192,6 +196,32 @@ private Q_SLOTS:
         QVERIFY2(!load.message.isEmpty(), "a refusal says why");
     }
 
+    // A GUI that is SIGKILLed runs no destructor: the kernel ends its model
+    // process (PR_SET_PDEATHSIG), so no orphan keeps the memory (or the GPU).
+    void modelProcessEndsWithAKilledParent() {
+        QProcess holder;
+        holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        holder.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--hold-model-process")});
+        QVERIFY(holder.waitForStarted(10000));
+        QByteArray out;
+        QElapsedTimer clock;
+        clock.start();
+        while (!out.contains('\n') && clock.elapsed() < 60000 && holder.state() == QProcess::Running) {
+            holder.waitForReadyRead(200);
+            out += holder.readAllStandardOutput();
+        }
+        QVERIFY2(out.startsWith("model process "), out.constData());
+        const qint64 child = out.mid(14).trimmed().toLongLong();
+        QVERIFY(process_exists(child));
+        // Should this test fail, the orphan must not outlive it.
+        const auto reap = qScopeGuard([child] {
+            if (process_exists(child)) ::kill(pid_t(child), SIGKILL);
+        });
+        QVERIFY(::kill(pid_t(holder.processId()), SIGKILL) == 0);
+        QVERIFY(holder.waitForFinished(10000));
+        QTRY_VERIFY2_WITH_TIMEOUT(!process_exists(child), "the model process outlived its killed parent", 10000);
+    }
+
     void childKilledMidEncode() { crashRecovery(/*during_click=*/false); }
     void childKilledMidClick() { crashRecovery(/*during_click=*/true); }
 
@@ -255,5 +285,25 @@ private:
     }
 };
 
-QTEST_GUILESS_MAIN(TestChildProcessBackend)
+// `--hold-model-process`: load the tiny model in a child, print its pid, and
+// wait to be killed (modelProcessEndsWithAKilledParent).
+int hold_model_process(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    ChildProcessModelBackend backend(test_options());
+    const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+    if (!load.ok()) {
+        std::fprintf(stderr, "load failed: %s\n", qPrintable(load.message));
+        return 1;
+    }
+    std::printf("model process %lld\n", static_cast<long long>(backend.childPid()));
+    std::fflush(stdout);
+    return app.exec();
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "--hold-model-process") == 0) return hold_model_process(argc, argv);
+    QCoreApplication app(argc, argv);
+    TestChildProcessBackend test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "test_child_process_backend.moc"
