@@ -47,11 +47,11 @@ service::MemorySample to_sample(const service::BackendMemory& m) {
 
 }  // namespace
 
-ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelWorker* worker, MemoryGaugeDock* gauge,
+ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelBackend* local, MemoryGaugeDock* gauge,
                                              service::MemorySampler* local_sampler)
     : QObject(window), window_(window), gauge_(gauge) {
     const service::BackendConfig config = service::load_backend_config();
-    remote_ = config.remote || !worker;
+    remote_ = config.remote || !local;
     if (remote_) {
         auto* remote = new service::RemoteModelBackend(config.remote_url, config.remote_token, 1000, this);
         if (gauge) {
@@ -62,7 +62,7 @@ ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelW
         }
         backend_ = remote;
     } else {
-        backend_ = new service::LocalModelBackend(worker, this);
+        backend_ = local;  // the window's own model runtime: one door for the panel, the clicks and the API
     }
 
     server_ = new service::ControlApiServer(backend_, this);

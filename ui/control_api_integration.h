@@ -2,7 +2,7 @@
 // Wires the control API and "Unload & train" into the main window through its
 // extension points only (menu(), addDock()): the lead adds ONE line,
 //   auto* model = ui::install_model_ui(window);
-//   new ui::ControlApiIntegration(&window, model->worker(), model->gauge(), model->sampler());
+//   new ui::ControlApiIntegration(&window, model->localBackend(), model->gauge(), model->sampler());
 // It creates the model backend (this machine's worker, or a serve host per
 // the settings), starts the control API when enabled, adds "Unload && Train…"
 // and "Control API…" to the Tools menu and the Training dock.
@@ -30,10 +30,10 @@ class TrainingLogDock;
 class ControlApiIntegration : public QObject {
     Q_OBJECT
 public:
-    // worker: the GUI's model worker (may be null in remote mode); gauge and
+    // local: this process's model backend (may be null in remote mode); gauge and
     // local_sampler may be null. In remote mode the gauge is fed from the
     // serve host's /api/v1/memory instead of the local sampler.
-    ControlApiIntegration(MainWindow* window, service::ModelWorker* worker, MemoryGaugeDock* gauge = nullptr,
+    ControlApiIntegration(MainWindow* window, service::ModelBackend* local, MemoryGaugeDock* gauge = nullptr,
                           service::MemorySampler* local_sampler = nullptr);
     ~ControlApiIntegration() override;
 

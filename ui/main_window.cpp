@@ -12,6 +12,7 @@
 #include "ui/docks/instances_dock.h"
 #include "ui/docks/model_panel.h"
 #include "ui/docks/thumbnail_cache.h"
+#include "core/service/local_model_backend.h"
 #include "ui/model/model_ui.h"
 #include "ui/document/annotation_document.h"
 #include "ui/icons/bundled_icons.h"
@@ -70,7 +71,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDock(instances_, Qt::RightDockWidgetArea);
     ModelUi* model = install_model_ui(*this);  // model panel, memory gauge, SAM tool (before restoreState: dock places)
     // Control API, "Unload & Train", the model backend (this machine or a serve host).
-    control_api_ = new ControlApiIntegration(this, model->worker(), model->gauge(), model->sampler());
+    control_api_ = new ControlApiIntegration(this, model->localBackend(), model->gauge(), model->sampler());
     model->setBackend(control_api_->backend(), control_api_->isRemote());
     install_autolabel_ui(*this, model);  // find bar (Ctrl+F), Tools > Auto-label, review keys
 

@@ -1,12 +1,14 @@
 #include "core/service/local_model_backend.h"
 
 #include "core/engine/embedding_cache.h"
+#include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/engine/sam3_parts.h"
 #include "core/io/image_reader.h"
 #include "core/service/image_source.h"
 #include "core/service/model_worker.h"
 
 #include <QDateTime>
+#include <QtConcurrent>
 
 #include <list>
 
@@ -68,6 +70,19 @@ BackendError backend_error_for(DetectFailure why) {
     return BackendError::Failed;
 }
 
+// Why text prompts cannot load from this folder ("" when they can): the
+// tokenizer files, which the engine reads only at load. Said at preflight,
+// not after a load that fails.
+QString missing_tokenizer_message(const std::filesystem::path& folder) {
+    const std::vector<std::string> missing = engine::text::ClipTokenizer::missing_files(folder);
+    if (missing.empty()) return {};
+    const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
+    const QString what = neither ? QStringLiteral("tokenizer.json (or vocab.json + merges.txt)") : QString::fromStdString(missing[0]);
+    return QStringLiteral("Text prompts cannot load: %1 is missing in this folder. Choose Click-to-segment, or add the "
+                          "tokenizer files from the checkpoint's repository.")
+        .arg(what);
+}
+
 QString parts_name(const std::optional<engine::ModelInfo>& info) {
     if (!info) return {};
     const std::string_view name = engine::part_set_cli_name(info->request.parts);
@@ -124,7 +139,18 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
     connect(worker, &ModelWorker::loadFinished, this, &LocalModelBackend::onLoadFinished);
     // Parts added to the loaded model answer a reload() like a load does.
     connect(worker, &ModelWorker::partsAdded, this, &LocalModelBackend::onLoadFinished);
-    connect(worker, &ModelWorker::unloaded, this, [this](const engine::UnloadReport& report, bool) { onUnloaded(report); });
+    connect(worker, &ModelWorker::unloaded, this, &LocalModelBackend::onUnloaded);
+    connect(worker, &ModelWorker::loadProgress, this, &ModelBackend::loadProgress);
+    connect(worker, &ModelWorker::encodeStarted, this, &ModelBackend::imageEncodeStarted);
+    connect(worker, &ModelWorker::encodeProgress, this, &ModelBackend::imageEncodeProgress);
+    connect(worker, &ModelWorker::encoded, this, [this](const QString& image_id, const engine::EncodeOutcome& outcome) {
+        QString state = QStringLiteral("failed");
+        if (outcome.status == engine::EncodeStatus::Encoded) state = QStringLiteral("encoded");
+        else if (outcome.ok()) state = QStringLiteral("cached");
+        else if (outcome.status == engine::EncodeStatus::Refused) state = QStringLiteral("refused");
+        else if (outcome.status == engine::EncodeStatus::NotLoaded) state = QStringLiteral("not_loaded");
+        Q_EMIT imageEncoded(image_id, state, outcome.duration_ms, QString::fromStdString(outcome.message));
+    });
     connect(worker, &ModelWorker::encoded, this, [this](const QString& image_id, const engine::EncodeOutcome& outcome) {
         if (!running_ || !std::holds_alternative<EncodeJob>(*running_)) return;
         const EncodeJob& job = std::get<EncodeJob>(*running_);
@@ -272,29 +298,96 @@ BackendMemory LocalModelBackend::memory() const {
 }
 
 QFuture<LoadReply> LocalModelBackend::reload() {
-    if (!worker_) return ready(failure<LoadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
     if (!last_request_)
         return ready(failure<LoadReply>(BackendError::NoLastModel,
                                         QStringLiteral("no model was loaded in this session; load one first (model panel or `serve --weights`)")));
-    const bool same_model = info_ && worker_->state() != engine::SessionState::Unloaded &&
-                            info_->request.checkpoint_dir == last_request_->checkpoint_dir;
-    if (same_model && engine::part_set_contains(info_->request.parts, last_request_->parts)) {
+    return load(*last_request_, last_budget_);
+}
+
+std::vector<engine::GpuMemory> LocalModelBackend::gpus() const { return session_->probe().gpus(); }
+
+QString LocalModelBackend::whereText() const { return QStringLiteral("this process"); }
+
+QFuture<PreflightReply> LocalModelBackend::preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    // Reads the checkpoint header and probes memory: milliseconds, but file
+    // systems can stall, so never on the caller's (GUI) thread.
+    std::shared_ptr<engine::ModelSession> session = session_;
+    // The same folder loaded already: a load adds only the missing parts, so
+    // the preflight is the increment's (ModelSession::preflight_add_parts).
+    const bool adds_parts = info_ && worker_ && worker_->state() != engine::SessionState::Unloaded &&
+                            info_->request.checkpoint_dir == request.checkpoint_dir;
+    return QtConcurrent::run([session, request, budget, adds_parts] {
+        PreflightReply reply;
+        try {
+            reply.report = adds_parts ? session->preflight_add_parts(request.parts, budget) : session->preflight(request, budget);
+            if (engine::part_set_has_detect(request.parts)) reply.blocker = missing_tokenizer_message(request.checkpoint_dir);
+        } catch (const std::exception& e) {
+            reply.error = BackendError::Failed;
+            reply.message = QString::fromStdString(e.what());
+        }
+        return reply;
+    });
+}
+
+QFuture<LoadReply> LocalModelBackend::load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    if (!worker_) return ready(failure<LoadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
+    const engine::SessionState state = worker_->state();
+    const bool same_model = info_ && state != engine::SessionState::Unloaded && info_->request.checkpoint_dir == request.checkpoint_dir;
+    if (same_model && engine::part_set_contains(info_->request.parts, request.parts)) {
         LoadReply r;  // already loaded: nothing to do
         r.device = QString::fromStdString(info_->device_name);
         r.dtype = QString::fromStdString(info_->dtype_name);
         r.model_path = QString::fromStdString(io::path_to_utf8(info_->request.checkpoint_dir));
         r.parts = parts_name(info_);
-        return ready(r);
+        r.weights_mb = mb(info_->parameter_bytes);
+        return answerLoadNow(r);
     }
+    // Another model loaded: the worker frees it first (ModelSession::load); `serve`'s reload relies on it.
+    last_request_ = request;
+    last_budget_ = budget;
     auto promise = std::make_shared<QPromise<LoadReply>>();
     promise->start();
     pending_loads_.push_back(promise);
-    if (pending_loads_.size() == 1) {
-        // The same model lacking parts: stream only the missing ones.
-        if (same_model) worker_->requestAddParts(last_request_->parts, last_budget_);
-        else worker_->requestLoad(*last_request_, last_budget_);
-    }
+    // One worker load answers every caller waiting when it completes.
+    if (pending_loads_.size() == 1) startLoad(request, budget);
     return promise->future();
+}
+
+QFuture<LoadReply> LocalModelBackend::answerLoadNow(const LoadReply& reply) {
+    // Listeners hear of every load's end, also one answered without the worker.
+    QMetaObject::invokeMethod(this, [this, reply] { Q_EMIT loadFinished(reply); }, Qt::QueuedConnection);
+    return ready(reply);
+}
+
+void LocalModelBackend::startLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    const bool same_model = info_ && worker_->state() != engine::SessionState::Unloaded &&
+                            info_->request.checkpoint_dir == request.checkpoint_dir;
+    worker_->setBudget(budget);  // encodes re-check memory against the same budget
+    // The same model lacking parts: stream only the missing ones.
+    if (same_model) worker_->requestAddParts(request.parts, budget);
+    else worker_->requestLoad(request, budget);
+}
+
+void LocalModelBackend::cancelLoad() {
+    if (worker_) worker_->cancelLoad();
+}
+
+void LocalModelBackend::applyRuntimeSettings(const RuntimeSettings& settings) {
+    session_->cache().set_memory_budget_bytes(settings.embedding_cache_bytes);
+    session_->cache().set_disk(settings.disk_cache_dir.isEmpty() ? std::filesystem::path()
+                                                                 : io::path_from_utf8(settings.disk_cache_dir.toStdString()),
+                               8ull << 30);
+    if (!worker_) return;
+    worker_->setAutoUnloadAfterMs(settings.auto_unload_after_ms);
+    worker_->setBudget(settings.encode_budget);
+}
+
+void LocalModelBackend::setImagesInView(const QString& on_screen, const QStringList& ahead) {
+    if (!worker_ || !local_files_allowed_) return;  // over HTTP, images arrive through encode()
+    const engine::SessionState state = worker_->state();
+    if (state != engine::SessionState::Ready && state != engine::SessionState::Busy) return;
+    if (!on_screen.isEmpty()) worker_->requestEncode(on_screen);
+    worker_->setEncodeAhead(ahead);
 }
 
 QFuture<UnloadReply> LocalModelBackend::unload() {
@@ -458,9 +551,13 @@ void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {
         case engine::LoadStatus::Cancelled: r.error = BackendError::Cancelled; break;
         case engine::LoadStatus::Failed: r.error = BackendError::Failed; break;
     }
+    r.rss_before_mb = mb(outcome.rss_before_bytes);
+    r.peak_rss_mb = mb(outcome.peak_rss_bytes);
+    r.rss_after_mb = mb(outcome.rss_after_bytes);
+    r.weights_mb = mb(outcome.parameter_bytes);
     info_ = session_->model_info();
     if (outcome.ok() && info_) {
-        last_request_ = info_->request;  // the GUI's Load counts too
+        last_request_ = info_->request;
         r.device = QString::fromStdString(info_->device_name);
         r.dtype = QString::fromStdString(info_->dtype_name);
         r.parts = parts_name(info_);
@@ -469,10 +566,11 @@ void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {
         r.model_path = QString::fromStdString(io::path_to_utf8(last_request_->checkpoint_dir));
     }
     for (auto& p : std::exchange(pending_loads_, {})) fulfil(p, r);
+    Q_EMIT loadFinished(r);
     Q_EMIT statusChanged();
 }
 
-void LocalModelBackend::onUnloaded(const engine::UnloadReport& report) {
+void LocalModelBackend::onUnloaded(const engine::UnloadReport& report, bool automatic) {
     info_.reset();
     // Work the worker dropped for the unload never gets its own answer.
     failPendingJobs(BackendError::Cancelled, QStringLiteral("cancelled: the model was unloaded"));
@@ -484,7 +582,11 @@ void LocalModelBackend::onUnloaded(const engine::UnloadReport& report) {
     r.vram_measured = report.vram_measured;
     r.ram_rss_after_mb = mb(report.rss_after_bytes);
     r.duration_ms = report.duration_ms;
+    r.device = QString::fromStdString(report.device_name);
+    r.embeddings_dropped = int(report.embeddings_dropped);
+    r.automatic = automatic;
     for (auto& p : std::exchange(pending_unloads_, {})) fulfil(p, r);
+    Q_EMIT unloaded(r);
     Q_EMIT statusChanged();
 }
 

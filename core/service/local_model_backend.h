@@ -54,6 +54,13 @@ public:
 
     BackendStatus status() const override;
     BackendMemory memory() const override;
+    std::vector<engine::GpuMemory> gpus() const override;
+    QString whereText() const override;
+    QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
+    QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
+    void cancelLoad() override;
+    void applyRuntimeSettings(const RuntimeSettings& settings) override;
+    void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
@@ -99,7 +106,10 @@ private:
     void onDetectDropped(quint64 request_id);
     void onEncodeDropped(const QString& worker_id);
     void onLoadFinished(const engine::LoadOutcome& outcome);
-    void onUnloaded(const engine::UnloadReport& report);
+    void onUnloaded(const engine::UnloadReport& report, bool automatic);
+    // Starts the load (or the parts to add) for the first pending caller.
+    void startLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget);
+    QFuture<LoadReply> answerLoadNow(const LoadReply& reply);
 
     QPointer<ModelWorker> worker_;
     std::shared_ptr<engine::ModelSession> session_;

@@ -126,6 +126,7 @@ struct RuntimeSettings {
     std::uint64_t embedding_cache_bytes = 2048ull << 20;
     QString disk_cache_dir;       // empty: no disk cache
     qint64 auto_unload_after_ms = 0;  // 0: never
+    engine::BudgetSettings encode_budget;  // encodes re-check memory against it (the panel's budget, live)
 };
 
 struct EncodeReply {

@@ -11,12 +11,23 @@ class CountingBackend : public service::ModelBackend {
 public:
     explicit CountingBackend(service::ModelBackend* real, QObject* parent = nullptr) : ModelBackend(parent), real_(real) {
         connect(real, &ModelBackend::statusChanged, this, &ModelBackend::statusChanged);
+        connect(real, &ModelBackend::loadFinished, this, &ModelBackend::loadFinished);
+        connect(real, &ModelBackend::unloaded, this, &ModelBackend::unloaded);
     }
     int detectCalls() const { return detect_calls_; }
     int segmentCalls() const { return segment_calls_; }
 
     service::BackendStatus status() const override { return real_->status(); }
     service::BackendMemory memory() const override { return real_->memory(); }
+    std::vector<engine::GpuMemory> gpus() const override { return real_->gpus(); }
+    QString whereText() const override { return real_->whereText(); }
+    QFuture<service::PreflightReply> preflight(const engine::LoadRequest& r, const engine::BudgetSettings& b) override {
+        return real_->preflight(r, b);
+    }
+    QFuture<service::LoadReply> load(const engine::LoadRequest& r, const engine::BudgetSettings& b) override { return real_->load(r, b); }
+    void cancelLoad() override { real_->cancelLoad(); }
+    void applyRuntimeSettings(const service::RuntimeSettings& s) override { real_->applyRuntimeSettings(s); }
+    void setImagesInView(const QString& on_screen, const QStringList& ahead) override { real_->setImagesInView(on_screen, ahead); }
     QFuture<service::LoadReply> reload() override { return real_->reload(); }
     QFuture<service::UnloadReply> unload() override { return real_->unload(); }
     QFuture<service::EncodeReply> encode(const engine::ImageRgb8& image, const QString& id) override { return real_->encode(image, id); }

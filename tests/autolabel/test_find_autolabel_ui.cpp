@@ -141,7 +141,7 @@ private Q_SLOTS:
         request.dtype = engine::WeightDType::F32;
         request.parts = engine::PartSet::ClickAndDetect;
         model_->worker()->requestLoad(request, {});
-        QVERIFY(loaded.wait(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > 0, 60000);  // count first: a model-thread signal may beat a wait()
         QVERIFY2(loaded.first().first().value<engine::LoadOutcome>().ok(), loaded.first().first().value<engine::LoadOutcome>().message.c_str());
     }
 

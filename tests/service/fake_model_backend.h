@@ -104,6 +104,51 @@ public:
         return m;
     }
 
+    // ---- the one door's model-panel side ----
+    std::atomic<int> preflights{0};
+    std::atomic<int> loads{0};
+    std::atomic<int> cancels{0};
+    RuntimeSettings runtime_settings;
+    QString on_screen;
+    QStringList ahead;
+    // What the next preflight answers: fits by default.
+    bool preflight_fits = true;
+    QString preflight_blocker;
+
+    std::vector<engine::GpuMemory> gpus() const override {
+        engine::GpuMemory g;
+        g.index = 0;
+        g.name = "Fake GPU";
+        g.total_bytes = 24ull << 30;
+        g.free_bytes = 20ull << 30;
+        return {g};
+    }
+    QString whereText() const override { return QStringLiteral("a fake model"); }
+    QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings&) override {
+        ++preflights;
+        PreflightReply r;
+        engine::PreflightReport report;
+        report.estimate.parts = request.parts;
+        report.estimate.device = engine::DeviceSpec{engine::DeviceKind::Cuda, 0};
+        report.estimate.weight_bytes = std::uint64_t(kModelVramMb) << 20;
+        report.verdict.fits = preflight_fits;
+        report.verdict.message = preflight_fits ? "Fits: the fake model fits." : "Refused: the fake model does not fit.";
+        r.report = report;
+        r.blocker = preflight_blocker;
+        return QtConcurrent::run(&pool_, [r] { return r; });
+    }
+    QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings&) override {
+        ++loads;
+        setLastModel(QString::fromStdString(request.checkpoint_dir.string()));
+        return reload();
+    }
+    void cancelLoad() override { ++cancels; }
+    void applyRuntimeSettings(const RuntimeSettings& settings) override { runtime_settings = settings; }
+    void setImagesInView(const QString& image, const QStringList& next) override {
+        on_screen = image;
+        ahead = next;
+    }
+
     QFuture<LoadReply> reload() override {
         return QtConcurrent::run(&pool_, [this] {
             std::lock_guard model(model_mutex_);
@@ -120,6 +165,7 @@ public:
                     r.error = BackendError::Refused;
                     r.message = refuse_message_;
                     refuse_message_.clear();
+                    QMetaObject::invokeMethod(this, [this, r] { Q_EMIT loadFinished(r); }, Qt::QueuedConnection);
                     return r;
                 }
                 if (loaded_) return withModel(r);
@@ -133,7 +179,9 @@ public:
                 state_ = QStringLiteral("ready");
             }
             notify();
-            return withModel(r);
+            r = withModel(r);
+            QMetaObject::invokeMethod(this, [this, r] { Q_EMIT loadFinished(r); }, Qt::QueuedConnection);
+            return r;
         });
     }
 
@@ -170,6 +218,7 @@ public:
             r.duration_ms = unload_ms.load();
             last_unload_finished_at_ms = QDateTime::currentMSecsSinceEpoch();
             notify();
+            QMetaObject::invokeMethod(this, [this, r] { Q_EMIT unloaded(r); }, Qt::QueuedConnection);
             return r;
         });
     }

@@ -83,7 +83,7 @@ private Q_SLOTS:
 
         QSignalSpy finished(worker, &service::ModelWorker::loadFinished);
         QTest::mouseClick(load, Qt::LeftButton);
-        QVERIFY(finished.wait(30000));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 30000);  // count first: a model-thread signal may beat a wait()
         QTRY_COMPARE_WITH_TIMEOUT(worker->state(), engine::SessionState::Ready, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(unload->isEnabled(), 5000);
 

@@ -67,11 +67,14 @@ bool loadModel(ModelUi* model_ui, const QString& folder, engine::PartSet parts) 
     }
     QSignalSpy finished(model_ui->worker(), &service::ModelWorker::loadFinished);
     QTest::mouseClick(load, Qt::LeftButton);
-    if (!finished.wait(60000)) {
+    // Count first: a tiny model's load can finish before a wait() would start.
+    if (!QTest::qWaitFor([&] { return finished.count() > 0; }, 60000)) {
         qWarning() << "no loadFinished after Load";
         return false;
     }
-    return QTest::qWaitFor([&] { return model_ui->worker()->state() == engine::SessionState::Ready; }, 5000);
+    // Ready as the user sees it: the panel offers Unload.
+    auto* unload = panel->findChild<QPushButton*>(QStringLiteral("unloadButton"));
+    return QTest::qWaitFor([&] { return model_ui->worker()->state() == engine::SessionState::Ready && unload->isEnabled(); }, 5000);
 }
 
 }  // namespace
@@ -202,7 +205,7 @@ private Q_SLOTS:
         QVERIFY(loadModel(model_ui, tiny, engine::PartSet::ClickToSegment));
         QSignalSpy unloaded(model_ui->worker(), &service::ModelWorker::unloaded);
         QTest::mouseClick(model_ui->panel()->findChild<QPushButton*>(QStringLiteral("unloadButton")), Qt::LeftButton);
-        QVERIFY(unloaded.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(unloaded.count() > 0, 10000);  // count first: the unload may beat a wait()
         auto* last_unload = model_ui->panel()->findChild<QLabel*>(QStringLiteral("lastUnload"));
         QTRY_VERIFY(last_unload->text().contains(QStringLiteral("freed")));
         QVERIFY(loadModel(model_ui, tiny, engine::PartSet::ClickToSegment));

@@ -6,11 +6,12 @@
 #include "core/io/dataset_split.h"
 #include "core/io/image_reader.h"
 #include "core/service/model_backend.h"
-#include "core/service/model_worker.h"
+#include "core/io/utf8_path.h"
 #include "ui/docks/model_panel.h"
 #include "ui/model/model_ui.h"
 #include "ui/tools/prompt_tool.h"
 
+#include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
@@ -53,44 +54,69 @@ QFuture<DetectionReadiness> checkDetectionReadiness(ModelUi* model) {
         p.finish();
         return p.future();
     }
-    std::shared_ptr<engine::ModelSession> session = model->session();
-    const engine::LoadRequest panel_request = model->panel()->request();
+    // Through the one door: the backend's status says what is loaded, its
+    // preflight what adding detection (or loading with it) would take.
+    service::ModelBackend* backend = model->backend();
+    const service::BackendStatus status = backend->status();
     const engine::BudgetSettings budget = model->panel()->budget();
-    return QtConcurrent::run([session, panel_request, budget] {
+    engine::LoadRequest request = model->panel()->request();
+    if (status.model_loaded) {
+        if (status.parts.contains(QStringLiteral("detect"))) {
+            const std::filesystem::path folder = io::path_from_utf8(status.model_path.toStdString());
+            const QString device = status.device, dtype = status.dtype;
+            return QtConcurrent::run([folder, device, dtype] {  // the fingerprint reads the checkpoint's header
+                DetectionReadiness r;
+                try {
+                    r.identity = autolabel::ModelIdentity{autolabel::checkpoint_fingerprint(folder), dtype.toStdString()};
+                    r.ready = true;
+                    r.text = QObject::tr("SAM3 detection is loaded on %1 (%2), model %3.")
+                                 .arg(device, dtype, QString::fromStdString(r.identity->fingerprint));
+                } catch (const std::exception& e) {
+                    r.text = QObject::tr("The model cannot be checked: %1").arg(QString::fromStdString(e.what()));
+                }
+                return r;
+            });
+        }
+        request.checkpoint_dir = io::path_from_utf8(status.model_path.toStdString());
+    } else if (request.checkpoint_dir.empty()) {
         DetectionReadiness r;
-        try {
-            const std::optional<engine::ModelInfo> info = session->model_info();
-            if (info && engine::part_set_has_detect(info->request.parts)) {
-                r.ready = true;
-                r.identity = autolabel::ModelIdentity{autolabel::checkpoint_fingerprint(info->request.checkpoint_dir), info->dtype_name};
-                r.text = QObject::tr("SAM3 detection is loaded on %1 (%2), model %3.")
-                             .arg(QString::fromStdString(info->device_name), QString::fromStdString(info->dtype_name),
-                                  QString::fromStdString(r.identity->fingerprint));
-            } else if (info) {
-                const engine::PreflightReport add = session->preflight_add_parts(engine::PartSet::DetectOnly, budget);
-                r.can_add = add.verdict.fits;
-                r.text = QObject::tr("The loaded model has the click parts only. Adding detection (%1 more): %2")
-                             .arg(gib(add.estimate.weight_bytes), verdict_text(add.verdict));
-            } else if (panel_request.checkpoint_dir.empty()) {
-                r.text = QObject::tr("No model: choose the SAM3 weights folder in the Model panel and load it with Parts \"click + detect\".");
-            } else {
-                engine::LoadRequest request = panel_request;
-                request.parts = engine::part_set_union(request.parts, engine::PartSet::DetectOnly);
-                const engine::PreflightReport report = session->preflight(request, budget);
-                r.text = QObject::tr("No model loaded. Loading %1 with parts \"%2\": %3")
-                             .arg(QString::fromStdString(io::path_to_utf8(request.checkpoint_dir)),
-                                  QString::fromUtf8(engine::part_set_cli_name(request.parts).data(), qsizetype(engine::part_set_cli_name(request.parts).size())), verdict_text(report.verdict));
-            }
-        } catch (const std::exception& e) {
-            r.ready = false;
-            r.text = QObject::tr("The model cannot be checked: %1").arg(QString::fromStdString(e.what()));
+        r.text = QObject::tr("No model: choose the SAM3 weights folder in the Model panel and load it with Parts \"click + detect\".");
+        QPromise<DetectionReadiness> p;
+        p.start();
+        p.addResult(r);
+        p.finish();
+        return p.future();
+    }
+    request.parts = engine::part_set_union(request.parts, engine::PartSet::DetectOnly);
+    const bool loaded = status.model_loaded;
+    const std::string_view parts = engine::part_set_cli_name(request.parts);
+    const QString parts_text = QString::fromUtf8(parts.data(), qsizetype(parts.size()));
+    const QString folder = QString::fromStdString(io::path_to_utf8(request.checkpoint_dir));
+    return backend->preflight(request, budget).then([loaded, parts_text, folder](const service::PreflightReply& reply) {
+        DetectionReadiness r;
+        if (!reply.report) {
+            r.text = QObject::tr("The model cannot be checked: %1").arg(reply.message);
+        } else if (loaded) {
+            // The preflight of a load that adds parts to the loaded model is the increment's.
+            r.can_add = reply.loadable();
+            r.text = QObject::tr("The loaded model has the click parts only. Adding detection (%1 more): %2")
+                         .arg(gib(reply.report->estimate.weight_bytes), reply.blocker.isEmpty() ? verdict_text(reply.report->verdict) : reply.blocker);
+        } else {
+            r.text = QObject::tr("No model loaded. Loading %1 with parts \"%2\": %3")
+                         .arg(folder, parts_text, reply.blocker.isEmpty() ? verdict_text(reply.report->verdict) : reply.blocker);
         }
         return r;
     });
 }
 
 void addDetectionParts(ModelUi* model) {
-    model->worker()->requestAddParts(engine::PartSet::DetectOnly, model->panel()->budget());
+    service::ModelBackend* backend = model->backend();
+    const service::BackendStatus status = backend->status();
+    if (!status.model_loaded) return;
+    engine::LoadRequest request = model->panel()->request();
+    request.checkpoint_dir = io::path_from_utf8(status.model_path.toStdString());
+    request.parts = engine::part_set_union(engine::PartSet::ClickToSegment, engine::PartSet::DetectOnly);
+    backend->load(request, model->panel()->budget());  // the loaded model gets only the missing tensors
 }
 
 }  // namespace samlabel::ui

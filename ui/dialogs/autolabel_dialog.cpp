@@ -144,8 +144,9 @@ AutolabelDialog::AutolabelDialog(AnnotationDocument* document, AutolabelControll
     connect(scope_, &QButtonGroup::idClicked, this, &AutolabelDialog::updateStartButton);
     connect(classes_, &QTableWidget::itemChanged, this, &AutolabelDialog::updateStartButton);
     if (model_) {
-        connect(model_->worker(), &service::ModelWorker::stateChanged, this, &AutolabelDialog::refreshReadiness);
-        connect(model_->worker(), &service::ModelWorker::partsAdded, this, [this] {
+        // The model the window uses, wherever it runs (the one door).
+        connect(model_->backend(), &service::ModelBackend::statusChanged, this, &AutolabelDialog::refreshReadiness);
+        connect(model_->backend(), &service::ModelBackend::loadFinished, this, [this] {
             add_detection_->setEnabled(true);
             refreshReadiness();
         });

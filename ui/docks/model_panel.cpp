@@ -1,8 +1,6 @@
 #include "ui/docks/model_panel.h"
 
-#include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/io/utf8_path.h"
-#include "core/service/model_worker.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -21,7 +19,6 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace samlabel::ui {
 
@@ -39,37 +36,61 @@ QString mb(std::uint64_t bytes) { return QString::number(double(bytes) / kMiB, '
 
 QString settingsKey(const char* name) { return QStringLiteral("model/") + QLatin1String(name); }
 
-// Why text prompts cannot load from this folder ("" when they can): the tokenizer files.
-QString missing_tokenizer_message(const std::filesystem::path& folder) {
-    const std::vector<std::string> missing = engine::text::ClipTokenizer::missing_files(folder);
-    if (missing.empty()) return {};
-    const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
-    const QString what = neither ? QObject::tr("tokenizer.json (or vocab.json + merges.txt)")
-                                 : QString::fromStdString(missing[0]);
-    return QObject::tr("Text prompts cannot load: %1 is missing in this folder. Choose Click-to-segment, or add the "
-                       "tokenizer files from the checkpoint's repository.")
-        .arg(what);
+// The backend's state name ("ready") as the session state the buttons follow.
+engine::SessionState state_from_name(const QString& name) {
+    for (engine::SessionState st : {engine::SessionState::Unloaded, engine::SessionState::Loading, engine::SessionState::Ready,
+                                    engine::SessionState::Busy, engine::SessionState::Unloading})
+        if (name == QLatin1String(engine::session_state_name(st))) return st;
+    return engine::SessionState::Unloaded;
 }
+
+QString mib_text(double mib) { return gib(std::uint64_t(std::max(0.0, mib) * kMiB)); }
 
 }  // namespace
 
-ModelPanel::ModelPanel(service::ModelWorker* worker, QWidget* parent) : QDockWidget(tr("Model"), parent), worker_(worker) {
+ModelPanel::ModelPanel(service::ModelBackend* backend, QWidget* parent) : QDockWidget(tr("Model"), parent) {
     setObjectName(QStringLiteral("modelPanel"));
     buildUi();
-    loadSettings();
 
     preflight_debounce_.setSingleShot(true);
     preflight_debounce_.setInterval(150);
     connect(&preflight_debounce_, &QTimer::timeout, this, &ModelPanel::runPreflight);
-    connect(&preflight_watcher_, &QFutureWatcher<PreflightResult>::finished, this, &ModelPanel::showPreflight);
+    connect(&preflight_watcher_, &QFutureWatcher<service::PreflightReply>::finished, this, &ModelPanel::showPreflight);
 
-    connect(worker_, &service::ModelWorker::stateChanged, this, &ModelPanel::onStateChanged, Qt::QueuedConnection);
-    connect(worker_, &service::ModelWorker::loadProgress, this, &ModelPanel::onLoadProgress, Qt::QueuedConnection);
-    connect(worker_, &service::ModelWorker::loadFinished, this, &ModelPanel::onLoadFinished, Qt::QueuedConnection);
-    connect(worker_, &service::ModelWorker::unloaded, this, &ModelPanel::onUnloaded, Qt::QueuedConnection);
-
+    setBackend(backend);
+    loadSettings();
     optionsChanged();
     updateButtons();
+}
+
+void ModelPanel::setBackend(service::ModelBackend* backend) {
+    if (!backend || backend == backend_) return;
+    if (backend_) QObject::disconnect(backend_, nullptr, this, nullptr);
+    backend_ = backend;
+    // Queued: a backend may emit from its own thread, and the panel's reaction
+    // (buttons, a new preflight) must not run inside the backend's call.
+    connect(backend, &service::ModelBackend::statusChanged, this, &ModelPanel::onStatusChanged, Qt::QueuedConnection);
+    connect(backend, &service::ModelBackend::loadProgress, this, &ModelPanel::onLoadProgress, Qt::QueuedConnection);
+    connect(backend, &service::ModelBackend::loadFinished, this, &ModelPanel::onLoadFinished, Qt::QueuedConnection);
+    connect(backend, &service::ModelBackend::unloaded, this, &ModelPanel::onUnloaded, Qt::QueuedConnection);
+    fillDevices();
+    where_->setText(tr("Model runs in: %1").arg(backend->whereText()));
+    backend->applyRuntimeSettings(runtimeSettings());
+    onStatusChanged();
+    optionsChanged();  // the verdict was for the other model's machine
+}
+
+void ModelPanel::fillDevices() {
+    const QVariant chosen = device_->currentData();
+    const QSignalBlocker block(device_);
+    device_->clear();
+    device_->addItem(tr("Auto (GPU if any)"), QStringLiteral("auto"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    for (const engine::GpuMemory& gpu : backend_->gpus())
+        device_->addItem(tr("CUDA %1: %2 (%3)").arg(gpu.index).arg(QString::fromStdString(gpu.name), gib(gpu.total_bytes)),
+                         QStringLiteral("cuda:%1").arg(gpu.index));
+    const QVariant wanted = chosen.isValid() ? chosen : QSettings().value(settingsKey("device"), QStringLiteral("auto"));
+    if (const int i = device_->findData(wanted); i >= 0) device_->setCurrentIndex(i);
 }
 
 ModelPanel::~ModelPanel() {
@@ -102,11 +123,6 @@ void ModelPanel::buildUi() {
 
     device_ = new QComboBox(body);
     device_->setObjectName(QStringLiteral("device"));
-    device_->addItem(tr("Auto (GPU if any)"), QStringLiteral("auto"));
-    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
-    for (const engine::GpuMemory& gpu : worker_->session()->probe().gpus())
-        device_->addItem(tr("CUDA %1: %2 (%3)").arg(gpu.index).arg(QString::fromStdString(gpu.name), gib(gpu.total_bytes)),
-                         QStringLiteral("cuda:%1").arg(gpu.index));
     device_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);  // GPU names are long
     device_->setMinimumContentsLength(12);
     form->addRow(tr("Device"), device_);
@@ -192,6 +208,10 @@ void ModelPanel::buildUi() {
     state_ = new QLabel(body);
     state_->setObjectName(QStringLiteral("modelState"));
     outer->addWidget(state_);
+    where_ = new QLabel(body);
+    where_->setObjectName(QStringLiteral("modelWhere"));
+    where_->setWordWrap(true);
+    outer->addWidget(where_);
     last_load_ = new QLabel(body);
     last_load_->setWordWrap(true);
     last_load_->setObjectName(QStringLiteral("lastLoad"));
@@ -215,36 +235,47 @@ void ModelPanel::buildUi() {
         connect(box, &QComboBox::currentIndexChanged, this, &ModelPanel::optionsChanged);
     for (QDoubleSpinBox* box : {keep_free_ram_gb_, max_vram_gb_})
         connect(box, &QDoubleSpinBox::valueChanged, this, &ModelPanel::optionsChanged);
-    connect(cache_mb_, &QSpinBox::valueChanged, this, [this](int mib) {
-        worker_->session()->cache().set_memory_budget_bytes(std::uint64_t(mib) * 1024 * 1024);
+    const auto runtime_changed = [this] {
+        if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
         saveSettings();
-    });
-    connect(disk_cache_, &QCheckBox::toggled, this, [this](bool on) {
-        const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/embeddings");
-        worker_->session()->cache().set_disk(on ? io::path_from_utf8(dir.toStdString()) : std::filesystem::path(),
-                                             8ull << 30);
-        saveSettings();
-    });
-    connect(auto_unload_min_, &QSpinBox::valueChanged, this, [this](int minutes) {
-        worker_->setAutoUnloadAfterMs(qint64(minutes) * 60 * 1000);
-        saveSettings();
-    });
+    };
+    connect(cache_mb_, &QSpinBox::valueChanged, this, runtime_changed);
+    connect(disk_cache_, &QCheckBox::toggled, this, runtime_changed);
+    connect(auto_unload_min_, &QSpinBox::valueChanged, this, runtime_changed);
     connect(load_, &QPushButton::clicked, this, [this] {
+        if (!backend_) return;
         last_unload_->clear();  // about the previous model; the new load reports below
         last_unload_->hide();
         progress_->setValue(0);
         progress_->setFormat(tr("starting..."));
-        worker_->setBudget(budget());
-        worker_->requestLoad(request(), budget());
+        state_value_ = engine::SessionState::Loading;  // until the backend says otherwise
+        load_requested_ = true;
+        updateButtons();
+        backend_->load(request(), budget());  // answered through loadFinished, like a load anyone else asks for
         Q_EMIT loadStarted();
     });
-    connect(cancel_, &QPushButton::clicked, this, [this] { worker_->cancelLoad(); });
-    connect(unload_, &QPushButton::clicked, this, [this] { worker_->requestUnload(); });
+    connect(cancel_, &QPushButton::clicked, this, [this] {
+        if (backend_) backend_->cancelLoad();
+    });
+    connect(unload_, &QPushButton::clicked, this, [this] {
+        if (backend_) backend_->unload();
+    });
+}
+
+service::RuntimeSettings ModelPanel::runtimeSettings() const {
+    service::RuntimeSettings r;
+    r.embedding_cache_bytes = std::uint64_t(cache_mb_->value()) * 1024 * 1024;
+    if (disk_cache_->isChecked())
+        r.disk_cache_dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/embeddings");
+    r.auto_unload_after_ms = qint64(auto_unload_min_->value()) * 60 * 1000;
+    r.encode_budget = budget();
+    return r;
 }
 
 void ModelPanel::loadSettings() {
     QSettings s;
-    const QSignalBlocker b1(folder_), b2(device_), b3(dtype_), b4(parts_), b5(keep_free_ram_gb_), b6(max_vram_gb_);
+    const QSignalBlocker b1(folder_), b2(device_), b3(dtype_), b4(parts_), b5(keep_free_ram_gb_), b6(max_vram_gb_),
+        b7(cache_mb_), b8(disk_cache_), b9(auto_unload_min_);
     folder_->setText(s.value(settingsKey("weights_folder")).toString());
     if (const int i = device_->findData(s.value(settingsKey("device"), QStringLiteral("auto"))); i >= 0) device_->setCurrentIndex(i);
     if (const int i = dtype_->findData(s.value(settingsKey("dtype"), int(engine::WeightDType::Auto))); i >= 0) dtype_->setCurrentIndex(i);
@@ -252,9 +283,9 @@ void ModelPanel::loadSettings() {
     keep_free_ram_gb_->setValue(s.value(settingsKey("keep_free_ram_gb"), 2.0).toDouble());
     max_vram_gb_->setValue(s.value(settingsKey("max_vram_gb"), 0.0).toDouble());
     cache_mb_->setValue(s.value(settingsKey("embedding_cache_mb"), 2048).toInt());
-    worker_->session()->cache().set_memory_budget_bytes(std::uint64_t(cache_mb_->value()) * 1024 * 1024);
     disk_cache_->setChecked(s.value(settingsKey("disk_cache"), false).toBool());
     auto_unload_min_->setValue(s.value(settingsKey("auto_unload_minutes"), 0).toInt());  // off by default
+    if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
 }
 
 void ModelPanel::saveSettings() const {
@@ -306,7 +337,7 @@ void ModelPanel::optionsChanged() {
     updateButtons();
     saveSettings();
     const engine::BudgetSettings b = budget();
-    worker_->setBudget(b);
+    if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
     Q_EMIT budgetChanged(b.keep_free_ram_bytes, b.max_vram_bytes);
     preflight_debounce_.start();
 }
@@ -326,22 +357,8 @@ void ModelPanel::runPreflight() {
         return;
     }
     verdict_->setText(tr("Checking memory..."));
-    std::shared_ptr<engine::ModelSession> session = worker_->session();
-    // Reads the checkpoint header and probes memory: milliseconds, but file
-    // systems can stall, so never on the GUI thread.
-    preflight_watcher_.setFuture(QtConcurrent::run([session, r, b] {
-        PreflightResult result;
-        result.request = r;
-        try {
-            result.report = session->preflight(r, b);
-            // Memory is not all: text prompts need the tokenizer, which the engine
-            // reads only at load. Say it now, not after a load that fails.
-            if (engine::part_set_has_detect(r.parts)) result.blocker = missing_tokenizer_message(r.checkpoint_dir);
-        } catch (const std::exception& e) {
-            result.error = QString::fromStdString(e.what());
-        }
-        return result;
-    }));
+    if (!backend_) return;
+    preflight_watcher_.setFuture(backend_->preflight(r, b));
 }
 
 void ModelPanel::showPreflight() {
@@ -350,9 +367,9 @@ void ModelPanel::showPreflight() {
         runPreflight();
         return;
     }
-    const PreflightResult& p = *preflight_;
+    const service::PreflightReply& p = *preflight_;
     if (!p.report) {
-        verdict_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(p.error.toHtmlEscaped()));
+        verdict_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(p.message.toHtmlEscaped()));
         Q_EMIT expectedFootprintChanged(0, 0, 0, QString());
         updateButtons();
         return;
@@ -385,7 +402,7 @@ QString ModelPanel::verdictText() const { return verdict_->text(); }
 void ModelPanel::updateButtons() {
     using engine::SessionState;
     const bool unloaded = state_value_ == SessionState::Unloaded;
-    const bool fits = preflight_ && preflight_->report && preflight_->report->verdict.fits && preflight_->blocker.isEmpty();
+    const bool fits = preflight_ && preflight_->loadable();
     load_->setEnabled(unloaded && fits);
     load_->setToolTip(fits ? QString() : tr("The memory check must pass first (see above)"));
     cancel_->setEnabled(state_value_ == SessionState::Loading);
@@ -397,11 +414,9 @@ void ModelPanel::updateButtons() {
     case SessionState::Loading: text = tr("Loading..."); break;
     case SessionState::Ready:
     case SessionState::Busy: {
-        const auto info = worker_->session()->model_info();
-        text = info ? tr("Loaded on %1 (%2), %3 of weights")
-                          .arg(QString::fromStdString(info->device_name), QString::fromStdString(info->dtype_name),
-                               gib(info->parameter_bytes))
-                    : tr("Loaded");
+        const service::BackendStatus status = backend_ ? backend_->status() : service::BackendStatus();
+        text = status.device.isEmpty() ? tr("Loaded") : tr("Loaded on %1 (%2)").arg(status.device, status.dtype);
+        if (loaded_weights_mb_ > 0) text += tr(", %1 of weights").arg(mib_text(loaded_weights_mb_));
         if (state_value_ == SessionState::Busy) text += tr(" - busy");
         break;
     }
@@ -410,7 +425,12 @@ void ModelPanel::updateButtons() {
     state_->setText(text);
 }
 
-void ModelPanel::onStateChanged(engine::SessionState state) {
+void ModelPanel::onStatusChanged() {
+    if (!backend_) return;
+    const engine::SessionState state = state_from_name(backend_->status().state);
+    // A load this panel just asked for shows "Loading" until the backend says
+    // otherwise (a remote backend learns of it at its next poll).
+    if (state == engine::SessionState::Unloaded && load_requested_) return;
     state_value_ = state;
     updateButtons();
 }
@@ -421,50 +441,55 @@ void ModelPanel::onLoadProgress(quint64 bytes_done, quint64 bytes_total) {
     progress_->setFormat(tr("%1 of %2").arg(gib(bytes_done), gib(bytes_total)));
 }
 
-void ModelPanel::onLoadFinished(const engine::LoadOutcome& outcome) {
-    switch (outcome.status) {
-    case engine::LoadStatus::Loaded:
+void ModelPanel::onLoadFinished(const service::LoadReply& reply) {
+    using service::BackendError;
+    load_requested_ = false;
+    if (reply.ok()) {
         progress_->setValue(1000);
         progress_->setFormat(tr("loaded"));
-        last_load_->setText(tr("Last load: %1 s, peak RSS %2 (RSS %3 -> %4)")
-                                .arg(outcome.duration_ms / 1000.0, 0, 'f', 1)
-                                .arg(gib(outcome.peak_rss_bytes), gib(outcome.rss_before_bytes), gib(outcome.rss_after_bytes)));
-        break;
-    case engine::LoadStatus::Refused:
+        loaded_weights_mb_ = reply.weights_mb;
+        QString text = tr("Last load: %1 s").arg(reply.duration_ms / 1000.0, 0, 'f', 1);
+        if (reply.peak_rss_mb > 0)
+            text += tr(", peak RSS %1 (RSS %2 -> %3)").arg(mib_text(reply.peak_rss_mb), mib_text(reply.rss_before_mb), mib_text(reply.rss_after_mb));
+        last_load_->setText(text);
+    } else if (reply.error == BackendError::Refused) {
         progress_->setValue(0);
         progress_->setFormat(tr("refused"));
-        last_load_->setText(tr("Refused: %1").arg(QString::fromStdString(outcome.message)));
-        break;
-    case engine::LoadStatus::Cancelled:
+        last_load_->setText(tr("Refused: %1").arg(reply.message));
+    } else if (reply.error == BackendError::Cancelled) {
         progress_->setValue(0);
         progress_->setFormat(tr("cancelled"));
-        last_load_->setText(tr("Load cancelled; nothing stays allocated (RSS %1)").arg(gib(outcome.rss_after_bytes)));
-        break;
-    case engine::LoadStatus::Failed:
+        last_load_->setText(reply.rss_after_mb > 0
+                                ? tr("Load cancelled; nothing stays allocated (RSS %1)").arg(mib_text(reply.rss_after_mb))
+                                : tr("Load cancelled; nothing stays allocated"));
+    } else {
         progress_->setValue(0);
         progress_->setFormat(tr("failed"));
         last_load_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>")
-                                .arg(tr("Load failed: %1").arg(QString::fromStdString(outcome.message)).toHtmlEscaped()));
-        break;
+                                .arg(tr("Load failed: %1").arg(reply.message).toHtmlEscaped()));
     }
-    Q_EMIT loadReported(outcome);
-    updateButtons();
+    Q_EMIT loadReported(reply);
+    onStatusChanged();
 }
 
-void ModelPanel::onUnloaded(const engine::UnloadReport& report, bool automatic) {
+void ModelPanel::onUnloaded(const service::UnloadReply& report) {
     if (!report.was_loaded) return;
-    QString text = tr("%1 freed %2 of RAM").arg(automatic ? tr("Auto-unload (idle)") : tr("Unload"), mb(report.freed_ram_bytes));
-    if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0 && !report.vram_measured)
+    loaded_weights_mb_ = 0.0;
+    const bool cuda = report.device.startsWith(QLatin1String("cuda"));
+    QString text = tr("%1 freed %2 of RAM").arg(report.automatic ? tr("Auto-unload (idle)") : tr("Unload"), mb(std::uint64_t(std::max(0.0, report.freed_ram_mb) * kMiB)));
+    if (report.process_ended)
+        text += cuda ? tr(" and all of its VRAM, CUDA context included (the model process ended)") : tr(" (the model process ended)");
+    else if (cuda && !report.vram_measured)
         text += tr("; this process's VRAM cannot be measured here, so whether it came back is unknown");
-    else if (!report.device_name.empty() && report.device_name.rfind("cuda", 0) == 0)
-        text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mb(report.freed_vram_bytes), mb(report.vram_after_bytes));
+    else if (cuda)
+        text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mib_text(report.freed_vram_mb), mib_text(report.vram_after_mb));
     text += tr(", %1 cached embeddings dropped, in %2 ms").arg(report.embeddings_dropped).arg(qRound(report.duration_ms));
     last_unload_->setText(text);
     last_unload_->show();
     progress_->setValue(0);
     progress_->setFormat(QString());
     Q_EMIT unloadReported(report);
-    updateButtons();
+    onStatusChanged();
     preflight_debounce_.start();  // memory changed: the verdict may too
 }
 

@@ -2,13 +2,17 @@
 // The model panel: weights folder, device, dtype, parts, memory budgets, the
 // preflight verdict (recomputed off the GUI thread whenever an option changes,
 // so the user sees it BEFORE pressing Load), Load / Cancel / Unload, a byte
-// progress bar, and what the last load and unload measured. Commands go to the
-// ModelWorker; answers come back as its queued signals.
+// progress bar, and what the last load and unload measured. Everything goes
+// through the ModelBackend (the one door), so the panel drives whichever model
+// the window uses: this process's, a child model process's or a server's.
 #include "core/engine/model_session.h"
+#include "core/service/model_backend.h"
 
 #include <QDockWidget>
 #include <QFutureWatcher>
 #include <QTimer>
+
+#include <QPointer>
 
 #include <optional>
 
@@ -21,20 +25,21 @@ class QPushButton;
 class QSpinBox;
 class QCheckBox;
 
-namespace samlabel::service {
-class ModelWorker;
-}
-
 namespace samlabel::ui {
 
 class ModelPanel : public QDockWidget {
     Q_OBJECT
 public:
-    explicit ModelPanel(service::ModelWorker* worker, QWidget* parent = nullptr);
+    explicit ModelPanel(service::ModelBackend* backend, QWidget* parent = nullptr);
     ~ModelPanel() override;
+
+    // Drive another model (remote mode, a model process). Not owned.
+    void setBackend(service::ModelBackend* backend);
+    service::ModelBackend* backend() const { return backend_; }
 
     engine::LoadRequest request() const;
     engine::BudgetSettings budget() const;
+    service::RuntimeSettings runtimeSettings() const;
     void setWeightsFolder(const QString& folder);
     QString verdictText() const;  // what the verdict label shows (tests, screenshots)
 
@@ -43,22 +48,15 @@ Q_SIGNALS:
     void expectedFootprintChanged(quint64 ram_bytes, quint64 vram_bytes, int gpu_index, const QString& label);
     void budgetChanged(quint64 keep_free_ram_bytes, quint64 max_vram_bytes);
     void loadStarted();
-    void loadReported(const samlabel::engine::LoadOutcome& outcome);
-    void unloadReported(const samlabel::engine::UnloadReport& report);
-
-private Q_SLOTS:
-    void onStateChanged(samlabel::engine::SessionState state);
-    void onLoadProgress(quint64 bytes_done, quint64 bytes_total);
-    void onLoadFinished(const samlabel::engine::LoadOutcome& outcome);
-    void onUnloaded(const samlabel::engine::UnloadReport& report, bool automatic);
+    void loadReported(const samlabel::service::LoadReply& reply);
+    void unloadReported(const samlabel::service::UnloadReply& reply);
 
 private:
-    struct PreflightResult {
-        engine::LoadRequest request;
-        std::optional<engine::PreflightReport> report;
-        QString error;    // unreadable checkpoint
-        QString blocker;  // readable, but these parts cannot load (no tokenizer for text prompts)
-    };
+    void onStatusChanged();
+    void onLoadProgress(quint64 bytes_done, quint64 bytes_total);
+    void onLoadFinished(const service::LoadReply& reply);
+    void onUnloaded(const service::UnloadReply& reply);
+    void fillDevices();
     void buildUi();
     void loadSettings();
     void saveSettings() const;
@@ -67,7 +65,7 @@ private:
     void showPreflight();
     void updateButtons();
 
-    service::ModelWorker* worker_;
+    QPointer<service::ModelBackend> backend_;
     QLineEdit* folder_ = nullptr;
     QPushButton* browse_ = nullptr;
     QComboBox* device_ = nullptr;
@@ -80,6 +78,7 @@ private:
     QCheckBox* disk_cache_ = nullptr;
     QLabel* verdict_ = nullptr;
     QLabel* state_ = nullptr;
+    QLabel* where_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QPushButton* load_ = nullptr;
     QPushButton* cancel_ = nullptr;
@@ -88,10 +87,12 @@ private:
     QLabel* last_unload_ = nullptr;
 
     QTimer preflight_debounce_;
-    QFutureWatcher<PreflightResult> preflight_watcher_;
+    QFutureWatcher<service::PreflightReply> preflight_watcher_;
     bool preflight_again_ = false;
-    std::optional<PreflightResult> preflight_;
+    std::optional<service::PreflightReply> preflight_;
     engine::SessionState state_value_ = engine::SessionState::Unloaded;
+    double loaded_weights_mb_ = 0.0;
+    bool load_requested_ = false;  // Load pressed, its answer not yet back
 };
 
 }  // namespace samlabel::ui

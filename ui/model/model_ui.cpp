@@ -1,11 +1,10 @@
 #include "ui/model/model_ui.h"
 #include "ui/settings/app_settings.h"
 
-#include "core/engine/memory_probe.h"
 #include "core/engine/model_session.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/memory_sampler.h"
-#include "core/service/model_thread.h"
+#include "core/service/model_runtime.h"
 #include "core/service/model_worker.h"
 #include "ui/canvas/canvas_widget.h"
 #include "ui/docks/memory_gauge_dock.h"
@@ -32,30 +31,26 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* tools, QStatusBar* status_bar)
     : QObject(window), window_(window), document_(document), tools_(tools) {
-    probe_ = std::shared_ptr<engine::MemoryProbe>(engine::make_system_memory_probe());
-    session_ = std::make_shared<engine::ModelSession>(probe_);
-    applyPreferences();
-    thread_ = std::make_unique<service::ModelThread>(session_);
-    sampler_ = std::make_unique<service::MemorySampler>(probe_, 250);  // 4 Hz
-    service::ModelWorker* w = thread_->worker();
-
-    panel_ = new ModelPanel(w, window);
+    service::ModelRuntimeOptions options;
+    options.local_files_allowed = true;  // the GUI's encodes name image files
+    options.sample_interval_ms = 250;    // the gauge's 4 Hz
+    options.converted_weights = AppSettings::convertedWeightsSettings();
+    runtime_ = std::make_unique<service::ModelRuntime>(options);
+    backend_ = runtime_->backend();
+    panel_ = new ModelPanel(runtime_->backend(), window);
     gauge_ = new MemoryGaugeDock(window);
-    own_backend_ = new service::LocalModelBackend(w, this);
-    own_backend_->setLocalFilesAllowed(true);
-    backend_ = own_backend_;
-    sam_tool_ = new SamTool(own_backend_);
+    sam_tool_ = new SamTool(runtime_->backend());
     if (tools_) tools_->addTool(sam_tool_);
     if (auto* main = qobject_cast<MainWindow*>(window); main && main->canvas()) main->canvas()->installEventFilter(this);
 
-    connect(sampler_.get(), &service::MemorySampler::sampled, gauge_, &MemoryGaugeDock::addSample, Qt::QueuedConnection);
+    connect(runtime_->sampler(), &service::MemorySampler::sampled, gauge_, &MemoryGaugeDock::addSample, Qt::QueuedConnection);
     connect(panel_, &ModelPanel::expectedFootprintChanged, gauge_, &MemoryGaugeDock::setExpectedFootprint);
     connect(panel_, &ModelPanel::budgetChanged, gauge_, &MemoryGaugeDock::setBudget);
     gauge_->setBudget(panel_->budget().keep_free_ram_bytes, panel_->budget().max_vram_bytes);
     connect(panel_, &ModelPanel::loadStarted, this, [this] { gauge_->markEvent(tr("Load"), QColor(20, 120, 200)); });
-    connect(panel_, &ModelPanel::loadReported, this, [this](const engine::LoadOutcome& outcome) {
-        if (outcome.ok()) {
-            gauge_->markEvent(tr("Loaded %1 s").arg(outcome.duration_ms / 1000.0, 0, 'f', 1), QColor(20, 120, 200));
+    connect(panel_, &ModelPanel::loadReported, this, [this](const service::LoadReply& reply) {
+        if (reply.ok()) {
+            gauge_->markEvent(tr("Loaded %1 s").arg(reply.duration_ms / 1000.0, 0, 'f', 1), QColor(20, 120, 200));
             // With a model, the prompt keys (Q/E) drive SAM rather than GrabCut.
             if (tools_ && tools_->promptTool() != sam_tool_) {
                 previous_prompt_tool_ = tools_->promptTool();
@@ -64,13 +59,14 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
             encode_state_.clear();
             encode_progress_.clear();
             requestEncodes();
-        } else if (outcome.status == engine::LoadStatus::Cancelled) {
+            if (remote_) sam_tool_->prepareImage();
+        } else if (reply.error == service::BackendError::Cancelled) {
             gauge_->markEvent(tr("Cancelled"), QColor(120, 120, 120));
         }
     });
-    connect(panel_, &ModelPanel::unloadReported, this, [this](const engine::UnloadReport& r) {
-        QString label = tr("Unload -%1 MiB").arg(double(r.freed_ram_bytes) / kMiB, 0, 'f', 0);
-        if (r.freed_vram_bytes > 0) label += tr(" / VRAM -%1 MiB").arg(double(r.freed_vram_bytes) / kMiB, 0, 'f', 0);
+    connect(panel_, &ModelPanel::unloadReported, this, [this](const service::UnloadReply& r) {
+        QString label = tr("Unload -%1 MiB").arg(r.freed_ram_mb, 0, 'f', 0);
+        if (r.freed_vram_mb > 0) label += tr(" / VRAM -%1 MiB").arg(r.freed_vram_mb, 0, 'f', 0);
         gauge_->markEvent(label, QColor(200, 40, 40));
         if (tools_ && previous_prompt_tool_) tools_->setPromptTool(previous_prompt_tool_);
         encode_state_.clear();
@@ -78,40 +74,13 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
         sam_tool_->setEncodeStatus(QString());
         updateStatus();
     });
-
-    connect(w, &service::ModelWorker::encodeStarted, this, [this](const QString& id) {
-        encode_state_[id] = QStringLiteral("encoding");
-        encode_progress_.remove(id);
-        updateStatus();
-    });
-    connect(w, &service::ModelWorker::encodeProgress, this, [this](const QString& id, int step, int steps, double elapsed_ms) {
-        if (step <= 0 || steps <= 0) return;
-        // The trunk's layers take about the same time each: the time so far
-        // per step, times the steps left.
-        const double left_s = elapsed_ms / step * (steps - step) / 1000.0;
-        encode_progress_[id] = tr("%1 % (about %2 s left)").arg(100 * step / steps).arg(qRound(left_s));
-        updateStatus();
-    });
-    connect(w, &service::ModelWorker::encoded, this, [this](const QString& id, const engine::EncodeOutcome& outcome) {
-        QString state = QStringLiteral("failed");
-        if (outcome.status == engine::EncodeStatus::Encoded) state = QStringLiteral("encoded");
-        else if (outcome.ok()) state = QStringLiteral("cached");
-        else if (outcome.status == engine::EncodeStatus::Refused) state = QStringLiteral("refused");
-        encode_state_[id] = state;
-        encode_progress_.remove(id);
-        if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
-            last_encode_ms_ = outcome.duration_ms;
-            if (!outcome.ok() && outcome.status != engine::EncodeStatus::NotLoaded)
-                window_->statusBar()->showMessage(tr("SAM: image not encoded: %1").arg(QString::fromStdString(outcome.message)), 8000);
-        }
-        updateStatus();
-    });
     connect(sam_tool_, &SamTool::clickLatency, this, [this](double latency_ms, double decode_ms) {
         last_click_ms_ = latency_ms;
         last_decode_ms_ = decode_ms;
         updateStatus();
     });
-    connect(w, &service::ModelWorker::error, this,
+    connectBackend(runtime_->backend());
+    connect(runtime_->worker(), &service::ModelWorker::error, this,
             [this](const QString& message) { window_->statusBar()->showMessage(tr("Model: %1").arg(message), 10000); });
 
     if (document_) connect(document_, &AnnotationDocument::currentImageChanged, this, &ModelUi::onCurrentImageChanged);
@@ -122,10 +91,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
     updateStatus();
 }
 
-ModelUi::~ModelUi() {
-    sampler_.reset();
-    thread_.reset();  // cancels a load, waits for a running encode, frees the model
-}
+ModelUi::~ModelUi() = default;  // the runtime stops the sampler, then the model thread
 
 bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
     // Qt turns Tab into focus traversal before the canvas sees it; while the
@@ -139,24 +105,55 @@ bool ModelUi::eventFilter(QObject* watched, QEvent* event) {
     return QObject::eventFilter(watched, event);
 }
 
-service::ModelWorker* ModelUi::worker() const { return thread_->worker(); }
+service::ModelWorker* ModelUi::worker() const { return runtime_->worker(); }
+service::LocalModelBackend* ModelUi::localBackend() const { return runtime_->backend(); }
+std::shared_ptr<engine::ModelSession> ModelUi::session() const { return runtime_->session(); }
+service::MemorySampler* ModelUi::sampler() const { return runtime_->sampler(); }
 
-void ModelUi::applyPreferences() { session_->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
+void ModelUi::connectBackend(service::ModelBackend* backend) {
+    connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
+    connect(backend, &service::ModelBackend::imageEncodeStarted, this, [this](const QString& id) {
+        encode_state_[id] = QStringLiteral("encoding");
+        encode_progress_.remove(id);
+        updateStatus();
+    });
+    connect(backend, &service::ModelBackend::imageEncodeProgress, this, [this](const QString& id, int step, int steps, double elapsed_ms) {
+        if (step <= 0 || steps <= 0) return;
+        // The trunk's layers take about the same time each: the time so far
+        // per step, times the steps left.
+        const double left_s = elapsed_ms / step * (steps - step) / 1000.0;
+        encode_progress_[id] = tr("%1 % (about %2 s left)").arg(100 * step / steps).arg(qRound(left_s));
+        updateStatus();
+    });
+    connect(backend, &service::ModelBackend::imageEncoded, this,
+            [this](const QString& id, const QString& state, double duration_ms, const QString& message) {
+                encode_state_[id] = state == QLatin1String("not_loaded") ? QStringLiteral("failed") : state;
+                encode_progress_.remove(id);
+                if (document_ && document_->currentIndex() >= 0 && id == document_->absolutePath(document_->currentIndex())) {
+                    last_encode_ms_ = duration_ms;
+                    if (state == QLatin1String("refused") || state == QLatin1String("failed"))
+                        window_->statusBar()->showMessage(tr("SAM: image not encoded: %1").arg(message), 8000);
+                }
+                updateStatus();
+            });
+    connect(backend, &service::ModelBackend::modelProcessLost, this, [this](const QString& message) {
+        gauge_->markEvent(tr("Model process lost"), QColor(200, 40, 40));
+        window_->statusBar()->showMessage(tr("Model: %1. Your annotations are untouched; Load starts the model again.").arg(message), 30000);
+    });
+}
+
+void ModelUi::applyPreferences() { runtime_->session()->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
 
 void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
     if (!backend) return;
-    if (auto* local = qobject_cast<service::LocalModelBackend*>(backend)) local->setLocalFilesAllowed(true);
     if (backend_) QObject::disconnect(backend_, nullptr, this, nullptr);
     backend_ = backend;
     remote_ = remote;
     sam_tool_->setBackend(backend, remote);
-    if (own_backend_ && backend != own_backend_) {
-        own_backend_->deleteLater();
-        own_backend_ = nullptr;
-    }
-    connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
+    panel_->setBackend(backend);  // the panel loads and unloads the model the clicks go to
+    connectBackend(backend);
     if (remote_) {
         // The server's model drives the clicks: SAM is the prompt tool (Q/E).
         if (tools_ && tools_->promptTool() != sam_tool_) {
@@ -180,32 +177,27 @@ void ModelUi::onCurrentImageChanged(int) {
 }
 
 void ModelUi::requestEncodes() {
-    service::ModelWorker* w = worker();
-    const engine::SessionState state = w->state();
-    if (!document_ || document_->currentIndex() < 0 ||
-        (state != engine::SessionState::Ready && state != engine::SessionState::Busy)) {
+    if (!backend_ || !document_ || document_->currentIndex() < 0 || !backend_->status().model_loaded) {
         updateStatus();
         return;
     }
     const int current = document_->currentIndex();
-    w->requestEncode(document_->absolutePath(current));
     QStringList ahead;
     for (int i = current + 1; i < document_->imageCount() && ahead.size() < kEncodeAheadImages; ++i)
         ahead.push_back(document_->absolutePath(i));
-    w->setEncodeAhead(ahead);
+    backend_->setImagesInView(document_->absolutePath(current), ahead);
     updateStatus();
 }
 
 void ModelUi::updateStatus() {
     QStringList parts;
-    const engine::SessionState state = worker()->state();
+    const service::BackendStatus status = backend_ ? backend_->status() : service::BackendStatus();
     if (remote_ && backend_) {
-        const service::BackendStatus remote = backend_->status();
-        parts << (remote.model_loaded ? tr("SAM: remote (%1 %2)").arg(remote.device, remote.dtype) : tr("SAM: remote, no model"));
+        parts << (status.model_loaded ? tr("SAM: remote (%1 %2)").arg(status.device, status.dtype) : tr("SAM: remote, no model"));
         if (document_ && document_->currentIndex() >= 0 &&
             sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
             parts << tr("sending image...");
-    } else if (state == engine::SessionState::Unloaded) {
+    } else if (status.state == QLatin1String("unloaded")) {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
         const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));

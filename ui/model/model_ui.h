@@ -25,7 +25,7 @@ class ModelSession;
 namespace samlabel::service {
 class LocalModelBackend;
 class MemorySampler;
-class ModelThread;
+class ModelRuntime;
 class ModelWorker;
 }  // namespace samlabel::service
 
@@ -46,6 +46,9 @@ public:
     ~ModelUi() override;
 
     service::ModelWorker* worker() const;
+    // This process's backend (the model runtime's); backend() is the one in
+    // use, which may be a server's or a model process's.
+    service::LocalModelBackend* localBackend() const;
     // Preferences the model reads (the converted-weights cache); a running
     // load keeps what it started with.
     void applyPreferences();
@@ -55,8 +58,8 @@ public:
     void setBackend(service::ModelBackend* backend, bool remote);
     service::ModelBackend* backend() const;
     bool isRemote() const { return remote_; }
-    std::shared_ptr<engine::ModelSession> session() const { return session_; }
-    service::MemorySampler* sampler() const { return sampler_.get(); }
+    std::shared_ptr<engine::ModelSession> session() const;
+    service::MemorySampler* sampler() const;
     ModelPanel* panel() const { return panel_; }
     MemoryGaugeDock* gauge() const { return gauge_; }
     SamTool* samTool() const { return sam_tool_; }
@@ -67,6 +70,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // The encode status, a lost model process: from whichever backend is in use.
+    void connectBackend(service::ModelBackend* backend);
     void onCurrentImageChanged(int index);
     void requestEncodes();
     void updateStatus();
@@ -74,11 +79,7 @@ private:
     QMainWindow* window_;
     AnnotationDocument* document_;
     ToolBox* tools_;
-    std::shared_ptr<engine::MemoryProbe> probe_;
-    std::shared_ptr<engine::ModelSession> session_;
-    std::unique_ptr<service::ModelThread> thread_;
-    std::unique_ptr<service::MemorySampler> sampler_;
-    service::LocalModelBackend* own_backend_ = nullptr;  // until setBackend()
+    std::unique_ptr<service::ModelRuntime> runtime_;
     QPointer<service::ModelBackend> backend_;
     bool remote_ = false;
     ModelPanel* panel_ = nullptr;
