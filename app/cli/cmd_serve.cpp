@@ -1,5 +1,6 @@
 // samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load]
 //                    [--allow-load-any-weights] [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]
+//                    [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]
 // The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
 // /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
@@ -39,6 +40,7 @@ void print_serve_help() {
                  "                          [--parts click|detect|click+detect] [--port 8765] [--bind 127.0.0.1]\n"
                  "                          [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
                  "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
+                 "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
                  "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
                  "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect (see docs/control-api.md).\n"
@@ -53,6 +55,7 @@ void print_serve_help() {
                  "  --embedding-cache-mb N  image embeddings kept in memory (default 2048)\n"
                  "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
                  "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
+                 "  --encode-keep-free-ram-mb N, --encode-max-vram-mb N  the budget each image encode re-checks\n"
                  "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops on SIGINT/SIGTERM.\n";
 }
 
@@ -147,13 +150,16 @@ int cmd_serve(const Args& args) {
             load_now = false;
         } else if (a == "--allow-load-any-weights") {
             allow_load_any_weights = true;
-        } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms") {
+        } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
+                   a == "--encode-max-vram-mb") {
             const auto v = value();
             const auto n = v ? count(a, *v) : std::nullopt;
             if (!n) return kExitUsage;
             if (!runtime) runtime.emplace();
             if (a == "--embedding-cache-mb") runtime->embedding_cache_bytes = std::uint64_t(*n) << 20;
-            else runtime->auto_unload_after_ms = *n;
+            else if (a == "--auto-unload-after-ms") runtime->auto_unload_after_ms = *n;
+            else if (a == "--encode-keep-free-ram-mb") runtime->encode_budget.keep_free_ram_bytes = std::uint64_t(*n) << 20;
+            else runtime->encode_budget.max_vram_bytes = std::uint64_t(*n) << 20;
         } else if (a == "--disk-cache") {
             const auto v = value();
             if (!v) return kExitUsage;

@@ -108,7 +108,11 @@ QStringList ChildProcessModelBackend::serveArguments() const {
                      QStringLiteral("--embedding-cache-mb"),
                      QString::number(runtime_.embedding_cache_bytes >> 20),
                      QStringLiteral("--auto-unload-after-ms"),
-                     QString::number(runtime_.auto_unload_after_ms)};
+                     QString::number(runtime_.auto_unload_after_ms),
+                     QStringLiteral("--encode-keep-free-ram-mb"),
+                     QString::number(runtime_.encode_budget.keep_free_ram_bytes >> 20),
+                     QStringLiteral("--encode-max-vram-mb"),
+                     QString::number(runtime_.encode_budget.max_vram_bytes >> 20)};
     if (!runtime_.disk_cache_dir.isEmpty()) args << QStringLiteral("--disk-cache") << runtime_.disk_cache_dir;
     return args + options_.extra_arguments;
 }

@@ -67,7 +67,9 @@ public:
     QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     void cancelLoad() override;
-    // Kept and given to every child at its start (its command line).
+    // Kept and given to every child at its start (its command line); a child
+    // already running keeps the settings it started with until the next Load
+    // after an Unload (the control API has no endpoint to change them live).
     void applyRuntimeSettings(const RuntimeSettings& settings) override;
     // The child could read the GUI's files, but encode-ahead is not wired
     // across the process boundary yet: images arrive through encode().

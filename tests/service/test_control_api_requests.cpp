@@ -96,6 +96,19 @@ private Q_SLOTS:
         QVERIFY(wire::parse_segment_request(object(R"({"image_id": "a", "points": [[3.4e38, -3.4e38, 1]]})"), &error));
     }
 
+    void segmentRequestsChooseHowMasksTravel() {
+        QString error;
+        const auto plain = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]]})"), &error);
+        QVERIFY(plain && plain->masks == wire::MaskEncoding::Png && plain->include_polygons);
+        const auto raw = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "raw", "polygons": false})"), &error);
+        QVERIFY2(raw, qPrintable(error));
+        QVERIFY(raw->masks == wire::MaskEncoding::Raw && !raw->include_polygons);
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "jpeg"})"), &error));
+        QVERIFY(error.contains("\"masks\""));
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "polygons": "no"})"), &error));
+        QVERIFY(error.contains("\"polygons\""));
+    }
+
     // POST /api/v1/load and /preflight: every field optional, each checked.
     void loadRequests() {
         QString error;
