@@ -183,6 +183,29 @@ private Q_SLOTS:
         QCOMPARE(backend.childPid(), 0);
     }
 
+    // The runtime settings reach the child (its command line): its idle timer
+    // unloads, and the process ends with it, reported as automatic.
+    void idleAutoUnloadEndsTheProcess() {
+        ChildProcessModelBackend backend(test_options());
+        RuntimeSettings settings;
+        settings.auto_unload_after_ms = 1500;
+        backend.applyRuntimeSettings(settings);
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        QSignalSpy lost(&backend, &ModelBackend::modelProcessLost);
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        const qint64 pid = backend.childPid();
+        QTRY_COMPARE_WITH_TIMEOUT(int(unloads.size()), 1, 20000);
+        QVERIFY(unloads[0].automatic);
+        QVERIFY(unloads[0].process_ended);
+        QVERIFY(unloads[0].was_loaded);
+        QTRY_VERIFY_WITH_TIMEOUT(!process_exists(pid), 10000);
+        QCOMPARE(backend.childPid(), 0);
+        QCOMPARE(lost.count(), 0);  // asked for, not lost
+        QVERIFY(!backend.status().model_loaded);
+    }
+
     void refusedLoadReachesTheCaller() {
         ChildProcessModelBackend backend(test_options());
         engine::BudgetSettings budget;
