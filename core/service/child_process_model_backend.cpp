@@ -291,10 +291,10 @@ QFuture<Reply> ChildProcessModelBackend::track(QFuture<Reply> inner) {
     auto promise = std::make_shared<QPromise<Reply>>();
     promise->start();
     auto answered = std::make_shared<bool>(false);
-    auto finish = [promise, answered](const Reply& reply) {
+    auto finish = [promise, answered](Reply reply) {
         if (*answered) return;
         *answered = true;
-        promise->addResult(reply);
+        promise->addResult(std::move(reply));
         promise->finish();
     };
     const quint64 id = next_pending_id_++;
@@ -328,8 +328,8 @@ QFuture<Reply> ChildProcessModelBackend::withChild(std::function<QFuture<Reply>(
     auto promise = std::make_shared<QPromise<Reply>>();
     promise->start();
     start_waiters_.push_back([this, promise, call = std::move(call)](const QString& error) {
-        auto finish = [promise](const Reply& reply) {
-            promise->addResult(reply);
+        auto finish = [promise](Reply reply) {
+            promise->addResult(std::move(reply));
             promise->finish();
         };
         if (!error.isEmpty() || !remote_) {
