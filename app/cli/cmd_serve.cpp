@@ -1,4 +1,6 @@
 // samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load]
+//                    [--allow-load-any-weights] [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]
+//                    [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]
 // The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
 // /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
@@ -36,7 +38,9 @@ namespace {
 void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
                  "                          [--parts click|detect|click+detect] [--port 8765] [--bind 127.0.0.1]\n"
-                 "                          [--token TOKEN] [--no-load]\n"
+                 "                          [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
+                 "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
+                 "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
                  "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
                  "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect (see docs/control-api.md).\n"
@@ -45,7 +49,13 @@ void print_serve_help() {
                  "           POST /api/v1/load loads the same parts again\n"
                  "  --bind   listen address; 127.0.0.1 unless you choose another (0.0.0.0: every interface)\n"
                  "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
-                 "  --no-load  start unloaded (POST /api/v1/load loads DIR later)\n"
+                 "  --no-load  start unloaded (POST /api/v1/load loads DIR later); --weights may then be left out\n"
+                 "  --allow-load-any-weights  POST /api/v1/load and /preflight may name any \"weights\" folder on this\n"
+                 "           machine (off: only DIR, 403 otherwise). For a trusted client only: the GUI's model process\n"
+                 "  --embedding-cache-mb N  image embeddings kept in memory (default 2048)\n"
+                 "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
+                 "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
+                 "  --encode-keep-free-ram-mb N, --encode-max-vram-mb N  the budget each image encode re-checks\n"
                  "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops on SIGINT/SIGTERM.\n";
 }
 
@@ -67,6 +77,19 @@ int cmd_serve(const Args& args) {
     std::string bind = "127.0.0.1";
     int port = service::kDefaultControlApiPort;
     bool load_now = true;
+    bool allow_load_any_weights = false;
+    std::optional<service::RuntimeSettings> runtime;
+    // A non-negative integer option value, or nullopt after saying what was wrong.
+    auto count = [](const std::string& option, const std::string& text) -> std::optional<qint64> {
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(text, &used);
+            if (used == text.size() && v >= 0) return qint64(v);
+        } catch (...) {
+        }
+        std::cerr << "samlabel-cli serve: " << option << " wants a whole number >= 0, not '" << text << "'\n";
+        return std::nullopt;
+    };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::optional<std::string> {
@@ -125,21 +148,40 @@ int cmd_serve(const Args& args) {
             if (!(token_arg = value())) return kExitUsage;
         } else if (a == "--no-load") {
             load_now = false;
+        } else if (a == "--allow-load-any-weights") {
+            allow_load_any_weights = true;
+        } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
+                   a == "--encode-max-vram-mb") {
+            const auto v = value();
+            const auto n = v ? count(a, *v) : std::nullopt;
+            if (!n) return kExitUsage;
+            if (!runtime) runtime.emplace();
+            if (a == "--embedding-cache-mb") runtime->embedding_cache_bytes = std::uint64_t(*n) << 20;
+            else if (a == "--auto-unload-after-ms") runtime->auto_unload_after_ms = *n;
+            else if (a == "--encode-keep-free-ram-mb") runtime->encode_budget.keep_free_ram_bytes = std::uint64_t(*n) << 20;
+            else runtime->encode_budget.max_vram_bytes = std::uint64_t(*n) << 20;
+        } else if (a == "--disk-cache") {
+            const auto v = value();
+            if (!v) return kExitUsage;
+            if (!runtime) runtime.emplace();
+            runtime->disk_cache_dir = QString::fromStdString(*v);
         } else {
             std::cerr << "samlabel-cli serve: unknown argument '" << a << "' (see --help)\n";
             return kExitUsage;
         }
     }
-    if (!weights) {
-        std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder)\n";
+    if (!weights && load_now) {
+        std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder; only --no-load may leave it out)\n";
         return kExitUsage;
     }
-    std::error_code ec;
-    request.checkpoint_dir = std::filesystem::absolute(engine::path_from_utf8(*weights), ec);
-    if (ec) request.checkpoint_dir = engine::path_from_utf8(*weights);
-    if (!std::filesystem::is_directory(request.checkpoint_dir)) {
-        std::cerr << "samlabel-cli serve: " << *weights << ": not a folder\n";
-        return kExitUsage;
+    if (weights) {
+        std::error_code ec;
+        request.checkpoint_dir = std::filesystem::absolute(engine::path_from_utf8(*weights), ec);
+        if (ec) request.checkpoint_dir = engine::path_from_utf8(*weights);
+        if (!std::filesystem::is_directory(request.checkpoint_dir)) {
+            std::cerr << "samlabel-cli serve: " << *weights << ": not a folder\n";
+            return kExitUsage;
+        }
     }
 
     ensure_core_application();
@@ -151,6 +193,7 @@ int cmd_serve(const Args& args) {
     }
     options.port = quint16(port);
     options.model_endpoints = true;
+    options.allow_load_any_weights = allow_load_any_weights;
     bool token_generated = false;
     if (token_arg) options.token = QString::fromStdString(*token_arg);
     else if (!qgetenv("SAMLABEL_TOKEN").isEmpty()) options.token = QString::fromUtf8(qgetenv("SAMLABEL_TOKEN")).trimmed();
@@ -164,7 +207,8 @@ int cmd_serve(const Args& args) {
     service::ModelThread thread(session);
     service::LocalModelBackend backend(thread.worker());
     backend.installImageLoader();
-    backend.setLoadRequest(request, session->budget());
+    if (weights) backend.setLoadRequest(request, session->budget());
+    if (runtime) backend.applyRuntimeSettings(*runtime);
 
     service::ControlApiServer server(&backend);
     QString error;
@@ -175,6 +219,9 @@ int cmd_serve(const Args& args) {
     const bool loopback = options.bind_address.isLoopback();
     std::printf("samlabel-cli serve: listening on http://%s:%u%s\n", options.bind_address.toString().toUtf8().constData(),
                 unsigned(server.port()), loopback ? "" : "  (not loopback: reachable from other machines)");
+    if (allow_load_any_weights && !loopback)
+        std::cerr << "samlabel-cli serve: warning: --allow-load-any-weights on a non-loopback address lets every client with "
+                     "the token make this machine read folders of its choosing\n";
     if (token_generated) std::printf("token: %s\n", options.token.toUtf8().constData());
     std::fflush(stdout);
 

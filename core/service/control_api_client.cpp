@@ -1,5 +1,6 @@
 #include "core/service/control_api_client.h"
 
+#include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_settings.h"
 
 #include <QJsonDocument>
@@ -56,7 +57,15 @@ QFuture<ApiCallResult> ControlApiClient::send(const QByteArray& method, const QS
         ApiCallResult result;
         result.http_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray bytes = reply->readAll();
-        result.json = QJsonDocument::fromJson(bytes).object();
+        if (reply->header(QNetworkRequest::ContentTypeHeader).toByteArray() == wire::kMaskFrameContentType) {
+            if (std::optional<wire::MaskFrame> frame = wire::unframe_masks(bytes)) {
+                result.json = std::move(frame->json);
+                result.frame = std::move(frame->body);
+                result.frame_bits_offset = frame->bits_offset;
+            }
+        } else {
+            result.json = QJsonDocument::fromJson(bytes).object();
+        }
         if (result.http_status == 0) {
             result.transport_error = reply->error() == QNetworkReply::OperationCanceledError
                                          ? QStringLiteral("no answer within the time limit")

@@ -14,7 +14,9 @@ namespace samlabel::service {
 
 struct ApiCallResult {
     int http_status = 0;      // 0: no HTTP answer (connection refused, timeout, ...)
-    QJsonObject json;         // the answer's body (errors: {"error", "message"})
+    QJsonObject json;         // the answer's body (errors: {"error", "message"}); a mask frame's JSON
+    QByteArray frame;              // a mask frame's whole body (control_api_mask_frame.h), else empty
+    qsizetype frame_bits_offset = 0;  // where its masks' bits start
     QString transport_error;  // why there was no answer
     bool ok() const { return http_status >= 200 && http_status < 300; }
     // One line for a user: "HTTP 409 refused: needs 9 GB ..." / "cannot reach ...: Connection refused".

@@ -1,9 +1,13 @@
 #include "core/service/control_api_requests.h"
 
+#include "core/engine/device_dtype_names.h"
+#include "core/engine/sam3_parts.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QList>
+#include <QDir>
 #include <QStringList>
 
 #include <cmath>
@@ -192,6 +196,17 @@ std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QSt
         if (!multimask.isBool()) return fail(QStringLiteral("\"multimask\" must be true or false"));
         req.prompt.multimask = multimask.toBool();
     }
+    const QJsonValue masks = json.value(QStringLiteral("masks"));
+    if (!masks.isUndefined() && !masks.isNull()) {
+        if (masks == QJsonValue(QStringLiteral("png"))) req.masks = MaskEncoding::Png;
+        else if (masks == QJsonValue(QStringLiteral("raw"))) req.masks = MaskEncoding::Raw;
+        else return fail(QStringLiteral("\"masks\" must be \"png\" or \"raw\""));
+    }
+    const QJsonValue polygons = json.value(QStringLiteral("polygons"));
+    if (!polygons.isUndefined() && !polygons.isNull()) {
+        if (!polygons.isBool()) return fail(QStringLiteral("\"polygons\" must be true or false"));
+        req.include_polygons = polygons.toBool();
+    }
     return req;
 }
 
@@ -252,6 +267,65 @@ std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QStri
     if (!include_masks.isUndefined() && !include_masks.isNull()) {
         if (!include_masks.isBool()) return fail(QStringLiteral("\"include_masks\" must be true or false"));
         req.include_masks = include_masks.toBool();
+    }
+    return req;
+}
+
+std::optional<LoadOptionsRequest> parse_load_request(const QJsonObject& json, QString* error) {
+    auto fail = [error](const QString& message) {
+        if (error) *error = message;
+        return std::nullopt;
+    };
+    static const QStringList kFields = {QStringLiteral("weights"), QStringLiteral("device"),           QStringLiteral("dtype"),
+                                        QStringLiteral("parts"),   QStringLiteral("keep_free_ram_mb"), QStringLiteral("max_vram_mb")};
+    // A misspelt "max_vram" must not silently load without the cap.
+    for (auto it = json.begin(); it != json.end(); ++it)
+        if (!kFields.contains(it.key()))
+            return fail(QStringLiteral("unknown field \"%1\" (load takes %2)").arg(it.key(), kFields.join(QStringLiteral(", "))));
+    // A string field's text, or nothing when absent/null; *bad when present but not a non-empty string.
+    auto text = [&json](const char* field, bool* bad) -> std::optional<QString> {
+        const QJsonValue v = json.value(QLatin1String(field));
+        if (v.isUndefined() || v.isNull()) return std::nullopt;
+        if (!v.isString() || v.toString().isEmpty()) {
+            *bad = true;
+            return std::nullopt;
+        }
+        return v.toString();
+    };
+    LoadOptionsRequest req;
+    bool bad = false;
+    if (const auto weights = text("weights", &bad)) {
+        if (weights->toUtf8().size() > kMaxWeightsPathBytes)
+            return fail(QStringLiteral("\"weights\" is longer than %1 bytes").arg(kMaxWeightsPathBytes));
+        if (weights->contains(QChar(0))) return fail(QStringLiteral("\"weights\" contains a NUL character"));
+        // Relative to what? The server's working directory means nothing to a client.
+        if (!QDir::isAbsolutePath(*weights)) return fail(QStringLiteral("\"weights\" must be an absolute folder path on the server"));
+        req.weights = *weights;
+    }
+    if (bad) return fail(QStringLiteral("\"weights\" must be a non-empty string (a folder on the server)"));
+    if (const auto device = text("device", &bad)) {
+        req.device = engine::parse_device(device->toStdString());
+        if (!req.device) bad = true;
+    }
+    if (bad) return fail(QStringLiteral("\"device\" must be \"auto\", \"cpu\", \"cuda\" or \"cuda:N\""));
+    if (const auto dtype = text("dtype", &bad)) {
+        req.dtype = engine::parse_dtype(dtype->toStdString());
+        if (!req.dtype) bad = true;
+    }
+    if (bad) return fail(QStringLiteral("\"dtype\" must be \"auto\", \"fp32\", \"bf16\" or \"fp16\""));
+    if (const auto parts = text("parts", &bad)) {
+        req.parts = engine::parse_part_set(parts->toStdString());
+        if (!req.parts) bad = true;
+    }
+    if (bad) return fail(QStringLiteral("\"parts\" must be \"click\", \"detect\" or \"click+detect\""));
+    for (const auto& [field, target] : {std::pair{QStringLiteral("keep_free_ram_mb"), &req.keep_free_ram_bytes},
+                                        std::pair{QStringLiteral("max_vram_mb"), &req.max_vram_bytes}}) {
+        const QJsonValue v = json.value(field);
+        if (v.isUndefined() || v.isNull()) continue;
+        const double mb = v.isDouble() ? v.toDouble() : -1.0;
+        if (!std::isfinite(mb) || mb < 0.0 || mb > kMaxBudgetMb)
+            return fail(QStringLiteral("\"%1\" must be a number of MB from 0 to %2").arg(field).arg(kMaxBudgetMb, 0, 'f', 0));
+        *target = std::uint64_t(std::llround(mb * 1024.0 * 1024.0));
     }
     return req;
 }

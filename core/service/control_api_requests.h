@@ -2,7 +2,7 @@
 // What the control API reads from a client, as pure functions (Qt Core only, no
 // sockets, no engine): the framing of requests before their bodies are
 // buffered (http_request_guard), the JSON body of a request (ControlApiServer)
-// and the segment / detect requests (control_api_wire.h includes this). The
+// and the segment / detect / load requests (control_api_wire.h includes this). The
 // sanitizer build tests and fuzzes them (tests/fuzz/fuzz_control_api.cpp).
 #include "core/engine/engine_types.h"
 
@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -83,11 +84,19 @@ inline constexpr qint64 kMaxUploadBodyBytes = 64ll * 1024 * 1024;
 inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 // The segment request: {"image_id"?, "image_base64"?, "points": [[x, y, label], ...],
-// "box"?: [x0, y0, x1, y1], "multimask"?: bool}. Label 1 = positive, 0 = negative.
+// "box"?: [x0, y0, x1, y1], "multimask"?: bool, "masks"?: "png"|"raw",
+// "polygons"?: bool}. Label 1 = positive, 0 = negative.
+// How the answer carries each mask: a PNG in the JSON (any client reads it), or
+// packed bits after the JSON in one binary body (control_api_mask_frame.h; what
+// RemoteModelBackend asks for: no PNG or base64 to encode and decode on every
+// click, whose round trip costs more than the click on a large image).
+enum class MaskEncoding { Png, Raw };
 struct SegmentRequest {
     QString image_id;
     QByteArray image_bytes;  // decoded from image_base64 (a PNG/JPEG/... file's bytes)
     engine::ClickPrompt prompt;
+    MaskEncoding masks = MaskEncoding::Png;
+    bool include_polygons = true;  // false: no "polygons" (a client that polygonises itself, on accept)
 };
 // nullopt with *error set (naming the field) for a malformed request.
 std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QString* error);
@@ -106,6 +115,26 @@ struct DetectRequest {
 };
 // nullopt with *error set (naming the field) for a malformed request; unknown fields are refused.
 std::optional<DetectRequest> parse_detect_request(const QJsonObject& json, QString* error);
+
+// The body of POST /api/v1/load and /api/v1/preflight: {"weights"?: "/abs/dir",
+// "device"?: "auto"|"cpu"|"cuda"|"cuda:N", "dtype"?: "auto"|"fp32"|"bf16"|"fp16",
+// "parts"?: "click"|"detect"|"click+detect", "keep_free_ram_mb"?: n, "max_vram_mb"?: n}.
+// Every field is optional; a body without any means "reload the last model".
+inline constexpr qsizetype kMaxWeightsPathBytes = 4096;
+inline constexpr double kMaxBudgetMb = 1024.0 * 1024 * 1024;  // 1 PiB: beyond any machine, far from overflow
+struct LoadOptionsRequest {
+    QString weights;  // absolute folder on the server; empty: the server's own folder
+    std::optional<engine::DeviceSpec> device;
+    std::optional<engine::WeightDType> dtype;
+    std::optional<engine::PartSet> parts;
+    std::optional<std::uint64_t> keep_free_ram_bytes;
+    std::optional<std::uint64_t> max_vram_bytes;
+    bool empty() const {
+        return weights.isEmpty() && !device && !dtype && !parts && !keep_free_ram_bytes && !max_vram_bytes;
+    }
+};
+// nullopt with *error set (naming the field) for a malformed body; unknown fields are refused.
+std::optional<LoadOptionsRequest> parse_load_request(const QJsonObject& json, QString* error);
 
 }  // namespace wire
 }  // namespace samlabel::service

@@ -1,10 +1,12 @@
 #include "core/service/control_api_server.h"
 
 #include "core/service/api_token.h"
+#include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
 #include "core/service/http_request_guard.h"
 
 #include <QAbstractHttpServer>
+#include <QDir>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonDocument>
@@ -94,7 +96,12 @@ QFuture<T> ready_future(T value) {
 
 }  // namespace
 
-ControlApiServer::ControlApiServer(ModelBackend* backend, QObject* parent) : QObject(parent), backend_(backend) {}
+ControlApiServer::ControlApiServer(ModelBackend* backend, QObject* parent) : QObject(parent), backend_(backend) {
+    if (!backend) return;
+    connect(backend, &ModelBackend::loadProgress, this, [this](quint64 done, quint64 total) { load_progress_ = std::pair{done, total}; });
+    connect(backend, &ModelBackend::loadFinished, this, [this] { load_progress_.reset(); });
+    connect(backend, &ModelBackend::unloaded, this, [this] { load_progress_.reset(); });
+}
 
 ControlApiServer::~ControlApiServer() { stop(); }
 
@@ -185,6 +192,8 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
         {QStringLiteral("/api/v1/memory"), Method::Get, false},
         {QStringLiteral("/api/v1/unload"), Method::Post, false},
         {QStringLiteral("/api/v1/load"), Method::Post, false},
+        {QStringLiteral("/api/v1/preflight"), Method::Post, false},
+        {QStringLiteral("/api/v1/cancel-load"), Method::Post, false},
         {QStringLiteral("/api/v1/encode"), Method::Post, true},
         {QStringLiteral("/api/v1/segment"), Method::Post, true},
         {QStringLiteral("/api/v1/detect"), Method::Post, true},
@@ -225,7 +234,9 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
     if (path == QLatin1String("/health")) answer(reply, health());
     else if (path == QLatin1String("/api/v1/memory")) answer(reply, memory());
     else if (path == QLatin1String("/api/v1/unload")) answerLater(reply, unload());
-    else if (path == QLatin1String("/api/v1/load")) answerLater(reply, load());
+    else if (path == QLatin1String("/api/v1/load")) answerLater(reply, load(body));
+    else if (path == QLatin1String("/api/v1/preflight")) answerLater(reply, preflight(body));
+    else if (path == QLatin1String("/api/v1/cancel-load")) answer(reply, cancelLoad());
     else if (path == QLatin1String("/api/v1/encode")) answerLater(reply, encode(body));
     else if (path == QLatin1String("/api/v1/segment")) answerLater(reply, segment(body));
     else if (path == QLatin1String("/api/v1/detect")) answerLater(reply, detect(body));
@@ -240,7 +251,12 @@ void ControlApiServer::answer(const std::shared_ptr<PendingReply>& reply, const 
     const auto status = static_cast<QHttpServerResponder::StatusCode>(response.status);
     const QJsonDocument body(response.body);
     // HeaderList is an initializer_list: each must live in its own full expression.
-    if (response.status == 401)
+    if (!response.mask_frame.isEmpty())
+        reply->responder.write(response.mask_frame,
+                               {{QByteArrayLiteral("Content-Type"), QByteArray(wire::kMaskFrameContentType)},
+                                {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}},
+                               status);
+    else if (response.status == 401)
         reply->responder.write(body, {{QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer realm=\"samlabel\"")}}, status);
     else
         reply->responder.write(body, {{QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}}, status);
@@ -256,7 +272,12 @@ void ControlApiServer::answerLater(const std::shared_ptr<PendingReply>& reply, Q
 }
 
 ControlApiServer::Response ControlApiServer::health() const {
-    return Response{200, wire::to_json(backend_->status())};
+    const BackendStatus status = backend_->status();
+    QJsonObject json = wire::to_json(status);
+    json[QStringLiteral("gpus")] = wire::to_json(backend_->gpus());
+    if (load_progress_ && status.state == QLatin1String("loading"))
+        json[QStringLiteral("load_progress")] = wire::to_json(wire::LoadProgressFigures{load_progress_->first, load_progress_->second});
+    return Response{200, json};
 }
 
 ControlApiServer::Response ControlApiServer::memory() const {
@@ -267,8 +288,64 @@ QFuture<ControlApiServer::Response> ControlApiServer::unload() {
     return backend_->unload().then([](const UnloadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
 }
 
-QFuture<ControlApiServer::Response> ControlApiServer::load() {
-    return backend_->reload().then([](const LoadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
+ControlApiServer::ParsedLoad ControlApiServer::parseLoad(const QJsonObject& body) const {
+    ParsedLoad out;
+    QString parse_error;
+    const std::optional<wire::LoadOptionsRequest> options = wire::parse_load_request(body, &parse_error);
+    if (!options) {
+        out.refusal = Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)};
+        return out;
+    }
+    if (options->empty()) {
+        out.reload = true;
+        return out;
+    }
+    const QString own_folder = backend_->status().model_path;
+    if (!options->weights.isEmpty() && !options_.allow_load_any_weights &&
+        QDir::cleanPath(options->weights) != QDir::cleanPath(own_folder)) {
+        out.refusal = Response{403, wire::error_json(QStringLiteral("forbidden"),
+                                                     QStringLiteral("this server loads only its own weights folder%1; a client may not "
+                                                                    "choose another folder on it (start `samlabel-cli serve` with "
+                                                                    "--allow-load-any-weights to allow that, on a trusted network only)")
+                                                         .arg(own_folder.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(own_folder)))};
+        return out;
+    }
+    if (options->weights.isEmpty() && own_folder.isEmpty()) {
+        out.refusal = Response{409, wire::error_json(BackendError::NoLastModel,
+                                                     QStringLiteral("no weights folder: give \"weights\" (this server has none yet)"))};
+        return out;
+    }
+    out.request = wire::load_request_from(*options, own_folder);
+    out.budget = wire::budget_from(*options);
+    return out;
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::load(const QJsonObject& body) {
+    ParsedLoad parsed = parseLoad(body);
+    if (parsed.refusal) return ready_future(*parsed.refusal);
+    QFuture<LoadReply> loading = parsed.reload ? backend_->reload() : backend_->load(parsed.request, parsed.budget);
+    return loading.then([](const LoadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
+}
+
+QFuture<ControlApiServer::Response> ControlApiServer::preflight(const QJsonObject& body) {
+    ParsedLoad parsed = parseLoad(body);
+    if (parsed.refusal) return ready_future(*parsed.refusal);
+    if (parsed.reload) {
+        // No options: the folder this server has, with the defaults.
+        parsed = parseLoad(QJsonObject{{QStringLiteral("device"), QStringLiteral("auto")}});
+        if (parsed.refusal) return ready_future(*parsed.refusal);
+    }
+    // A refusal is an answer, not an error: 200 with "fits": false. Only an
+    // unreadable checkpoint is an error.
+    return backend_->preflight(parsed.request, parsed.budget).then([](const PreflightReply& r) {
+        return Response{r.ok() ? 200 : wire::http_status_for(r.error), wire::to_json(r)};
+    });
+}
+
+ControlApiServer::Response ControlApiServer::cancelLoad() {
+    const bool loading = backend_->status().state == QLatin1String("loading");
+    backend_->cancelLoad();
+    return Response{200, QJsonObject{{QStringLiteral("status"), loading ? QStringLiteral("cancelling") : QStringLiteral("idle")}}};
 }
 
 namespace {
@@ -333,13 +410,18 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     };
     QPointer<ModelBackend> backend = backend_;
     const engine::ClickPrompt prompt = request->prompt;
-    auto run_segment = [backend, prompt, finish](const QString& image_id) {
+    const wire::MaskEncoding masks = request->masks;
+    const bool polygons = request->include_polygons;
+    auto run_segment = [backend, prompt, masks, polygons, finish](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
-        backend->segment(image_id, prompt).then([finish, image_id](const SegmentReply& r) {
+        backend->segment(image_id, prompt).then([finish, image_id, masks, polygons](const SegmentReply& r) {
             if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
-            QJsonObject json = wire::segment_result_to_json(image_id, r.result);
+            QJsonObject json = wire::segment_result_to_json(image_id, r.result, masks, polygons);
             json[QStringLiteral("duration_ms")] = r.duration_ms;
-            finish(Response{200, json});
+            if (masks != wire::MaskEncoding::Raw) return finish(Response{200, json});
+            std::vector<const std::vector<std::uint8_t>*> mask_bytes;
+            for (const engine::MaskCandidate& c : r.result.candidates) mask_bytes.push_back(&c.mask);
+            finish(Response{200, json, wire::frame_masks(json, mask_bytes)});
         });
     };
     if (request->image_bytes.isEmpty()) {

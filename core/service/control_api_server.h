@@ -11,6 +11,8 @@
 // * From the header block alone, before any body is read and before a handler
 //   runs (http_request_guard.h): 431, 411 and 413 (body over the path's cap),
 //   then 401. An unauthenticated request never reaches a handler.
+// * POST /api/v1/load may carry options (folder, device, dtype, parts, budgets);
+//   a folder other than the server's own needs allow_load_any_weights (403).
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
@@ -25,6 +27,8 @@
 #include <QUrl>
 
 #include <memory>
+#include <optional>
+#include <utility>
 
 class QHttpServerRequest;
 class QTcpSocket;
@@ -36,6 +40,11 @@ struct ControlApiOptions {
     quint16 port = 0;               // 0: a free port (see port())
     QString token;                  // required, non-empty
     bool model_endpoints = false;   // serve /api/v1/encode, /segment and /detect (headless serve)
+    // POST /api/v1/load and /preflight may name any "weights" folder on this
+    // machine. Off: only the folder the server already has (a client of a
+    // network-exposed server must not make it read paths of its choosing; 403).
+    // The GUI's model process (child mode) turns it on: loopback, its own token.
+    bool allow_load_any_weights = false;
 };
 
 class ControlApiServer : public QObject {
@@ -68,6 +77,7 @@ private:
     struct Response {
         int status = 200;
         QJsonObject body;
+        QByteArray mask_frame;  // when set, the answer's body instead of `body` (control_api_mask_frame.h)
     };
 
     void handle(const QHttpServerRequest& request, QTcpSocket* socket);
@@ -77,7 +87,17 @@ private:
     Response health() const;
     Response memory() const;
     QFuture<Response> unload();
-    QFuture<Response> load();
+    QFuture<Response> load(const QJsonObject& body);
+    QFuture<Response> preflight(const QJsonObject& body);
+    Response cancelLoad();
+    // The load a /load or /preflight body asks for, or the answer refusing it.
+    struct ParsedLoad {
+        std::optional<Response> refusal;
+        engine::LoadRequest request;
+        engine::BudgetSettings budget;
+        bool reload = false;  // no body: the last model again
+    };
+    ParsedLoad parseLoad(const QJsonObject& body) const;
     QFuture<Response> encode(const QJsonObject& body);
     QFuture<Response> segment(const QJsonObject& body);
     QFuture<Response> detect(const QJsonObject& body);
@@ -86,6 +106,8 @@ private:
     std::unique_ptr<HttpServer> http_;
     ControlApiOptions options_;
     quint16 port_ = 0;
+    // The running load's progress for /health (cleared when it finishes).
+    std::optional<std::pair<quint64, quint64>> load_progress_;
     quint64 served_ = 0;
     quint64 handled_ = 0;
 };

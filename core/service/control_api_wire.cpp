@@ -1,5 +1,6 @@
 #include "core/service/control_api_wire.h"
 
+#include "core/service/control_api_mask_frame.h"
 #include "core/service/image_source.h"
 
 #include "core/annotation/mask_geometry.h"
@@ -62,11 +63,16 @@ cv::Mat mask_255(const std::vector<std::uint8_t>& mask, int width, int height) {
     return out;
 }
 
-// One mask's "mask_png_base64" and "polygons" (outer ring + holes, vertices on
-// boundary pixel centres): the same for segment candidates and detections.
-void put_mask_png_and_polygons(QJsonObject& o, const cv::Mat& mask255) {
+// One mask's "mask_png_base64".
+void put_mask_png(QJsonObject& o, const cv::Mat& mask255) {
     std::vector<std::uint8_t> png;
     cv::imencode(".png", mask255, png);
+    o[QStringLiteral("mask_png_base64")] =
+        QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64());
+}
+
+// One mask's "polygons" (outer ring + holes, vertices on boundary pixel centres).
+void put_polygons(QJsonObject& o, const cv::Mat& mask255) {
     const annotation::PolygonizeResult polys = annotation::mask_to_polygons(mask255);
     QJsonArray polygons;
     for (const annotation::PolygonWithHoles& p : polys.polygons) {
@@ -74,9 +80,13 @@ void put_mask_png_and_polygons(QJsonObject& o, const cv::Mat& mask255) {
         for (const auto& h : p.holes) holes.append(ring_json(h));
         polygons.append(QJsonObject{{QStringLiteral("outer"), ring_json(p.outer)}, {QStringLiteral("holes"), holes}});
     }
-    o[QStringLiteral("mask_png_base64")] =
-        QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size())).toBase64());
     o[QStringLiteral("polygons")] = polygons;
+}
+
+// The same for segment candidates and detections.
+void put_mask_png_and_polygons(QJsonObject& o, const cv::Mat& mask255) {
+    put_mask_png(o, mask255);
+    put_polygons(o, mask255);
 }
 
 // "mask_png_base64" back to a 0/1 mask; empty Mat when it does not decode.
@@ -209,7 +219,11 @@ QJsonObject to_json(const LoadReply& r) {
                   {QStringLiteral("dtype"), r.dtype},
                   {QStringLiteral("model_path"), r.model_path},
                   {QStringLiteral("parts"), r.parts},
-                  {QStringLiteral("duration_ms"), r.duration_ms}};
+                  {QStringLiteral("duration_ms"), r.duration_ms},
+                  {QStringLiteral("rss_before_mb"), r.rss_before_mb},
+                  {QStringLiteral("peak_rss_mb"), r.peak_rss_mb},
+                  {QStringLiteral("rss_after_mb"), r.rss_after_mb},
+                  {QStringLiteral("weights_mb"), r.weights_mb}};
     put_error(o, r.error, r.message);
     return o;
 }
@@ -223,6 +237,10 @@ LoadReply load_reply_from_json(const QJsonObject& o) {
     r.model_path = s(o, "model_path");
     r.parts = s(o, "parts");
     r.duration_ms = d(o, "duration_ms");
+    r.rss_before_mb = d(o, "rss_before_mb");
+    r.peak_rss_mb = d(o, "peak_rss_mb");
+    r.rss_after_mb = d(o, "rss_after_mb");
+    r.weights_mb = d(o, "weights_mb");
     return r;
 }
 
@@ -234,7 +252,11 @@ QJsonObject to_json(const UnloadReply& r) {
                   {QStringLiteral("vram_after_mb"), r.vram_after_mb},
                   {QStringLiteral("vram_measured"), r.vram_measured},
                   {QStringLiteral("ram_rss_after_mb"), r.ram_rss_after_mb},
-                  {QStringLiteral("duration_ms"), r.duration_ms}};
+                  {QStringLiteral("duration_ms"), r.duration_ms},
+                  {QStringLiteral("device"), r.device},
+                  {QStringLiteral("embeddings_dropped"), r.embeddings_dropped},
+                  {QStringLiteral("automatic"), r.automatic},
+                  {QStringLiteral("process_ended"), r.process_ended}};
     put_error(o, r.error, r.message);
     return o;
 }
@@ -250,6 +272,10 @@ UnloadReply unload_reply_from_json(const QJsonObject& o) {
     r.vram_measured = o.value(QStringLiteral("vram_measured")).toBool(true);
     r.ram_rss_after_mb = d(o, "ram_rss_after_mb");
     r.duration_ms = d(o, "duration_ms");
+    r.device = s(o, "device");
+    r.embeddings_dropped = o.value(QStringLiteral("embeddings_dropped")).toInt();
+    r.automatic = o.value(QStringLiteral("automatic")).toBool();
+    r.process_ended = o.value(QStringLiteral("process_ended")).toBool();
     return r;
 }
 
@@ -275,45 +301,69 @@ EncodeReply encode_reply_from_json(const QJsonObject& o) {
     return r;
 }
 
-QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt) {
+QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, MaskEncoding masks, bool polygons) {
     QJsonArray points;
     for (const engine::PointPrompt& p : prompt.points)
         points.append(QJsonArray{p.x, p.y, p.label == engine::PointLabel::Positive ? 1 : 0});
     QJsonObject o{{QStringLiteral("image_id"), image_id},
                   {QStringLiteral("points"), points},
                   {QStringLiteral("multimask"), prompt.multimask}};
+    if (masks == MaskEncoding::Raw) o[QStringLiteral("masks")] = QStringLiteral("raw");
+    if (!polygons) o[QStringLiteral("polygons")] = false;
     if (prompt.box) o[QStringLiteral("box")] = QJsonArray{prompt.box->x0, prompt.box->y0, prompt.box->x1, prompt.box->y1};
     return o;
 }
 
-QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result) {
+QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result, MaskEncoding masks, bool polygons) {
     QJsonArray candidates;
     int width = 0, height = 0;
     for (const engine::MaskCandidate& c : result.candidates) {
         width = c.width;
         height = c.height;
-        const cv::Mat mask = mask_255(c.mask, c.width, c.height);
-        QJsonObject candidate{{QStringLiteral("score"), double(c.predicted_iou)},
-                              {QStringLiteral("area_px"), double(cv::countNonZero(mask))}};
-        put_mask_png_and_polygons(candidate, mask);
+        QJsonObject candidate{{QStringLiteral("score"), double(c.predicted_iou)}};
+        if (masks == MaskEncoding::Raw) {
+            // The bits follow the JSON (frame_masks); area_px only in the PNG answer.
+            if (polygons) put_polygons(candidate, mask_255(c.mask, c.width, c.height));
+        } else {
+            const cv::Mat mask = mask_255(c.mask, c.width, c.height);
+            candidate[QStringLiteral("area_px")] = double(cv::countNonZero(mask));
+            put_mask_png(candidate, mask);
+            if (polygons) put_polygons(candidate, mask);
+        }
         candidates.append(candidate);
     }
-    return QJsonObject{{QStringLiteral("image_id"), image_id},
-                       {QStringLiteral("width"), width},
-                       {QStringLiteral("height"), height},
-                       {QStringLiteral("object_score_logit"), double(result.object_score_logit)},
-                       {QStringLiteral("decode_ms"), result.decode_ms},
-                       {QStringLiteral("candidates"), candidates}};
+    QJsonObject o{{QStringLiteral("image_id"), image_id},
+                  {QStringLiteral("width"), width},
+                  {QStringLiteral("height"), height},
+                  {QStringLiteral("object_score_logit"), double(result.object_score_logit)},
+                  {QStringLiteral("decode_ms"), result.decode_ms},
+                  {QStringLiteral("candidates"), candidates}};
+    if (masks == MaskEncoding::Raw) o[QStringLiteral("masks")] = QStringLiteral("raw");
+    return o;
 }
 
-std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error) {
+std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error, const QByteArray& frame,
+                                                              qsizetype frame_bits_offset) {
     engine::SegmentResult result;
     result.object_score_logit = float(d(json, "object_score_logit"));
     result.decode_ms = d(json, "decode_ms");
     const QJsonArray candidates = json.value(QStringLiteral("candidates")).toArray();
+    const int width = json.value(QStringLiteral("width")).toInt(), height = json.value(QStringLiteral("height")).toInt();
+    const bool raw = s(json, "masks") == QLatin1String("raw");
     for (qsizetype i = 0; i < candidates.size(); ++i) {
         const QJsonObject c = candidates[i].toObject();
         engine::MaskCandidate m;
+        if (raw) {
+            if (width <= 0 || height <= 0 || !unpack_mask(frame, frame_bits_offset, std::size_t(width) * height, std::size_t(i), &m.mask)) {
+                if (error) *error = QStringLiteral("candidates[%1]: the answer lacks the bits of a %2x%3 mask").arg(i).arg(width).arg(height);
+                return std::nullopt;
+            }
+            m.width = width;
+            m.height = height;
+            m.predicted_iou = float(d(c, "score"));
+            result.candidates.push_back(std::move(m));
+            continue;
+        }
         const cv::Mat mask = decode_mask_png(c.value(QStringLiteral("mask_png_base64")), &m.mask);
         if (mask.empty()) {
             if (error) *error = QStringLiteral("candidates[%1]: the mask PNG does not decode").arg(i);

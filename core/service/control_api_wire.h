@@ -3,6 +3,7 @@
 // its clients (RemoteModelBackend, samlabel-cli health/unload), so the two
 // sides cannot drift apart. Documented in docs/control-api.md.
 #include "core/engine/engine_types.h"
+#include "core/service/control_api_load_wire.h"  // load/preflight bodies, the preflight answer, GPUs, load progress
 #include "core/service/control_api_requests.h"
 #include "core/service/model_backend.h"
 
@@ -35,13 +36,21 @@ QJsonObject to_json(const EncodeReply& reply);
 EncodeReply encode_reply_from_json(const QJsonObject& json);
 
 // SegmentRequest, DetectRequest and their parsers: control_api_requests.h.
-QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt);  // client side (no image)
+// Client side (no image); `masks`/`polygons` choose how the answer carries the masks.
+QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, MaskEncoding masks = MaskEncoding::Png,
+                    bool polygons = true);
 
-// The answer: every candidate's mask as a base64 PNG (0/255, image size), its
-// polygons (outer ring + holes, pixel-corner frame) and its predicted IoU.
-QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result);
-// Client side: masks decoded from the PNGs. nullopt with *error when malformed.
-std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error);
+// The answer: every candidate's mask as a base64 PNG (0/255, image size; with
+// MaskEncoding::Raw none: "masks": "raw" says they follow the JSON, see
+// control_api_mask_frame.h), its polygons (outer ring + holes, pixel-corner
+// frame; unless left out) and its predicted IoU.
+QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result,
+                                   MaskEncoding masks = MaskEncoding::Png, bool polygons = true);
+// Client side: masks decoded from the PNGs, or unpacked from a mask frame's
+// bits (`frame` and its bits offset, control_api_mask_frame.h). nullopt with
+// *error when malformed.
+std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error,
+                                                              const QByteArray& frame = {}, qsizetype frame_bits_offset = 0);
 
 // Client side (no image).
 QJsonObject to_json(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,

@@ -42,13 +42,18 @@ void RemoteModelBackend::pollNow() {
     if (poll_in_flight_) return;  // a slow server gets no pile-up of polls
     poll_in_flight_ = true;
     const int timeout_ms = qMax(2000, poll_timer_->interval() * 3);
-    client_->get(QStringLiteral("/health"), timeout_ms).then(this, [this, timeout_ms](const ApiCallResult& health) {
+    const quint64 generation = own_calls_generation_;
+    client_->get(QStringLiteral("/health"), timeout_ms).then(this, [this, timeout_ms, generation](const ApiCallResult& health) {
         if (!health.ok()) {
             poll_in_flight_ = false;
             setReachable(false, health.http_status == 401 ? QStringLiteral("the server refused the token") : health.describe(url()));
             return;
         }
         status_ = wire::status_from_json(health.json);
+        gpus_ = wire::gpus_from_json(health.json.value(QStringLiteral("gpus")).toArray());
+        if (const auto progress = wire::load_progress_from_json(health.json.value(QStringLiteral("load_progress"))))
+            Q_EMIT loadProgress(progress->bytes_done, progress->bytes_total);
+        followServerModel(status_, generation);
         client_->get(QStringLiteral("/api/v1/memory"), timeout_ms).then(this, [this](const ApiCallResult& mem) {
             poll_in_flight_ = false;
             if (mem.ok()) {
@@ -70,21 +75,105 @@ void RemoteModelBackend::setReachable(bool reachable, const QString& message) {
     Q_EMIT statusChanged();
 }
 
-QFuture<LoadReply> RemoteModelBackend::reload() {
+namespace {
+
+// The model a status describes, for "did it change?": which folder, parts, device and dtype.
+bool same_model(const BackendStatus& a, const BackendStatus& b) {
+    return a.model_loaded == b.model_loaded && a.model_path == b.model_path && a.parts == b.parts && a.device == b.device &&
+           a.dtype == b.dtype;
+}
+
+}  // namespace
+
+void RemoteModelBackend::followServerModel(const BackendStatus& now, quint64 poll_generation) {
+    // Mid-load or mid-unload the state says nothing yet; a poll sent before one
+    // of our own calls ended may show the model as it was before it.
+    if (own_calls_in_flight_ > 0 || poll_generation != own_calls_generation_) return;
+    if (now.state == QLatin1String("loading") || now.state == QLatin1String("unloading")) return;
+    if (same_model(now, reported_)) return;
+    const BackendStatus before = reported_;
+    reported_ = now;
+    if (now.model_loaded) {
+        LoadReply reply;
+        reply.device = now.device;
+        reply.dtype = now.dtype;
+        reply.model_path = now.model_path;
+        reply.parts = now.parts;
+        reply.message = QStringLiteral("the model on %1 was loaded by another client").arg(url().toString());
+        Q_EMIT loadFinished(reply);
+    } else if (before.model_loaded) {
+        UnloadReply reply;
+        reply.was_loaded = true;
+        reply.device = before.device;
+        reply.vram_measured = false;  // nobody told us what came back
+        reply.ram_rss_after_mb = now.ram_rss_mb;
+        reply.message = QStringLiteral("the model on %1 was unloaded (by another client or the server's idle timer)").arg(url().toString());
+        Q_EMIT unloaded(reply);
+    }
+}
+
+void RemoteModelBackend::noteOwnLoad(const LoadReply& reply) {
+    --own_calls_in_flight_;
+    ++own_calls_generation_;
+    if (reply.ok()) {
+        reported_.model_loaded = true;
+        reported_.model_path = reply.model_path;
+        reported_.parts = reply.parts;
+        reported_.device = reply.device;
+        reported_.dtype = reply.dtype;
+    }
+    Q_EMIT loadFinished(reply);
+}
+
+void RemoteModelBackend::noteOwnUnload(const UnloadReply& reply) {
+    --own_calls_in_flight_;
+    ++own_calls_generation_;
+    if (reply.ok()) reported_ = BackendStatus{};
+    Q_EMIT unloaded(reply);
+}
+
+QFuture<LoadReply> RemoteModelBackend::postLoad(const QJsonObject& body) {
     const QUrl base = url();
-    return client_->post(QStringLiteral("/api/v1/load"), QJsonObject{}, kLoadTimeoutMs).then(this, [this, base](const ApiCallResult& r) {
+    ++own_calls_in_flight_;
+    ++own_calls_generation_;
+    return client_->post(QStringLiteral("/api/v1/load"), body, kLoadTimeoutMs).then(this, [this, base](const ApiCallResult& r) {
         LoadReply reply = wire::load_reply_from_json(r.json);
         if (!r.ok()) reply = failed_call(r, base, reply);
+        noteOwnLoad(reply);
         pollNow();
         return reply;
     });
 }
 
+QFuture<LoadReply> RemoteModelBackend::reload() { return postLoad(QJsonObject{}); }
+
+QFuture<LoadReply> RemoteModelBackend::load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    return postLoad(wire::load_request_to_json(request, budget));
+}
+
+QFuture<PreflightReply> RemoteModelBackend::preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
+    const QUrl base = url();
+    return client_->post(QStringLiteral("/api/v1/preflight"), wire::load_request_to_json(request, budget), kModelCallTimeoutMs)
+        .then(this, [base](const ApiCallResult& r) {
+            PreflightReply reply = wire::preflight_reply_from_json(r.json);
+            if (!r.ok()) reply = failed_call(r, base, reply);
+            return reply;
+        });
+}
+
+void RemoteModelBackend::cancelLoad() {
+    // Fire and forget: the load's own answer says Cancelled.
+    (void)client_->post(QStringLiteral("/api/v1/cancel-load"), QJsonObject{}, kModelCallTimeoutMs);
+}
+
 QFuture<UnloadReply> RemoteModelBackend::unload() {
     const QUrl base = url();
+    ++own_calls_in_flight_;
+    ++own_calls_generation_;
     return client_->post(QStringLiteral("/api/v1/unload"), QJsonObject{}, kUnloadTimeoutMs).then(this, [this, base](const ApiCallResult& r) {
         UnloadReply reply = wire::unload_reply_from_json(r.json);
         if (!r.ok()) reply = failed_call(r, base, reply);
+        noteOwnUnload(reply);
         pollNow();
         return reply;
     });
@@ -115,7 +204,11 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
     const QUrl base = url();
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
-    const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt)).toJson(QJsonDocument::Compact);
+    // Masks as raw bytes and no polygons: the SAM tool polygonises only the
+    // candidate the user accepts, and a PNG round trip per click costs more
+    // than the click on a large image. A server too old to know these sends PNGs.
+    const QByteArray body =
+        QJsonDocument(wire::to_json(image_id, prompt, wire::MaskEncoding::Raw, /*polygons=*/false)).toJson(QJsonDocument::Compact);
     return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
         SegmentReply reply;
         if (!r.ok()) {
@@ -129,7 +222,7 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
             return failed_call(r, base, reply);
         }
         QString error;
-        auto result = wire::segment_result_from_json(r.json, &error);
+        auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset);
         if (!result) {
             reply.error = BackendError::Failed;
             reply.message = base.toString() + QStringLiteral(": ") + error;

@@ -1,8 +1,15 @@
 #pragma once
 // The model on another machine: a `samlabel-cli serve` host reached over the
-// control API. Same interface as the local backend, so the SAM tool works the
-// same; status() and memory() answer from the latest poll of /health and
-// /api/v1/memory (the gauge shows the server's memory).
+// control API. Same interface as the local backend, so the SAM tool and the
+// model panel work the same; status(), memory() and gpus() answer from the
+// latest poll of /health and /api/v1/memory (the gauge shows the server's
+// memory). Polls also follow the server's model: a load or unload someone else
+// asked for (another client, the server's idle timer) is reported through
+// loadFinished / unloaded like this backend's own, and a running load's
+// progress through loadProgress.
+//
+// The checkpoint folder of a preflight or load is a path on the server; an
+// empty one means the server's own folder.
 #include "core/service/control_api_client.h"
 #include "core/service/model_backend.h"
 
@@ -25,6 +32,15 @@ public:
 
     BackendStatus status() const override { return status_; }
     BackendMemory memory() const override { return memory_; }
+    std::vector<engine::GpuMemory> gpus() const override { return gpus_; }
+    QString whereText() const override { return url().toString(); }
+    QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
+    QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
+    void cancelLoad() override;
+    // The server keeps its own cache and idle settings (its command line).
+    void applyRuntimeSettings(const RuntimeSettings&) override {}
+    // The server cannot read this machine's files: its images arrive through encode().
+    void setImagesInView(const QString&, const QStringList&) override {}
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
@@ -43,6 +59,11 @@ Q_SIGNALS:
 
 private:
     void setReachable(bool reachable, const QString& message);
+    QFuture<LoadReply> postLoad(const QJsonObject& body);
+    // Reports what a poll shows the server's model did since the last report.
+    void followServerModel(const BackendStatus& now, quint64 poll_generation);
+    void noteOwnLoad(const LoadReply& reply);
+    void noteOwnUnload(const UnloadReply& reply);
 
     ControlApiClient* client_;
     QTimer* poll_timer_;
@@ -51,6 +72,14 @@ private:
     QString last_error_;
     BackendStatus status_;
     BackendMemory memory_;
+    std::vector<engine::GpuMemory> gpus_;
+    // The model as last reported through loadFinished / unloaded (loaded or
+    // not, and which), so a poll reports only changes.
+    BackendStatus reported_;
+    // This backend's own loads and unloads: while one runs, or when a poll
+    // was sent before one ended, the poll's state may be stale and reports nothing.
+    int own_calls_in_flight_ = 0;
+    quint64 own_calls_generation_ = 0;
 };
 
 }  // namespace samlabel::service

@@ -2,12 +2,14 @@
 // picks the layer:
 //  even: the raw bytes of a connection, cut into chunks as they might arrive,
 //        through RequestFramer (the size guard before any body is buffered);
-//  odd:  a request body through parse_request_body, then the segment and
-//        detect request parsers, and the Authorization header parser.
+//  odd:  a request body through parse_request_body, then the segment,
+//        detect and load request parsers, and the Authorization header parser.
 // Malformed input must give the 4xx answer with its message, never a crash.
 #include "core/service/api_token.h"
 #include "core/service/control_api_requests.h"
 #include "tests/fuzz/fuzz_support.h"
+
+#include <QDir>
 
 #include <cmath>
 
@@ -67,6 +69,14 @@ void body(const std::uint8_t* data, std::size_t size) {
         if (detect->prompt.text.size() > std::size_t(wire::kMaxDetectTextBytes)) fuzz::invariant_failed("an over-long text was accepted");
     } else if (message.isEmpty()) {
         fuzz::invariant_failed("a refused detect request without a message");
+    }
+    message.clear();
+    if (const auto load = wire::parse_load_request(*json, &message)) {
+        if (!load->weights.isEmpty() && !QDir::isAbsolutePath(load->weights)) fuzz::invariant_failed("a relative weights folder was accepted");
+        for (const auto& budget : {load->keep_free_ram_bytes, load->max_vram_bytes})
+            if (budget && *budget > std::uint64_t(wire::kMaxBudgetMb) * 1024 * 1024) fuzz::invariant_failed("a budget beyond the cap was accepted");
+    } else if (message.isEmpty()) {
+        fuzz::invariant_failed("a refused load request without a message");
     }
 }
 

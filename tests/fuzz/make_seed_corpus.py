@@ -141,6 +141,10 @@ def main():
     put("fuzz_control_api", "segment-upload", b"\1" + json.dumps({"image_base64": b64, "points": [[1, 1, 1]]}).encode())
     put("fuzz_control_api", "detect", b"\1" + json.dumps({"image_id": "img-1", "text": "car", "boxes": [[1, 2, 3, 4]], "negative_boxes": [[0, 0, 1, 1]],
                                                           "threshold": 0.4, "mask_threshold": 0.5, "include_masks": False}).encode())
+    put("fuzz_control_api", "segment-raw-masks", b"\1" + json.dumps({"image_id": "img-1", "points": [[1, 2, 1]], "masks": "raw", "polygons": False}).encode())
+    put("fuzz_control_api", "load", b"\1" + json.dumps({"weights": "/models/sam3", "device": "cuda:0", "dtype": "bf16", "parts": "click+detect",
+                                                        "keep_free_ram_mb": 2048, "max_vram_mb": 8000.5}).encode())
+    put("fuzz_control_api", "load-relative-weights", b"\1" + json.dumps({"weights": "../etc", "device": "cpu"}).encode())
     # Auto-label results (JSON Lines): header + one image with a detection.
     header = {"format": "samlabel-autolabel-results", "version": 1, "recipe_id": "0000000000000000",
               "recipe": {"model": {"fingerprint": "abc", "dtype": "bf16"}, "classes": [{"class": "car", "prompt": "car", "threshold": 0.5}],

@@ -1,6 +1,6 @@
 // What the control API reads from clients, without sockets or a model
 // (core/service/control_api_requests.h): request framing before bodies are
-// buffered, request bodies, and the segment/detect requests. Also the inputs
+// buffered, request bodies, and the segment/detect/load requests. Also the inputs
 // the fuzzers (tests/fuzz/fuzz_control_api.cpp) found, as regression cases.
 #include "core/service/control_api_requests.h"
 
@@ -94,6 +94,68 @@ private Q_SLOTS:
         QVERIFY(!wire::parse_detect_request(object(R"({"image_id": "a", "boxes": [[0, 0, 1e39, 4]]})"), &error));
         QVERIFY(error.contains("\"boxes\"[0]"));
         QVERIFY(wire::parse_segment_request(object(R"({"image_id": "a", "points": [[3.4e38, -3.4e38, 1]]})"), &error));
+    }
+
+    void segmentRequestsChooseHowMasksTravel() {
+        QString error;
+        const auto plain = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]]})"), &error);
+        QVERIFY(plain && plain->masks == wire::MaskEncoding::Png && plain->include_polygons);
+        const auto raw = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "raw", "polygons": false})"), &error);
+        QVERIFY2(raw, qPrintable(error));
+        QVERIFY(raw->masks == wire::MaskEncoding::Raw && !raw->include_polygons);
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "jpeg"})"), &error));
+        QVERIFY(error.contains("\"masks\""));
+        QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "polygons": "no"})"), &error));
+        QVERIFY(error.contains("\"polygons\""));
+    }
+
+    // POST /api/v1/load and /preflight: every field optional, each checked.
+    void loadRequests() {
+        QString error;
+        const auto empty = wire::parse_load_request(object("{}"), &error);
+        QVERIFY(empty);
+        QVERIFY(empty->empty());  // no body: reload the last model
+
+        const auto full = wire::parse_load_request(
+            object(R"({"weights": "/models/sam3", "device": "cuda:1", "dtype": "bf16", "parts": "click+detect",
+                       "keep_free_ram_mb": 2048, "max_vram_mb": 1.5})"),
+            &error);
+        QVERIFY2(full, qPrintable(error));
+        QVERIFY(!full->empty());
+        QCOMPARE(full->weights, QStringLiteral("/models/sam3"));
+        QVERIFY(full->device && full->device->kind == samlabel::engine::DeviceKind::Cuda && full->device->index == 1);
+        QVERIFY(full->dtype == samlabel::engine::WeightDType::BF16);
+        QVERIFY(full->parts == samlabel::engine::PartSet::ClickAndDetect);
+        QCOMPARE(*full->keep_free_ram_bytes, std::uint64_t(2048) << 20);
+        QCOMPARE(*full->max_vram_bytes, std::uint64_t(1.5 * 1024 * 1024));
+
+        const auto device_only = wire::parse_load_request(object(R"({"device": "cpu"})"), &error);
+        QVERIFY(device_only && !device_only->empty() && device_only->weights.isEmpty());
+    }
+
+    void badLoadRequestsNameTheField() {
+        const std::pair<const char*, const char*> cases[] = {
+            {R"({"weights": "models/sam3"})", "absolute"},
+            {R"({"weights": ""})", "\"weights\""},
+            {R"({"weights": 7})", "\"weights\""},
+            {R"({"device": "gpu"})", "\"device\""},
+            {R"({"device": "cuda:99999"})", "\"device\""},
+            {R"({"dtype": "int8"})", "\"dtype\""},
+            {R"({"parts": "everything"})", "\"parts\""},
+            {R"({"keep_free_ram_mb": -1})", "\"keep_free_ram_mb\""},
+            {R"({"max_vram_mb": "8G"})", "\"max_vram_mb\""},
+            {R"({"max_vram_mb": 1e300})", "\"max_vram_mb\""},
+            {R"({"max_vram": 8000})", "unknown field \"max_vram\""},
+        };
+        for (const auto& [json, expected] : cases) {
+            QString error;
+            QVERIFY2(!wire::parse_load_request(object(json), &error), json);
+            QVERIFY2(error.contains(QLatin1String(expected)), qPrintable(QStringLiteral("%1 -> %2").arg(QLatin1String(json), error)));
+        }
+        QString error;
+        const QString long_path = QStringLiteral("/") + QString(wire::kMaxWeightsPathBytes, QLatin1Char('a'));
+        QVERIFY(!wire::parse_load_request(QJsonObject{{QStringLiteral("weights"), long_path}}, &error));
+        QVERIFY(error.contains(QStringLiteral("longer than")));
     }
 };
 

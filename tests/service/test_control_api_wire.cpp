@@ -4,6 +4,7 @@
 // detect_result_to_json -> JSON text -> detect_reply_from_json bit for bit
 // (scores, boxes, masks); masks are single-channel 0/255 PNGs and polygons come
 // from the same helper as /segment's.
+#include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
 
 #include <QJsonArray>
@@ -108,6 +109,50 @@ class TestControlApiWire : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The model process's clicks: masks as packed bits after the JSON, every
+    // size (not only multiples of 8 pixels), any non-zero byte a 1.
+    void segmentAnswerAsMaskFrame() {
+        for (const auto& [w, h] : {std::pair{7, 3}, std::pair{8, 1}, std::pair{13, 11}, std::pair{200, 150}}) {
+            engine::SegmentResult result;
+            for (int c = 0; c < 3; ++c) {
+                engine::MaskCandidate m;
+                m.width = w;
+                m.height = h;
+                m.predicted_iou = 0.25f * float(c + 1);
+                for (int i = 0; i < w * h; ++i) m.mask.push_back(std::uint8_t(((i * 7 + c * 3) % 5 < 2) ? (i % 2 ? 1 : 255) : 0));
+                result.candidates.push_back(std::move(m));
+            }
+            const QJsonObject json = wire::segment_result_to_json(QStringLiteral("x"), result, wire::MaskEncoding::Raw, false);
+            QVERIFY(!json.value(QStringLiteral("candidates")).toArray()[0].toObject().contains(QStringLiteral("mask_png_base64")));
+            QVERIFY(!json.value(QStringLiteral("candidates")).toArray()[0].toObject().contains(QStringLiteral("polygons")));
+            std::vector<const std::vector<std::uint8_t>*> masks;
+            for (const auto& c : result.candidates) masks.push_back(&c.mask);
+            const QByteArray body = wire::frame_masks(json, masks);
+            const std::optional<wire::MaskFrame> frame = wire::unframe_masks(body);
+            QVERIFY(frame);
+            QString error;
+            const auto back = wire::segment_result_from_json(frame->json, &error, frame->body, frame->bits_offset);
+            QVERIFY2(back, qPrintable(error));
+            QCOMPARE(int(back->candidates.size()), 3);
+            for (int c = 0; c < 3; ++c) {
+                const engine::MaskCandidate& m = back->candidates[std::size_t(c)];
+                QCOMPARE(m.width, w);
+                QCOMPARE(m.height, h);
+                QCOMPARE(m.predicted_iou, 0.25f * float(c + 1));
+                QCOMPARE(int(m.mask.size()), w * h);
+                for (int i = 0; i < w * h; ++i)
+                    QCOMPARE(int(m.mask[std::size_t(i)]), result.candidates[std::size_t(c)].mask[std::size_t(i)] ? 1 : 0);
+            }
+            // A frame cut short is refused, never read past its end.
+            const auto cut = wire::unframe_masks(body.left(body.size() - 1));
+            QVERIFY(cut);
+            QVERIFY(!wire::segment_result_from_json(cut->json, &error, cut->body, cut->bits_offset));
+            QVERIFY(error.contains(QStringLiteral("candidates[2]")));
+        }
+        QVERIFY(!wire::unframe_masks(QByteArray("SLM1\xff\xff\xff\x7f{}")));
+        QVERIFY(!wire::unframe_masks(QByteArray("{\"candidates\": []}")));
+    }
+
     void detectRequestRoundTrip() {
         engine::DetectPrompt prompt;
         prompt.text = "red car \xc3\xa9";  // UTF-8 survives

@@ -69,6 +69,34 @@ private Q_SLOTS:
         fake_.reset();
     }
 
+    // The model panel in remote mode: the server's GPUs, its preflight
+    // verdict and a cancel reach this side; whereText names the server.
+    void thePanelSeesTheServersModel() {
+        RemoteModelBackend remote(server_->url(), token_, 100);
+        QTRY_VERIFY_WITH_TIMEOUT(remote.isReachable(), 5000);
+        QCOMPARE(remote.whereText(), server_->url().toString());
+        const std::vector<engine::GpuMemory> gpus = remote.gpus();
+        QCOMPARE(int(gpus.size()), 1);
+        QCOMPARE(gpus[0].name, std::string("Fake GPU"));
+        QCOMPARE(gpus[0].total_bytes, 24ull << 30);
+
+        engine::LoadRequest request;
+        request.parts = engine::PartSet::ClickAndDetect;
+        fake_->preflight_fits = false;
+        fake_->preflight_blocker = QStringLiteral("no tokenizer here");
+        const PreflightReply refused = wait_result(remote.preflight(request, {}));
+        QVERIFY2(refused.ok(), qPrintable(refused.message));
+        QVERIFY(refused.report && !refused.report->verdict.fits);
+        QCOMPARE(refused.report->verdict.message, std::string("Refused: the fake model does not fit."));
+        QVERIFY(refused.report->estimate.parts == engine::PartSet::ClickAndDetect);  // the request's options arrived
+        QCOMPARE(refused.blocker, QStringLiteral("no tokenizer here"));
+        QVERIFY(!refused.loadable());
+        QCOMPARE(fake_->preflights.load(), 1);
+
+        remote.cancelLoad();
+        QTRY_COMPARE_WITH_TIMEOUT(fake_->cancels.load(), 1, 5000);
+    }
+
     void clicksGoOverTheNetwork() {
         RemoteModelBackend remote(server_->url(), token_, 100);
         QTRY_VERIFY_WITH_TIMEOUT(remote.isReachable(), 5000);

@@ -1,0 +1,181 @@
+// samlabel-bench-child-process: click latency through the one door, the model
+// in this process (LocalModelBackend over the model thread) against the model in
+// a child `samlabel-cli serve` (ChildProcessModelBackend over loopback HTTP).
+// Same checkpoint, device, dtype, image and clicks for both; the figure is the
+// caller's round trip (segment() until its future answers). Prints, never asserts.
+//
+//   samlabel-bench-child-process [--weights DIR] [--device cpu] [--dtype fp32]
+//                                [--image-size WxH] [--clicks N] [--cli PATH]
+#include "bench/bench_support.h"
+#include "core/engine/device_dtype_names.h"
+#include "core/engine/model_session.h"
+#include "core/engine/utf8_path.h"
+#include "core/service/child_process_model_backend.h"
+#include "core/service/local_model_backend.h"
+#include "core/service/model_thread.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFutureWatcher>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <unistd.h>
+
+using namespace samlabel;
+
+namespace {
+
+// Sleeps in the event loop until the answer (a busy processEvents() loop
+// would take a core from the model process on a small machine).
+template <typename T>
+T wait_result(QFuture<T> f) {
+    if (!f.isFinished()) {
+        QEventLoop loop;
+        QFutureWatcher<T> watcher;
+        QObject::connect(&watcher, &QFutureWatcher<T>::finished, &loop, &QEventLoop::quit);
+        watcher.setFuture(f);
+        if (!f.isFinished()) loop.exec();
+    }
+    return f.result();
+}
+
+engine::ImageRgb8 test_image(int width, int height) {
+    // Smooth blobs: masks with a few regions, like a photo's objects.
+    engine::ImageRgb8 image;
+    image.width = width;
+    image.height = height;
+    image.pixels.resize(std::size_t(width) * height * 3);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const bool blob = ((x / (width / 5)) + (y / (height / 4))) % 2 == 0;
+            std::uint8_t* p = &image.pixels[(std::size_t(y) * width + x) * 3];
+            p[0] = blob ? 200 : 30;
+            p[1] = std::uint8_t((x * 255) / width);
+            p[2] = std::uint8_t((y * 255) / height);
+        }
+    return image;
+}
+
+struct Figures {
+    double load_ms = 0, encode_ms = 0, p50 = 0, p95 = 0, mean = 0;
+    double cpu_ms_per_click = 0;  // this process + the model process: less noisy than wall time on a busy machine
+};
+
+// CPU time (user + system) of a process, in ms: /proc/PID/stat fields 14 and 15.
+double cpu_ms(qint64 pid) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f) return 0.0;
+    char buf[4096];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+    unsigned long long utime = 0, stime = 0;
+    if (!p || std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return 0.0;
+    return double(utime + stime) * 1000.0 / double(::sysconf(_SC_CLK_TCK));
+}
+
+double cpu_ms_of(const service::ModelBackend& backend) {
+    double ms = cpu_ms(QCoreApplication::applicationPid());
+    if (const auto* child = qobject_cast<const service::ChildProcessModelBackend*>(&backend)) ms += cpu_ms(child->childPid());
+    return ms;
+}
+
+Figures run(service::ModelBackend& backend, const engine::LoadRequest& request, const engine::ImageRgb8& image, int clicks) {
+    Figures f;
+    QElapsedTimer clock;
+    clock.start();
+    const service::LoadReply load = wait_result(backend.load(request, {}));
+    if (!load.ok()) throw std::runtime_error("load: " + load.message.toStdString());
+    f.load_ms = double(clock.nsecsElapsed()) / 1e6;
+    clock.restart();
+    const service::EncodeReply encoded = wait_result(backend.encode(image, QStringLiteral("bench")));
+    if (!encoded.ok()) throw std::runtime_error("encode: " + encoded.message.toStdString());
+    f.encode_ms = double(clock.nsecsElapsed()) / 1e6;
+    std::vector<double> times;
+    double cpu_start = 0;
+    for (int i = 0; i < clicks + 5; ++i) {
+        if (i == 5) cpu_start = cpu_ms_of(backend);
+        engine::ClickPrompt prompt;
+        // Different points each time (no cache can answer), on the image's grid.
+        prompt.points.push_back({float((i * 37) % image.width), float((i * 53) % image.height), engine::PointLabel::Positive});
+        prompt.multimask = true;
+        clock.restart();
+        const service::SegmentReply r = wait_result(backend.segment(QStringLiteral("bench"), prompt));
+        const double ms = double(clock.nsecsElapsed()) / 1e6;
+        if (!r.ok()) throw std::runtime_error("segment: " + r.message.toStdString());
+        if (i >= 5) times.push_back(ms);  // the first clicks warm oneDNN's per-shape setup
+    }
+    f.cpu_ms_per_click = (cpu_ms_of(backend) - cpu_start) / double(clicks);
+    f.p50 = bench::percentile(times, 50);
+    f.p95 = bench::percentile(times, 95);
+    for (double t : times) f.mean += t / double(times.size());
+    (void)wait_result(backend.unload());
+    return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    engine::LoadRequest request;
+    request.checkpoint_dir = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
+    request.device = {engine::DeviceKind::Cpu, 0};
+    request.dtype = engine::WeightDType::F32;
+    int width = 1280, height = 960, clicks = 100;
+    QString cli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
+    const QStringList args = app.arguments();
+    for (int i = 1; i < args.size(); ++i) {
+        const QString a = args[i];
+        const std::string v = i + 1 < args.size() ? args[i + 1].toStdString() : std::string();
+        if (a == QLatin1String("--weights")) request.checkpoint_dir = engine::path_from_utf8(v);
+        else if (a == QLatin1String("--device")) request.device = engine::parse_device(v).value_or(request.device);
+        else if (a == QLatin1String("--dtype")) request.dtype = engine::parse_dtype(v).value_or(request.dtype);
+        else if (a == QLatin1String("--clicks")) clicks = std::stoi(v);
+        else if (a == QLatin1String("--cli")) cli = QString::fromStdString(v);
+        else if (a == QLatin1String("--image-size")) std::sscanf(v.c_str(), "%dx%d", &width, &height);
+        else {
+            std::cerr << "usage: samlabel-bench-child-process [--weights DIR] [--device D] [--dtype T] [--image-size WxH] "
+                         "[--clicks N] [--cli PATH]\n";
+            return 2;
+        }
+        ++i;
+    }
+    const engine::ImageRgb8 image = test_image(width, height);
+    std::printf("checkpoint %s, %s, %s, image %dx%d, %d clicks (3 candidates each)\n",
+                engine::path_to_utf8(request.checkpoint_dir).c_str(), engine::device_name(request.device).c_str(),
+                std::string(engine::weight_dtype_name(request.dtype)).c_str(), width, height, clicks);
+    try {
+        Figures in_process, child;
+        {
+            auto session = std::make_shared<engine::ModelSession>();
+            service::ModelThread thread(session);
+            service::LocalModelBackend local(thread.worker());
+            local.installImageLoader();
+            in_process = run(local, request, image, clicks);
+        }
+        {
+            service::ChildProcessOptions options;
+            options.cli_path = cli;
+            service::ChildProcessModelBackend backend(options);
+            child = run(backend, request, image, clicks);
+        }
+        auto line = [](const char* name, const Figures& f) {
+            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  CPU %6.2f ms/click\n",
+                        name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.cpu_ms_per_click);
+        };
+        line("in-process", in_process);
+        line("child process", child);
+        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click\n", child.p50 - in_process.p50,
+                    child.p95 - in_process.p95, child.cpu_ms_per_click - in_process.cpu_ms_per_click);
+    } catch (const std::exception& e) {
+        std::cerr << "samlabel-bench-child-process: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

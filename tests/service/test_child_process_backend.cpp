@@ -1,0 +1,332 @@
+// The model in a child process (ChildProcessModelBackend driving a real
+// `samlabel-cli serve` with the tiny SAM3 checkpoint on the CPU): load, encode
+// and a click whose mask matches the transformers reference, unload (the child
+// is gone and this process's RSS is back at its baseline), and crash recovery:
+// the child SIGKILLed mid-encode and mid-click fails the pending answers with a
+// message saying so, reports modelProcessLost, and the next load starts a new
+// child that works.
+#include "core/service/child_process_model_backend.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <sys/types.h>
+#include <unistd.h>
+
+using namespace samlabel;
+using namespace samlabel::service;
+
+namespace {
+
+const QString kCli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
+const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
+
+template <typename T>
+T wait_result(QFuture<T> f, int timeout_ms = 60000) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!f.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!f.isFinished()) qFatal("future not finished in time");
+    return f.result();
+}
+
+engine::LoadRequest tiny_request() {
+    engine::LoadRequest request;
+    request.checkpoint_dir = kTiny;
+    request.device.kind = engine::DeviceKind::Cpu;
+    request.dtype = engine::WeightDType::F32;
+    request.parts = engine::PartSet::ClickToSegment;
+    return request;
+}
+
+engine::ImageRgb8 read_rgb(const std::filesystem::path& file) {
+    const cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
+    cv::Mat rgb;
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    engine::ImageRgb8 image;
+    image.width = rgb.cols;
+    image.height = rgb.rows;
+    image.pixels.assign(rgb.data, rgb.data + rgb.total() * 3);
+    return image;
+}
+
+// A large image: its PNG upload and encode take long enough to be killed during.
+engine::ImageRgb8 big_image() {
+    engine::ImageRgb8 image;
+    image.width = 3000;
+    image.height = 2000;
+    image.pixels.resize(std::size_t(image.width) * image.height * 3);
+    for (std::size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = std::uint8_t((i * 2654435761u) >> 24);
+    return image;
+}
+
+double iou(const engine::MaskCandidate& candidate, const cv::Mat& reference) {
+    const cv::Mat mask(candidate.height, candidate.width, CV_8UC1, const_cast<std::uint8_t*>(candidate.mask.data()));
+    cv::Mat a = mask > 0, b = reference > 0;
+    const double inter = cv::countNonZero(a & b), uni = cv::countNonZero(a | b);
+    return uni == 0 ? 1.0 : inter / uni;
+}
+
+double rss_mb() {
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly)) return 0.0;
+    for (const QByteArray& line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').value(0).toDouble() / 1024.0;
+    return 0.0;
+}
+
+bool process_exists(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH); }
+
+ChildProcessOptions test_options() {
+    ChildProcessOptions options;
+    options.cli_path = kCli;
+    options.poll_interval_ms = 100;
+    return options;
+}
+
+engine::ClickPrompt one_positive(bool multimask = true) {
+    engine::ClickPrompt prompt;
+    prompt.points.push_back({82.0f, 55.5f, engine::PointLabel::Positive});
+    prompt.multimask = multimask;
+    return prompt;
+}
+
+}  // namespace
+
+class TestChildProcessBackend : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        if (!QFile::exists(kCli)) QSKIP("samlabel-cli is not built");
+        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("no tiny checkpoint");
+    }
+
+    void loadClickUnload() {
+        const engine::ImageRgb8 image = read_rgb(kTiny / "blobs_200x150.png");
+        QCOMPARE(image.width, 200);
+        ChildProcessModelBackend backend(test_options());
+        QSignalSpy loads(&backend, &ModelBackend::loadFinished);
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        QCOMPARE(backend.childPid(), 0);  // no child until a load
+        QVERIFY(!backend.status().model_loaded);
+        // Warm this process's own parts (threads, network, PNG) with a
+        // preflight, so the baseline is this process as it idles.
+        const PreflightReply preflight = wait_result(backend.preflight(tiny_request(), {}));
+        QVERIFY2(preflight.loadable(), qPrintable(preflight.message));
+        QCOMPARE(backend.childPid(), 0);  // a preflight starts no child
+        const double baseline_mb = rss_mb();
+
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(load.device, QStringLiteral("cpu"));
+        QCOMPARE(load.parts, QStringLiteral("click"));
+        const qint64 pid = backend.childPid();
+        QVERIFY(pid > 0 && pid != QCoreApplication::applicationPid());
+        QVERIFY(process_exists(pid));
+        QCOMPARE(backend.whereText(), QStringLiteral("model process (pid %1)").arg(pid));
+        QCOMPARE(loads.count(), 1);
+        // The token never appears on the child's command line.
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        QVERIFY(cmdline.open(QIODevice::ReadOnly));
+        const QByteArray args = cmdline.readAll();
+        QVERIFY2(!args.contains("--token"), args.constData());
+        QVERIFY(args.contains("--allow-load-any-weights"));
+        // status() and memory() are the child's: its RSS is the model's.
+        QTRY_VERIFY_WITH_TIMEOUT(backend.status().model_loaded, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(backend.memory().ram_rss_mb > 0.0, 5000);
+        QVERIFY(backend.status().ram_rss_mb > 0.0);
+
+        const EncodeReply encoded = wait_result(backend.encode(image, QStringLiteral("blobs")));
+        QVERIFY2(encoded.ok(), qPrintable(encoded.message));
+        QCOMPARE(encoded.width, 200);
+        const SegmentReply click = wait_result(backend.segment(QStringLiteral("blobs"), one_positive(false)));
+        QVERIFY2(click.ok(), qPrintable(click.message));
+        QCOMPARE(int(click.result.candidates.size()), 1);
+        const cv::Mat reference = cv::imread((kTiny / "blobs_200x150.one_positive_single.mask0.png").string(), cv::IMREAD_GRAYSCALE);
+        QVERIFY(!reference.empty());
+        const double agreement = iou(click.result.candidates[0], reference);
+        QVERIFY2(agreement >= 0.999, qPrintable(QStringLiteral("IoU with the transformers reference %1").arg(agreement)));
+
+        const UnloadReply unload = wait_result(backend.unload());
+        QVERIFY2(unload.ok(), qPrintable(unload.message));
+        QVERIFY(unload.was_loaded);
+        QVERIFY(unload.process_ended);
+        QCOMPARE(unload.device, QStringLiteral("cpu"));
+        QCOMPARE(unload.ram_rss_after_mb, 0.0);
+        QVERIFY(unload.freed_ram_mb > 0.0);
+        QCOMPARE(int(unloads.size()), 1);  // once, with the process's end
+        QVERIFY(unloads[0].process_ended);
+        QCOMPARE(backend.childPid(), 0);
+        QVERIFY2(!process_exists(pid), "the model process still exists after Unload");
+        QVERIFY(!backend.status().model_loaded);
+        QCOMPARE(backend.memory().ram_rss_mb, 0.0);  // nothing held by a model now
+        const double after_mb = rss_mb();
+        qInfo("this process: RSS %.1f MB before the load, %.1f MB after the unload; the child freed %.1f MB", baseline_mb, after_mb,
+              unload.freed_ram_mb);
+        QVERIFY2(after_mb - baseline_mb < 20.0,
+                 qPrintable(QStringLiteral("RSS %1 MB before the load, %2 MB after the unload").arg(baseline_mb).arg(after_mb)));
+        // Nothing to click on now, and no child is started for it.
+        QCOMPARE(wait_result(backend.segment(QStringLiteral("blobs"), one_positive())).error, BackendError::NotLoaded);
+        QCOMPARE(backend.childPid(), 0);
+    }
+
+    // The runtime settings reach the child (its command line): its idle timer
+    // unloads, and the process ends with it, reported as automatic.
+    void idleAutoUnloadEndsTheProcess() {
+        ChildProcessModelBackend backend(test_options());
+        RuntimeSettings settings;
+        settings.auto_unload_after_ms = 1500;
+        backend.applyRuntimeSettings(settings);
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        QSignalSpy lost(&backend, &ModelBackend::modelProcessLost);
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        const qint64 pid = backend.childPid();
+        QTRY_COMPARE_WITH_TIMEOUT(int(unloads.size()), 1, 20000);
+        QVERIFY(unloads[0].automatic);
+        QVERIFY(unloads[0].process_ended);
+        QVERIFY(unloads[0].was_loaded);
+        QTRY_VERIFY_WITH_TIMEOUT(!process_exists(pid), 10000);
+        QCOMPARE(backend.childPid(), 0);
+        QCOMPARE(lost.count(), 0);  // asked for, not lost
+        QVERIFY(!backend.status().model_loaded);
+    }
+
+    void refusedLoadReachesTheCaller() {
+        ChildProcessModelBackend backend(test_options());
+        engine::BudgetSettings budget;
+        budget.keep_free_ram_bytes = std::uint64_t(1) << 50;  // a petabyte free: never
+        const PreflightReply preflight = wait_result(backend.preflight(tiny_request(), budget));
+        QVERIFY(preflight.ok());
+        QVERIFY(preflight.report && !preflight.report->verdict.fits);
+        QVERIFY(!preflight.loadable());
+        const LoadReply load = wait_result(backend.load(tiny_request(), budget));
+        QCOMPARE(load.error, BackendError::Refused);
+        QVERIFY2(!load.message.isEmpty(), "a refusal says why");
+    }
+
+    // A GUI that is SIGKILLed runs no destructor: the kernel ends its model
+    // process (PR_SET_PDEATHSIG), so no orphan keeps the memory (or the GPU).
+    void modelProcessEndsWithAKilledParent() {
+        QProcess holder;
+        holder.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        holder.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--hold-model-process")});
+        QVERIFY(holder.waitForStarted(10000));
+        QByteArray out;
+        QElapsedTimer clock;
+        clock.start();
+        while (!out.contains('\n') && clock.elapsed() < 60000 && holder.state() == QProcess::Running) {
+            holder.waitForReadyRead(200);
+            out += holder.readAllStandardOutput();
+        }
+        QVERIFY2(out.startsWith("model process "), out.constData());
+        const qint64 child = out.mid(14).trimmed().toLongLong();
+        QVERIFY(process_exists(child));
+        // Should this test fail, the orphan must not outlive it.
+        const auto reap = qScopeGuard([child] {
+            if (process_exists(child)) ::kill(pid_t(child), SIGKILL);
+        });
+        QVERIFY(::kill(pid_t(holder.processId()), SIGKILL) == 0);
+        QVERIFY(holder.waitForFinished(10000));
+        QTRY_VERIFY2_WITH_TIMEOUT(!process_exists(child), "the model process outlived its killed parent", 10000);
+    }
+
+    void childKilledMidEncode() { crashRecovery(/*during_click=*/false); }
+    void childKilledMidClick() { crashRecovery(/*during_click=*/true); }
+
+private:
+    void crashRecovery(bool during_click) {
+        ChildProcessModelBackend backend(test_options());
+        QSignalSpy lost(&backend, &ModelBackend::modelProcessLost);
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        const qint64 pid = backend.childPid();
+        QVERIFY(pid > 0);
+        const engine::ImageRgb8 image = read_rgb(kTiny / "blobs_200x150.png");
+
+        QFuture<EncodeReply> encode;
+        QFuture<SegmentReply> click;
+        if (during_click) {
+            QVERIFY(wait_result(backend.encode(image, QStringLiteral("blobs"))).ok());
+            // Several clicks in flight, the child killed while it answers them.
+            click = backend.segment(QStringLiteral("blobs"), one_positive());
+            for (int i = 0; i < 5; ++i) (void)backend.segment(QStringLiteral("blobs"), one_positive());
+        } else {
+            encode = backend.encode(big_image(), QStringLiteral("big"));
+            // Let the upload reach the child: it decodes and encodes for a while.
+            QTest::qWait(300);
+        }
+        QVERIFY(::kill(pid_t(pid), SIGKILL) == 0);
+
+        QString message;
+        if (during_click) {
+            const SegmentReply r = wait_result(click, 20000);
+            QCOMPARE(r.error, BackendError::Failed);
+            message = r.message;
+        } else {
+            const EncodeReply r = wait_result(encode, 20000);
+            QCOMPARE(r.error, BackendError::Failed);
+            message = r.message;
+        }
+        QVERIFY2(message.contains(QStringLiteral("ended unexpectedly")) && message.contains(QStringLiteral("signal 9")), qPrintable(message));
+        qInfo("%s", qPrintable(message));
+        QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 5000);
+        QVERIFY(lost.at(0).at(0).toString().contains(QStringLiteral("pid %1").arg(pid)));
+        QCOMPARE(int(unloads.size()), 1);
+        const UnloadReply gone = unloads[0];
+        QVERIFY(gone.process_ended);
+        QVERIFY(gone.was_loaded);
+        QVERIFY(!backend.status().model_loaded);
+        QCOMPARE(backend.status().state, QStringLiteral("unloaded"));
+        QCOMPARE(backend.childPid(), 0);
+
+        // Load again: a new child, which works.
+        const LoadReply again = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(again.ok(), qPrintable(again.message));
+        QVERIFY(backend.childPid() > 0 && backend.childPid() != pid);
+        QVERIFY(wait_result(backend.encode(image, QStringLiteral("blobs"))).ok());
+        const SegmentReply click_again = wait_result(backend.segment(QStringLiteral("blobs"), one_positive()));
+        QVERIFY2(click_again.ok(), qPrintable(click_again.message));
+        QCOMPARE(int(click_again.result.candidates.size()), 3);
+        QCOMPARE(lost.count(), 1);
+    }
+};
+
+// `--hold-model-process`: load the tiny model in a child, print its pid, and
+// wait to be killed (modelProcessEndsWithAKilledParent).
+int hold_model_process(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    ChildProcessModelBackend backend(test_options());
+    const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+    if (!load.ok()) {
+        std::fprintf(stderr, "load failed: %s\n", qPrintable(load.message));
+        return 1;
+    }
+    std::printf("model process %lld\n", static_cast<long long>(backend.childPid()));
+    std::fflush(stdout);
+    return app.exec();
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "--hold-model-process") == 0) return hold_model_process(argc, argv);
+    QCoreApplication app(argc, argv);
+    TestChildProcessBackend test;
+    return QTest::qExec(&test, argc, argv);
+}
+#include "test_child_process_backend.moc"
