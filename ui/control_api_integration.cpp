@@ -1,5 +1,6 @@
 #include "ui/control_api_integration.h"
 
+#include "core/service/child_process_model_backend.h"
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_settings.h"
 #include "core/service/local_model_backend.h"
@@ -45,7 +46,29 @@ service::MemorySample to_sample(const service::BackendMemory& m) {
     return s;
 }
 
+// This process's sample plus the model process's RAM and VRAM (child mode).
+service::MemorySample with_model_process(service::MemorySample sample, const std::optional<service::BackendMemory>& child) {
+    if (!child) return sample;
+    sample.process_rss_bytes += quint64(child->ram_rss_mb * kMiB);
+    sample.process_peak_rss_bytes += quint64(child->ram_peak_rss_mb * kMiB);
+    if (child->vram_known && child->vram_process_mb > 0) {
+        // "cuda:N name": the model's GPU.
+        const int index = child->vram_device.section(QLatin1Char(' '), 0, 0).section(QLatin1Char(':'), 1, 1).toInt();
+        for (service::GpuSample& g : sample.gpus)
+            if (g.index == index) g.process_bytes += quint64(child->vram_process_mb * kMiB);
+    }
+    return sample;
+}
+
 }  // namespace
+
+service::ModelPlacement ControlApiIntegration::resolvePlacement(service::ModelPlacement wanted, service::ModelBackend* local) {
+    if (wanted != service::ModelPlacement::Automatic) return wanted;
+    // A model process costs a second libtorch in RAM and a few ms per click on
+    // large images (the masks cross a socket); it gives back the CUDA context
+    // (~0.5-0.7 GB of VRAM) at Unload. Worth it where there is a GPU.
+    return local && !local->gpus().empty() ? service::ModelPlacement::ModelProcess : service::ModelPlacement::ThisProcess;
+}
 
 ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelBackend* local, MemoryGaugeDock* gauge,
                                              service::MemorySampler* local_sampler)
@@ -61,6 +84,19 @@ ControlApiIntegration::ControlApiIntegration(MainWindow* window, service::ModelB
                     [gauge](const service::BackendMemory& m) { gauge->addSample(to_sample(m)); });
         }
         backend_ = remote;
+    } else if (resolvePlacement(config.placement, local) == service::ModelPlacement::ModelProcess) {
+        auto* child = new service::ChildProcessModelBackend({}, this);
+        model_process_ = true;
+        if (gauge && local_sampler) {
+            // The model process's memory is samlabel's: the gauge adds it to this process's.
+            QObject::disconnect(local_sampler, nullptr, gauge, nullptr);
+            connect(local_sampler, &service::MemorySampler::sampled, gauge, [gauge, child](service::MemorySample sample) {
+                gauge->addSample(with_model_process(std::move(sample), child->status().model_loaded || child->childPid() != 0
+                                                                           ? std::optional(child->memory())
+                                                                           : std::nullopt));
+            });
+        }
+        backend_ = child;
     } else {
         backend_ = local;  // the window's own model runtime: one door for the panel, the clicks and the API
     }

@@ -6,6 +6,7 @@
 // It creates the model backend (this machine's worker, or a serve host per
 // the settings), starts the control API when enabled, adds "Unload && Train…"
 // and "Control API…" to the Tools menu and the Training dock.
+#include "core/service/control_api_settings.h"
 #include "core/service/model_backend.h"
 
 #include <QObject>
@@ -44,6 +45,10 @@ public:
     QAction* unloadAndTrainAction() const { return train_action_; }
     QAction* settingsAction() const { return settings_action_; }
     bool isRemote() const { return remote_; }
+    // The model runs in a child process of the window (Preferences > Model).
+    bool isModelProcess() const { return model_process_; }
+    // Automatic -> a model process when `local` sees a CUDA GPU, else this process.
+    static service::ModelPlacement resolvePlacement(service::ModelPlacement wanted, service::ModelBackend* local);
     QString serverMessage() const { return server_message_; }  // why the API is not running, if so
 
     // Starts, restarts or stops the API per the saved settings.
@@ -63,6 +68,7 @@ private:
     QAction* train_action_ = nullptr;
     QAction* settings_action_ = nullptr;
     bool remote_ = false;
+    bool model_process_ = false;
     QString server_message_;
 };
 

@@ -4,6 +4,7 @@
 #include "core/engine/model_session.h"
 #include "core/engine/utf8_path.h"
 #include "core/service/api_token.h"
+#include "core/service/detection_blocker.h"
 #include "core/service/remote_model_backend.h"
 
 #include <QCoreApplication>
@@ -402,6 +403,7 @@ QFuture<PreflightReply> ChildProcessModelBackend::preflight(const engine::LoadRe
         PreflightReply reply;
         try {
             reply.report = session->preflight(request, budget);
+            reply.blocker = detection_blocker(request);  // the same words a running model process would say
         } catch (const std::exception& e) {
             reply.error = BackendError::Failed;
             reply.message = QString::fromUtf8(e.what());

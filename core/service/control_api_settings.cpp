@@ -47,12 +47,24 @@ QString ensure_control_api_token(QSettings* settings) {
     return token;
 }
 
+const char* model_placement_name(ModelPlacement placement) {
+    switch (placement) {
+        case ModelPlacement::Automatic: return "automatic";
+        case ModelPlacement::ThisProcess: return "this_process";
+        case ModelPlacement::ModelProcess: return "model_process";
+    }
+    return "automatic";
+}
+
 BackendConfig load_backend_config(QSettings* settings) {
     SettingsRef ref(settings);
     BackendConfig c;
     c.remote = ref.s->value(QStringLiteral("model_backend/mode")).toString() == QStringLiteral("remote");
     c.remote_url = QUrl(ref.s->value(QStringLiteral("model_backend/remote_url")).toString());
     c.remote_token = ref.s->value(QStringLiteral("model_backend/remote_token")).toString();
+    const QString placement = ref.s->value(QStringLiteral("model_backend/placement")).toString();
+    for (ModelPlacement p : {ModelPlacement::Automatic, ModelPlacement::ThisProcess, ModelPlacement::ModelProcess})
+        if (placement == QLatin1String(model_placement_name(p))) c.placement = p;
     return c;
 }
 
@@ -61,6 +73,7 @@ void save_backend_config(const BackendConfig& config, QSettings* settings) {
     ref.s->setValue(QStringLiteral("model_backend/mode"), config.remote ? QStringLiteral("remote") : QStringLiteral("local"));
     ref.s->setValue(QStringLiteral("model_backend/remote_url"), config.remote_url.toString());
     ref.s->setValue(QStringLiteral("model_backend/remote_token"), config.remote_token);
+    ref.s->setValue(QStringLiteral("model_backend/placement"), QString::fromLatin1(model_placement_name(config.placement)));
 }
 
 QHostAddress parse_bind_address(const QString& text) {

@@ -24,11 +24,20 @@ void save_control_api_config(const ControlApiConfig& config, QSettings* settings
 // The stored token, generating and storing one first when there is none.
 QString ensure_control_api_token(QSettings* settings = nullptr);
 
+// Where a model on this machine runs: in the window's own process, or in a
+// model process the window starts (Unload ends it, so all of its memory comes
+// back, the CUDA context included, and a crash of the model does not take the
+// window down). Automatic: a model process when a CUDA GPU is visible (where
+// the context is worth giving back), this process otherwise.
+enum class ModelPlacement { Automatic = 0, ThisProcess, ModelProcess };
+const char* model_placement_name(ModelPlacement placement);  // "automatic", "this_process", "model_process"
+
 // Where the model runs for the GUI: here, or on a samlabel-cli serve host.
 struct BackendConfig {
     bool remote = false;
     QUrl remote_url;          // e.g. http://gpu-box:8765
     QString remote_token;
+    ModelPlacement placement = ModelPlacement::Automatic;  // when not remote
 };
 BackendConfig load_backend_config(QSettings* settings = nullptr);
 void save_backend_config(const BackendConfig& config, QSettings* settings = nullptr);

@@ -1,9 +1,9 @@
 #include "core/service/local_model_backend.h"
 
 #include "core/engine/embedding_cache.h"
-#include "core/engine/sam3/text/clip_tokenizer.h"
 #include "core/engine/sam3_parts.h"
 #include "core/io/image_reader.h"
+#include "core/service/detection_blocker.h"
 #include "core/service/image_source.h"
 #include "core/service/model_worker.h"
 
@@ -68,19 +68,6 @@ BackendError backend_error_for(DetectFailure why) {
         case DetectFailure::Failed: return BackendError::Failed;
     }
     return BackendError::Failed;
-}
-
-// Why text prompts cannot load from this folder ("" when they can): the
-// tokenizer files, which the engine reads only at load. Said at preflight,
-// not after a load that fails.
-QString missing_tokenizer_message(const std::filesystem::path& folder) {
-    const std::vector<std::string> missing = engine::text::ClipTokenizer::missing_files(folder);
-    if (missing.empty()) return {};
-    const bool neither = missing.size() == 1 && missing[0] == "tokenizer.json";
-    const QString what = neither ? QStringLiteral("tokenizer.json (or vocab.json + merges.txt)") : QString::fromStdString(missing[0]);
-    return QStringLiteral("Text prompts cannot load: %1 is missing in this folder. Choose Click-to-segment, or add the "
-                          "tokenizer files from the checkpoint's repository.")
-        .arg(what);
 }
 
 QString parts_name(const std::optional<engine::ModelInfo>& info) {
@@ -320,7 +307,7 @@ QFuture<PreflightReply> LocalModelBackend::preflight(const engine::LoadRequest& 
         PreflightReply reply;
         try {
             reply.report = adds_parts ? session->preflight_add_parts(request.parts, budget) : session->preflight(request, budget);
-            if (engine::part_set_has_detect(request.parts)) reply.blocker = missing_tokenizer_message(request.checkpoint_dir);
+            reply.blocker = detection_blocker(request);
         } catch (const std::exception& e) {
             reply.error = BackendError::Failed;
             reply.message = QString::fromStdString(e.what());

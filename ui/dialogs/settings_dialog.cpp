@@ -1,11 +1,14 @@
 #include "ui/dialogs/settings_dialog.h"
 
+#include "core/service/control_api_settings.h"
+
 #include "ui/dialogs/shortcut_editor.h"
 #include "ui/settings/app_settings.h"
 
 #include "core/engine/memory_budget.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QMessageBox>
@@ -58,7 +61,20 @@ SettingsDialog::SettingsDialog(const QList<QAction*>& actions, QWidget* parent) 
     auto* clear = new QPushButton(tr("Clear"), model);
     clear->setObjectName(QStringLiteral("clearConvertedWeights"));
     connect(clear, &QPushButton::clicked, this, &SettingsDialog::clearConvertedWeights);
+    // Where the model runs (service::ModelPlacement): read once, when the window starts.
+    placement_ = new QComboBox(model);
+    placement_->setObjectName(QStringLiteral("modelPlacement"));
+    placement_->addItem(tr("Automatic: a model process when a GPU is present"), int(service::ModelPlacement::Automatic));
+    placement_->addItem(tr("In this window's process"), int(service::ModelPlacement::ThisProcess));
+    placement_->addItem(tr("In a model process"), int(service::ModelPlacement::ModelProcess));
+    placement_->setToolTip(tr("A model process is ended by Unload, so all of its memory comes back, the GPU's CUDA context\n"
+                              "included, and a crash of the model leaves the window and your annotations alone.\n"
+                              "It costs a second copy of the runtime in RAM and a few ms per click on large images.\n"
+                              "Takes effect at the next start."));
+    placement_->setCurrentIndex(std::max(0, placement_->findData(int(service::load_backend_config().placement))));
     auto* model_form = new QFormLayout(model);
+    model_form->addRow(tr("Run the model"), placement_);
+    model_form->addRow(QString(), new QLabel(tr("(takes effect at the next start)"), model));
     model_form->addRow(converted_cache_);
     model_form->addRow(tr("At most"), converted_budget_gib_);
     model_form->addRow(tr("Now"), converted_info_);
@@ -113,6 +129,9 @@ void SettingsDialog::store() const {
     AppSettings::setPixelLimit(std::int64_t(pixel_limit_mp_->value()) * 1'000'000);
     AppSettings::setConvertedWeightsCacheEnabled(converted_cache_->isChecked());
     AppSettings::setConvertedWeightsBudgetBytes(std::uint64_t(converted_budget_gib_->value()) << 30);
+    service::BackendConfig backend = service::load_backend_config();
+    backend.placement = static_cast<service::ModelPlacement>(placement_->currentData().toInt());
+    service::save_backend_config(backend);
     shortcuts_->apply();
 }
 

@@ -7,6 +7,7 @@
 
 class QAction;
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 
@@ -26,6 +27,7 @@ private:
     QSpinBox* autosave_s_;
     QSpinBox* pixel_limit_mp_;
     QCheckBox* converted_cache_;
+    QComboBox* placement_;
     QSpinBox* converted_budget_gib_;
     QLabel* converted_info_;
     ShortcutEditor* shortcuts_;

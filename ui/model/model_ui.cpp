@@ -2,6 +2,7 @@
 #include "ui/settings/app_settings.h"
 
 #include "core/engine/model_session.h"
+#include "core/service/child_process_model_backend.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/memory_sampler.h"
 #include "core/service/model_runtime.h"
@@ -193,7 +194,8 @@ void ModelUi::updateStatus() {
     QStringList parts;
     const service::BackendStatus status = backend_ ? backend_->status() : service::BackendStatus();
     if (remote_ && backend_) {
-        parts << (status.model_loaded ? tr("SAM: remote (%1 %2)").arg(status.device, status.dtype) : tr("SAM: remote, no model"));
+        const QString where = qobject_cast<service::ChildProcessModelBackend*>(backend_) ? tr("model process") : tr("remote");
+        parts << (status.model_loaded ? tr("SAM: %1 (%2 %3)").arg(where, status.device, status.dtype) : tr("SAM: %1, no model").arg(where));
         if (document_ && document_->currentIndex() >= 0 &&
             sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
             parts << tr("sending image...");

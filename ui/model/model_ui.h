@@ -52,9 +52,9 @@ public:
     // Preferences the model reads (the converted-weights cache); a running
     // load keeps what it started with.
     void applyPreferences();
-    // Where the SAM tool's clicks go: this process's worker (the default, or
-    // the control API's LocalModelBackend) or a serve host (remote: the image
-    // on screen is uploaded when it changes). Not owned.
+    // Where the SAM tool's clicks go (and what the model panel drives): this
+    // process's model runtime, a model process or a serve host (remote: the
+    // image on screen is sent as pixels when it changes). Not owned.
     void setBackend(service::ModelBackend* backend, bool remote);
     service::ModelBackend* backend() const;
     bool isRemote() const { return remote_; }
