@@ -4,7 +4,7 @@
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
 // SIGINT/SIGTERM.
 #include "app/cli/cli_command.h"
-#include "app/cli/cli_options.h"
+#include "app/cli/model_options.h"
 #include "app/cli/control_api_call.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3_parts.h"
@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 
 #ifndef _WIN32
 #include <sys/socket.h>
@@ -35,14 +36,16 @@ namespace {
 
 void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
-                 "                          [--parts click|detect|click+detect] [--port 8765] [--bind 127.0.0.1]\n"
-                 "                          [--token TOKEN] [--no-load]\n"
+                 "                          [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
+                 "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
                  "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
                  "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect (see docs/control-api.md).\n"
                  "  --parts  what to load: click (click-to-segment, /segment; the default), detect (text and\n"
                  "           exemplar-box detection, /detect; needs the tokenizer files in DIR) or click+detect;\n"
                  "           POST /api/v1/load loads the same parts again\n"
+                 "  --ram-budget / --vram-budget  the memory budgets of every load (the first and POST /api/v1/load)\n"
+                 "           and of each encode's re-check; a load they refuse answers 409 \"refused\"\n"
                  "  --bind   listen address; 127.0.0.1 unless you choose another (0.0.0.0: every interface)\n"
                  "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
                  "  --no-load  start unloaded (POST /api/v1/load loads DIR later)\n"
@@ -62,73 +65,49 @@ void on_signal(int) {
 }  // namespace
 
 int cmd_serve(const Args& args) {
-    engine::LoadRequest request;
+    ModelOptions model;
+    engine::LoadRequest& request = model.request;
     std::optional<std::string> weights, token_arg;
     std::string bind = "127.0.0.1";
     int port = service::kDefaultControlApiPort;
     bool load_now = true;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::optional<std::string> {
-            if (i + 1 >= args.size()) {
-                std::cerr << "samlabel-cli serve: " << a << " needs a value\n";
-                return std::nullopt;
+    try {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto next = [&]() -> const std::string& {
+                if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+                return args[++i];
+            };
+            if (a == "--help" || a == "-h") {
+                print_serve_help();
+                return kExitOk;
+            } else if (a == "--weights") {
+                weights = next();
+            } else if (take_model_option(a, next, model)) {
+                continue;
+            } else if (a == "--port") {
+                const std::string& v = next();
+                try {
+                    std::size_t used = 0;
+                    port = std::stoi(v, &used);
+                    if (used != v.size()) port = -1;
+                } catch (const std::exception&) {
+                    port = -1;
+                }
+                if (port < 0 || port > 65535) throw std::invalid_argument("--port wants 0..65535 (0: any free port), not '" + v + "'");
+            } else if (a == "--bind") {
+                bind = next();
+            } else if (a == "--token") {
+                token_arg = next();
+            } else if (a == "--no-load") {
+                load_now = false;
+            } else {
+                throw std::invalid_argument("unknown argument '" + a + "' (see --help)");
             }
-            return args[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            print_serve_help();
-            return kExitOk;
-        } else if (a == "--weights") {
-            if (!(weights = value())) return kExitUsage;
-        } else if (a == "--device") {
-            const auto v = value();
-            const auto d = v ? parse_device(*v) : std::nullopt;
-            if (!d) {
-                if (v) std::cerr << "samlabel-cli serve: --device wants auto, cpu, cuda or cuda:N, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.device = *d;
-        } else if (a == "--dtype") {
-            const auto v = value();
-            const auto t = v ? parse_dtype(*v) : std::nullopt;
-            if (!t) {
-                if (v) std::cerr << "samlabel-cli serve: --dtype wants auto, fp32, bf16 or fp16, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.dtype = *t;
-        } else if (a == "--parts") {
-            const auto v = value();
-            const auto p = v ? engine::parse_part_set(*v) : std::nullopt;
-            if (!p) {
-                if (v) std::cerr << "samlabel-cli serve: --parts wants click, detect or click+detect, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.parts = *p;
-        } else if (a == "--port") {
-            const auto v = value();
-            if (!v) return kExitUsage;
-            try {
-                port = std::stoi(*v);
-            } catch (...) {
-                port = -1;
-            }
-            if (port < 0 || port > 65535) {
-                std::cerr << "samlabel-cli serve: --port wants 0..65535 (0: any free port), not '" << *v << "'\n";
-                return kExitUsage;
-            }
-        } else if (a == "--bind") {
-            const auto v = value();
-            if (!v) return kExitUsage;
-            bind = *v;
-        } else if (a == "--token") {
-            if (!(token_arg = value())) return kExitUsage;
-        } else if (a == "--no-load") {
-            load_now = false;
-        } else {
-            std::cerr << "samlabel-cli serve: unknown argument '" << a << "' (see --help)\n";
-            return kExitUsage;
         }
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "samlabel-cli serve: " << e.what() << "\n";
+        return kExitUsage;
     }
     if (!weights) {
         std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder)\n";
@@ -164,7 +143,8 @@ int cmd_serve(const Args& args) {
     service::ModelThread thread(session);
     service::LocalModelBackend backend(thread.worker());
     backend.installImageLoader();
-    backend.setLoadRequest(request, session->budget());
+    session->set_budget(model.budget);  // the encodes' re-check, before any load sets it
+    backend.setLoadRequest(request, model.budget);
 
     service::ControlApiServer server(&backend);
     QString error;
