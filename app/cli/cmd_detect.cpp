@@ -11,7 +11,7 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3/text/clip_tokenizer.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/image_writer.h"
 #include "core/service/image_source.h"
 #include "core/io/utf8_path.h"
@@ -173,7 +173,7 @@ int cmd_detect(const Args& args) {
     }
     if (!out_dir.empty()) {
         // A full disk must not leave a cut-off detections.json behind a "written" message.
-        io::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
+        annotation::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
         if (!as_json) std::printf("masks and detections.json written to %s\n", io::path_to_utf8(out_dir).c_str());
     }
     if (as_json) std::cout << report.dump(1) << "\n";
