@@ -36,6 +36,18 @@ std::vector<float> parse_numbers(const std::string& text, std::size_t count, con
     return out;
 }
 
+float parse_fraction(const std::string& text, const std::string& what) {
+    const float v = parse_numbers(text, 1, what)[0];
+    if (!(v >= 0.f && v <= 1.f)) throw std::invalid_argument(what + " must lie in [0, 1], got " + text);
+    return v;
+}
+
+int parse_count(const std::string& text, const std::string& what) {
+    const float v = parse_numbers(text, 1, what)[0];
+    if (!(v >= 1.f && v <= 1e6f) || v != float(int(v))) throw std::invalid_argument(what + " must be a whole number >= 1, got " + text);
+    return int(v);
+}
+
 engine::DeviceSpec require_device(const std::string& text) {
     if (const auto device = parse_device(text)) return *device;
     throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N, got '" + text + "'");

@@ -9,6 +9,7 @@
 // on Ctrl+C); with them, `samlabel-cli merge` folds the files in later.
 #include "app/cli/cli_command.h"
 #include "app/cli/cli_options.h"
+#include "app/cli/model_options.h"
 #include "core/autolabel/autolabel_recipe.h"
 #include "core/autolabel/autolabel_run.h"
 #include "core/autolabel/image_selection.h"
@@ -46,6 +47,7 @@ const char* kUsage =
     "                              [--only-unlabeled | --image PATH...] [--out RESULTS.jsonl]\n"
     "                              [--shard I/N | --shard-count N] [--restart] [--mask-threshold M]\n"
     "                              [--overlap-iou 0.7] [--replace] [--device ...] [--dtype ...] [--images DIR]\n"
+    "                              [--ram-budget GiB] [--vram-budget GiB]\n"
     "  PROJECT           a project file, or an image folder (its samlabel-project.json)\n"
     "  --weights DIR     a SAM3 checkpoint folder with its tokenizer files\n"
     "  --class NAME[=PROMPT]  a class to find, searched as PROMPT (default: the class's saved prompt,\n"
@@ -63,6 +65,8 @@ const char* kUsage =
     "                    SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT (Slurm array)\n"
     "  --overlap-iou X   merge: a detection overlapping an instance of its class above X is not proposed (0.7)\n"
     "  --replace         merge: ... it replaces that instance instead (off by default)\n"
+    "  --ram-budget GiB  keep at least this much RAM free for other programs (default 0)\n"
+    "  --vram-budget GiB use at most this much VRAM (leave the rest to e.g. a training run)\n"
     "Without --out and without a shard the results are merged into PROJECT when the run ends (or is\n"
     "interrupted); otherwise merge them with `samlabel-cli merge PROJECT RESULTS...`.\n"
     "exit codes: 0 done, 1 failed (or some images unreadable), 2 bad arguments, 3 refused by the memory\n"
@@ -74,18 +78,6 @@ std::atomic<int> g_signal{0};
 extern "C" void on_signal(int sig) {
     g_signal = sig;
     g_cancel = true;
-}
-
-float parse_fraction(const std::string& text, const std::string& what) {
-    const float v = parse_numbers(text, 1, what)[0];
-    if (!(v >= 0.f && v <= 1.f)) throw std::invalid_argument(what + " must lie in [0, 1], got " + text);
-    return v;
-}
-
-int parse_count(const std::string& text, const std::string& what) {
-    const float v = parse_numbers(text, 1, what)[0];
-    if (!(v >= 1.f && v <= 1e6f) || v != float(int(v))) throw std::invalid_argument(what + " must be a whole number >= 1, got " + text);
-    return int(v);
 }
 
 std::string dtype_text(engine::WeightDType dtype) {
@@ -123,8 +115,8 @@ int cmd_autolabel(const Args& args) {
     std::optional<int> shard_count;
     bool restart = false, only_unlabeled = false;
     MergeOptions merge_options;
-    engine::LoadRequest request;
-    request.parts = engine::PartSet::DetectOnly;
+    ModelOptions model;
+    model.request.parts = engine::PartSet::DetectOnly;
     try {
         for (std::size_t i = 0; i < args.size(); ++i) {
             const std::string& a = args[i];
@@ -144,8 +136,7 @@ int cmd_autolabel(const Args& args) {
             else if (a == "--restart") restart = true;
             else if (a == "--overlap-iou") merge_options.overlap_iou = parse_fraction(next(), a);
             else if (a == "--replace") merge_options.replace = true;
-            else if (a == "--dtype") request.dtype = require_dtype(next());
-            else if (a == "--device") request.device = require_device(next());
+            else if (take_model_option(a, next, model, PartsOption::Fixed)) continue;
             else if (a == "--images") images_dir = io::path_from_utf8(next());
             else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
             else if (project_arg.empty()) project_arg = io::path_from_utf8(a);
@@ -186,10 +177,10 @@ int cmd_autolabel(const Args& args) {
     // The dtype the load will resolve to, known before any weight is read, so
     // a shard with nothing left to do never loads the model.
     engine::ModelSession session;
-    request.checkpoint_dir = weights;
+    model.request.checkpoint_dir = weights;
     engine::PreflightReport preflight;
     try {
-        preflight = session.preflight(request, {});
+        preflight = session.preflight(model.request, model.budget);
     } catch (const std::exception& e) {
         std::cerr << "samlabel-cli autolabel: " << e.what() << "\n";
         return kExitFailure;
@@ -232,17 +223,8 @@ int cmd_autolabel(const Args& args) {
     std::signal(SIGTERM, on_signal);
     RunSummary summary;
     if (left > 0) {
-        const engine::LoadOutcome loaded = session.load(request, {}, {});
-        if (loaded.status == engine::LoadStatus::Refused) {
-            std::cerr << "samlabel-cli autolabel: " << loaded.message << "\n";
-            if (loaded.verdict)
-                for (const auto& s : loaded.verdict->suggestions) std::cerr << "  - " << s << "\n";
-            return kExitRefused;
-        }
-        if (!loaded.ok()) {
-            std::cerr << "samlabel-cli autolabel: " << loaded.message << "\n";
-            return kExitFailure;
-        }
+        const engine::LoadOutcome loaded = session.load(model.request, {}, model.budget);
+        if (const int refused_or_failed = report_load_outcome("autolabel", loaded)) return refused_or_failed;
         if (loaded.dtype_name != recipe.model.dtype) {
             std::cerr << "samlabel-cli autolabel: the model loaded as " << loaded.dtype_name << ", the preflight said " << recipe.model.dtype << "\n";
             return kExitFailure;

@@ -1,15 +1,17 @@
 // samlabel-cli detect WEIGHTS IMAGE --text "car" [--text ...] [--box x0,y0,x1,y1]... [--neg-box ...]...
-//                     [--threshold 0.3] [--mask-threshold 0.5] [--device ...] [--dtype ...] [--json] [--out DIR]
+//                     [--threshold 0.3] [--mask-threshold 0.5] [--device ...] [--dtype ...]
+//                     [--ram-budget GiB] [--vram-budget GiB] [--json] [--out DIR]
 // Concept detection from the command line, as the Python tools run SAM3's
 // Sam3Model + Sam3Processor: finds every instance of a text and/or exemplar
 // boxes. Goes through the model session, so the memory preflight decides
 // first (exit 3 when refused). Several --text prompts share one image encode.
 #include "app/cli/cli_command.h"
 #include "app/cli/cli_options.h"
+#include "app/cli/model_options.h"
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3/text/clip_tokenizer.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/image_writer.h"
 #include "core/service/image_source.h"
 #include "core/io/utf8_path.h"
@@ -34,7 +36,7 @@ namespace fs = std::filesystem;
 const char* kUsage =
     "usage: samlabel-cli detect WEIGHTS IMAGE [--text TEXT]... [--box x0,y0,x1,y1]... [--neg-box x0,y0,x1,y1]...\n"
     "                           [--threshold 0.3] [--mask-threshold 0.5] [--dtype auto|fp32|bf16|fp16]\n"
-    "                           [--device auto|cpu|cuda[:N]] [--json] [--out DIR]\n"
+    "                           [--device auto|cpu|cuda[:N]] [--ram-budget GiB] [--vram-budget GiB] [--json] [--out DIR]\n"
     "  WEIGHTS  a SAM3 checkpoint folder (facebook/sam3 layout, with its tokenizer files)\n"
     "  IMAGE    any image samlabel reads (EXIF orientation applied)\n"
     "  --text TEXT          what to find (\"car\"); repeatable: every text runs on the same encoded image\n"
@@ -43,14 +45,10 @@ const char* kUsage =
     "  --threshold T        keep instances whose score (object x presence) is above T (default 0.3)\n"
     "  --mask-threshold M   mask pixels whose probability is above M (default 0.5)\n"
     "  --out DIR            write one 0/255 mask PNG per instance and detections.json there\n"
-    "  --json               print the result as JSON\n"
-    "exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused by the memory preflight\n";
+    "  --json               print the result as JSON\n";
+const char* kExitCodes = "exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused by the memory preflight\n";
 
-float parse_fraction(const std::string& text, const std::string& what) {
-    const float v = parse_numbers(text, 1, what)[0];
-    if (!(v >= 0.f && v <= 1.f)) throw std::invalid_argument(what + " must lie in [0, 1], got " + text);
-    return v;
-}
+std::ostream& usage(std::ostream& out) { return out << kUsage << kModelOptionsUsageNoParts << kExitCodes; }
 
 std::string safe_stem(const std::string& text) {
     std::string out;
@@ -62,14 +60,14 @@ std::string safe_stem(const std::string& text) {
 
 int cmd_detect(const Args& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        (args.empty() ? std::cerr : std::cout) << kUsage;
+        usage(args.empty() ? std::cerr : std::cout);
         return args.empty() ? kExitUsage : kExitOk;
     }
     std::vector<std::string> positional, texts;
     std::vector<engine::ExemplarBox> boxes;
     engine::DetectOptions options;
-    engine::LoadRequest request;
-    request.parts = engine::PartSet::DetectOnly;
+    ModelOptions model;
+    model.request.parts = engine::PartSet::DetectOnly;
     fs::path out_dir;
     bool as_json = false;
     try {
@@ -85,8 +83,7 @@ int cmd_detect(const Args& args) {
                 boxes.push_back({b[0], b[1], b[2], b[3], a == "--box"});
             } else if (a == "--threshold") options.score_threshold = parse_fraction(next(), a);
             else if (a == "--mask-threshold") options.mask_threshold = parse_fraction(next(), a);
-            else if (a == "--dtype") request.dtype = require_dtype(next());
-            else if (a == "--device") request.device = require_device(next());
+            else if (take_model_option(a, next, model, PartsOption::Fixed)) continue;
             else if (a == "--out") out_dir = io::path_from_utf8(next());
             else if (a == "--json") as_json = true;
             else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
@@ -96,10 +93,10 @@ int cmd_detect(const Args& args) {
         if (texts.empty() && boxes.empty()) throw std::invalid_argument("give a --text, exemplar boxes (--box), or both");
         if (texts.empty()) texts.push_back("");  // boxes only
     } catch (const std::invalid_argument& e) {
-        std::cerr << "samlabel-cli detect: " << e.what() << "\n" << kUsage;
+        usage(std::cerr << "samlabel-cli detect: " << e.what() << "\n");
         return kExitUsage;
     }
-    request.checkpoint_dir = io::path_from_utf8(positional[0]);
+    model.request.checkpoint_dir = io::path_from_utf8(positional[0]);
 
     QString read_error;
     const std::optional<service::ModelImage> image = service::read_model_image(QString::fromUtf8(positional[1]), &read_error);
@@ -109,18 +106,9 @@ int cmd_detect(const Args& args) {
     }
 
     engine::ModelSession session;
-    session.converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});
-    const engine::LoadOutcome loaded = session.load(request, {}, {});
-    if (loaded.status == engine::LoadStatus::Refused) {
-        std::cerr << "samlabel-cli detect: " << loaded.message << "\n";
-        if (loaded.verdict)
-            for (const auto& s : loaded.verdict->suggestions) std::cerr << "  - " << s << "\n";
-        return kExitRefused;
-    }
-    if (!loaded.ok()) {
-        std::cerr << "samlabel-cli detect: " << loaded.message << "\n";
-        return kExitFailure;
-    }
+    use_converted_weights_cache(session);
+    const engine::LoadOutcome loaded = session.load(model.request, {}, model.budget);
+    if (const int refused_or_failed = report_load_outcome("detect", loaded)) return refused_or_failed;
     const engine::EncodeOutcome encoded = session.encode(image->image, image->content_key);
     if (!encoded.ok()) {
         std::cerr << "samlabel-cli detect: encoding " << positional[1] << ": " << encoded.message << "\n";
@@ -185,7 +173,7 @@ int cmd_detect(const Args& args) {
     }
     if (!out_dir.empty()) {
         // A full disk must not leave a cut-off detections.json behind a "written" message.
-        io::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
+        annotation::write_file_atomically(out_dir / "detections.json", report.dump(1) + "\n");
         if (!as_json) std::printf("masks and detections.json written to %s\n", io::path_to_utf8(out_dir).c_str());
     }
     if (as_json) std::cout << report.dump(1) << "\n";

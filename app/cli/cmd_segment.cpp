@@ -1,26 +1,27 @@
 // samlabel-cli segment DIR IMAGE --point x,y[:label] ... [--box x0,y0,x1,y1]
 //                      [--single] [--dtype auto|fp32|bf16|fp16] [--device auto|cpu|cuda[:N]]
-//                      --out mask.png [--json]
-// Click-to-segment from the command line: loads SAM3's click path, encodes the
-// image, runs the prompt, writes the best candidate (highest predicted IoU) as
-// a 0/255 PNG and prints every candidate's score and the chosen mask's polygons.
+//                      [--ram-budget GiB] [--vram-budget GiB] --out mask.png [--json]
+// Click-to-segment from the command line: loads SAM3's click path through the
+// model session (the memory preflight decides first: exit 3 when refused),
+// encodes the image, runs the prompt, writes the best candidate (highest
+// predicted IoU) as a 0/255 PNG and prints every candidate's score and the
+// chosen mask's polygons.
 #include "app/cli/cli_command.h"
 #include "app/cli/cli_options.h"
+#include "app/cli/model_options.h"
 #include "core/annotation/mask_geometry.h"
-#include "core/engine/checkpoint.h"
-#include "core/engine/sam3_predictor.h"
-#include "core/io/image_reader.h"
-#include "core/service/image_source.h"
+#include "core/engine/model_session.h"
 #include "core/io/image_writer.h"
+#include "core/io/utf8_path.h"
+#include "core/service/image_source.h"
+
+#include <QString>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <opencv2/core/mat.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -29,7 +30,8 @@ namespace {
 
 const char* kUsage =
     "usage: samlabel-cli segment DIR IMAGE --point x,y[:label] ... [--box x0,y0,x1,y1] [--single]\n"
-    "                            [--dtype auto|fp32|bf16|fp16] [--device auto|cpu|cuda[:N]] --out mask.png [--json]\n"
+    "                            [--dtype auto|fp32|bf16|fp16] [--device auto|cpu|cuda[:N]]\n"
+    "                            [--ram-budget GiB] [--vram-budget GiB] --out mask.png [--json]\n"
     "  DIR    a SAM3 checkpoint folder (facebook/sam3 layout)\n"
     "  IMAGE  any image samlabel reads (EXIF orientation applied)\n"
     "  --point x,y[:label]  image pixels; label 1/pos (default) or 0/neg; repeatable\n"
@@ -37,6 +39,9 @@ const char* kUsage =
     "  --single             one mask (stability fallback) instead of the multimask candidates\n"
     "  --out mask.png       the best candidate as a 0/255 PNG of the image's size\n"
     "  --json               print the result as JSON\n";
+const char* kExitCodes = "exit codes: 0 done, 1 failed, 2 bad arguments, 3 refused by the memory preflight\n";
+
+std::ostream& usage(std::ostream& out) { return out << kUsage << kModelOptionsUsageNoParts << kExitCodes; }
 
 engine::PointPrompt parse_point(const std::string& text) {
     std::string coords = text, label = "1";
@@ -56,12 +61,13 @@ engine::PointPrompt parse_point(const std::string& text) {
 
 int cmd_segment(const Args& args) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        (args.empty() ? std::cerr : std::cout) << kUsage;
+        usage(args.empty() ? std::cerr : std::cout);
         return args.empty() ? kExitUsage : kExitOk;
     }
     std::vector<std::string> positional;
     engine::ClickPrompt prompt;
-    engine::PredictorOptions options;
+    ModelOptions model;
+    model.request.parts = engine::PartSet::ClickToSegment;
     std::string out_path;
     bool as_json = false;
     try {
@@ -76,8 +82,7 @@ int cmd_segment(const Args& args) {
                 const auto b = parse_numbers(next(), 4, "--box");
                 prompt.box = engine::BoxPrompt{b[0], b[1], b[2], b[3]};
             } else if (a == "--single") prompt.multimask = false;
-            else if (a == "--dtype") options.dtype = require_dtype(next());
-            else if (a == "--device") options.device = require_device(next());
+            else if (take_model_option(a, next, model, PartsOption::Fixed)) continue;
             else if (a == "--out") out_path = next();
             else if (a == "--json") as_json = true;
             else if (a.rfind("--", 0) == 0) throw std::invalid_argument("unknown option " + a);
@@ -87,24 +92,29 @@ int cmd_segment(const Args& args) {
         if (prompt.points.empty() && !prompt.box) throw std::invalid_argument("give at least one --point or a --box");
         if (out_path.empty()) throw std::invalid_argument("--out mask.png is required");
     } catch (const std::invalid_argument& e) {
-        std::cerr << "samlabel-cli segment: " << e.what() << "\n" << kUsage;
+        usage(std::cerr << "samlabel-cli segment: " << e.what() << "\n");
         return kExitUsage;
     }
 
-    const io::ImageReadResult read = io::read_image(io::path_from_utf8(positional[1]));
-    if (!read.ok()) {
-        std::cerr << "samlabel-cli segment: " << read.error << "\n";
+    model.request.checkpoint_dir = io::path_from_utf8(positional[0]);
+
+    QString read_error;
+    const std::optional<service::ModelImage> image = service::read_model_image(QString::fromUtf8(positional[1]), &read_error);
+    if (!image) {
+        std::cerr << "samlabel-cli segment: " << read_error.toStdString() << "\n";
         return kExitFailure;
     }
-    const engine::ImageRgb8 image = service::model_rgb_from_bgr(read.bgr8);
 
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto checkpoint = engine::Checkpoint::open(io::path_from_utf8(positional[0]));
-    const auto predictor = engine::Sam3Predictor::load(*checkpoint, options);
-    const auto t1 = std::chrono::steady_clock::now();
-    const auto embedding = predictor->encode(image);
-    const auto t2 = std::chrono::steady_clock::now();
-    const engine::SegmentResult result = predictor->segment(*embedding, prompt);
+    engine::ModelSession session;
+    use_converted_weights_cache(session);
+    const engine::LoadOutcome loaded = session.load(model.request, {}, model.budget);
+    if (const int refused_or_failed = report_load_outcome("segment", loaded)) return refused_or_failed;
+    const engine::EncodeOutcome encoded = session.encode(image->image, image->content_key);
+    if (!encoded.ok()) {
+        std::cerr << "samlabel-cli segment: encoding " << positional[1] << ": " << encoded.message << "\n";
+        return encoded.status == engine::EncodeStatus::Refused ? kExitRefused : kExitFailure;
+    }
+    const engine::SegmentResult result = session.segment(image->content_key, prompt);
     if (result.candidates.empty()) throw std::runtime_error("the model returned no mask");
 
     std::size_t best = 0;
@@ -116,12 +126,12 @@ int cmd_segment(const Args& args) {
     io::write_png_file(io::path_from_utf8(out_path), mask255);
     const annotation::PolygonizeResult polygons = annotation::mask_to_polygons(mask);
 
-    const double load_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    const double encode_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    const double load_ms = loaded.duration_ms;
+    const double encode_ms = encoded.duration_ms;
     if (as_json) {
         nlohmann::json j;
-        j["device"] = predictor->device_name();
-        j["dtype"] = predictor->dtype_name();
+        j["device"] = loaded.device_name;
+        j["dtype"] = loaded.dtype_name;
         j["load_ms"] = load_ms;
         j["encode_ms"] = encode_ms;
         j["decode_ms"] = result.decode_ms;
@@ -148,7 +158,7 @@ int cmd_segment(const Args& args) {
         return kExitOk;
     }
     std::printf("model %s %s: load %.0f ms, encode %.0f ms, decode %.1f ms, object score logit %.3f\n",
-                predictor->device_name().c_str(), predictor->dtype_name().c_str(), load_ms, encode_ms, result.decode_ms,
+                loaded.device_name.c_str(), loaded.dtype_name.c_str(), load_ms, encode_ms, result.decode_ms,
                 result.object_score_logit);
     for (std::size_t k = 0; k < result.candidates.size(); ++k) {
         std::size_t area = 0;

@@ -1,12 +1,10 @@
 // samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load]
-//                    [--allow-load-any-weights] [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]
-//                    [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]
 // The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
 // /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
 // SIGINT/SIGTERM.
 #include "app/cli/cli_command.h"
-#include "app/cli/cli_options.h"
+#include "app/cli/model_options.h"
 #include "app/cli/control_api_call.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3_parts.h"
@@ -14,8 +12,7 @@
 #include "core/service/control_api_server.h"
 #include "core/service/control_api_settings.h"
 #include "core/service/local_model_backend.h"
-#include "core/service/model_thread.h"
-#include "core/service/model_worker.h"
+#include "core/service/model_runtime.h"
 #include "core/engine/utf8_path.h"
 
 #include <QCoreApplication>
@@ -25,6 +22,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 
 #ifndef _WIN32
 #include <sys/socket.h>
@@ -37,8 +35,8 @@ namespace {
 
 void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
-                 "                          [--parts click|detect|click+detect] [--port 8765] [--bind 127.0.0.1]\n"
-                 "                          [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
+                 "                          [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
+                 "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
                  "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
                  "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
@@ -47,6 +45,8 @@ void print_serve_help() {
                  "  --parts  what to load: click (click-to-segment, /segment; the default), detect (text and\n"
                  "           exemplar-box detection, /detect; needs the tokenizer files in DIR) or click+detect;\n"
                  "           POST /api/v1/load loads the same parts again\n"
+                 "  --ram-budget / --vram-budget  the memory budgets of every load (the first and POST /api/v1/load)\n"
+                 "           and of each encode's re-check; a load they refuse answers 409 \"refused\"\n"
                  "  --bind   listen address; 127.0.0.1 unless you choose another (0.0.0.0: every interface)\n"
                  "  --token  bearer token clients must send; default $SAMLABEL_TOKEN, else a new random one, printed\n"
                  "  --no-load  start unloaded (POST /api/v1/load loads DIR later); --weights may then be left out\n"
@@ -72,103 +72,76 @@ void on_signal(int) {
 }  // namespace
 
 int cmd_serve(const Args& args) {
-    engine::LoadRequest request;
+    ModelOptions model;
+    engine::LoadRequest& request = model.request;
     std::optional<std::string> weights, token_arg;
     std::string bind = "127.0.0.1";
     int port = service::kDefaultControlApiPort;
     bool load_now = true;
     bool allow_load_any_weights = false;
     std::optional<service::RuntimeSettings> runtime;
-    // A non-negative integer option value, or nullopt after saying what was wrong.
-    auto count = [](const std::string& option, const std::string& text) -> std::optional<qint64> {
+    bool encode_budget_given = false;  // --encode-*: else the encodes re-check --ram-budget/--vram-budget
+    // A non-negative whole number option value.
+    auto count = [](const std::string& option, const std::string& text) -> qint64 {
         try {
             std::size_t used = 0;
             const long long v = std::stoll(text, &used);
             if (used == text.size() && v >= 0) return qint64(v);
-        } catch (...) {
+        } catch (const std::exception&) {
         }
-        std::cerr << "samlabel-cli serve: " << option << " wants a whole number >= 0, not '" << text << "'\n";
-        return std::nullopt;
+        throw std::invalid_argument(option + " wants a whole number >= 0, not '" + text + "'");
     };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::optional<std::string> {
-            if (i + 1 >= args.size()) {
-                std::cerr << "samlabel-cli serve: " << a << " needs a value\n";
-                return std::nullopt;
+    try {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto next = [&]() -> const std::string& {
+                if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+                return args[++i];
+            };
+            if (a == "--help" || a == "-h") {
+                print_serve_help();
+                return kExitOk;
+            } else if (a == "--weights") {
+                weights = next();
+            } else if (take_model_option(a, next, model)) {
+                continue;
+            } else if (a == "--port") {
+                const std::string& v = next();
+                try {
+                    std::size_t used = 0;
+                    port = std::stoi(v, &used);
+                    if (used != v.size()) port = -1;
+                } catch (const std::exception&) {
+                    port = -1;
+                }
+                if (port < 0 || port > 65535) throw std::invalid_argument("--port wants 0..65535 (0: any free port), not '" + v + "'");
+            } else if (a == "--bind") {
+                bind = next();
+            } else if (a == "--token") {
+                token_arg = next();
+            } else if (a == "--no-load") {
+                load_now = false;
+            } else if (a == "--allow-load-any-weights") {
+                allow_load_any_weights = true;
+            } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
+                       a == "--encode-max-vram-mb") {
+                const qint64 n = count(a, next());
+                if (!runtime) runtime.emplace();
+                encode_budget_given = encode_budget_given || a.rfind("--encode-", 0) == 0;
+                if (a == "--embedding-cache-mb") runtime->embedding_cache_bytes = std::uint64_t(n) << 20;
+                else if (a == "--auto-unload-after-ms") runtime->auto_unload_after_ms = n;
+                else if (a == "--encode-keep-free-ram-mb") runtime->encode_budget.keep_free_ram_bytes = std::uint64_t(n) << 20;
+                else runtime->encode_budget.max_vram_bytes = std::uint64_t(n) << 20;
+            } else if (a == "--disk-cache") {
+                if (!runtime) runtime.emplace();
+                runtime->disk_cache_dir = QString::fromStdString(next());
+            } else {
+                throw std::invalid_argument("unknown argument '" + a + "' (see --help)");
             }
-            return args[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            print_serve_help();
-            return kExitOk;
-        } else if (a == "--weights") {
-            if (!(weights = value())) return kExitUsage;
-        } else if (a == "--device") {
-            const auto v = value();
-            const auto d = v ? parse_device(*v) : std::nullopt;
-            if (!d) {
-                if (v) std::cerr << "samlabel-cli serve: --device wants auto, cpu, cuda or cuda:N, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.device = *d;
-        } else if (a == "--dtype") {
-            const auto v = value();
-            const auto t = v ? parse_dtype(*v) : std::nullopt;
-            if (!t) {
-                if (v) std::cerr << "samlabel-cli serve: --dtype wants auto, fp32, bf16 or fp16, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.dtype = *t;
-        } else if (a == "--parts") {
-            const auto v = value();
-            const auto p = v ? engine::parse_part_set(*v) : std::nullopt;
-            if (!p) {
-                if (v) std::cerr << "samlabel-cli serve: --parts wants click, detect or click+detect, not '" << *v << "'\n";
-                return kExitUsage;
-            }
-            request.parts = *p;
-        } else if (a == "--port") {
-            const auto v = value();
-            if (!v) return kExitUsage;
-            try {
-                port = std::stoi(*v);
-            } catch (...) {
-                port = -1;
-            }
-            if (port < 0 || port > 65535) {
-                std::cerr << "samlabel-cli serve: --port wants 0..65535 (0: any free port), not '" << *v << "'\n";
-                return kExitUsage;
-            }
-        } else if (a == "--bind") {
-            const auto v = value();
-            if (!v) return kExitUsage;
-            bind = *v;
-        } else if (a == "--token") {
-            if (!(token_arg = value())) return kExitUsage;
-        } else if (a == "--no-load") {
-            load_now = false;
-        } else if (a == "--allow-load-any-weights") {
-            allow_load_any_weights = true;
-        } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
-                   a == "--encode-max-vram-mb") {
-            const auto v = value();
-            const auto n = v ? count(a, *v) : std::nullopt;
-            if (!n) return kExitUsage;
-            if (!runtime) runtime.emplace();
-            if (a == "--embedding-cache-mb") runtime->embedding_cache_bytes = std::uint64_t(*n) << 20;
-            else if (a == "--auto-unload-after-ms") runtime->auto_unload_after_ms = *n;
-            else if (a == "--encode-keep-free-ram-mb") runtime->encode_budget.keep_free_ram_bytes = std::uint64_t(*n) << 20;
-            else runtime->encode_budget.max_vram_bytes = std::uint64_t(*n) << 20;
-        } else if (a == "--disk-cache") {
-            const auto v = value();
-            if (!v) return kExitUsage;
-            if (!runtime) runtime.emplace();
-            runtime->disk_cache_dir = QString::fromStdString(*v);
-        } else {
-            std::cerr << "samlabel-cli serve: unknown argument '" << a << "' (see --help)\n";
-            return kExitUsage;
         }
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "samlabel-cli serve: " << e.what() << "\n";
+        return kExitUsage;
     }
     if (!weights && load_now) {
         std::cerr << "samlabel-cli serve: --weights DIR is required (a SAM3 checkpoint folder; only --no-load may leave it out)\n";
@@ -194,6 +167,7 @@ int cmd_serve(const Args& args) {
     options.port = quint16(port);
     options.model_endpoints = true;
     options.allow_load_any_weights = allow_load_any_weights;
+    options.budget_floor = model.budget;  // a client's load may not loosen the operator's budgets
     bool token_generated = false;
     if (token_arg) options.token = QString::fromStdString(*token_arg);
     else if (!qgetenv("SAMLABEL_TOKEN").isEmpty()) options.token = QString::fromUtf8(qgetenv("SAMLABEL_TOKEN")).trimmed();
@@ -202,13 +176,19 @@ int cmd_serve(const Args& args) {
         token_generated = true;
     }
 
-    auto session = std::make_shared<engine::ModelSession>();
-    session->converted_weights().set_settings({engine::default_converted_weights_dir(), 8ull << 30});
-    service::ModelThread thread(session);
-    service::LocalModelBackend backend(thread.worker());
-    backend.installImageLoader();
-    if (weights) backend.setLoadRequest(request, session->budget());
-    if (runtime) backend.applyRuntimeSettings(*runtime);
+    // The same runtime the GUI assembles (service::ModelRuntime), without the gauge's sampler.
+    service::ModelRuntimeOptions runtime_options;
+    runtime_options.sample_interval_ms = 0;
+    runtime_options.uploaded_images = true;  // never local files: a client could make it read any file
+    runtime_options.converted_weights = {engine::default_converted_weights_dir(), 8ull << 30};
+    service::ModelRuntime model_runtime(runtime_options);
+    service::LocalModelBackend& backend = *model_runtime.backend();
+    model_runtime.session()->set_budget(model.budget);  // the encodes' re-check, before any load sets it
+    if (weights) backend.setLoadRequest(request, model.budget);
+    if (runtime) {
+        if (!encode_budget_given) runtime->encode_budget = model.budget;
+        backend.applyRuntimeSettings(*runtime);
+    }
 
     service::ControlApiServer server(&backend);
     QString error;

@@ -1,7 +1,7 @@
 #include "core/annotation/project_file.h"
 
 #include "core/annotation/rle.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -560,9 +560,9 @@ ProjectLoadResult load_project_file(const fs::path& path) {
 }
 
 void save_project_file(const fs::path& path, const Project& project) {
-    io::AtomicWriteOptions options;
+    AtomicWriteOptions options;
     options.keep_previous_as = backup_path(path);
-    io::write_file_atomically(path, serialize(project), options);
+    write_file_atomically(path, serialize(project), options);
 }
 
 }  // namespace samlabel::annotation

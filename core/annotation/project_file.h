@@ -76,7 +76,7 @@ struct ProjectLoadResult {
 // loaded, else an empty project. Never throws: everything is in the result.
 ProjectLoadResult load_project_file(const std::filesystem::path& path);
 
-// Atomic save (core/io/atomic_file.h): temp file in the same folder, fsync,
+// Atomic save (core/annotation/atomic_file.h): temp file in the same folder, fsync,
 // rename over `path`; the previous version becomes backup_path(path).
 // Throws std::runtime_error naming the file and the OS error; on failure the
 // old file is intact.

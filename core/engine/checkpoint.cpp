@@ -45,6 +45,7 @@ bool is_plain_file_name(const std::string& name) {
 struct Checkpoint::Impl {
     std::filesystem::path directory;
     nlohmann::json config = nlohmann::json::object();
+    sam3::Sam3CheckpointConfig sam3_config;
     std::vector<std::unique_ptr<SafetensorsFile>> files;
     std::vector<TensorRef> tensors;  // sorted by name
 
@@ -74,6 +75,13 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::filesystem::path& path) 
         impl.config = read_json_file(config_path);
         if (!impl.config.is_object()) throw CheckpointError(config_path, "", "is not a JSON object");
     }
+    nlohmann::json processor;
+    try {
+        processor = sam3::read_processor_json(impl.directory);  // names the file when unreadable
+    } catch (const std::exception& e) {
+        throw CheckpointError(impl.directory, "", e.what());
+    }
+    impl.sam3_config = sam3::Sam3CheckpointConfig(impl.config, processor, impl.directory);
 
     if (!std::filesystem::is_directory(status)) {
         if (path.extension() == ".json") {
@@ -159,6 +167,7 @@ void Checkpoint::Impl::sort_tensors() {
 
 const std::filesystem::path& Checkpoint::directory() const { return impl_->directory; }
 const nlohmann::json& Checkpoint::config() const { return impl_->config; }
+const sam3::Sam3CheckpointConfig& Checkpoint::sam3_config() const { return impl_->sam3_config; }
 
 std::optional<Checkpoint::TensorRef> Checkpoint::find(std::string_view name) const {
     const auto& all = impl_->tensors;

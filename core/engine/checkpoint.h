@@ -5,6 +5,7 @@
 // is read when present). Every file is validated on open; no tensor bytes are
 // read until a loader asks for them. No torch here.
 #include "core/engine/safetensors_file.h"
+#include "core/engine/sam3/sam3_checkpoint_config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,9 @@ public:
     // Throws CheckpointError naming the file (and tensor) at fault: no
     // checkpoint in the folder, unreadable config.json, an index naming a
     // missing shard, a tensor the index places in a shard that lacks it, a
-    // tensor stored in two shards or missing from the index.
+    // tensor stored in two shards or missing from the index, an unreadable
+    // processor config. (A config.json the SAM3 paths cannot run is reported
+    // when a path's config is asked for: sam3_config().)
     static std::unique_ptr<Checkpoint> open(const std::filesystem::path& path);
     ~Checkpoint();
     Checkpoint(const Checkpoint&) = delete;
@@ -34,6 +37,9 @@ public:
 
     const std::filesystem::path& directory() const;
     const nlohmann::json& config() const;  // config.json; an empty object when there is none
+    // config.json (+ the processor config) parsed once for every reader: the
+    // model's modules and the memory estimate's geometry come from it.
+    const sam3::Sam3CheckpointConfig& sam3_config() const;
 
     std::optional<TensorRef> find(std::string_view name) const;
     std::vector<TensorRef> tensors() const;              // every tensor, sorted by name

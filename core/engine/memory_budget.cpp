@@ -1,6 +1,7 @@
 #include "core/engine/memory_budget.h"
 
 #include "core/engine/checkpoint.h"
+#include "core/engine/sam3/sam3_checkpoint_config.h"
 #include "core/engine/runtime_info.h"
 
 #include <algorithm>
@@ -27,70 +28,39 @@ constexpr std::uint64_t kCudaHostRuntimeBytes = 512 * kMiB;
 // mapped pages of the tensor in flight.
 constexpr std::uint64_t kMinStagingBytes = 64 * kMiB;
 
-const nlohmann::json* find_object(const nlohmann::json& object, std::initializer_list<const char*> path) {
-    const nlohmann::json* node = &object;
-    for (const char* key : path) {
-        if (!node->is_object()) return nullptr;
-        const auto it = node->find(key);
-        if (it == node->end()) return nullptr;
-        node = &*it;
-    }
-    return node->is_object() ? node : nullptr;
-}
-
-template <typename T>
-void read_number(const nlohmann::json& object, const char* key, T& into) {
-    const auto it = object.find(key);
-    if (it != object.end() && it->is_number()) into = it->get<T>();
-}
-
 std::uint64_t round_up_mib(double bytes) { return static_cast<std::uint64_t>(std::ceil(bytes / kMiB)) * kMiB; }
 
 }  // namespace
 
-EncoderGeometry EncoderGeometry::from_config_json(const nlohmann::json& config) {
+EncoderGeometry EncoderGeometry::of(const sam3::Sam3CheckpointConfig& config, PartSet parts) {
+    // The trunk is one network whichever path builds it (the config parsers
+    // check that the tracker's and the detector's agree); the neck is the
+    // first path's, as the model builds them. A path the config cannot build
+    // is refused by the preflight (ModelSession); the estimate then takes the
+    // other path's geometry, or the defaults.
+    const bool from_tracker = config.has_tracker() && (part_set_has_click(parts) || !config.has_detector());
+    if (!from_tracker && !config.has_detector()) return EncoderGeometry{};
+    const sam3::TrunkConfig& trunk = from_tracker ? config.tracker().trunk : config.detector().trunk;
+    const sam3::NeckConfig& neck = from_tracker ? config.tracker().neck : config.detector().neck;
     EncoderGeometry g;
-    // sam3_video (the hub's config) nests the tracker's and detector's vision
-    // configs; sam3 / sam3_tracker configs have vision_config at the top.
-    const nlohmann::json* vision = nullptr;
-    for (auto path : {std::initializer_list<const char*>{"tracker_config", "vision_config"},
-                      std::initializer_list<const char*>{"detector_config", "vision_config"},
-                      std::initializer_list<const char*>{"vision_config"}}) {
-        vision = find_object(config, path);
-        if (vision) break;
-    }
-    if (!vision) return g;
-    read_number(*vision, "fpn_hidden_size", g.fpn_hidden_size);
-    if (const auto it = vision->find("scale_factors"); it != vision->end() && it->is_array() && !it->empty()) {
-        g.scale_factors.clear();
-        for (const auto& v : *it)
-            if (v.is_number()) g.scale_factors.push_back(v.get<double>());
-    }
-    // The detector's stacks (sam3_video: detector_config; sam3: the root).
-    const nlohmann::json* detector = find_object(config, {"detector_config"});
-    if (!detector) detector = &config;
-    if (const nlohmann::json* enc = find_object(*detector, {"detr_encoder_config"}))
-        read_number(*enc, "intermediate_size", g.detr_intermediate_size);
-    if (const nlohmann::json* dec = find_object(*detector, {"detr_decoder_config"})) {
-        read_number(*dec, "num_attention_heads", g.detr_heads);
-        read_number(*dec, "num_queries", g.detr_queries);
-    }
-    const nlohmann::json* backbone = find_object(*vision, {"backbone_config"});
-    if (!backbone) return g;
     g.from_config = true;
-    read_number(*backbone, "image_size", g.image_size);
-    read_number(*backbone, "patch_size", g.patch_size);
-    read_number(*backbone, "hidden_size", g.hidden_size);
-    read_number(*backbone, "intermediate_size", g.intermediate_size);
-    read_number(*backbone, "num_hidden_layers", g.num_layers);
-    read_number(*backbone, "num_attention_heads", g.num_heads);
-    read_number(*backbone, "window_size", g.window_size);
-    if (const auto it = backbone->find("global_attn_indexes"); it != backbone->end() && it->is_array()) {
-        g.global_layers.clear();
-        for (const auto& v : *it)
-            if (v.is_number_integer()) g.global_layers.push_back(v.get<int>());
+    g.image_size = trunk.image_size;
+    g.patch_size = trunk.patch_size;
+    g.hidden_size = trunk.hidden_size;
+    g.intermediate_size = trunk.intermediate_size;
+    g.num_layers = trunk.num_hidden_layers;
+    g.num_heads = trunk.num_attention_heads;
+    g.window_size = trunk.window_size;
+    g.global_layers = trunk.global_attn_indexes;
+    g.fpn_hidden_size = neck.fpn_hidden_size;
+    g.scale_factors = neck.scale_factors;
+    // Kept even for a click-only estimate: its "load detection too" variants use them.
+    if (config.has_detector()) {
+        const sam3::DetectorConfig& detector = config.detector();
+        g.detr_intermediate_size = detector.detr_encoder.intermediate_size;
+        g.detr_heads = detector.detr_decoder.num_attention_heads;
+        g.detr_queries = detector.detr_decoder.num_queries;
     }
-    if (g.patch_size <= 0) g.patch_size = 14;
     return g;
 }
 
@@ -306,13 +276,14 @@ MemoryEstimate variant(const MemoryEstimate& base, PartSet parts, WeightDType dt
 
 }  // namespace
 
-MemoryEstimate estimate_load(const PartSummary& summary, const nlohmann::json& config, PartSet parts, WeightDType dtype,
+MemoryEstimate estimate_load(const PartSummary& summary, const EncoderGeometry& geometry, PartSet parts, WeightDType dtype,
                              DeviceSpec device) {
-    return estimate_with(summary, EncoderGeometry::from_config_json(config), parts, dtype, device);
+    return estimate_with(summary, geometry, parts, dtype, device);
 }
 
 MemoryEstimate estimate_load(const Checkpoint& checkpoint, PartSet parts, WeightDType dtype, DeviceSpec device) {
-    return estimate_load(PartSummary::of_checkpoint(checkpoint), checkpoint.config(), parts, dtype, device);
+    return estimate_load(PartSummary::of_checkpoint(checkpoint), EncoderGeometry::of(checkpoint.sam3_config(), parts), parts, dtype,
+                         device);
 }
 
 std::string format_bytes(std::uint64_t bytes) {
@@ -348,7 +319,7 @@ std::string MemoryEstimate::describe() const {
         << ")\n"
         << "  activations  " << format_bytes(activation_bytes) << " (one " << geometry.image_size << "x" << geometry.image_size
         << " image encode" << (part_set_has_detect(parts) ? " and one detection prompt" : "")
-        << (geometry.from_config ? "" : ", default geometry: config.json has none") << ")\n"
+        << (geometry.from_config ? "" : ", default SAM3 geometry") << ")\n"
         << (allocator_slack_bytes ? "  allocator    " + format_bytes(allocator_slack_bytes) + " (freed blocks glibc keeps during the encode)\n" : "")
         << "  runtime      " << format_bytes(runtime_bytes) << (device.kind == DeviceKind::Cuda ? " (CUDA context)" : " (libtorch)")
         << "\n"

@@ -8,8 +8,6 @@
 #include "core/engine/memory_probe.h"
 #include "core/engine/sam3_parts.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +15,9 @@
 namespace samlabel::engine {
 
 class Checkpoint;
+namespace sam3 {
+class Sam3CheckpointConfig;
+}
 
 // User settings: leave room for other work (a YOLO training run).
 struct BudgetSettings {
@@ -24,9 +25,9 @@ struct BudgetSettings {
     std::uint64_t max_vram_bytes = 0;       // this process uses at most this much VRAM (0 = no cap)
 };
 
-// The vision trunk and neck geometry the activation formula needs, read from
-// config.json (tracker_config / detector_config / vision_config ->
-// backbone_config); defaults are transformers' Sam3ViTConfig defaults.
+// The vision trunk and neck geometry the activation formula needs, taken from
+// the checkpoint's parsed config (the very configs the model is built from);
+// the defaults are transformers' Sam3ViTConfig defaults (the real SAM3).
 struct EncoderGeometry {
     int image_size = 1008;
     int patch_size = 14;
@@ -41,9 +42,12 @@ struct EncoderGeometry {
     int detr_intermediate_size = 2048;  // the DETR encoder's MLP (detection)
     int detr_heads = 8;                 // the DETR decoder's attention heads
     int detr_queries = 200;             // the DETR decoder's object queries
-    bool from_config = false;      // false: config.json lacked it, defaults used
+    bool from_config = false;      // false: the defaults, not a checkpoint's config
 
-    static EncoderGeometry from_config_json(const nlohmann::json& config);
+    // The trunk and neck of the path that loads first (click, else detection)
+    // and the detector's stacks when the checkpoint has a detector. A path
+    // the config cannot build is left out (the preflight refuses it).
+    static EncoderGeometry of(const sam3::Sam3CheckpointConfig& config, PartSet parts);
     int grid() const { return image_size / patch_size; }  // tokens per side
 };
 
@@ -92,7 +96,7 @@ struct MemoryEstimate {
 };
 
 // Device and dtype must be resolved (no Auto).
-MemoryEstimate estimate_load(const PartSummary& summary, const nlohmann::json& config, PartSet parts, WeightDType dtype,
+MemoryEstimate estimate_load(const PartSummary& summary, const EncoderGeometry& geometry, PartSet parts, WeightDType dtype,
                              DeviceSpec device);
 MemoryEstimate estimate_load(const Checkpoint& checkpoint, PartSet parts, WeightDType dtype, DeviceSpec device);
 

@@ -41,6 +41,24 @@ std::string make_model_id(const Checkpoint& checkpoint, const std::string& devic
     return content_hash_hex(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
+// A config.json the paths of `parts` cannot be built from (a field the native
+// modules cannot run) refuses the load before any weight is read; the verdict
+// names the field. The estimate then holds the default geometry for that path.
+void refuse_parts_the_config_cannot_build(const sam3::Sam3CheckpointConfig& config, PartSet parts, Verdict& verdict) {
+    try {
+        if (part_set_has_click(parts)) config.tracker();
+        if (part_set_has_detect(parts)) config.detector();
+    } catch (const CheckpointError& e) {
+        verdict.fits = false;
+        verdict.message = std::string("Refused: ") + e.what();
+        verdict.suggestions.clear();
+        if (part_set_has_detect(parts) && !config.has_detector() && config.has_tracker())
+            verdict.suggestions.push_back("load only the click-to-segment parts");
+        if (part_set_has_click(parts) && !config.has_tracker() && config.has_detector())
+            verdict.suggestions.push_back("load only the detection parts");
+    }
+}
+
 }  // namespace
 
 void refuse_parts_the_folder_cannot_serve(const std::filesystem::path& folder, PartSet parts, Verdict& verdict) {
@@ -133,6 +151,7 @@ struct ModelSession::Impl {
         PreflightReport report;
         report.estimate = estimate_load(checkpoint, request.parts, dtype, device);
         report.verdict = samlabel::engine::preflight(report.estimate, probe->system(), probe->gpus(), budget, device);
+        refuse_parts_the_config_cannot_build(checkpoint.sam3_config(), request.parts, report.verdict);
         refuse_parts_the_folder_cannot_serve(checkpoint.directory(), request.parts, report.verdict);
         return report;
     }
@@ -151,6 +170,7 @@ struct ModelSession::Impl {
         increment.parameters = saturating_sub(report.estimate.parameters, loaded.estimate.parameters);
         increment.runtime_bytes = 0;
         report.verdict = samlabel::engine::preflight(increment, probe->system(), probe->gpus(), budget, loaded.estimate.device);
+        refuse_parts_the_config_cannot_build(checkpoint.sam3_config(), wanted, report.verdict);
         refuse_parts_the_folder_cannot_serve(checkpoint.directory(), wanted, report.verdict);
         return report;
     }

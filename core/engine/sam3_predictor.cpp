@@ -316,8 +316,10 @@ std::unique_ptr<Sam3Predictor> Sam3Predictor::load(const Checkpoint& checkpoint,
         c10::InferenceMode guard;
         try {
             impl.model = std::make_unique<sam3::Sam3Model>(
-                checkpoint.config(), sam3::read_processor_json(checkpoint.directory()), options.parts,
-                torch::TensorOptions().dtype(dtype).device(device), torch::TensorOptions().dtype(impl.heads_dtype).device(device));
+                checkpoint.sam3_config(), options.parts, torch::TensorOptions().dtype(dtype).device(device),
+                torch::TensorOptions().dtype(impl.heads_dtype).device(device));
+        } catch (const CheckpointError&) {
+            throw;  // names the folder and config.json's field already
         } catch (const std::exception& e) {
             throw CheckpointError(checkpoint.directory(), "", e.what());
         }

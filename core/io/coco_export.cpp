@@ -2,7 +2,7 @@
 
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
@@ -187,7 +187,7 @@ ExportReport export_coco_dataset(const annotation::Project& project, const fs::p
         report.images += written.size();
         if (options.split) report.images_per_split[split] = written.size();
         const std::string name = options.split ? "instances_" + split + ".json" : "instances.json";
-        write_file_atomically(out / "annotations" / name, doc.dump());
+        annotation::write_file_atomically(out / "annotations" / name, doc.dump());
         if (report.cancelled) break;
     }
     if (options.progress && !report.cancelled) options.progress(done, all.size());

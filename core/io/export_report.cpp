@@ -1,6 +1,6 @@
 #include "core/io/export_report.h"
 
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -107,8 +107,8 @@ void write_report_files(const ExportReport& report, const std::filesystem::path&
     std::ostringstream json, text;
     write_report_json(report, json);
     write_report_text(report, text);
-    write_file_atomically(dir / "report.json", json.str());
-    write_file_atomically(dir / "report.txt", text.str());
+    annotation::write_file_atomically(dir / "report.json", json.str());
+    annotation::write_file_atomically(dir / "report.txt", text.str());
 }
 
 }  // namespace samlabel::io

@@ -1,6 +1,6 @@
 #include "core/io/export_start.h"
 
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/export_directory.h"
 #include "core/io/image_reader.h"
 
@@ -57,7 +57,7 @@ ExportStart begin_export(const annotation::Project& project, const std::filesyst
 void finish_export(ExportStart& start) {
     std::ostringstream map_text;
     start.classes.write_json(map_text);
-    write_file_atomically(start.staging.dir() / "class_map.json", map_text.str());
+    annotation::write_file_atomically(start.staging.dir() / "class_map.json", map_text.str());
     write_report_files(start.report, start.staging.dir());
     start.staging.commit();
 }

@@ -2,7 +2,7 @@
 
 #include "core/annotation/mask_geometry.h"
 #include "core/annotation/rle.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_geometry.h"
@@ -157,7 +157,7 @@ ExportReport export_png_masks(const annotation::Project& project, const fs::path
     if (options.progress && !report.cancelled) options.progress(done, images.size());
     transfer.warn_if_links_refused();
     legend["images"] = std::move(image_list);
-    write_file_atomically(out / "legend.json", legend.dump(1));
+    annotation::write_file_atomically(out / "legend.json", legend.dump(1));
     finish_export(start);
     return std::move(report);
 }

@@ -1,6 +1,6 @@
 #include "core/io/yolo_export.h"
 
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/dataset_relative_path.h"
 #include "core/io/export_start.h"
 #include "core/io/export_image_plan.h"
@@ -176,7 +176,7 @@ ExportReport export_yolo_dataset(const annotation::Project& project, const fs::p
     for (const annotation::LabelClass& c : classes.classes()) yaml.names.push_back(c.name);
     std::ostringstream yaml_text;
     write_data_yaml(yaml, yaml_text);
-    write_file_atomically(out / "data.yaml", yaml_text.str());
+    annotation::write_file_atomically(out / "data.yaml", yaml_text.str());
     finish_export(start);
     return std::move(report);
 }

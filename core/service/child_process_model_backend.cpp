@@ -81,6 +81,8 @@ ChildProcessModelBackend::~ChildProcessModelBackend() {
 }
 
 QString ChildProcessModelBackend::defaultCliPath() {
+    // Packagers and tests whose executables do not sit beside samlabel-cli name it.
+    if (const QString configured = qEnvironmentVariable("SAMLABEL_CLI"); !configured.isEmpty()) return configured;
 #ifdef Q_OS_WIN
     const QString name = QStringLiteral("samlabel-cli.exe");
 #else

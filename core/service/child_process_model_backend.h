@@ -55,7 +55,7 @@ public:
     explicit ChildProcessModelBackend(ChildProcessOptions options = {}, QObject* parent = nullptr);
     ~ChildProcessModelBackend() override;  // kills the child
 
-    // samlabel-cli(.exe) in QCoreApplication::applicationDirPath().
+    // $SAMLABEL_CLI, else samlabel-cli(.exe) in QCoreApplication::applicationDirPath().
     static QString defaultCliPath();
     // The child's process id, 0 when none runs.
     qint64 childPid() const;

@@ -1,5 +1,7 @@
 #include "core/service/control_api_load_wire.h"
 
+#include <algorithm>
+
 #include "core/service/control_api_wire.h"
 
 #include "core/engine/device_dtype_names.h"
@@ -84,10 +86,13 @@ engine::LoadRequest load_request_from(const LoadOptionsRequest& body, const QStr
     return request;
 }
 
-engine::BudgetSettings budget_from(const LoadOptionsRequest& body) {
+engine::BudgetSettings budget_from(const LoadOptionsRequest& body, const engine::BudgetSettings& floor) {
     engine::BudgetSettings budget;
-    budget.keep_free_ram_bytes = body.keep_free_ram_bytes.value_or(0);
-    budget.max_vram_bytes = body.max_vram_bytes.value_or(0);
+    budget.keep_free_ram_bytes = std::max(body.keep_free_ram_bytes.value_or(0), floor.keep_free_ram_bytes);
+    const std::uint64_t asked = body.max_vram_bytes.value_or(0);  // 0: no cap
+    budget.max_vram_bytes = asked == 0 ? floor.max_vram_bytes
+                            : floor.max_vram_bytes == 0 ? asked
+                                                        : std::min(asked, floor.max_vram_bytes);
     return budget;
 }
 

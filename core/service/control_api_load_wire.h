@@ -24,7 +24,9 @@ QJsonObject load_request_to_json(const engine::LoadRequest& request, const engin
 // defaults (device auto, dtype auto, parts click, no budget); an empty
 // "weights" takes `default_folder`.
 engine::LoadRequest load_request_from(const LoadOptionsRequest& body, const QString& default_folder);
-engine::BudgetSettings budget_from(const LoadOptionsRequest& body);
+// The body's budgets, never looser than `floor` (the server operator's): the
+// more RAM kept free, the smaller non-zero VRAM cap.
+engine::BudgetSettings budget_from(const LoadOptionsRequest& body, const engine::BudgetSettings& floor = {});
 
 // {"fits", "loadable", "blocker", "message", "needed_bytes", "available_bytes",
 // "suggestions", "estimate": {...}} (+ "error" when the checkpoint is unreadable).

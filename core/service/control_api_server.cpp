@@ -316,7 +316,7 @@ ControlApiServer::ParsedLoad ControlApiServer::parseLoad(const QJsonObject& body
         return out;
     }
     out.request = wire::load_request_from(*options, own_folder);
-    out.budget = wire::budget_from(*options);
+    out.budget = wire::budget_from(*options, options_.budget_floor);
     return out;
 }
 

@@ -45,6 +45,9 @@ struct ControlApiOptions {
     // network-exposed server must not make it read paths of its choosing; 403).
     // The GUI's model process (child mode) turns it on: loopback, its own token.
     bool allow_load_any_weights = false;
+    // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
+    // budget may be stricter, never looser.
+    engine::BudgetSettings budget_floor;
 };
 
 class ControlApiServer : public QObject {

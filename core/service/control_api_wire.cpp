@@ -6,12 +6,12 @@
 #include "core/annotation/mask_geometry.h"
 #include "core/engine/embedding_cache.h"
 #include "core/io/image_reader.h"
+#include "core/io/rgb_pixels.h"
 
 #include <QJsonArray>
 #include <QStringList>
 
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -495,9 +495,7 @@ std::optional<DecodedImage> decode_uploaded_image(const QByteArray& bytes, const
 }
 
 QByteArray encode_png(const engine::ImageRgb8& image) {
-    cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<std::uint8_t*>(image.pixels.data()));
-    cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    const cv::Mat bgr = io::bgr_from_packed_rgb(image.pixels.data(), image.width, image.height);
     std::vector<std::uint8_t> png;
     cv::imencode(".png", bgr, png);
     return QByteArray(reinterpret_cast<const char*>(png.data()), qsizetype(png.size()));

@@ -2,10 +2,9 @@
 
 #include "core/engine/embedding_cache.h"
 #include "core/io/image_reader.h"
+#include "core/io/rgb_pixels.h"
 
-#include <opencv2/imgproc.hpp>
 
-#include <cstring>
 #include <fstream>
 #include <span>
 #include <vector>
@@ -39,15 +38,7 @@ std::optional<ModelImage> read_model_image(const QString& path, QString* error) 
 }
 
 engine::ImageRgb8 model_rgb_from_bgr(const cv::Mat& bgr8) {
-    cv::Mat rgb;
-    cv::cvtColor(bgr8, rgb, cv::COLOR_BGR2RGB);
-    engine::ImageRgb8 out;
-    out.width = rgb.cols;
-    out.height = rgb.rows;
-    out.pixels.resize(static_cast<std::size_t>(rgb.cols) * rgb.rows * 3);
-    for (int r = 0; r < rgb.rows; ++r)
-        std::memcpy(out.pixels.data() + static_cast<std::size_t>(r) * rgb.cols * 3, rgb.ptr(r), static_cast<std::size_t>(rgb.cols) * 3);
-    return out;
+    return engine::ImageRgb8{bgr8.cols, bgr8.rows, io::packed_rgb_from_bgr(bgr8)};
 }
 
 }  // namespace samlabel::service

@@ -24,7 +24,8 @@ struct ModelImage {
 // nullopt with *error set ("<file>: <problem>") when unreadable.
 std::optional<ModelImage> read_model_image(const QString& path, QString* error);
 
-// core/io's decoded BGR image (CV_8UC3) as the model's tightly packed RGB.
+// core/io's decoded BGR image (CV_8UC3) as the model's tightly packed RGB
+// (io::packed_rgb_from_bgr, the one BGR -> RGB conversion).
 engine::ImageRgb8 model_rgb_from_bgr(const cv::Mat& bgr8);
 
 }  // namespace samlabel::service

@@ -10,7 +10,7 @@
 // earlier moment (writing or syncing the temporary file, linking the .bak)
 // must leave the previous complete file, i.e. exactly N.
 #include "core/annotation/project_file.h"
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -75,7 +75,7 @@ private slots:
             // A leftover temporary file means the kill landed while a save was
             // writing it. Removed here (the next save would replace it anyway) so
             // each round counts only its own kill.
-            const fs::path temp = samlabel::io::atomic_temp_path(project.toStdString());
+            const fs::path temp = samlabel::annotation::atomic_temp_path(project.toStdString());
             if (fs::exists(temp)) ++killed_mid_write;
 
             const ProjectLoadResult r = load_project_file(project.toStdString());

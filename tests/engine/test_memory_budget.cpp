@@ -73,11 +73,11 @@ std::string all_text(const Verdict& v) {
 class TestMemoryBudget : public QObject {
     Q_OBJECT
     const PartSummary summary_ = round_summary();
-    const nlohmann::json config_ = nlohmann::json::object();  // default SAM3 geometry
+    const EncoderGeometry geometry_;  // the default SAM3 geometry
 
 private slots:
     void estimateAddsUp() {
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
         QCOMPARE(e.parameters, std::uint64_t(450'000'000));
         QCOMPARE(e.weight_bytes, std::uint64_t(1'800'000'000));
         QCOMPARE(e.device_bytes(), e.weight_bytes + e.activation_bytes + e.allocator_slack_bytes + e.runtime_bytes + e.margin_bytes);
@@ -85,11 +85,11 @@ private slots:
         QCOMPARE(e.ram_bytes(), e.device_bytes());
         QCOMPARE(e.vram_bytes(), std::uint64_t(0));
         // The detector's per-prompt modules stay fp32 on the CPU (Sam3Model), the rest is bf16.
-        const auto text = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const auto text = estimate_load(summary_, geometry_, PartSet::ClickAndDetect, WeightDType::BF16, {DeviceKind::Cpu, 0});
         QCOMPARE(text.weight_bytes, std::uint64_t(750'000'000) * 2 + std::uint64_t(50'000'000) * 4);
-        const auto text_gpu = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::F16, {DeviceKind::Cuda, 0});
+        const auto text_gpu = estimate_load(summary_, geometry_, PartSet::ClickAndDetect, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(text_gpu.weight_bytes, std::uint64_t(800'000'000) * 2);
-        const auto cuda = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
+        const auto cuda = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::F16, {DeviceKind::Cuda, 0});
         QCOMPARE(cuda.staging_bytes, std::uint64_t(200'000'000));  // 2 x largest tensor (> 64 MiB floor)
         QVERIFY(cuda.ram_bytes() < cuda.weight_bytes);               // streaming, not a RAM copy
         QCOMPARE(cuda.allocator_slack_bytes, std::uint64_t(0));
@@ -100,7 +100,7 @@ private slots:
         FakeProbe probe;
         probe.sys.total_bytes = 16 * GiB;
         probe.sys.available_bytes = 8 * GiB;
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, {DeviceKind::Cpu, 0});
         QVERIFY2(v.fits, v.message.c_str());
         QVERIFY(v.suggestions.empty());
@@ -113,7 +113,7 @@ private slots:
         FakeProbe probe;
         probe.sys.total_bytes = 8 * GiB;
         probe.sys.available_bytes = 2 * GiB;  // fp32 needs ~2.3 GiB, bf16 ~1.4 GiB
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::F32, {DeviceKind::Cpu, 0});
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, {DeviceKind::Cpu, 0});
         QVERIFY(!v.fits);
         const std::string text = all_text(v);
@@ -132,7 +132,7 @@ private slots:
         probe.sys.available_bytes = 4 * GiB;
         BudgetSettings budget;
         budget.keep_free_ram_bytes = 3 * GiB;  // leaves 1 GiB
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
         const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, {DeviceKind::Cpu, 0});
         QVERIFY(!v.fits);
         QCOMPARE(v.available_bytes, 1 * GiB);
@@ -152,7 +152,7 @@ private slots:
         probe.sys.available_bytes = 4 * GiB;
         BudgetSettings budget;
         budget.keep_free_ram_bytes = 30 * GiB;
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
         const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, {DeviceKind::Cpu, 0});
         QVERIFY(!v.fits);
         QCOMPARE(v.available_bytes, std::uint64_t(0));
@@ -170,7 +170,7 @@ private slots:
         BudgetSettings budget;
         budget.max_vram_bytes = 2 * GiB;
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
         const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, cuda);
         QVERIFY(!v.fits);
         const std::string text = all_text(v);
@@ -186,7 +186,7 @@ private slots:
         probe.sys.available_bytes = 1 * GiB;
         probe.sys.cgroup_limit_bytes = 2 * GiB;
         probe.sys.cgroup_available_bytes = 1 * GiB;
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, {DeviceKind::Cpu, 0});
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, {DeviceKind::Cpu, 0});
         QVERIFY(!v.fits);
         QVERIFY2(v.message.find("cgroup limit 2.00 GiB") != std::string::npos, v.message.c_str());
@@ -199,7 +199,7 @@ private slots:
         probe.sys.available_bytes = 20 * GiB;
         probe.devices = {gpu(0, 16 * GiB, 2 * GiB)};
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickAndDetect, WeightDType::F32, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickAndDetect, WeightDType::F32, cuda);
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, cuda);
         QVERIFY(!v.fits);
         const std::string text = all_text(v);
@@ -211,7 +211,7 @@ private slots:
         QVERIFY2(has_suggestion(v, "run on the CPU instead", ", fits"), text.c_str());
         QVERIFY2(has_suggestion(v, "free " + format_bytes(e.vram_bytes() - 2 * GiB) + " of VRAM on cuda:0"), text.c_str());
         // Click-to-segment in fp16 fits in 2 GiB? weights 0.9 GB + ~0.2 GB activations + context.
-        const auto small = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::F16, cuda);
+        const auto small = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::F16, cuda);
         QCOMPARE(preflight(small, probe.system(), probe.gpus(), {}, cuda).fits, small.vram_bytes() <= 2 * GiB);
     }
 
@@ -223,7 +223,7 @@ private slots:
         BudgetSettings budget;
         budget.max_vram_bytes = 1 * GiB;
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
         const Verdict v = preflight(e, probe.system(), probe.gpus(), budget, cuda);
         QVERIFY(!v.fits);
         QCOMPARE(v.available_bytes, 1 * GiB);
@@ -242,7 +242,7 @@ private slots:
         probe.sys.total_bytes = 32 * GiB;
         probe.sys.available_bytes = 20 * GiB;
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
         BudgetSettings budget;
         budget.max_vram_bytes = 4 * GiB + e.vram_bytes() - MiB;
         probe.devices = {gpu(0, 24 * GiB, 20 * GiB, 0)};
@@ -262,7 +262,7 @@ private slots:
         FakeProbe probe;
         probe.sys.available_bytes = 20 * GiB;
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
         const std::uint64_t free_bytes = e.vram_bytes() - e.runtime_bytes + 16 * MiB;  // room for all but the context
         probe.devices = {gpu(0, 24 * GiB, free_bytes)};
         QVERIFY(!preflight(e, probe.system(), probe.gpus(), {}, cuda).fits);
@@ -275,7 +275,7 @@ private slots:
         probe.sys.total_bytes = 16 * GiB;
         probe.sys.available_bytes = 8 * GiB;
         const DeviceSpec cuda1{DeviceKind::Cuda, 1};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda1);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda1);
         probe.devices = {gpu(0, 16 * GiB, 15 * GiB)};
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, cuda1);
         QVERIFY(!v.fits);
@@ -290,7 +290,7 @@ private slots:
         probe.sys.available_bytes = 100 * MiB;
         probe.devices = {gpu(0, 24 * GiB, 20 * GiB)};
         const DeviceSpec cuda{DeviceKind::Cuda, 0};
-        const auto e = estimate_load(summary_, config_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
+        const auto e = estimate_load(summary_, geometry_, PartSet::ClickToSegment, WeightDType::BF16, cuda);
         const Verdict v = preflight(e, probe.system(), probe.gpus(), {}, cuda);
         QVERIFY(!v.fits);
         QVERIFY2(v.message.find(" of RAM, but only 100 MiB") != std::string::npos, v.message.c_str());

@@ -1,7 +1,7 @@
 // Crash-safe saves in a non-ASCII folder, and on Windows a target that another
 // program holds: retried while it is held briefly, then a clear error with the
 // previous file intact.
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 #include "core/io/utf8_path.h"
 #include "tests/platform/check.h"
 #include "tests/platform/test_folder.h"
@@ -30,23 +30,23 @@ CHECK_CASE("atomic file: writes, replaces and keeps the previous version in a no
     checks::TestFolder folder("atomic");
     const auto path = folder.file("projekt ☃.samlabel.json");
     const auto backup = folder.file("projekt ☃.samlabel.json.bak");
-    io::write_file_atomically(path, "first");
+    annotation::write_file_atomically(path, "first");
     CHECK(checks::read_whole_file(path) == "first");
-    io::AtomicWriteOptions options;
+    annotation::AtomicWriteOptions options;
     options.keep_previous_as = backup;
-    io::write_file_atomically(path, "second", options);
+    annotation::write_file_atomically(path, "second", options);
     CHECK(checks::read_whole_file(path) == "second");
     CHECK(checks::read_whole_file(backup) == "first");
-    CHECK(!std::filesystem::exists(io::atomic_temp_path(path)));
+    CHECK(!std::filesystem::exists(annotation::atomic_temp_path(path)));
 }
 
 CHECK_CASE("atomic file: a folder that does not exist is a clear error") {
     checks::TestFolder folder("nofolder");
     const auto path = folder.file("fehlt/datei.json");
     try {
-        io::write_file_atomically(path, "x");
+        annotation::write_file_atomically(path, "x");
         CHECK(!"writing into a missing folder must fail");
-    } catch (const io::AtomicWriteError& e) {
+    } catch (const annotation::AtomicWriteError& e) {
         CHECK(contains(e.what(), io::path_to_utf8(folder.file("fehlt"))));
     }
 }
@@ -64,35 +64,35 @@ HANDLE hold(const std::filesystem::path& path) {
 CHECK_CASE("atomic file (Windows): a target held for a moment is replaced once it is let go") {
     checks::TestFolder folder("held briefly");
     const auto path = folder.file("gehalten.json");
-    io::write_file_atomically(path, "old");
+    annotation::write_file_atomically(path, "old");
     HANDLE held = hold(path);
     CHECK(held != INVALID_HANDLE_VALUE);
     std::jthread scanner([held] {  // joined on every way out, a failed write included
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         ::CloseHandle(held);
     });
-    io::AtomicWriteOptions options;
+    annotation::AtomicWriteOptions options;
     options.held_file_retry = std::chrono::milliseconds(5000);
     const auto start = std::chrono::steady_clock::now();
-    io::write_file_atomically(path, "new", options);
+    annotation::write_file_atomically(path, "new", options);
     const auto waited = std::chrono::steady_clock::now() - start;
     CHECK(checks::read_whole_file(path) == "new");
     CHECK(waited >= std::chrono::milliseconds(250));  // it really had to wait for the handle
-    CHECK(!std::filesystem::exists(io::atomic_temp_path(path)));
+    CHECK(!std::filesystem::exists(annotation::atomic_temp_path(path)));
 }
 
 CHECK_CASE("atomic file (Windows): a target held too long fails clearly and stays as it was") {
     checks::TestFolder folder("held long");
     const auto path = folder.file("gesperrt ☃.json");
-    io::write_file_atomically(path, "previous");
+    annotation::write_file_atomically(path, "previous");
     HANDLE held = hold(path);
     CHECK(held != INVALID_HANDLE_VALUE);
-    io::AtomicWriteOptions options;
+    annotation::AtomicWriteOptions options;
     options.held_file_retry = std::chrono::milliseconds(400);
     try {
-        io::write_file_atomically(path, "lost", options);
+        annotation::write_file_atomically(path, "lost", options);
         CHECK(!"a held target must make the write fail");
-    } catch (const io::AtomicWriteError& e) {
+    } catch (const annotation::AtomicWriteError& e) {
         const std::string what = e.what();
         CHECK(contains(what, io::path_to_utf8(path)));
         CHECK(contains(what, "held it for 400 ms"));
@@ -100,6 +100,6 @@ CHECK_CASE("atomic file (Windows): a target held too long fails clearly and stay
     }
     ::CloseHandle(held);
     CHECK(checks::read_whole_file(path) == "previous");
-    CHECK(!std::filesystem::exists(io::atomic_temp_path(path)));
+    CHECK(!std::filesystem::exists(annotation::atomic_temp_path(path)));
 }
 #endif

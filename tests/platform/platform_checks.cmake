@@ -18,7 +18,7 @@ function(samlabel_add_platform_checks target root)
   list(TRANSFORM checks APPEND .cpp)
   add_executable(${target} ${platform} ${checks}
     ${root}/core/engine/safetensors_file.cpp
-    ${root}/core/io/atomic_file.cpp
+    ${root}/core/annotation/atomic_file.cpp
     ${root}/core/io/utf8_path.cpp
     ${root}/app/cli/utf8_arguments.cpp)  # samlabel-cli's UTF-8 command line
   target_include_directories(${target} PRIVATE ${root})

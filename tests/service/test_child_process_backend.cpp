@@ -109,8 +109,8 @@ class TestChildProcessBackend : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        if (!QFile::exists(kCli)) QSKIP("samlabel-cli is not built");
-        if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("no tiny checkpoint");
+        QVERIFY2(QFile::exists(kCli), "samlabel-cli is not built (the test depends on it)");
+        QVERIFY2(std::filesystem::exists(kTiny / "model.safetensors"), "tests/data/sam3/tiny224 is missing");
     }
 
     void loadClickUnload() {

@@ -16,6 +16,7 @@
 #include "core/engine/checkpoint.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3_predictor.h"
+#include "core/io/rgb_pixels.h"
 #include "core/service/control_api_server.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
@@ -30,7 +31,6 @@
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -53,11 +53,7 @@ QByteArray json_bytes(const QJsonObject& o) { return QJsonDocument(o).toJson(QJs
 // The image as the model sees it, read here with OpenCV alone (not through the wire's decoder).
 engine::ImageRgb8 read_rgb(const std::filesystem::path& p) {
     const cv::Mat bgr = cv::imread(p.string(), cv::IMREAD_COLOR);
-    cv::Mat rgb;
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-    engine::ImageRgb8 img{rgb.cols, rgb.rows, {}};
-    img.pixels.assign(rgb.data, rgb.data + std::size_t(rgb.cols) * rgb.rows * 3);
-    return img;
+    return engine::ImageRgb8{bgr.cols, bgr.rows, io::packed_rgb_from_bgr(bgr)};
 }
 
 template <typename T>

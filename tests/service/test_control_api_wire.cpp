@@ -4,6 +4,7 @@
 // detect_result_to_json -> JSON text -> detect_reply_from_json bit for bit
 // (scores, boxes, masks); masks are single-channel 0/255 PNGs and polygons come
 // from the same helper as /segment's.
+#include "core/service/control_api_load_wire.h"
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
 
@@ -109,6 +110,33 @@ class TestControlApiWire : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // A client's load budgets may be stricter than serve's, never looser.
+    void loadBudgetsNeverLoosenTheOperators() {
+        using samlabel::engine::BudgetSettings;
+        const std::uint64_t GiB = 1ull << 30;
+        const BudgetSettings floor{4 * GiB, 8 * GiB};  // keep 4 GiB free, at most 8 GiB of VRAM
+        wire::LoadOptionsRequest none;
+        none.device = samlabel::engine::DeviceSpec{samlabel::engine::DeviceKind::Cpu, 0};
+        BudgetSettings b = wire::budget_from(none, floor);
+        QCOMPARE(b.keep_free_ram_bytes, 4 * GiB);
+        QCOMPARE(b.max_vram_bytes, 8 * GiB);
+        wire::LoadOptionsRequest looser = none;
+        looser.keep_free_ram_bytes = 1 * GiB;
+        looser.max_vram_bytes = 20 * GiB;
+        b = wire::budget_from(looser, floor);
+        QCOMPARE(b.keep_free_ram_bytes, 4 * GiB);
+        QCOMPARE(b.max_vram_bytes, 8 * GiB);
+        wire::LoadOptionsRequest stricter = none;
+        stricter.keep_free_ram_bytes = 6 * GiB;
+        stricter.max_vram_bytes = 2 * GiB;
+        b = wire::budget_from(stricter, floor);
+        QCOMPARE(b.keep_free_ram_bytes, 6 * GiB);
+        QCOMPARE(b.max_vram_bytes, 2 * GiB);
+        // No operator cap: the client's own stands; no cap anywhere: 0.
+        b = wire::budget_from(stricter, BudgetSettings{});
+        QCOMPARE(b.max_vram_bytes, 2 * GiB);
+        QCOMPARE(wire::budget_from(none, BudgetSettings{}).max_vram_bytes, std::uint64_t(0));
+    }
     // The model process's clicks: masks as packed bits after the JSON, every
     // size (not only multiples of 8 pixels), any non-zero byte a 1.
     void segmentAnswerAsMaskFrame() {

@@ -1,7 +1,7 @@
 // GUI robustness and parts: a corrupt project file is reported and backed up;
 // corrupt and over-limit images show an error state (no crash); thumbnails
 // load off the UI thread; keyboard shortcuts; vertex drags are one undo step;
-// brush/eraser; GrabCut on a synthetic image against its known shape.
+// brush/eraser. (GrabCut's segmenter: tests/annotation/test_grabcut_segmenter.)
 #include "ui_test_helpers.h"
 
 #include "core/annotation/mask_geometry.h"
@@ -14,7 +14,6 @@
 #include "ui/main_window.h"
 #include "ui/settings/app_settings.h"
 #include "ui/tools/brush_tool.h"
-#include "ui/tools/grabcut_segmenter.h"
 #include "ui/tools/grabcut_tool.h"
 #include "ui/tools/polygon_tool.h"
 #include "ui/tools/tool_box.h"
@@ -37,7 +36,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <memory>
-#include <random>
 
 using namespace samlabel;
 using namespace samlabel::ui;
@@ -55,7 +53,6 @@ private slots:
     void keyboardShortcuts();
     void vertexDragIsOneUndoStep();
     void brushAndEraserEditMasks();
-    void grabcutRecoversAKnownShape();
     void aboutShowsRuntime();
     void unusualFormatsAndPathsDisplay();
     void autosaveTimerSavesWithoutSwitching();
@@ -349,54 +346,6 @@ void TestUiRobustness::brushAndEraserEditMasks() {
     QVERIFY2(after < painted - 21 * 18 && after > painted - 21 * 30, qPrintable(QString("%1 -> %2").arg(painted).arg(after)));
     doc->undoStack()->undo();
     QCOMPARE(annotation::instance_area(doc->currentAnnotations()->instances[0]), painted);
-}
-
-void TestUiRobustness::grabcutRecoversAKnownShape() {
-    // A textured orange disk on a textured blue background: GrabCut seeded
-    // with a box (or a single click) must find the disk the test drew.
-    cv::Mat3b image(240, 320);
-    std::mt19937 rng(7);
-    std::normal_distribution<double> noise(0.0, 12.0);
-    cv::Mat1b truth(image.size(), uchar(0));
-    cv::circle(truth, {170, 120}, 60, 255, cv::FILLED);
-    for (int y = 0; y < image.rows; ++y)
-        for (int x = 0; x < image.cols; ++x) {
-            const bool in = truth(y, x) != 0;
-            const cv::Vec3d base = in ? cv::Vec3d(40, 140, 230) : cv::Vec3d(150, 90, 40);  // BGR
-            for (int c = 0; c < 3; ++c) image(y, x)[c] = cv::saturate_cast<uchar>(base[c] + noise(rng));
-        }
-    auto iou = [&](const cv::Mat1b& mask) {
-        const double inter = cv::countNonZero(mask & truth);
-        const double uni = cv::countNonZero(mask | truth);
-        return inter / uni;
-    };
-    GrabCutSeeds box_seed;
-    box_seed.box = cv::Rect(95, 45, 150, 150);
-    const GrabCutResult by_box = run_grabcut(image, box_seed);
-    QVERIFY2(by_box.error.empty(), by_box.error.c_str());
-    QCOMPARE(by_box.mask.size(), image.size());
-    QVERIFY2(iou(by_box.mask) > 0.95, qPrintable(QString::number(iou(by_box.mask))));
-
-    GrabCutSeeds point_seed;
-    point_seed.positive_points = {{170, 120}};
-    point_seed.negative_points = {{20, 20}};
-    const GrabCutResult by_point = run_grabcut(image, point_seed);
-    QVERIFY2(by_point.error.empty(), by_point.error.c_str());
-    QVERIFY2(iou(by_point.mask) > 0.85, qPrintable(QString::number(iou(by_point.mask))));
-
-    // A box over the left half only, plus a positive point on the right
-    // half: the object extends beyond the box.
-    GrabCutSeeds partial_box;
-    partial_box.box = cv::Rect(95, 45, 80, 150);
-    partial_box.positive_points = {{205, 120}};
-    const GrabCutResult by_partial = run_grabcut(image, partial_box);
-    QVERIFY2(by_partial.error.empty(), by_partial.error.c_str());
-    QVERIFY2(iou(by_partial.mask) > 0.85, qPrintable(QString::number(iou(by_partial.mask))));
-
-    GrabCutSeeds whole;
-    whole.box = cv::Rect(0, 0, 320, 240);
-    QVERIFY(!run_grabcut(image, whole).error.empty());  // no background to learn from: a clear error
-    QVERIFY(!run_grabcut(image, GrabCutSeeds{}).error.empty());
 }
 
 void TestUiRobustness::aboutShowsRuntime() {

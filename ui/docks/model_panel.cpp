@@ -73,6 +73,7 @@ void ModelPanel::setBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::loadProgress, this, &ModelPanel::onLoadProgress, Qt::QueuedConnection);
     connect(backend, &service::ModelBackend::loadFinished, this, &ModelPanel::onLoadFinished, Qt::QueuedConnection);
     connect(backend, &service::ModelBackend::unloaded, this, &ModelPanel::onUnloaded, Qt::QueuedConnection);
+    connect(backend, &service::ModelBackend::modelProcessLost, this, &ModelPanel::onModelProcessLost, Qt::QueuedConnection);
     fillDevices();
     where_->setText(tr("Model runs in: %1").arg(backend->whereText()));
     backend->applyRuntimeSettings(runtimeSettings());
@@ -246,6 +247,7 @@ void ModelPanel::buildUi() {
         if (!backend_) return;
         last_unload_->clear();  // about the previous model; the new load reports below
         last_unload_->hide();
+        lost_message_.clear();
         progress_->setValue(0);
         progress_->setFormat(tr("starting..."));
         state_value_ = engine::SessionState::Loading;  // until the backend says otherwise
@@ -473,8 +475,15 @@ void ModelPanel::onLoadFinished(const service::LoadReply& reply) {
     onStatusChanged();
 }
 
+void ModelPanel::onModelProcessLost(const QString& message) {
+    // Said here as well as in the status bar, which is too narrow for it and forgets it.
+    lost_message_ = message;
+    last_unload_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(message.toHtmlEscaped()));
+    last_unload_->show();
+}
+
 void ModelPanel::onUnloaded(const service::UnloadReply& report) {
-    if (!report.was_loaded) return;
+    if (!report.was_loaded && lost_message_.isEmpty()) return;
     loaded_weights_mb_ = 0.0;
     const bool cuda = report.device.startsWith(QLatin1String("cuda"));
     QString text = tr("%1 freed %2 of RAM").arg(report.automatic ? tr("Auto-unload (idle)") : tr("Unload"), mb(std::uint64_t(std::max(0.0, report.freed_ram_mb) * kMiB)));
@@ -485,6 +494,8 @@ void ModelPanel::onUnloaded(const service::UnloadReply& report) {
     else if (cuda)
         text += tr(" and %1 of VRAM (%2 left: CUDA context)").arg(mib_text(report.freed_vram_mb), mib_text(report.vram_after_mb));
     text += tr(", %1 cached embeddings dropped, in %2 ms").arg(report.embeddings_dropped).arg(qRound(report.duration_ms));
+    if (!lost_message_.isEmpty())  // the process died: what it held went with it, and why matters more
+        text = QStringLiteral("<span style='color:#b00020'>%1</span>").arg(lost_message_.toHtmlEscaped());
     last_unload_->setText(text);
     last_unload_->show();
     progress_->setValue(0);

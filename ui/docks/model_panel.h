@@ -56,6 +56,7 @@ private:
     void onLoadProgress(quint64 bytes_done, quint64 bytes_total);
     void onLoadFinished(const service::LoadReply& reply);
     void onUnloaded(const service::UnloadReply& reply);
+    void onModelProcessLost(const QString& message);
     void fillDevices();
     void buildUi();
     void loadSettings();
@@ -93,6 +94,7 @@ private:
     engine::SessionState state_value_ = engine::SessionState::Unloaded;
     double loaded_weights_mb_ = 0.0;
     bool load_requested_ = false;  // Load pressed, its answer not yet back
+    QString lost_message_;         // why the model process died, until the next Load
 };
 
 }  // namespace samlabel::ui

@@ -139,7 +139,8 @@ void ModelUi::connectBackend(service::ModelBackend* backend) {
             });
     connect(backend, &service::ModelBackend::modelProcessLost, this, [this](const QString& message) {
         gauge_->markEvent(tr("Model process lost"), QColor(200, 40, 40));
-        window_->statusBar()->showMessage(tr("Model: %1. Your annotations are untouched; Load starts the model again.").arg(message), 30000);
+        // The message says what ended it, that the annotations are untouched and that Load starts a new one.
+        window_->statusBar()->showMessage(tr("Model: %1").arg(message), 30000);
     });
 }
 

@@ -17,15 +17,15 @@ const QColor kPreviewColour(0, 200, 255);
 }  // namespace
 
 GrabCutTool::GrabCutTool(QObject* parent) : PromptTool(parent), preview_(kPreviewColour) {
-    connect(&watcher_, &QFutureWatcher<GrabCutResult>::finished, this, &GrabCutTool::onFinished);
+    connect(&watcher_, &QFutureWatcher<annotation::GrabCutResult>::finished, this, &GrabCutTool::onFinished);
 }
 
 GrabCutTool::~GrabCutTool() { watcher_.waitForFinished(); }
 
 bool GrabCutTool::hasPendingWork() const { return box_ || !positive_.isEmpty() || !negative_.isEmpty(); }
 
-GrabCutSeeds GrabCutTool::seeds() const {
-    GrabCutSeeds s;
+annotation::GrabCutSeeds GrabCutTool::seeds() const {
+    annotation::GrabCutSeeds s;
     auto px = [](QPointF p) { return cv::Point(int(std::floor(p.x())), int(std::floor(p.y()))); };
     if (box_) {
         const QRectF r = box_->normalized();
@@ -101,14 +101,14 @@ void GrabCutTool::startRun() {
     // cv::Mat is reference counted: the worker keeps the image alive even if
     // the user switches images meanwhile.
     const cv::Mat image = canvas_->imageBgr8();
-    const GrabCutSeeds s = seeds();
+    const annotation::GrabCutSeeds s = seeds();
     emit statusMessage(tr("GrabCut running..."));
     emit overlayChanged();
-    watcher_.setFuture(QtConcurrent::run([image, s] { return run_grabcut(image, s); }));
+    watcher_.setFuture(QtConcurrent::run([image, s] { return annotation::run_grabcut(image, s); }));
 }
 
 void GrabCutTool::onFinished() {
-    const GrabCutResult result = watcher_.result();
+    const annotation::GrabCutResult result = watcher_.result();
     const bool stale = running_generation_ != generation_;
     if (!stale) {
         last_duration_ms_ = result.duration_ms;

@@ -3,7 +3,7 @@
 // or after Q) and negative (right, Shift+click, or after E) points; GrabCut
 // runs on a worker thread (the UI never waits) and its mask is previewed.
 // Enter/Space turns the preview into an instance (source grabcut); Esc drops it.
-#include "ui/tools/grabcut_segmenter.h"
+#include "core/annotation/grabcut_segmenter.h"
 #include "ui/tools/box_drag_gesture.h"
 #include "ui/tools/prompt_overlay.h"
 #include "ui/tools/prompt_tool.h"
@@ -54,14 +54,14 @@ private:
     void requestRun();
     void startRun();
     void onFinished();
-    GrabCutSeeds seeds() const;
+    annotation::GrabCutSeeds seeds() const;
 
     std::optional<QRectF> box_;        // image coordinates
     QVector<QPointF> positive_, negative_;
     QVector<char> seed_order_;         // 'b' box, 'p' positive, 'n' negative: Backspace removes the newest
     BoxDragGesture gesture_;
 
-    QFutureWatcher<GrabCutResult> watcher_;
+    QFutureWatcher<annotation::GrabCutResult> watcher_;
     bool rerun_needed_ = false;
     bool accept_when_done_ = false;
     int generation_ = 0;          // bumped on cancel/image switch: stale results are dropped

@@ -35,16 +35,16 @@ DetectorPrecision detector_precision(const torch::TensorOptions& options) {
 
 }  // namespace
 
-Sam3Model::Sam3Model(const nlohmann::json& config, const nlohmann::json& processor, PartSet parts,
+Sam3Model::Sam3Model(const Sam3CheckpointConfig& config, PartSet parts,
                      const torch::TensorOptions& options, const torch::TensorOptions& heads_options)
-    : config_json_(config), processor_json_(processor), options_(options), heads_options_(heads_options) {
+    : config_(config), options_(options), heads_options_(heads_options) {
     // The trunk's config comes from whichever path is built first; add_parts checks the other agrees.
     if (part_set_has_click(parts)) {
-        const TrackerConfig tracker = parse_tracker_config(config, processor);
+        const TrackerConfig& tracker = config_.tracker();
         trunk_config_ = tracker.trunk;
         processor_ = tracker.processor;
     } else {
-        const DetectorConfig detector = parse_detector_config(config, processor);
+        const DetectorConfig& detector = config_.detector();
         trunk_config_ = detector.trunk;
         processor_ = detector.processor;
     }
@@ -61,14 +61,14 @@ NamedTensors Sam3Model::add_parts(PartSet parts) {
         for (const auto& b : trunk_->named_buffers(/*recurse=*/true)) added.emplace_back(kTrunkPrefix + b.key(), b.value());
     }
     if (part_set_has_click(parts) && !tracker_) {
-        const TrackerConfig config = parse_tracker_config(config_json_, processor_json_);
+        const TrackerConfig& config = config_.tracker();
         if (!first) require_same_trunk(config.trunk, trunk_config_);
         tracker_ = std::make_unique<TrackerModel>(config, options_, heads_options_);
         collect(tracker_->named_tensors());
         tracker_ready_ = false;
     }
     if (part_set_has_detect(parts) && !detector_) {
-        const DetectorConfig config = parse_detector_config(config_json_, processor_json_);
+        const DetectorConfig& config = config_.detector();
         if (tracker_) require_same_trunk(tracker_->config().trunk, config.trunk);
         detector_ = std::make_unique<DetectorModel>(config, detector_precision(options_));
         collect(detector_->named_tensors());

@@ -6,10 +6,9 @@
 // and gain the other later; only the new modules' tensors are then streamed.
 #include "core/engine/engine_types.h"
 #include "core/engine/sam3/detector/detector_model.h"
+#include "core/engine/sam3/sam3_checkpoint_config.h"
 #include "core/engine/sam3/tracker/tracker_model.h"
 #include "core/engine/sam3/trunk/vision_trunk.h"
-
-#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
@@ -30,13 +29,13 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class Sam3Model {
 public:
-    // Parses config.json (+ processor JSON) for the paths `parts` needs and
-    // builds the trunk and those paths with torch::empty parameters (options
-    // may be the meta device). The click path's heads use `heads_options`
-    // (see TrackerModel). Throws std::invalid_argument for a config the paths
-    // cannot run, naming the field.
-    Sam3Model(const nlohmann::json& config, const nlohmann::json& processor, PartSet parts,
-              const torch::TensorOptions& options, const torch::TensorOptions& heads_options);
+    // Builds the trunk and the paths `parts` needs from the checkpoint's parsed
+    // config (Checkpoint::sam3_config(), the one the memory estimate reads)
+    // with torch::empty parameters (options may be the meta device). The click
+    // path's heads use `heads_options` (see TrackerModel). Throws
+    // CheckpointError for a config the paths cannot run, naming the field.
+    Sam3Model(const Sam3CheckpointConfig& config, PartSet parts, const torch::TensorOptions& options,
+              const torch::TensorOptions& heads_options);
 
     // Builds the paths of `parts` that are missing and returns only their
     // tensors (what a load must still stream). Call weights_loaded() after.
@@ -63,7 +62,7 @@ public:
     EncodedImage encode(const torch::Tensor& pixels, const EncodeStepFn& between_steps = {});
 
 private:
-    nlohmann::json config_json_, processor_json_;
+    Sam3CheckpointConfig config_;
     torch::TensorOptions options_, heads_options_;
     TrunkConfig trunk_config_;
     ProcessorConfig processor_;

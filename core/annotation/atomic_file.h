@@ -6,14 +6,15 @@
 // Method: write <name>.saving.tmp in the same folder, flush and fsync it,
 // then rename it over the target (POSIX rename; Windows MoveFileExW with
 // MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH), then fsync the folder.
-// (core/io is Qt-free, so this plays the role of QSaveFile here.)
+// (core is Qt-free, so this plays the role of QSaveFile here.) It lives with
+// the project file, its lowest user; core/io and the CLI write through it too.
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 
-namespace samlabel::io {
+namespace samlabel::annotation {
 
 class AtomicWriteError : public std::runtime_error {
 public:
@@ -39,4 +40,4 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
 // The temporary name used while writing `path` (for tests and cleanup).
 std::filesystem::path atomic_temp_path(const std::filesystem::path& path);
 
-}  // namespace samlabel::io
+}  // namespace samlabel::annotation

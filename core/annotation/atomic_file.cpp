@@ -1,4 +1,4 @@
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #endif
 
-namespace samlabel::io {
+namespace samlabel::annotation {
 namespace fs = std::filesystem;
 
 namespace {
@@ -177,4 +177,4 @@ void write_file_atomically(const fs::path& path, std::string_view bytes, const A
     sync_directory(path.parent_path());
 }
 
-}  // namespace samlabel::io
+}  // namespace samlabel::annotation

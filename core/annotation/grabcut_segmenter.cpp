@@ -1,11 +1,11 @@
-#include "ui/tools/grabcut_segmenter.h"
+#include "core/annotation/grabcut_segmenter.h"
 
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
 
-namespace samlabel::ui {
+namespace samlabel::annotation {
 namespace {
 
 cv::Mat toBgr8(const cv::Mat& image) {
@@ -138,4 +138,4 @@ GrabCutResult run_grabcut(const cv::Mat& image, const GrabCutSeeds& seeds, int i
     return result;
 }
 
-}  // namespace samlabel::ui
+}  // namespace samlabel::annotation

@@ -1,6 +1,6 @@
 // Atomic replacement: content replaced whole, previous version kept on
 // request, failures leave the target intact and name the file.
-#include "core/io/atomic_file.h"
+#include "core/annotation/atomic_file.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-using namespace samlabel::io;
+using namespace samlabel::annotation;
 namespace fs = std::filesystem;
 
 namespace {

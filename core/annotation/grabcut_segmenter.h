@@ -1,13 +1,14 @@
 #pragma once
 // Model-free smart segmentation: a box and/or positive/negative points seed
-// OpenCV's GrabCut. Pure OpenCV (no Qt) so it can run on any worker thread.
+// OpenCV's GrabCut. Pure OpenCV (no Qt) so it can run on any worker thread;
+// the GUI's GrabCut tool (ui/tools/grabcut_tool) runs it on QtConcurrent.
 #include <opencv2/core.hpp>
 
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace samlabel::ui {
+namespace samlabel::annotation {
 
 struct GrabCutSeeds {
     std::optional<cv::Rect> box;            // object lies inside (image pixels)
@@ -28,4 +29,4 @@ struct GrabCutResult {
 GrabCutResult run_grabcut(const cv::Mat& image, const GrabCutSeeds& seeds, int iterations = 5,
                           int work_side_px = 420);
 
-}  // namespace samlabel::ui
+}  // namespace samlabel::annotation
