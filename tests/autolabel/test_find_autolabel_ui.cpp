@@ -37,7 +37,9 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -49,6 +51,7 @@
 #include <QSlider>
 #include <QTableWidget>
 #include <QTest>
+#include <QTimer>
 #include <QUndoStack>
 
 #include <nlohmann/json.hpp>
@@ -228,6 +231,85 @@ private Q_SLOTS:
         QCOMPARE(instance_json(doc_->project(), mine_image_, mine_), mine_before_);
         undo->undo();  // leave the image as it was for the auto-label run
         QCOMPARE(doc_->currentAnnotations()->instances.size(), before);
+    }
+
+    // A prompt no class names or keeps as its prompt: Accept asks which class
+    // (a new one named after the prompt, or an existing one); cancelling the
+    // question accepts nothing.
+    void find_asks_which_class_when_none_matches() {
+        doc_->setCurrentIndex(0);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->canvas()->hasImage(), 10000);
+        FindPanel* panel = al_->findPanel();
+        FindSession* session = al_->findSession();
+        if (!panel->isVisible()) QTest::keyClick(window_.get(), Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(!doc_->project().find_class_by_name("zebra"));
+        panel->promptEdit()->clear();
+        QTest::keyClicks(panel->promptEdit(), "zebra");
+        QCOMPARE(panel->classCombo()->currentData().toInt(), int(annotation::kNoClass));  // "Ask when accepting..."
+        panel->thresholdSlider()->setValue(panel->thresholdSlider()->minimum());
+        panel->replaceBox()->setChecked(true);  // nothing hidden by earlier accepts
+        QSignalSpy finished(session, &FindSession::finished);
+        QTest::keyClick(panel->promptEdit(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 30000);
+        const int shown = panel->resultList()->count();
+        QVERIFY2(shown >= 2, qPrintable(QString("only %1 candidates: the test needs two").arg(shown)));
+        const std::size_t before = doc_->currentAnnotations()->instances.size();
+        QUndoStack* undo = doc_->undoStack();
+        const int steps = undo->index();
+
+        // Answers the question the next accept asks: `choice` is the item to pick, empty cancels.
+        QStringList offered;
+        const auto answer = [&offered](const QString& choice) {
+            auto* timer = new QTimer;
+            timer->setInterval(20);
+            QObject::connect(timer, &QTimer::timeout, [timer, choice, &offered] {
+                auto* dialog = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+                if (!dialog) return;
+                timer->stop();
+                timer->deleteLater();
+                offered = dialog->comboBoxItems();
+                if (choice.isEmpty()) {
+                    dialog->reject();
+                } else {
+                    dialog->setTextValue(choice);
+                    dialog->accept();
+                }
+            });
+            timer->start();
+        };
+
+        // Cancelled: nothing accepted, nothing on the undo stack.
+        answer(QString());
+        panel->acceptAll();
+        QVERIFY2(offered.contains(QStringLiteral("New class \"zebra\"")), qPrintable(offered.join('|')));
+        QVERIFY(offered.contains(QStringLiteral("car")));
+        QCOMPARE(doc_->currentAnnotations()->instances.size(), before);
+        QCOMPARE(undo->index(), steps);
+        QCOMPARE(panel->resultList()->count(), shown);
+
+        // A new class named after the prompt.
+        panel->resultList()->item(0)->setSelected(true);
+        answer(QStringLiteral("New class \"zebra\""));
+        panel->acceptSelected();
+        const annotation::LabelClass* zebra = doc_->project().find_class_by_name("zebra");
+        QVERIFY(zebra);
+        QCOMPARE(doc_->currentAnnotations()->instances.size(), before + 1);
+        QCOMPARE(doc_->currentAnnotations()->instances.back().class_id, zebra->id);
+        QCOMPARE(panel->classCombo()->currentText(), QStringLiteral("zebra"));  // asked once: the next accept uses it
+
+        // The rest, asked again as an existing class once the choice is back on "ask".
+        panel->classCombo()->setCurrentIndex(panel->classCombo()->findData(int(annotation::kNoClass)));
+        answer(QStringLiteral("car"));
+        const int rest = panel->resultList()->count();
+        panel->acceptAll();
+        QCOMPARE(doc_->currentAnnotations()->instances.size(), before + 1 + std::size_t(rest));
+        QCOMPARE(doc_->currentAnnotations()->instances.back().class_id, doc_->project().find_class_by_name("car")->id);
+
+        // Leave the project as it was for the next cases.
+        while (undo->index() > steps) undo->undo();
+        QCOMPARE(doc_->currentAnnotations()->instances.size(), before);
+        QVERIFY(!doc_->project().find_class_by_name("zebra"));
+        panel->replaceBox()->setChecked(false);
     }
 
     void autolabel_cancel_half_way_then_resume() {
