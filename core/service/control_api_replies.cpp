@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 namespace samlabel::service::wire {
@@ -37,24 +38,51 @@ BackendError get_error(const QJsonObject& o) {
 
 double d(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toDouble(); }
 QString s(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+// A number as an unsigned 64-bit count: 0 when it is not one (negative, NaN,
+// infinite, or 2^64 and beyond, whose conversion would be undefined).
+std::uint64_t count(double v) { return v > 0 && v < 0x1p64 ? std::uint64_t(v) : 0; }
 // Byte counts travel as JSON numbers: exact up to 2^53 (8 PB).
-std::uint64_t bytes(const QJsonObject& o, const char* key) {
-    const double v = d(o, key);
-    return std::isfinite(v) && v > 0 ? std::uint64_t(v) : 0;
+std::uint64_t bytes(const QJsonObject& o, const char* key) { return count(d(o, key)); }
+
+// A PNG's size from its header: the signature, then the IHDR chunk (length,
+// "IHDR", width, height big-endian). False when the bytes are not a PNG.
+bool png_size(const QByteArray& png, qint64* width, qint64* height) {
+    static constexpr char kSignature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
+    if (png.size() < 24 || std::memcmp(png.constData(), kSignature, 8) != 0 || std::memcmp(png.constData() + 12, "IHDR", 4) != 0)
+        return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(png.constData());
+    auto be32 = [p](int at) { return qint64(p[at]) << 24 | qint64(p[at + 1]) << 16 | qint64(p[at + 2]) << 8 | qint64(p[at + 3]); };
+    *width = be32(16);
+    *height = be32(20);
+    return true;
 }
 
-// "mask_png_base64" back to a 0/1 mask; empty Mat when it does not decode.
-cv::Mat decode_mask_png(const QJsonValue& base64, std::vector<std::uint8_t>* mask01) {
+// "mask_png_base64" back to a 0/1 mask of the answer's size (width x height).
+// Only a PNG of that size is decoded: any other bytes would reach whichever
+// OpenCV decoder claims them (a DICOM signature asserts in GDCM), and a PNG
+// header's size is allocated before anything else is read. False with *why.
+bool decode_mask_png(const QJsonValue& base64, int width, int height, std::vector<std::uint8_t>* mask01, QString* why) {
     const QByteArray png = QByteArray::fromBase64(base64.toString().toLatin1());
-    if (png.isEmpty()) return {};
+    qint64 png_width = 0, png_height = 0;
+    if (!png_size(png, &png_width, &png_height)) {
+        *why = QStringLiteral("the mask is not a PNG");
+        return false;
+    }
+    if (png_width != width || png_height != height) {
+        *why = QStringLiteral("the mask is %1x%2, the image %3x%4").arg(png_width).arg(png_height).arg(width).arg(height);
+        return false;
+    }
     const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())), cv::IMREAD_GRAYSCALE);
-    if (mask.empty()) return {};
+    if (mask.empty() || mask.cols != width || mask.rows != height) {
+        *why = QStringLiteral("the mask PNG does not decode");
+        return false;
+    }
     mask01->resize(std::size_t(mask.cols) * mask.rows);
     for (int r = 0; r < mask.rows; ++r) {
         const std::uint8_t* src = mask.ptr<std::uint8_t>(r);
         for (int x = 0; x < mask.cols; ++x) (*mask01)[std::size_t(r) * mask.cols + x] = src[x] ? 1 : 0;
     }
-    return mask;
+    return true;
 }
 
 engine::MemoryEstimate estimate_from_json(const QJsonObject& o) {
@@ -111,7 +139,8 @@ BackendMemory memory_from_json(const QJsonObject& o) {
     m.vram_free_mb = d(o, "vram_free_mb");
     m.vram_process_mb = d(o, "vram_process_mb");
     m.vram_others_mb = d(o, "vram_others_mb");
-    m.sampled_at_ms = qint64(d(o, "sampled_at_ms"));
+    const double sampled_at_ms = d(o, "sampled_at_ms");  // beyond qint64 (or NaN): unknown, as absent
+    m.sampled_at_ms = sampled_at_ms >= -0x1p63 && sampled_at_ms < 0x1p63 ? qint64(sampled_at_ms) : 0;
     return m;
 }
 
@@ -183,13 +212,13 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
             result.candidates.push_back(std::move(m));
             continue;
         }
-        const cv::Mat mask = decode_mask_png(c.value(QStringLiteral("mask_png_base64")), &m.mask);
-        if (mask.empty()) {
-            if (error) *error = QStringLiteral("candidates[%1]: the mask PNG does not decode").arg(i);
+        QString why;
+        if (!decode_mask_png(c.value(QStringLiteral("mask_png_base64")), width, height, &m.mask, &why)) {
+            if (error) *error = QStringLiteral("candidates[%1]: %2").arg(i).arg(why);
             return std::nullopt;
         }
-        m.width = mask.cols;
-        m.height = mask.rows;
+        m.width = width;
+        m.height = height;
         m.predicted_iou = float(d(c, "score"));
         result.candidates.push_back(std::move(m));
     }
@@ -234,11 +263,9 @@ std::optional<DetectReply> detect_reply_from_json(const QJsonObject& json, QStri
         det.width = reply.width;
         det.height = reply.height;
         if (o.contains(QStringLiteral("mask_png_base64"))) {
-            const cv::Mat mask = decode_mask_png(o.value(QStringLiteral("mask_png_base64")), &det.mask);
-            if (mask.empty()) return fail(QStringLiteral("detections[%1]: the mask PNG does not decode").arg(i));
-            if (mask.cols != reply.width || mask.rows != reply.height)
-                return fail(QStringLiteral("detections[%1]: the mask is %2x%3, the image %4x%5")
-                                .arg(i).arg(mask.cols).arg(mask.rows).arg(reply.width).arg(reply.height));
+            QString why;
+            if (!decode_mask_png(o.value(QStringLiteral("mask_png_base64")), reply.width, reply.height, &det.mask, &why))
+                return fail(QStringLiteral("detections[%1]: %2").arg(i).arg(why));
         }
         result.detections.push_back(std::move(det));
     }
@@ -266,8 +293,7 @@ PreflightReply preflight_reply_from_json(const QJsonObject& o) {
 
 std::vector<engine::GpuMemory> gpus_from_json(const QJsonArray& json) {
     auto mb_bytes = [](const QJsonObject& o, const char* key) {
-        const double v = d(o, key);
-        return std::isfinite(v) && v > 0 ? std::uint64_t(std::llround(v * kMb)) : std::uint64_t(0);
+        return count(std::round(d(o, key) * kMb));  // llround() of 2^63 and beyond is unspecified
     };
     std::vector<engine::GpuMemory> gpus;
     for (const QJsonValue& value : json) {
