@@ -18,13 +18,6 @@ namespace {
 
 constexpr double kMb = 1024.0 * 1024.0;
 
-double d(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toDouble(); }
-QString s(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
-// Byte counts travel as JSON numbers: exact up to 2^53 (8 PB).
-std::uint64_t bytes(const QJsonObject& o, const char* key) {
-    const double v = d(o, key);
-    return std::isfinite(v) && v > 0 ? std::uint64_t(v) : 0;
-}
 QString name(std::string_view text) { return QString::fromUtf8(text.data(), qsizetype(text.size())); }
 
 QJsonObject estimate_json(const engine::MemoryEstimate& e) {
@@ -44,24 +37,6 @@ QJsonObject estimate_json(const engine::MemoryEstimate& e) {
                        {QStringLiteral("ram_bytes"), double(e.ram_bytes())},
                        {QStringLiteral("vram_bytes"), double(e.vram_bytes())},
                        {QStringLiteral("describe"), QString::fromStdString(e.describe())}};
-}
-
-engine::MemoryEstimate estimate_from_json(const QJsonObject& o) {
-    engine::MemoryEstimate e;
-    e.parts = engine::parse_part_set(s(o, "parts").toStdString()).value_or(engine::PartSet::ClickToSegment);
-    e.dtype = engine::parse_dtype(s(o, "dtype").toStdString()).value_or(engine::WeightDType::F32);
-    e.device = engine::parse_device(s(o, "device").toStdString()).value_or(engine::DeviceSpec{engine::DeviceKind::Cpu, 0});
-    e.geometry.image_size = o.value(QStringLiteral("image_size")).toInt(e.geometry.image_size);
-    e.geometry.from_config = o.value(QStringLiteral("geometry_from_config")).toBool();
-    e.parameters = bytes(o, "parameters");
-    e.weight_bytes = bytes(o, "weight_bytes");
-    e.mapped_weight_bytes = bytes(o, "mapped_weight_bytes");
-    e.activation_bytes = bytes(o, "activation_bytes");
-    e.runtime_bytes = bytes(o, "runtime_bytes");
-    e.allocator_slack_bytes = bytes(o, "allocator_slack_bytes");
-    e.margin_bytes = bytes(o, "margin_bytes");
-    e.staging_bytes = bytes(o, "staging_bytes");
-    return e;
 }
 
 }  // namespace
@@ -117,25 +92,6 @@ QJsonObject to_json(const PreflightReply& r) {
     return o;
 }
 
-PreflightReply preflight_reply_from_json(const QJsonObject& o) {
-    PreflightReply r;
-    if (o.contains(QStringLiteral("error"))) r.error = backend_error_from_code(s(o, "error"));
-    r.message = s(o, "message");
-    r.blocker = s(o, "blocker");
-    if (o.value(QStringLiteral("estimate")).isObject()) {
-        engine::PreflightReport report;
-        report.estimate = estimate_from_json(o.value(QStringLiteral("estimate")).toObject());
-        report.verdict.fits = o.value(QStringLiteral("fits")).toBool();
-        report.verdict.needed_bytes = bytes(o, "needed_bytes");
-        report.verdict.available_bytes = bytes(o, "available_bytes");
-        report.verdict.message = s(o, "verdict_message").toStdString();
-        for (const QJsonValue& suggestion : o.value(QStringLiteral("suggestions")).toArray())
-            report.verdict.suggestions.push_back(suggestion.toString().toStdString());
-        r.report = std::move(report);
-    }
-    return r;
-}
-
 QJsonArray to_json(const std::vector<engine::GpuMemory>& gpus) {
     QJsonArray a;
     for (const engine::GpuMemory& g : gpus)
@@ -150,36 +106,8 @@ QJsonArray to_json(const std::vector<engine::GpuMemory>& gpus) {
     return a;
 }
 
-std::vector<engine::GpuMemory> gpus_from_json(const QJsonArray& json) {
-    auto mb_bytes = [](const QJsonObject& o, const char* key) {
-        const double v = d(o, key);
-        return std::isfinite(v) && v > 0 ? std::uint64_t(std::llround(v * kMb)) : std::uint64_t(0);
-    };
-    std::vector<engine::GpuMemory> gpus;
-    for (const QJsonValue& value : json) {
-        const QJsonObject o = value.toObject();
-        engine::GpuMemory g;
-        g.index = o.value(QStringLiteral("index")).toInt();
-        g.name = s(o, "name").toStdString();
-        g.total_bytes = mb_bytes(o, "total_mb");
-        g.free_bytes = mb_bytes(o, "free_mb");
-        g.used_by_this_process_bytes = mb_bytes(o, "process_mb");
-        g.this_process_known = o.value(QStringLiteral("process_known")).toBool(true);
-        g.used_by_others_bytes = mb_bytes(o, "others_mb");
-        g.source = s(o, "source").toStdString();
-        gpus.push_back(std::move(g));
-    }
-    return gpus;
-}
-
 QJsonObject to_json(const LoadProgressFigures& p) {
     return QJsonObject{{QStringLiteral("bytes_done"), double(p.bytes_done)}, {QStringLiteral("bytes_total"), double(p.bytes_total)}};
-}
-
-std::optional<LoadProgressFigures> load_progress_from_json(const QJsonValue& json) {
-    if (!json.isObject()) return std::nullopt;
-    const QJsonObject o = json.toObject();
-    return LoadProgressFigures{quint64(bytes(o, "bytes_done")), quint64(bytes(o, "bytes_total"))};
 }
 
 }  // namespace samlabel::service::wire

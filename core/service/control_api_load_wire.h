@@ -5,6 +5,7 @@
 // carries. Shared by ControlApiServer and RemoteModelBackend so the two sides
 // cannot drift apart; documented in docs/control-api.md.
 #include "core/engine/model_session.h"
+#include "core/service/control_api_replies.h"  // the parsers of these answers, LoadProgressFigures
 #include "core/service/control_api_requests.h"
 #include "core/service/model_backend.h"
 
@@ -31,19 +32,12 @@ engine::BudgetSettings budget_from(const LoadOptionsRequest& body, const engine:
 // {"fits", "loadable", "blocker", "message", "needed_bytes", "available_bytes",
 // "suggestions", "estimate": {...}} (+ "error" when the checkpoint is unreadable).
 QJsonObject to_json(const PreflightReply& reply);
-PreflightReply preflight_reply_from_json(const QJsonObject& json);
 
 // /health's "gpus": [{"index", "name", "total_mb", "free_mb", "process_mb",
 // "process_known", "others_mb", "source"}].
 QJsonArray to_json(const std::vector<engine::GpuMemory>& gpus);
-std::vector<engine::GpuMemory> gpus_from_json(const QJsonArray& json);
 
 // /health's "load_progress" while a load streams weights.
-struct LoadProgressFigures {
-    quint64 bytes_done = 0;
-    quint64 bytes_total = 0;
-};
 QJsonObject to_json(const LoadProgressFigures& progress);
-std::optional<LoadProgressFigures> load_progress_from_json(const QJsonValue& json);  // nullopt when absent
 
 }  // namespace samlabel::service::wire

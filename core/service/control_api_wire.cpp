@@ -22,30 +22,11 @@
 namespace samlabel::service::wire {
 namespace {
 
-const BackendError kAllErrors[] = {BackendError::None,        BackendError::NotLoaded, BackendError::Refused,
-                                   BackendError::Busy,        BackendError::NoLastModel, BackendError::BadInput,
-                                   BackendError::UnknownImage, BackendError::Cancelled, BackendError::Unreachable,
-                                   BackendError::Failed};
-
-BackendError error_from_name(const QString& name) {
-    for (BackendError e : kAllErrors)
-        if (name == QLatin1String(backend_error_name(e))) return e;
-    return BackendError::Failed;
-}
-
 // Replies carry "error" only when they failed; success has none.
 void put_error(QJsonObject& o, BackendError error, const QString& message) {
     if (error != BackendError::None) o[QStringLiteral("error")] = QLatin1String(backend_error_name(error));
     if (!message.isEmpty()) o[QStringLiteral("message")] = message;
 }
-BackendError get_error(const QJsonObject& o) {
-    return o.contains(QStringLiteral("error")) ? error_from_name(o.value(QStringLiteral("error")).toString())
-                                               : BackendError::None;
-}
-
-double d(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toDouble(); }
-QString s(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
-
 QJsonArray ring_json(const std::vector<annotation::Point>& ring) {
     QJsonArray a;
     for (const annotation::Point& p : ring) a.append(QJsonArray{p.x, p.y});
@@ -89,20 +70,6 @@ void put_mask_png_and_polygons(QJsonObject& o, const cv::Mat& mask255) {
     put_polygons(o, mask255);
 }
 
-// "mask_png_base64" back to a 0/1 mask; empty Mat when it does not decode.
-cv::Mat decode_mask_png(const QJsonValue& base64, std::vector<std::uint8_t>* mask01) {
-    const QByteArray png = QByteArray::fromBase64(base64.toString().toLatin1());
-    if (png.isEmpty()) return {};
-    const cv::Mat mask = cv::imdecode(cv::Mat(1, int(png.size()), CV_8UC1, const_cast<char*>(png.constData())), cv::IMREAD_GRAYSCALE);
-    if (mask.empty()) return {};
-    mask01->resize(std::size_t(mask.cols) * mask.rows);
-    for (int r = 0; r < mask.rows; ++r) {
-        const std::uint8_t* src = mask.ptr<std::uint8_t>(r);
-        for (int x = 0; x < mask.cols; ++x) (*mask01)[std::size_t(r) * mask.cols + x] = src[x] ? 1 : 0;
-    }
-    return mask;
-}
-
 // A float as the double with its shortest decimal form (0.4f -> 0.4, not
 // 0.40000000596): reads as written, and float(the double) is the float again.
 double float_json(float v) {
@@ -140,12 +107,6 @@ QString error_code_for(BackendError error) {
     return error == BackendError::BadInput ? QStringLiteral("bad_request") : QString::fromLatin1(backend_error_name(error));
 }
 
-BackendError backend_error_from_code(const QString& code) {
-    if (code == QLatin1String("bad_request")) return BackendError::BadInput;
-    const BackendError e = error_from_name(code);
-    return e == BackendError::None ? BackendError::Failed : e;
-}
-
 QJsonObject error_json(const QString& code, const QString& message) {
     return QJsonObject{{QStringLiteral("error"), code}, {QStringLiteral("message"), message}};
 }
@@ -166,21 +127,6 @@ QJsonObject to_json(const BackendStatus& st) {
                        {QStringLiteral("ram_rss_mb"), st.ram_rss_mb}};
 }
 
-BackendStatus status_from_json(const QJsonObject& o) {
-    BackendStatus st;
-    st.model_loaded = o.value(QStringLiteral("model_loaded")).toBool();
-    st.state = s(o, "state");
-    st.device = s(o, "device");
-    st.dtype = s(o, "dtype");
-    st.model_path = s(o, "model_path");
-    st.parts = s(o, "parts");
-    st.vram_used_mb = d(o, "vram_used_mb");
-    st.vram_used_known = o.value(QStringLiteral("vram_used_known")).toBool(true);  // absent: an older server, which always claimed to know
-    st.vram_total_mb = d(o, "vram_total_mb");
-    st.ram_rss_mb = d(o, "ram_rss_mb");
-    return st;
-}
-
 QJsonObject to_json(const BackendMemory& m) {
     return QJsonObject{{QStringLiteral("ram_total_mb"), m.ram_total_mb},
                        {QStringLiteral("ram_available_mb"), m.ram_available_mb},
@@ -196,23 +142,6 @@ QJsonObject to_json(const BackendMemory& m) {
                        {QStringLiteral("sampled_at_ms"), double(m.sampled_at_ms)}};
 }
 
-BackendMemory memory_from_json(const QJsonObject& o) {
-    BackendMemory m;
-    m.ram_total_mb = d(o, "ram_total_mb");
-    m.ram_available_mb = d(o, "ram_available_mb");
-    m.ram_rss_mb = d(o, "ram_rss_mb");
-    m.ram_peak_rss_mb = d(o, "ram_peak_rss_mb");
-    m.swap_used_mb = d(o, "swap_used_mb");
-    m.vram_known = o.value(QStringLiteral("vram_known")).toBool();
-    m.vram_device = s(o, "vram_device");
-    m.vram_total_mb = d(o, "vram_total_mb");
-    m.vram_free_mb = d(o, "vram_free_mb");
-    m.vram_process_mb = d(o, "vram_process_mb");
-    m.vram_others_mb = d(o, "vram_others_mb");
-    m.sampled_at_ms = qint64(d(o, "sampled_at_ms"));
-    return m;
-}
-
 QJsonObject to_json(const LoadReply& r) {
     QJsonObject o{{QStringLiteral("status"), r.ok() ? QStringLiteral("loaded") : QStringLiteral("not_loaded")},
                   {QStringLiteral("device"), r.device},
@@ -226,22 +155,6 @@ QJsonObject to_json(const LoadReply& r) {
                   {QStringLiteral("weights_mb"), r.weights_mb}};
     put_error(o, r.error, r.message);
     return o;
-}
-
-LoadReply load_reply_from_json(const QJsonObject& o) {
-    LoadReply r;
-    r.error = get_error(o);
-    r.message = s(o, "message");
-    r.device = s(o, "device");
-    r.dtype = s(o, "dtype");
-    r.model_path = s(o, "model_path");
-    r.parts = s(o, "parts");
-    r.duration_ms = d(o, "duration_ms");
-    r.rss_before_mb = d(o, "rss_before_mb");
-    r.peak_rss_mb = d(o, "peak_rss_mb");
-    r.rss_after_mb = d(o, "rss_after_mb");
-    r.weights_mb = d(o, "weights_mb");
-    return r;
 }
 
 QJsonObject to_json(const UnloadReply& r) {
@@ -261,24 +174,6 @@ QJsonObject to_json(const UnloadReply& r) {
     return o;
 }
 
-UnloadReply unload_reply_from_json(const QJsonObject& o) {
-    UnloadReply r;
-    r.error = get_error(o);
-    r.message = s(o, "message");
-    r.was_loaded = o.value(QStringLiteral("was_loaded")).toBool();
-    r.freed_vram_mb = d(o, "freed_vram_mb");
-    r.freed_ram_mb = d(o, "freed_ram_mb");
-    r.vram_after_mb = d(o, "vram_after_mb");
-    r.vram_measured = o.value(QStringLiteral("vram_measured")).toBool(true);
-    r.ram_rss_after_mb = d(o, "ram_rss_after_mb");
-    r.duration_ms = d(o, "duration_ms");
-    r.device = s(o, "device");
-    r.embeddings_dropped = o.value(QStringLiteral("embeddings_dropped")).toInt();
-    r.automatic = o.value(QStringLiteral("automatic")).toBool();
-    r.process_ended = o.value(QStringLiteral("process_ended")).toBool();
-    return r;
-}
-
 QJsonObject to_json(const EncodeReply& r) {
     QJsonObject o{{QStringLiteral("image_id"), r.image_id},
                   {QStringLiteral("width"), r.width},
@@ -287,18 +182,6 @@ QJsonObject to_json(const EncodeReply& r) {
                   {QStringLiteral("duration_ms"), r.duration_ms}};
     put_error(o, r.error, r.message);
     return o;
-}
-
-EncodeReply encode_reply_from_json(const QJsonObject& o) {
-    EncodeReply r;
-    r.error = get_error(o);
-    r.message = s(o, "message");
-    r.image_id = s(o, "image_id");
-    r.width = o.value(QStringLiteral("width")).toInt();
-    r.height = o.value(QStringLiteral("height")).toInt();
-    r.cached = o.value(QStringLiteral("cached")).toBool();
-    r.duration_ms = d(o, "duration_ms");
-    return r;
 }
 
 QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, MaskEncoding masks, bool polygons) {
@@ -340,41 +223,6 @@ QJsonObject segment_result_to_json(const QString& image_id, const engine::Segmen
                   {QStringLiteral("candidates"), candidates}};
     if (masks == MaskEncoding::Raw) o[QStringLiteral("masks")] = QStringLiteral("raw");
     return o;
-}
-
-std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error, const QByteArray& frame,
-                                                              qsizetype frame_bits_offset) {
-    engine::SegmentResult result;
-    result.object_score_logit = float(d(json, "object_score_logit"));
-    result.decode_ms = d(json, "decode_ms");
-    const QJsonArray candidates = json.value(QStringLiteral("candidates")).toArray();
-    const int width = json.value(QStringLiteral("width")).toInt(), height = json.value(QStringLiteral("height")).toInt();
-    const bool raw = s(json, "masks") == QLatin1String("raw");
-    for (qsizetype i = 0; i < candidates.size(); ++i) {
-        const QJsonObject c = candidates[i].toObject();
-        engine::MaskCandidate m;
-        if (raw) {
-            if (width <= 0 || height <= 0 || !unpack_mask(frame, frame_bits_offset, std::size_t(width) * height, std::size_t(i), &m.mask)) {
-                if (error) *error = QStringLiteral("candidates[%1]: the answer lacks the bits of a %2x%3 mask").arg(i).arg(width).arg(height);
-                return std::nullopt;
-            }
-            m.width = width;
-            m.height = height;
-            m.predicted_iou = float(d(c, "score"));
-            result.candidates.push_back(std::move(m));
-            continue;
-        }
-        const cv::Mat mask = decode_mask_png(c.value(QStringLiteral("mask_png_base64")), &m.mask);
-        if (mask.empty()) {
-            if (error) *error = QStringLiteral("candidates[%1]: the mask PNG does not decode").arg(i);
-            return std::nullopt;
-        }
-        m.width = mask.cols;
-        m.height = mask.rows;
-        m.predicted_iou = float(d(c, "score"));
-        result.candidates.push_back(std::move(m));
-    }
-    return result;
 }
 
 QJsonObject to_json(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
@@ -430,55 +278,6 @@ QJsonObject detect_result_to_json(const QString& image_id, const DetectReply& re
                        {QStringLiteral("detections"), detections},
                        {QStringLiteral("query_scores"), query_scores},
                        {QStringLiteral("query_boxes"), query_boxes}};
-}
-
-std::optional<DetectReply> detect_reply_from_json(const QJsonObject& json, QString* error) {
-    auto fail = [error](const QString& message) {
-        if (error) *error = message;
-        return std::nullopt;
-    };
-    DetectReply reply;
-    reply.width = json.value(QStringLiteral("width")).toInt();
-    reply.height = json.value(QStringLiteral("height")).toInt();
-    reply.duration_ms = d(json, "duration_ms");
-    engine::DetectResult& result = reply.result;
-    result.presence_score = float(d(json, "presence_score"));
-    result.text_from_cache = json.value(QStringLiteral("text_cached")).toBool();
-    result.text_ms = d(json, "text_ms");
-    result.detect_ms = d(json, "detect_ms");
-    result.masks_ms = d(json, "masks_ms");
-    for (const QJsonValue& id : json.value(QStringLiteral("prompt")).toObject().value(QStringLiteral("token_ids")).toArray())
-        result.token_ids.push_back(id.toInteger());
-    for (const QJsonValue& score : json.value(QStringLiteral("query_scores")).toArray())
-        result.query_scores.push_back(float(score.toDouble()));
-    const QJsonArray query_boxes = json.value(QStringLiteral("query_boxes")).toArray();
-    for (qsizetype i = 0; i < query_boxes.size(); ++i) {
-        double v[4];
-        if (!box_from_json(query_boxes[i], v)) return fail(QStringLiteral("query_boxes[%1] is not [x0, y0, x1, y1]").arg(i));
-        result.query_boxes.push_back({float(v[0]), float(v[1]), float(v[2]), float(v[3])});
-    }
-    const QJsonArray detections = json.value(QStringLiteral("detections")).toArray();
-    for (qsizetype i = 0; i < detections.size(); ++i) {
-        const QJsonObject o = detections[i].toObject();
-        engine::Detection det;
-        det.query = o.value(QStringLiteral("query")).toInt();
-        det.score = float(d(o, "score"));
-        double v[4];
-        if (!box_from_json(o.value(QStringLiteral("box")), v))
-            return fail(QStringLiteral("detections[%1].box is not [x0, y0, x1, y1]").arg(i));
-        det.box = {float(v[0]), float(v[1]), float(v[2]), float(v[3])};
-        det.width = reply.width;
-        det.height = reply.height;
-        if (o.contains(QStringLiteral("mask_png_base64"))) {
-            const cv::Mat mask = decode_mask_png(o.value(QStringLiteral("mask_png_base64")), &det.mask);
-            if (mask.empty()) return fail(QStringLiteral("detections[%1]: the mask PNG does not decode").arg(i));
-            if (mask.cols != reply.width || mask.rows != reply.height)
-                return fail(QStringLiteral("detections[%1]: the mask is %2x%3, the image %4x%5")
-                                .arg(i).arg(mask.cols).arg(mask.rows).arg(reply.width).arg(reply.height));
-        }
-        result.detections.push_back(std::move(det));
-    }
-    return reply;
 }
 
 std::optional<DecodedImage> decode_uploaded_image(const QByteArray& bytes, const QString& name, QString* error) {

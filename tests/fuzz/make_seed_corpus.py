@@ -145,6 +145,68 @@ def main():
     put("fuzz_control_api", "load", b"\1" + json.dumps({"weights": "/models/sam3", "device": "cuda:0", "dtype": "bf16", "parts": "click+detect",
                                                         "keep_free_ram_mb": 2048, "max_vram_mb": 8000.5}).encode())
     put("fuzz_control_api", "load-relative-weights", b"\1" + json.dumps({"weights": "../etc", "device": "cpu"}).encode())
+    # Control API answers, as a client reads them: first byte odd: a JSON body
+    # (every answer's parser), even: a mask frame (SLM1 | JSON length | JSON | bits).
+    def mask_png(rows):
+        m = Image.new("L", (len(rows[0]), len(rows)))
+        m.putdata([255 if c == "#" else 0 for row in rows for c in row])
+        out = io.BytesIO()
+        m.save(out, "PNG")
+        return base64.b64encode(out.getvalue()).decode()
+    def reply(name, obj):
+        put("fuzz_control_api_replies", name, b"\1" + json.dumps(obj).encode())
+    mask_a, mask_b = ["##..", "##..", "...."], ["....", ".##.", ".###"]
+    reply("health", {"status": "ok", "model_loaded": True, "state": "loading", "device": "cuda:0", "dtype": "bfloat16",
+                     "model_path": "/models/sam3", "parts": "click+detect", "vram_used_mb": 2210.4, "vram_used_known": True,
+                     "vram_total_mb": 16384, "ram_rss_mb": 812.3,
+                     "gpus": [{"index": 0, "name": "NVIDIA T4", "total_mb": 15360, "free_mb": 12900.5, "process_mb": 2210,
+                               "process_known": False, "others_mb": 250, "source": "nvml"}],
+                     "load_progress": {"bytes_done": 1.2e9, "bytes_total": 3.4e9}})
+    reply("memory", {"ram_total_mb": 24000, "ram_available_mb": 18800, "ram_rss_mb": 812, "ram_peak_rss_mb": 1480,
+                     "swap_used_mb": 0, "vram_known": True, "vram_device": "cuda:0 NVIDIA T4", "vram_total_mb": 15360,
+                     "vram_free_mb": 12900, "vram_process_mb": 2210, "vram_others_mb": 250, "sampled_at_ms": 1764118000000})
+    reply("load", {"status": "loaded", "device": "cuda:0", "dtype": "bfloat16", "model_path": "/models/sam3", "parts": "click",
+                   "duration_ms": 5120.5, "rss_before_mb": 300, "peak_rss_mb": 2400, "rss_after_mb": 900, "weights_mb": 1700})
+    reply("load-refused", {"error": "refused", "message": "Refused: needs 2.1 GB of RAM, 1.2 GB available"})
+    reply("unload", {"status": "unloaded", "was_loaded": True, "freed_vram_mb": 1890.2, "freed_ram_mb": 40.1,
+                     "vram_after_mb": 310.0, "vram_measured": True, "ram_rss_after_mb": 770.4, "duration_ms": 180.5,
+                     "device": "cuda:0", "embeddings_dropped": 3, "automatic": False, "process_ended": False})
+    reply("preflight", {"fits": False, "loadable": False, "blocker": "", "message": "Refused: needs 2.1 GB of RAM",
+                        "needed_bytes": 2254857830, "available_bytes": 1288490188, "verdict_message": "Refused",
+                        "suggestions": ["load in bf16", "close other programs"],
+                        "estimate": {"parts": "click+detect", "dtype": "bf16", "device": "cuda:1", "image_size": 1008,
+                                     "geometry_from_config": True, "parameters": 457400000, "weight_bytes": 914800000,
+                                     "mapped_weight_bytes": 0, "activation_bytes": 300000000, "runtime_bytes": 400000000,
+                                     "allocator_slack_bytes": 50000000, "margin_bytes": 100000000, "staging_bytes": 64000000,
+                                     "ram_bytes": 2254857830, "vram_bytes": 0, "describe": "weights 0.9 GB"}})
+    reply("preflight-failed", {"error": "failed", "message": "cannot read /models/x/model.safetensors", "fits": False})
+    reply("encode", {"image_id": "upload-0123abcd", "width": 640, "height": 480, "cached": True, "duration_ms": 1.5})
+    reply("segment-png", {"image_id": "img-1", "width": 4, "height": 3, "object_score_logit": 7.1, "decode_ms": 12.0,
+                          "duration_ms": 25.3,
+                          "candidates": [{"score": 0.93, "area_px": 4, "mask_png_base64": mask_png(mask_a),
+                                          "polygons": [{"outer": [[0, 0], [1, 0], [1, 1], [0, 1]], "holes": []}]},
+                                         {"score": 0.5, "area_px": 5, "mask_png_base64": mask_png(mask_b)}]})
+    reply("detect", {"image_id": "img-1", "width": 4, "height": 3,
+                     "prompt": {"text": "car", "token_count": 3, "token_ids": [49406, 1615, 49407]},
+                     "presence_score": 0.93, "threshold": 0.3, "mask_threshold": 0.5, "duration_ms": 41.0, "text_ms": 0.2,
+                     "detect_ms": 35.1, "masks_ms": 4.8, "text_cached": True,
+                     "detections": [{"query": 4, "score": 0.87, "box": [0, 0, 1.5, 2], "area_px": 4, "mask_png_base64": mask_png(mask_a),
+                                     "polygons": [{"outer": [[0, 0], [1, 0], [1, 1]], "holes": []}]},
+                                    {"query": 7, "score": 0.4, "box": [1, 1, 3, 3], "area_px": 5}],
+                     "query_scores": [0.01, 0.87, 0.4], "query_boxes": [[0, 0, 1, 1], [0, 0, 1.5, 2], [1, 1, 3, 3]]})
+    reply("error-not-loaded", {"error": "not_loaded", "message": "no model is loaded: POST /api/v1/load first"})
+    def frame(obj, masks):
+        text = json.dumps(obj, separators=(",", ":")).encode()
+        bits = b""
+        for rows in masks:
+            pixels = [1 if c == "#" else 0 for row in rows for c in row]
+            pixels += [0] * (-len(pixels) % 8)
+            bits += bytes(sum(p << k for k, p in enumerate(pixels[i:i + 8])) for i in range(0, len(pixels), 8))
+        return b"SLM1" + struct.pack("<I", len(text)) + text + bits
+    raw = {"image_id": "img-1", "width": 4, "height": 3, "object_score_logit": 7.1, "decode_ms": 12.0, "masks": "raw",
+           "candidates": [{"score": 0.93}, {"score": 0.5}]}
+    put("fuzz_control_api_replies", "segment-frame", b"\0" + frame(raw, [mask_a, mask_b]))
+    put("fuzz_control_api_replies", "segment-frame-short", b"\0" + frame(raw, [mask_a]))
     # Auto-label results (JSON Lines): header + one image with a detection.
     header = {"format": "samlabel-autolabel-results", "version": 1, "recipe_id": "0000000000000000",
               "recipe": {"model": {"fingerprint": "abc", "dtype": "bf16"}, "classes": [{"class": "car", "prompt": "car", "threshold": 0.5}],

@@ -1,4 +1,4 @@
-#include "core/service/model_backend.h"
+#include "core/service/backend_replies.h"
 
 namespace samlabel::service {
 
