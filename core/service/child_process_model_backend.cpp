@@ -417,7 +417,18 @@ QFuture<PreflightReply> ChildProcessModelBackend::preflight(const engine::LoadRe
 QFuture<LoadReply> ChildProcessModelBackend::load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
     last_request_ = request;
     last_budget_ = budget;
-    return withChild<LoadReply>([request, budget](RemoteModelBackend& remote) { return remote.load(request, budget); });
+    // The remote backend announces every load it sends (loadFinished); a load
+    // that never reached a model process (it could not start, or died
+    // starting) is announced here, so the panel does not wait for it forever.
+    auto sent = std::make_shared<bool>(false);
+    return withChild<LoadReply>([request, budget, sent](RemoteModelBackend& remote) {
+               *sent = true;
+               return remote.load(request, budget);
+           })
+        .then(this, [this, sent](const LoadReply& reply) {
+            if (!*sent) Q_EMIT loadFinished(reply);
+            return reply;
+        });
 }
 
 QFuture<LoadReply> ChildProcessModelBackend::reload() {

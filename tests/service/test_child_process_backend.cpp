@@ -219,6 +219,21 @@ private Q_SLOTS:
         QVERIFY2(!load.message.isEmpty(), "a refusal says why");
     }
 
+    // No samlabel-cli to start: the load fails saying so, and it is announced
+    // like every load (the panel would otherwise wait for it forever).
+    void aModelProcessThatCannotStartFailsTheLoadLoudly() {
+        ChildProcessOptions options = test_options();
+        options.cli_path = QStringLiteral("/nonexistent/samlabel-cli");
+        ChildProcessModelBackend backend(options);
+        QSignalSpy announced(&backend, &ModelBackend::loadFinished);
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY(!load.ok());
+        QVERIFY2(load.message.contains(QStringLiteral("/nonexistent/samlabel-cli")), qPrintable(load.message));
+        QTRY_COMPARE_WITH_TIMEOUT(announced.count(), 1, 5000);
+        QCOMPARE(announced.first().first().value<LoadReply>().error, load.error);
+        QCOMPARE(backend.childPid(), qint64(0));
+    }
+
     // A GUI that is SIGKILLed runs no destructor: the kernel ends its model
     // process (PR_SET_PDEATHSIG), so no orphan keeps the memory (or the GPU).
     void modelProcessEndsWithAKilledParent() {

@@ -478,6 +478,8 @@ void ModelPanel::onLoadFinished(const service::LoadReply& reply) {
 void ModelPanel::onModelProcessLost(const QString& message) {
     // Said here as well as in the status bar, which is too narrow for it and forgets it.
     lost_message_ = message;
+    load_requested_ = false;  // a load it was running is over too
+    onStatusChanged();
     last_unload_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(message.toHtmlEscaped()));
     last_unload_->show();
 }
