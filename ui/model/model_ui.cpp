@@ -111,6 +111,15 @@ service::LocalModelBackend* ModelUi::localBackend() const { return runtime_->bac
 std::shared_ptr<engine::ModelSession> ModelUi::session() const { return runtime_->session(); }
 service::MemorySampler* ModelUi::sampler() const { return runtime_->sampler(); }
 
+bool ModelUi::modelLoaded() const {
+    // A remote backend's status() is its latest poll; this process's model is
+    // asked through the worker's lock-free state, since LocalModelBackend::status()
+    // also samples memory and this runs on every encode progress step.
+    if (remote_ && backend_) return backend_->status().model_loaded;
+    const engine::SessionState state = worker()->state();
+    return state == engine::SessionState::Ready || state == engine::SessionState::Busy;
+}
+
 void ModelUi::connectBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
     connect(backend, &service::ModelBackend::imageEncodeStarted, this, [this](const QString& id) {
@@ -179,7 +188,7 @@ void ModelUi::onCurrentImageChanged(int) {
 }
 
 void ModelUi::requestEncodes() {
-    if (!backend_ || !document_ || document_->currentIndex() < 0 || !backend_->status().model_loaded) {
+    if (!backend_ || !document_ || document_->currentIndex() < 0 || !modelLoaded()) {
         updateStatus();
         return;
     }
@@ -193,14 +202,14 @@ void ModelUi::requestEncodes() {
 
 void ModelUi::updateStatus() {
     QStringList parts;
-    const service::BackendStatus status = backend_ ? backend_->status() : service::BackendStatus();
     if (remote_ && backend_) {
+        const service::BackendStatus status = backend_->status();  // the latest poll: cheap
         const QString where = qobject_cast<service::ChildProcessModelBackend*>(backend_) ? tr("model process") : tr("remote");
         parts << (status.model_loaded ? tr("SAM: %1 (%2 %3)").arg(where, status.device, status.dtype) : tr("SAM: %1, no model").arg(where));
         if (document_ && document_->currentIndex() >= 0 &&
             sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
             parts << tr("sending image...");
-    } else if (status.state == QLatin1String("unloaded")) {
+    } else if (worker()->state() == engine::SessionState::Unloaded) {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
         const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));
