@@ -434,6 +434,8 @@ void ModelPanel::onStatusChanged() {
     // otherwise (a remote backend learns of it at its next poll).
     if (state == engine::SessionState::Unloaded && load_requested_) return;
     state_value_ = state;
+    // A server's GPUs arrive with its first poll: the device list follows while it still matters.
+    if (state == engine::SessionState::Unloaded && std::size_t(device_->count()) != 2 + backend_->gpus().size()) fillDevices();
     where_->setText(tr("Model runs in: %1").arg(backend_->whereText()));  // a model process's pid changes per load
     updateButtons();
 }
