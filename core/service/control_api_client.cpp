@@ -53,8 +53,24 @@ QFuture<ApiCallResult> ControlApiClient::send(const QByteArray& method, const QS
 
     auto promise = std::make_shared<QPromise<ApiCallResult>>();
     promise->start();
-    connect(reply, &QNetworkReply::finished, this, [reply, promise] {
+    // Refused as it arrives (the announced length or the bytes so far), before
+    // the body is buffered whole.
+    const qint64 cap = max_reply_bytes_;
+    auto too_large = std::make_shared<bool>(false);
+    connect(reply, &QNetworkReply::downloadProgress, reply, [reply, cap, too_large](qint64 received, qint64 total) {
+        if (*too_large || (received <= cap && total <= cap)) return;
+        *too_large = true;
+        reply->abort();
+    });
+    connect(reply, &QNetworkReply::finished, this, [reply, promise, cap, too_large] {
         ApiCallResult result;
+        if (*too_large) {
+            result.transport_error = QStringLiteral("the server's answer is larger than %1 MiB: refused").arg(cap >> 20);
+            reply->deleteLater();
+            promise->addResult(result);
+            promise->finish();
+            return;
+        }
         result.http_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray bytes = reply->readAll();
         if (reply->header(QNetworkRequest::ContentTypeHeader).toByteArray() == wire::kMaskFrameContentType) {

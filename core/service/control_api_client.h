@@ -33,6 +33,13 @@ public:
     QUrl baseUrl() const { return base_url_; }
     void setToken(const QString& token) { token_ = token; }
 
+    // A broken or hostile server must not fill this process's memory: an answer
+    // larger than this is refused while it downloads (a detect answer with 200
+    // PNG masks is a few MB; a segment mask frame of an 8K image, ~12 MB).
+    static constexpr qint64 kDefaultMaxReplyBytes = qint64(512) << 20;
+    void setMaxReplyBytes(qint64 bytes) { max_reply_bytes_ = bytes; }
+    qint64 maxReplyBytes() const { return max_reply_bytes_; }
+
     // timeout_ms bounds the whole call (an unload waits for a running encode,
     // so give it minutes).
     QFuture<ApiCallResult> get(const QString& path, int timeout_ms = 10'000);
@@ -45,6 +52,7 @@ private:
     QUrl base_url_;
     QString token_;
     QNetworkAccessManager* nam_;
+    qint64 max_reply_bytes_ = kDefaultMaxReplyBytes;
 };
 
 // The URL and token a CLI command uses: --url / --token, else the environment

@@ -2,6 +2,7 @@
 // model behind it) on loopback: polling status and memory, load, encode,
 // segment (the mask comes back through PNG intact), unload, and the failure
 // modes (wrong token, server down).
+#include "core/service/control_api_client.h"
 #include "core/service/control_api_server.h"
 #include "core/service/remote_model_backend.h"
 #include "tests/service/control_api_test_client.h"
@@ -9,6 +10,7 @@
 
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <cmath>
@@ -168,6 +170,43 @@ private Q_SLOTS:
         const UnloadReply d = wait_result(nobody.unload());
         QCOMPARE(d.error, BackendError::Unreachable);
         QVERIFY2(d.message.contains(QStringLiteral("cannot reach")), qPrintable(d.message));
+    }
+
+    // A broken or hostile server cannot fill the GUI's memory: an answer over
+    // the client's cap is refused while it downloads, whether its length is
+    // announced or not.
+    void anOversizedAnswerIsRefused() {
+        for (const bool announced : {true, false}) {
+            QTcpServer flood;
+            QVERIFY(flood.listen(QHostAddress::LocalHost, 0));
+            constexpr qint64 kBody = qint64(8) << 20;
+            connect(&flood, &QTcpServer::newConnection, &flood, [&flood, announced] {
+                QTcpSocket* socket = flood.nextPendingConnection();
+                QByteArray head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+                head += announced ? "Content-Length: " + QByteArray::number(kBody) + "\r\n\r\n" : QByteArray("Connection: close\r\n\r\n");
+                socket->write(head);
+                const QByteArray chunk(64 * 1024, ' ');
+                for (qint64 sent = 0; sent < kBody; sent += chunk.size()) socket->write(chunk);
+                socket->disconnectFromHost();  // after the writes drain: the end of an unannounced body
+            });
+            QUrl url;
+            url.setScheme(QStringLiteral("http"));
+            url.setHost(QStringLiteral("127.0.0.1"));
+            url.setPort(flood.serverPort());
+            ControlApiClient client(url, QStringLiteral("token"));
+            QCOMPARE(client.maxReplyBytes(), ControlApiClient::kDefaultMaxReplyBytes);
+            client.setMaxReplyBytes(qint64(1) << 20);
+            const ApiCallResult r = wait_result(client.get(QStringLiteral("/health")));
+            QVERIFY(!r.ok());
+            QCOMPARE(r.http_status, 0);
+            QVERIFY2(r.transport_error.contains(QStringLiteral("larger than 1 MiB")), qPrintable(r.transport_error));
+            // Under the cap, the same answer is read.
+            ControlApiClient roomy(url, QStringLiteral("token"));
+            roomy.setMaxReplyBytes(qint64(16) << 20);
+            const ApiCallResult whole = wait_result(roomy.get(QStringLiteral("/health")));
+            QCOMPARE(whole.http_status, 200);
+            QVERIFY2(whole.transport_error.isEmpty(), qPrintable(whole.transport_error));
+        }
     }
 };
 
