@@ -33,15 +33,6 @@ constexpr qsizetype kOutputTailBytes = 4096;
 // How long a call whose connection broke waits for the child's death to be reported.
 constexpr int kConnectionLossGraceMs = 2000;
 
-template <typename T>
-QFuture<T> ready_future(T value) {
-    QPromise<T> promise;
-    promise.start();
-    promise.addResult(std::move(value));
-    promise.finish();
-    return promise.future();
-}
-
 template <typename Reply>
 Reply error_reply(BackendError error, const QString& message) {
     Reply r;
@@ -348,7 +339,7 @@ QFuture<Reply> ChildProcessModelBackend::withChild(std::function<QFuture<Reply>(
 template <typename Reply>
 QFuture<Reply> ChildProcessModelBackend::ifChild(std::function<QFuture<Reply>(RemoteModelBackend&)> call, Reply idle) {
     if (state_ == ChildState::Running && remote_) return track(call(*remote_));
-    return ready_future(std::move(idle));
+    return QtFuture::makeReadyFuture(std::move(idle));
 }
 
 // ---- the door -------------------------------------------------------------
@@ -434,7 +425,7 @@ QFuture<LoadReply> ChildProcessModelBackend::load(const engine::LoadRequest& req
 QFuture<LoadReply> ChildProcessModelBackend::reload() {
     // Every child is a new process: "the last model" is what this object loaded last.
     if (!last_request_)
-        return ready_future(error_reply<LoadReply>(BackendError::NoLastModel, QStringLiteral("no model was loaded yet: nothing to reload")));
+        return QtFuture::makeReadyFuture(error_reply<LoadReply>(BackendError::NoLastModel, QStringLiteral("no model was loaded yet: nothing to reload")));
     return load(*last_request_, last_budget_);
 }
 
@@ -454,7 +445,7 @@ QFuture<UnloadReply> ChildProcessModelBackend::unload() {
     if (state_ == ChildState::None) {
         UnloadReply idle;
         idle.message = QStringLiteral("no model process runs");
-        return ready_future(idle);
+        return QtFuture::makeReadyFuture(idle);
     }
     auto promise = std::make_shared<QPromise<UnloadReply>>();
     promise->start();

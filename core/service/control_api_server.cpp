@@ -85,15 +85,6 @@ QString authorization_problem(const QByteArray& authorization, const QString& to
     return {};
 }
 
-template <typename T>
-QFuture<T> ready_future(T value) {
-    QPromise<T> promise;
-    promise.start();
-    promise.addResult(std::move(value));
-    promise.finish();
-    return promise.future();
-}
-
 }  // namespace
 
 ControlApiServer::ControlApiServer(ModelBackend* backend, QObject* parent) : QObject(parent), backend_(backend) {
@@ -322,18 +313,18 @@ ControlApiServer::ParsedLoad ControlApiServer::parseLoad(const QJsonObject& body
 
 QFuture<ControlApiServer::Response> ControlApiServer::load(const QJsonObject& body) {
     ParsedLoad parsed = parseLoad(body);
-    if (parsed.refusal) return ready_future(*parsed.refusal);
+    if (parsed.refusal) return QtFuture::makeReadyFuture(*parsed.refusal);
     QFuture<LoadReply> loading = parsed.reload ? backend_->reload() : backend_->load(parsed.request, parsed.budget);
     return loading.then([](const LoadReply& r) { return Response{wire::http_status_for(r.error), wire::to_json(r)}; });
 }
 
 QFuture<ControlApiServer::Response> ControlApiServer::preflight(const QJsonObject& body) {
     ParsedLoad parsed = parseLoad(body);
-    if (parsed.refusal) return ready_future(*parsed.refusal);
+    if (parsed.refusal) return QtFuture::makeReadyFuture(*parsed.refusal);
     if (parsed.reload) {
         // No options: the folder this server has, with the defaults.
         parsed = parseLoad(QJsonObject{{QStringLiteral("device"), QStringLiteral("auto")}});
-        if (parsed.refusal) return ready_future(*parsed.refusal);
+        if (parsed.refusal) return QtFuture::makeReadyFuture(*parsed.refusal);
     }
     // A refusal is an answer, not an error: 200 with "fits": false. Only an
     // unreadable checkpoint is an error.
@@ -369,14 +360,14 @@ QFuture<DecodeOutcome> decode_async(QByteArray bytes, QString name) {
 QFuture<ControlApiServer::Response> ControlApiServer::encode(const QJsonObject& body) {
     const QJsonValue b64 = body.value(QStringLiteral("image_base64"));
     if (!b64.isString())
-        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"),
+        return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"),
                                                             QStringLiteral("\"image_base64\" (the image file's bytes, base64) is required"))});
     const auto decoded = QByteArray::fromBase64Encoding(b64.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.isEmpty())
-        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_base64\" is not valid base64"))});
+        return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_base64\" is not valid base64"))});
     const QJsonValue id_value = body.value(QStringLiteral("image_id"));
     if (!id_value.isUndefined() && !id_value.isNull() && (!id_value.isString() || id_value.toString().isEmpty()))
-        return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_id\" must be a non-empty string"))});
+        return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"), QStringLiteral("\"image_id\" must be a non-empty string"))});
     const QString image_id = id_value.toString();
 
     auto promise = std::make_shared<QPromise<Response>>();
@@ -400,7 +391,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::encode(const QJsonObject& 
 QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject& body) {
     QString parse_error;
     std::optional<wire::SegmentRequest> request = wire::parse_segment_request(body, &parse_error);
-    if (!request) return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
+    if (!request) return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
 
     auto promise = std::make_shared<QPromise<Response>>();
     promise->start();
@@ -447,7 +438,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
 QFuture<ControlApiServer::Response> ControlApiServer::detect(const QJsonObject& body) {
     QString parse_error;
     std::optional<wire::DetectRequest> request = wire::parse_detect_request(body, &parse_error);
-    if (!request) return ready_future(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
+    if (!request) return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
 
     auto promise = std::make_shared<QPromise<Response>>();
     promise->start();

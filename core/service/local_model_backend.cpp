@@ -21,15 +21,6 @@ constexpr double kMiB = 1024.0 * 1024.0;
 double mb(std::uint64_t bytes) { return double(bytes) / kMiB; }
 
 template <typename T>
-QFuture<T> ready(T value) {
-    QPromise<T> p;
-    p.start();
-    p.addResult(std::move(value));
-    p.finish();
-    return p.future();
-}
-
-template <typename T>
 void fulfil(const std::shared_ptr<QPromise<T>>& promise, T value) {
     promise->addResult(std::move(value));
     promise->finish();
@@ -286,7 +277,7 @@ BackendMemory LocalModelBackend::memory() const {
 
 QFuture<LoadReply> LocalModelBackend::reload() {
     if (!last_request_)
-        return ready(failure<LoadReply>(BackendError::NoLastModel,
+        return QtFuture::makeReadyFuture(failure<LoadReply>(BackendError::NoLastModel,
                                         QStringLiteral("no model was loaded in this session; load one first (model panel or `serve --weights`)")));
     return load(*last_request_, last_budget_);
 }
@@ -317,7 +308,7 @@ QFuture<PreflightReply> LocalModelBackend::preflight(const engine::LoadRequest& 
 }
 
 QFuture<LoadReply> LocalModelBackend::load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
-    if (!worker_) return ready(failure<LoadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
+    if (!worker_) return QtFuture::makeReadyFuture(failure<LoadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
     const engine::SessionState state = worker_->state();
     const bool same_model = info_ && state != engine::SessionState::Unloaded && info_->request.checkpoint_dir == request.checkpoint_dir;
     if (same_model && engine::part_set_contains(info_->request.parts, request.parts)) {
@@ -343,7 +334,7 @@ QFuture<LoadReply> LocalModelBackend::load(const engine::LoadRequest& request, c
 QFuture<LoadReply> LocalModelBackend::answerLoadNow(const LoadReply& reply) {
     // Listeners hear of every load's end, also one answered without the worker.
     QMetaObject::invokeMethod(this, [this, reply] { Q_EMIT loadFinished(reply); }, Qt::QueuedConnection);
-    return ready(reply);
+    return QtFuture::makeReadyFuture(reply);
 }
 
 void LocalModelBackend::startLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
@@ -378,7 +369,7 @@ void LocalModelBackend::setImagesInView(const QString& on_screen, const QStringL
 }
 
 QFuture<UnloadReply> LocalModelBackend::unload() {
-    if (!worker_) return ready(failure<UnloadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
+    if (!worker_) return QtFuture::makeReadyFuture(failure<UnloadReply>(BackendError::Failed, QStringLiteral("the model thread is gone")));
     auto promise = std::make_shared<QPromise<UnloadReply>>();
     promise->start();
     pending_unloads_.push_back(promise);
@@ -389,7 +380,7 @@ QFuture<UnloadReply> LocalModelBackend::unload() {
 
 QFuture<EncodeReply> LocalModelBackend::encode(const engine::ImageRgb8& image, const QString& image_id) {
     if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
-        return ready(failure<EncodeReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
+        return QtFuture::makeReadyFuture(failure<EncodeReply>(BackendError::NotLoaded, QStringLiteral("no model is loaded (POST /api/v1/load)")));
     ModelImage stored;
     stored.content_key = engine::image_content_key(image);
     stored.image = image;
@@ -406,7 +397,7 @@ QFuture<EncodeReply> LocalModelBackend::encode(const engine::ImageRgb8& image, c
         r.width = image.width;
         r.height = image.height;
         r.cached = true;
-        return ready(r);
+        return QtFuture::makeReadyFuture(r);
     }
     EncodeJob job{worker_id, client_id, image.width, image.height, std::make_shared<QPromise<EncodeReply>>()};
     job.promise->start();
@@ -427,11 +418,11 @@ QString LocalModelBackend::workerIdFor(const QString& image_id, bool* local_file
 
 QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
     if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
-        return ready(failure<SegmentReply>(BackendError::NotLoaded, kNotLoaded));
+        return QtFuture::makeReadyFuture(failure<SegmentReply>(BackendError::NotLoaded, kNotLoaded));
     bool local_file = false;
     const QString worker_id = workerIdFor(image_id, &local_file);
     if (worker_id.isEmpty())
-        return ready(failure<SegmentReply>(BackendError::UnknownImage,
+        return QtFuture::makeReadyFuture(failure<SegmentReply>(BackendError::UnknownImage,
                                            QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first").arg(image_id)));
     SegmentJob job{worker_id, prompt, std::make_shared<QPromise<SegmentReply>>(), QDateTime::currentMSecsSinceEpoch()};
     job.promise->start();
@@ -444,14 +435,14 @@ QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const 
 QFuture<DetectReply> LocalModelBackend::detect(const QString& image_id, const engine::DetectPrompt& prompt,
                                                const engine::DetectOptions& options) {
     if (!worker_ || worker_->state() == engine::SessionState::Unloaded)
-        return ready(failure<DetectReply>(BackendError::NotLoaded, kNotLoaded));
+        return QtFuture::makeReadyFuture(failure<DetectReply>(BackendError::NotLoaded, kNotLoaded));
     // Known now, without waiting for the model thread (it checks again).
     if (info_ && !engine::part_set_has_detect(info_->request.parts))
-        return ready(failure<DetectReply>(BackendError::NotLoaded, detection_not_loaded(info_)));
+        return QtFuture::makeReadyFuture(failure<DetectReply>(BackendError::NotLoaded, detection_not_loaded(info_)));
     bool local_file = false;
     const QString worker_id = workerIdFor(image_id, &local_file);
     if (worker_id.isEmpty())
-        return ready(failure<DetectReply>(
+        return QtFuture::makeReadyFuture(failure<DetectReply>(
             BackendError::UnknownImage,
             QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first, or send \"image_base64\"").arg(image_id)));
     DetectJob job{worker_id, prompt, options, 0, 0, std::make_shared<QPromise<DetectReply>>()};

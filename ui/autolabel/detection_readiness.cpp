@@ -11,7 +11,6 @@
 #include "ui/model/model_ui.h"
 #include "ui/tools/prompt_tool.h"
 
-#include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
@@ -48,11 +47,7 @@ QFuture<DetectionReadiness> checkDetectionReadiness(ModelUi* model) {
             std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(io::fnv1a_64("remote|" + s.model_path.toStdString())));
             r.identity = autolabel::ModelIdentity{id, s.dtype.toStdString()};
         }
-        QPromise<DetectionReadiness> p;
-        p.start();
-        p.addResult(r);
-        p.finish();
-        return p.future();
+        return QtFuture::makeReadyFuture(r);
     }
     // Through the one door: the backend's status says what is loaded, its
     // preflight what adding detection (or loading with it) would take.
@@ -81,11 +76,7 @@ QFuture<DetectionReadiness> checkDetectionReadiness(ModelUi* model) {
     } else if (request.checkpoint_dir.empty()) {
         DetectionReadiness r;
         r.text = QObject::tr("No model: choose the SAM3 weights folder in the Model panel and load it with Parts \"click + detect\".");
-        QPromise<DetectionReadiness> p;
-        p.start();
-        p.addResult(r);
-        p.finish();
-        return p.future();
+        return QtFuture::makeReadyFuture(r);
     }
     request.parts = engine::part_set_union(request.parts, engine::PartSet::DetectOnly);
     const bool loaded = status.model_loaded;
