@@ -261,4 +261,8 @@ void SafetensorsFile::prefetch(const TensorEntry& entry) const {
     impl_->map->will_need(impl_->data_offset + entry.data_begin, entry.byte_size());
 }
 
+void SafetensorsFile::map_in(const TensorEntry& entry) const {
+    impl_->map->map_in(impl_->data_offset + entry.data_begin, entry.byte_size());
+}
+
 }  // namespace samlabel::engine

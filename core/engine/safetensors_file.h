@@ -76,6 +76,9 @@ public:
     void release(const TensorEntry& entry, std::uint64_t offset, std::uint64_t length) const;
     // Hints that the tensor's bytes will be read soon (readahead).
     void prefetch(const TensorEntry& entry) const;
+    // Maps the tensor's pages into this process now (MappedFile::map_in), for
+    // a tensor used in place as a weight.
+    void map_in(const TensorEntry& entry) const;
 
     // Where the data section starts in the file (8 + header length).
     std::uint64_t data_section_offset() const;

@@ -115,6 +115,8 @@ bool map_tensor(const CopyJob& job) {
         const_cast<std::byte*>(bytes.data()), destination.sizes(), [mapping](void*) mutable { mapping.reset(); },
         torch::TensorOptions().dtype(stored).device(torch::kCPU));
     destination.set_(view);
+    // The first forward pass would otherwise fault these pages in one by one.
+    file.map_in(entry);
     return true;
 }
 

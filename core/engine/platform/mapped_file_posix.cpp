@@ -85,4 +85,19 @@ void MappedFile::will_need(std::uint64_t offset, std::uint64_t length) const {
     ::madvise(const_cast<std::byte*>(data_) + begin, static_cast<std::size_t>(end - begin), MADV_WILLNEED);
 }
 
+void MappedFile::map_in(std::uint64_t offset, std::uint64_t length) const {
+#if defined(__linux__)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older C library headers lack the name
+#endif
+    std::uint64_t begin = 0, end = 0;
+    if (!data_ || !page_range(size_bytes_, offset, length, begin, end)) return;
+    // Best effort: an older kernel answers EINVAL, and the pages then come in
+    // on first touch as before.
+    if (::madvise(const_cast<std::byte*>(data_) + begin, static_cast<std::size_t>(end - begin), MADV_POPULATE_READ) == 0)
+        return;
+#endif
+    will_need(offset, length);
+}
+
 }  // namespace samlabel::engine

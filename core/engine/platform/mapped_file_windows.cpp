@@ -108,4 +108,8 @@ void MappedFile::will_need(std::uint64_t offset, std::uint64_t length) const {
     ::PrefetchVirtualMemory(::GetCurrentProcess(), 1, &range, 0);  // Windows 8+; best effort
 }
 
+// Windows has no call that fills the page tables of a mapped view: prefetching
+// into memory makes the first-touch faults soft ones at least.
+void MappedFile::map_in(std::uint64_t offset, std::uint64_t length) const { will_need(offset, length); }
+
 }  // namespace samlabel::engine
