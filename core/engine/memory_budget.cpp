@@ -128,8 +128,11 @@ EncoderGeometry EncoderGeometry::of(const sam3::Sam3CheckpointConfig& config, Pa
 //    convolution are the three levels (21 T F p), the 1x tokens (T F p), the
 //    2x convolution (4 T F p), the 4x output and its input's reorder (2 x 16):
 //      detector_prepare = e T D + 58 T F p
-//  - held per image afterwards (the embedding): the tokens and both
-//    convolutions, 21 T F p (111 MB for SAM3 with p = 4).
+//    Then the DETR encoder's first self-attention (prompt-free, kept per
+//    image): about 8 T F p while the levels are still held, under that peak.
+//  - held per image afterwards (the embedding): the tokens, both
+//    convolutions and the first self-attention's output, 22 T F p (116 MB
+//    for SAM3 with p = 4).
 //  - one prompt, the image's features held: the largest of
 //      DETR encoder MLP: layer input, its norm, the image keys (3 T F p), fc1
 //        and its ReLU (2 T M_enc p)
@@ -207,7 +210,7 @@ std::uint64_t encode_activation_peak_bytes(const EncoderGeometry& g, std::size_t
         double levels_kept = 0;
         const double detector_neck = click_held + neck_peak(kDetectorNeckLevelsUsed, /*position_encodings=*/false, levels_kept) + e * T * D;
         const double prepare = click_held + e * T * D + 58 * T * F * p;
-        const double held = 21 * T * F * p + click_held;
+        const double held = 22 * T * F * p + click_held;
         const double encoder_mlp = 3 * T * F * p + 2 * T * g.detr_intermediate_size * p;
         const double decoder = 3.0 * g.detr_heads * (g.detr_queries + 1) * T * 4;
         const double mask_head = 2 * 16 * T * F * p + 4 * T * F * p;

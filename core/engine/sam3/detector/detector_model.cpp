@@ -8,7 +8,9 @@
 
 namespace samlabel::engine::sam3 {
 
-std::uint64_t DetectorImage::byte_size() const { return (tokens.defined() ? tokens.nbytes() : 0) + mask_head.byte_size(); }
+std::uint64_t DetectorImage::byte_size() const {
+    return (tokens.defined() ? tokens.nbytes() : 0) + (detr_start.defined() ? detr_start.nbytes() : 0) + mask_head.byte_size();
+}
 
 DetectorModulesImpl::DetectorModulesImpl(const DetectorConfig& c, const TrunkConfig& trunk, const DetectorPrecision& p) {
     vision_encoder = register_module("vision_encoder", std::make_shared<torch::nn::Module>());
@@ -53,6 +55,11 @@ DetectorImage DetectorModel::prepare_image(const torch::Tensor& trunk_features) 
     image.grid_height = level.size(2);
     image.grid_width = level.size(3);
     image.tokens = level[0].flatten(1).t().contiguous();
+    {
+        // Prompt-free: done once here rather than once per prompt.
+        RECORD_USER_SCOPE("sam3.detr_encoder_image");
+        image.detr_start = modules_->detr_encoder->prepare_image(image.tokens, prompt_position_);
+    }
     image.mask_head = modules_->mask_decoder->prepare_image({levels[0], levels[1]});
     return image;
 }
@@ -89,7 +96,7 @@ DetectorOutput DetectorModel::detect(const DetectorImage& image, const torch::Te
     }
     {
         RECORD_USER_SCOPE("sam3.detr_encoder");
-        out.encoded = modules_->detr_encoder->forward(image.tokens, prompt_position_, prompt);
+        out.encoded = modules_->detr_encoder->forward(image.detr_start, prompt_position_, prompt);
     }
     DetrDecoderOutput decoded;
     {

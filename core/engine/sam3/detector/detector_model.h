@@ -33,6 +33,7 @@ inline constexpr const char* kDetectorPrefix = "detector_model.";
 // The detector's per-image features, in its dtype on the model's device.
 struct DetectorImage {
     torch::Tensor tokens;      // [g*g, C] the neck's 1x level, row-major grid
+    torch::Tensor detr_start;  // [g*g, C] tokens after the DETR encoder's first self-attention
     MaskHeadImage mask_head;   // the pixel decoder's per-image convolutions
     int64_t grid_height = 0, grid_width = 0;
     bool defined() const { return tokens.defined(); }

@@ -14,11 +14,14 @@ DetrEncoderLayerImpl::DetrEncoderLayerImpl(const DetectorStackConfig& c, const t
     layer_norm3 = register_module("layer_norm3", LayerNorm(c.hidden_size, kLayerNormEps, o));
 }
 
-torch::Tensor DetrEncoderLayerImpl::forward(torch::Tensor x, const torch::Tensor& position, const torch::Tensor& prompt) const {
-    torch::Tensor h = layer_norm1->forward(x);
+torch::Tensor DetrEncoderLayerImpl::self_attend(torch::Tensor x, const torch::Tensor& position) const {
+    const torch::Tensor h = layer_norm1->forward(x);
     const torch::Tensor with_position = h + position;
-    x = self_attn->forward(with_position, with_position, h) + x;
-    h = layer_norm2->forward(x);
+    return self_attn->forward(with_position, with_position, h) + x;
+}
+
+torch::Tensor DetrEncoderLayerImpl::attend_prompt(torch::Tensor x, const torch::Tensor& prompt) const {
+    const torch::Tensor h = layer_norm2->forward(x);
     x = cross_attn->forward(h, prompt, prompt) + x;
     return mlp->forward(layer_norm3->forward(x)) + x;
 }
@@ -28,8 +31,17 @@ DetrEncoderImpl::DetrEncoderImpl(const DetectorStackConfig& c, const torch::Tens
     for (int i = 0; i < c.num_layers; ++i) layers->push_back(DetrEncoderLayer(c, o));
 }
 
+torch::Tensor DetrEncoderImpl::prepare_image(const torch::Tensor& image, const torch::Tensor& position) const {
+    if (layers->is_empty()) return image;
+    return layers->ptr(0)->as<DetrEncoderLayerImpl>()->self_attend(image, position);
+}
+
 torch::Tensor DetrEncoderImpl::forward(torch::Tensor x, const torch::Tensor& position, const torch::Tensor& prompt) const {
-    for (const auto& layer : *layers) x = layer->as<DetrEncoderLayerImpl>()->forward(std::move(x), position, prompt);
+    for (std::size_t i = 0; i < layers->size(); ++i) {
+        const auto* layer = layers->ptr(i)->as<DetrEncoderLayerImpl>();
+        // The first layer's self-attention is in `prepared` already.
+        x = i == 0 ? layer->attend_prompt(std::move(x), prompt) : layer->forward(std::move(x), position, prompt);
+    }
     return x;
 }
 
