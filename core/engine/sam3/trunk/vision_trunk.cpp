@@ -127,11 +127,13 @@ torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope, con
     if (window_size > 0) y = window_partition(y, window_size);
     y = pause ? attention->forward_in_blocks(y, rope, attention_blocks(h * w), pause) : attention->forward(y, rope);
     if (window_size > 0) y = window_unpartition(y, window_size, b, h, w);
-    x = x + y;
-    if (!pause) return x + mlp->forward(layer_norm2->forward(x));
+    // The residual adds go into x itself: x is this layer's own (moved in), and
+    // a fresh 10 MB output per add cost more than the add (page faults).
+    x.add_(y);
+    if (!pause) return x.add_(mlp->forward(layer_norm2->forward(x)));
     // The MLP acts on each token alone: row blocks of it give the same values.
     const torch::Tensor tokens = layer_norm2->forward(x).view({-1, x.size(3)});
-    torch::Tensor out = x.view({-1, x.size(3)}).clone();
+    torch::Tensor out = x.view({-1, x.size(3)});
     const int64_t rows = tokens.size(0), block = (rows + kPauseMlpChunks - 1) / kPauseMlpChunks;
     int paused = 0;
     for (int64_t start = 0; start < rows; start += block, ++paused) {
