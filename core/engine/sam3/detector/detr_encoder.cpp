@@ -20,6 +20,8 @@ torch::Tensor DetrEncoderLayerImpl::self_attend(torch::Tensor x, const torch::Te
     return self_attn->forward(with_position, with_position, h) + x;
 }
 
+// Out of place on purpose: for the first layer x is the image's cached
+// detr_start, shared by every prompt on that image.
 torch::Tensor DetrEncoderLayerImpl::attend_prompt(torch::Tensor x, const torch::Tensor& prompt) const {
     const torch::Tensor h = layer_norm2->forward(x);
     x = cross_attn->forward(h, prompt, prompt) + x;
