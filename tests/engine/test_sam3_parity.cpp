@@ -6,7 +6,8 @@
 //
 // Tolerances (issue 5): fp32 low-res mask logits within 1e-4 of the logits'
 // scale (max |ref|), IoU scores within 1e-3, binary masks IoU >= 0.999;
-// bf16 binary masks IoU >= 0.98 against the fp32 reference.
+// bf16 binary masks IoU >= 0.98 against the fp32 reference, and at least as
+// close as transformers' own bf16 model lands (reference_bf16.json).
 #include "core/engine/checkpoint.h"
 #include "core/engine/sam3_predictor.h"
 #include "tests/engine/fixture_images.h"
@@ -97,6 +98,16 @@ class TestSam3Parity : public QObject {
               "object score max rel diff %.3g; min binary mask IoU %.5f",
               config_name.c_str(), fp32 ? "fp32" : "bf16", stats.prompts, stats.max_logit_abs, stats.max_logit_rel,
               stats.max_iou_abs, stats.max_obj_rel, stats.min_mask_iou);
+        if (!fp32) {
+            // The yardstick the detection issue names: transformers' own bf16
+            // model against the same fp32 outputs (tools/record_sam3_bf16_deviation.py).
+            std::ifstream in(dir / "reference_bf16.json");
+            QVERIFY2(in, "reference_bf16.json is missing: run tools/record_sam3_bf16_deviation.py");
+            const double theirs = nlohmann::json::parse(in).at("min_mask_iou").get<double>();
+            qInfo("%s bf16: min mask IoU ours %.5f, transformers' own bf16 %.5f", config_name.c_str(), stats.min_mask_iou,
+                  theirs);
+            QVERIFY2(stats.min_mask_iou >= theirs, "bf16 masks are further from fp32 than transformers' own bf16");
+        }
     }
 
 private slots:
