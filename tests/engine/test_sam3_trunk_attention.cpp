@@ -1,13 +1,14 @@
-// The trunk's RoPE kernel (core/engine/sam3/trunk/rotary_embedding.cpp: one
+// The trunk's attention pieces: the RoPE kernel (rotary_embedding.cpp, one
 // vectorised pass on the CPU) against the reference's formula as torch ops,
-// bit for bit in fp32 and bf16, specials included.
-#include "tests/engine/rope_harness.h"
+// bit for bit in fp32 and bf16, specials included; and the global layers'
+// fp32 attention on long sequences against the same block in fp32.
+#include "tests/engine/trunk_attention_harness.h"
 
 #include <QTest>
 
 using namespace samlabel::test;
 
-class TestSam3RotaryEmbedding : public QObject {
+class TestSam3TrunkAttention : public QObject {
     Q_OBJECT
 
 private slots:
@@ -36,7 +37,20 @@ private slots:
         QVERIFY2(c.nan_in_reference > 0, "the specials must reach the comparison");
         QCOMPARE(c.mismatches, std::size_t(0));
     }
+
+    // A global layer on a long sequence takes the fp32-attention path on the
+    // CPU (faster there) and lands closer to the fp32 block than bf16
+    // attention does; a window-sized sequence keeps bf16.
+    void long_global_attention_runs_in_fp32_and_is_closer() {
+        const AttentionPrecision p = global_attention_precision(48, 256, 4, 3);  // 2304 tokens
+        QVERIFY(p.took_fp32_path);
+        qInfo("max error against the fp32 block: fp32 path %.4g, bf16 path %.4g (output scale %.3g)", p.fp32_path_error,
+              p.bf16_path_error, p.output_scale);
+        QVERIFY(p.fp32_path_error > 0);  // the weights are bf16 either way
+        QVERIFY2(p.fp32_path_error < p.bf16_path_error, "the fp32 path is not closer to fp32");
+        QVERIFY(!global_attention_precision(24, 256, 4, 3).took_fp32_path);  // 576 tokens
+    }
 };
 
-QTEST_APPLESS_MAIN(TestSam3RotaryEmbedding)
-#include "test_sam3_rotary_embedding.moc"
+QTEST_APPLESS_MAIN(TestSam3TrunkAttention)
+#include "test_sam3_trunk_attention.moc"

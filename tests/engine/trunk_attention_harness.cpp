@@ -1,6 +1,7 @@
-#include "tests/engine/rope_harness.h"
+#include "tests/engine/trunk_attention_harness.h"
 
 #include "core/engine/sam3/trunk/rotary_embedding.h"
+#include "core/engine/sam3/trunk/vision_trunk.h"
 
 #include <torch/torch.h>
 
@@ -46,6 +47,34 @@ RopeComparison compare_rope_with_torch_ops(int batch, int grid, int heads, int h
     // NaN payloads differ between torch's vector and scalar roundings; NaN-ness must not.
     const torch::Tensor mismatch = torch::where(ref_nan | our_nan, ref_nan.ne(our_nan), bits_differ);
     out.mismatches = std::size_t(mismatch.sum().item<int64_t>());
+    return out;
+}
+
+AttentionPrecision global_attention_precision(int grid, int hidden, int heads, unsigned seed) {
+    using namespace samlabel::engine::sam3;
+    torch::manual_seed(seed);
+    TrunkConfig config;
+    config.hidden_size = hidden;
+    config.num_attention_heads = heads;
+    config.window_size = grid;
+    const RopeTables rope = make_rope_tables(config, grid, torch::kCPU);
+    RopeAttention low(config, torch::TensorOptions().dtype(torch::kBFloat16));
+    RopeAttention full(config, torch::TensorOptions().dtype(torch::kFloat));
+    torch::NoGradGuard no_grad;
+    for (auto& p : low->named_parameters()) {
+        p.value().copy_(torch::randn(p.value().sizes()) * (p.key().find("bias") != std::string::npos ? 0.1 : 0.3));
+        full->named_parameters()[p.key()].copy_(p.value().to(torch::kFloat));
+    }
+    const torch::Tensor x = torch::randn({1, grid, grid, hidden}).to(torch::kBFloat16);
+    const torch::Tensor reference = full->forward(x.to(torch::kFloat), rope);
+
+    AttentionPrecision out;
+    out.output_scale = reference.abs().max().item<double>();
+    low->fp32_attention_on_cpu = true;
+    out.took_fp32_path = low->attends_in_fp32(x);
+    out.fp32_path_error = (low->forward(x, rope).to(torch::kFloat) - reference).abs().max().item<double>();
+    low->fp32_attention_on_cpu = false;
+    out.bf16_path_error = (low->forward(x, rope).to(torch::kFloat) - reference).abs().max().item<double>();
     return out;
 }
 

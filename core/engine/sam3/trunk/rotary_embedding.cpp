@@ -20,14 +20,14 @@ torch::Tensor rotate_pairwise(const torch::Tensor& x) {
 
 // The torch-op form (CUDA and any other device): [..., N, heads, D] against
 // tables broadcast as [N, 1, D].
-torch::Tensor apply_rope_ops(const torch::Tensor& x, const RopeTables& rope, int64_t heads) {
+torch::Tensor apply_rope_ops(const torch::Tensor& x, const RopeTables& rope, int64_t heads, torch::Dtype out_dtype) {
     const int64_t n = x.size(-2), d = x.size(-1) / heads;
     auto sizes = x.sizes().vec();
     sizes.back() = heads;
     sizes.push_back(d);
     const torch::Tensor xf = x.view(sizes).to(torch::kFloat);
     const torch::Tensor cos = rope.cos.view({n, 1, d}), sin = rope.sin.view({n, 1, d});
-    return (xf * cos + rotate_pairwise(xf) * sin).to(x.scalar_type()).view(x.sizes());
+    return (xf * cos + rotate_pairwise(xf) * sin).to(out_dtype).view(x.sizes());
 }
 
 // One pass over x: per token, per head, per pair (a, b):
@@ -72,10 +72,10 @@ struct Fp32Values {
 };
 
 // Rows [begin, end) of tokens; each row holds every head's d values.
-template <typename Format>
-SAMLABEL_VECTOR_CLONES void rope_rows_range(const typename Format::Storage* x, typename Format::Storage* out,
-                                            const float* cos, const float* sin, int64_t begin, int64_t end, int64_t n,
-                                            int64_t heads, int64_t d) {
+template <typename In, typename Out>
+SAMLABEL_VECTOR_CLONES void rope_rows_range(const typename In::Storage* x, typename Out::Storage* out, const float* cos,
+                                            const float* sin, int64_t begin, int64_t end, int64_t n, int64_t heads,
+                                            int64_t d) {
     for (int64_t r = begin; r < end; ++r) {
         const float* c = cos + (r % n) * d;
         const float* s = sin + (r % n) * d;
@@ -83,21 +83,45 @@ SAMLABEL_VECTOR_CLONES void rope_rows_range(const typename Format::Storage* x, t
             const auto* xh = x + (r * heads + h) * d;
             auto* oh = out + (r * heads + h) * d;
             for (int64_t i = 0; i < d; i += 2) {
-                const float a = Format::load(xh[i]), b = Format::load(xh[i + 1]);
-                oh[i] = Format::store(a * c[i] - b * s[i]);
-                oh[i + 1] = Format::store(b * c[i + 1] + a * s[i + 1]);
+                const float a = In::load(xh[i]), b = In::load(xh[i + 1]);
+                oh[i] = Out::store(a * c[i] - b * s[i]);
+                oh[i + 1] = Out::store(b * c[i + 1] + a * s[i + 1]);
             }
         }
     }
 }
 
-template <typename Format>
+template <typename In, typename Out>
 void rope_rows(const void* x, void* out, const float* cos, const float* sin, int64_t rows, int64_t n, int64_t heads,
                int64_t d) {
-    using Storage = typename Format::Storage;
     at::parallel_for(0, rows, 64, [&](int64_t begin, int64_t end) {
-        rope_rows_range<Format>(static_cast<const Storage*>(x), static_cast<Storage*>(out), cos, sin, begin, end, n, heads, d);
+        rope_rows_range<In, Out>(static_cast<const typename In::Storage*>(x), static_cast<typename Out::Storage*>(out), cos,
+                                 sin, begin, end, n, heads, d);
     });
+}
+
+torch::Tensor apply_rope_as(const torch::Tensor& x, const RopeTables& rope, int64_t heads, torch::Dtype out_dtype) {
+    const int64_t n = x.size(-2), d = x.size(-1) / heads;
+    TORCH_CHECK(rope.cos.numel() == n * d, "rope tables are for ", rope.cos.numel() / d, " tokens, got ", n);
+    RECORD_FUNCTION("sam3::apply_rope", std::vector<c10::IValue>{x});
+    const auto in_dtype = x.scalar_type();
+    const bool kernel = x.is_cpu() && (in_dtype == at::kBFloat16 || in_dtype == at::kFloat) &&
+                        (out_dtype == in_dtype || out_dtype == at::kFloat);
+    if (!kernel) return apply_rope_ops(x, rope, heads, out_dtype);  // CUDA, fp16: torch ops
+    const torch::Tensor in = x.contiguous();
+    torch::Tensor out = torch::empty(in.sizes(), in.options().dtype(out_dtype));
+    const int64_t rows = in.numel() / (heads * d);
+    const float* cos = rope.cos.const_data_ptr<float>();
+    const float* sin = rope.sin.const_data_ptr<float>();
+    const void* src = in.const_data_ptr();
+    void* dst = out.mutable_data_ptr();
+    if (in_dtype == at::kFloat)
+        rope_rows<Fp32Values, Fp32Values>(src, dst, cos, sin, rows, n, heads, d);
+    else if (out_dtype == at::kFloat)
+        rope_rows<Bf16Bits, Fp32Values>(src, dst, cos, sin, rows, n, heads, d);
+    else
+        rope_rows<Bf16Bits, Bf16Bits>(src, dst, cos, sin, rows, n, heads, d);
+    return out;
 }
 
 }  // namespace
@@ -120,21 +144,11 @@ RopeTables make_rope_tables(const TrunkConfig& config, int grid_size, const torc
 }
 
 torch::Tensor apply_rope(const torch::Tensor& x, const RopeTables& rope, int64_t heads) {
-    const int64_t n = x.size(-2), d = x.size(-1) / heads;
-    TORCH_CHECK(rope.cos.numel() == n * d, "rope tables are for ", rope.cos.numel() / d, " tokens, got ", n);
-    RECORD_FUNCTION("sam3::apply_rope", std::vector<c10::IValue>{x});
-    if (!x.is_cpu()) return apply_rope_ops(x, rope, heads);
-    const torch::Tensor in = x.contiguous();
-    torch::Tensor out = torch::empty_like(in);
-    const int64_t rows = in.numel() / (heads * d);
-    const float* cos = rope.cos.const_data_ptr<float>();
-    const float* sin = rope.sin.const_data_ptr<float>();
-    switch (in.scalar_type()) {
-        case at::kBFloat16: rope_rows<Bf16Bits>(in.const_data_ptr(), out.mutable_data_ptr(), cos, sin, rows, n, heads, d); break;
-        case at::kFloat: rope_rows<Fp32Values>(in.const_data_ptr(), out.mutable_data_ptr(), cos, sin, rows, n, heads, d); break;
-        default: return apply_rope_ops(x, rope, heads);  // fp16 and the rest: rare on the CPU
-    }
-    return out;
+    return apply_rope_as(x, rope, heads, x.scalar_type());
+}
+
+torch::Tensor apply_rope_to_fp32(const torch::Tensor& x, const RopeTables& rope, int64_t heads) {
+    return apply_rope_as(x, rope, heads, torch::kFloat);
 }
 
 }  // namespace samlabel::engine::sam3

@@ -23,5 +23,8 @@ RopeTables make_rope_tables(const TrunkConfig& config, int grid_size, const torc
 // rounded back to x's dtype. On the CPU one fused pass (the op-by-op form was
 // 4 of the 13 s of a bf16 encode on 2 cores); elsewhere torch ops.
 torch::Tensor apply_rope(const torch::Tensor& x, const RopeTables& rope, int64_t heads);
+// The same values left in fp32 (not rounded back to x's dtype), for attention
+// that runs in fp32.
+torch::Tensor apply_rope_to_fp32(const torch::Tensor& x, const RopeTables& rope, int64_t heads);
 
 }  // namespace samlabel::engine::sam3

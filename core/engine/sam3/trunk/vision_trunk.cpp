@@ -68,23 +68,31 @@ RopeAttentionImpl::RopeAttentionImpl(const TrunkConfig& c, const torch::TensorOp
 
 torch::Tensor RopeAttentionImpl::forward(const torch::Tensor& x, const RopeTables& rope) const {
     const int64_t b = x.size(0), h = x.size(1), w = x.size(2);
+    const bool in_fp32 = attends_in_fp32(x);
     auto tokens = [&](const Linear& proj) { return proj->forward(x).view({b, h * w, heads * head_dim}); };
+    auto rotated = [&](const Linear& proj) {
+        return in_fp32 ? apply_rope_to_fp32(tokens(proj), rope, heads) : apply_rope(tokens(proj), rope, heads);
+    };
     auto split = [&](const torch::Tensor& t) { return t.view({b, h * w, heads, head_dim}).transpose(1, 2); };
-    const torch::Tensor q = split(apply_rope(tokens(q_proj), rope, heads));
-    const torch::Tensor k = split(apply_rope(tokens(k_proj), rope, heads));
-    const torch::Tensor v = split(tokens(v_proj));
-    const torch::Tensor out = at::scaled_dot_product_attention(q, k, v);
-    return o_proj->forward(out.transpose(1, 2).reshape({b, h, w, heads * head_dim}));
+    const torch::Tensor q = split(rotated(q_proj));
+    const torch::Tensor k = split(rotated(k_proj));
+    const torch::Tensor v = split(in_fp32 ? tokens(v_proj).to(torch::kFloat) : tokens(v_proj));
+    const torch::Tensor out = at::scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape({b, h, w, heads * head_dim});
+    return o_proj->forward(out.to(x.scalar_type()));
 }
 
 torch::Tensor RopeAttentionImpl::forward_in_blocks(const torch::Tensor& x, const RopeTables& rope, int64_t query_blocks,
                                                  const std::function<void()>& pause) const {
     const int64_t b = x.size(0), h = x.size(1), w = x.size(2), n = h * w, c = heads * head_dim;
     const torch::Tensor tokens = x.reshape({b, n, c});
+    const bool in_fp32 = attends_in_fp32(x);
     auto split = [&](const torch::Tensor& t, int64_t rows) { return t.view({b, rows, heads, head_dim}).transpose(1, 2); };
-    const torch::Tensor k = split(apply_rope(k_proj->forward(tokens), rope, heads), n);
+    auto rotate = [&](const torch::Tensor& t, const RopeTables& r) {
+        return in_fp32 ? apply_rope_to_fp32(t, r, heads) : apply_rope(t, r, heads);
+    };
+    const torch::Tensor k = split(rotate(k_proj->forward(tokens), rope), n);
     pause();
-    const torch::Tensor v = split(v_proj->forward(tokens), n);
+    const torch::Tensor v = split(in_fp32 ? v_proj->forward(tokens).to(torch::kFloat) : v_proj->forward(tokens), n);
     pause();
     torch::Tensor out = torch::empty({b, n, c}, x.options());
     const int64_t block = (n + query_blocks - 1) / query_blocks;
@@ -92,9 +100,9 @@ torch::Tensor RopeAttentionImpl::forward_in_blocks(const torch::Tensor& x, const
         const int64_t end = std::min(n, start + block), rows = end - start;
         // The rope tables are [1, n, head_dim]: a slice of rows is contiguous.
         const RopeTables rows_rope{rope.cos.slice(1, start, end), rope.sin.slice(1, start, end)};
-        const torch::Tensor q = split(apply_rope(q_proj->forward(tokens.slice(1, start, end)), rows_rope, heads), rows);
-        const torch::Tensor attended = at::scaled_dot_product_attention(q, k, v);
-        out.slice(1, start, end).copy_(o_proj->forward(attended.transpose(1, 2).reshape({b, rows, c})));
+        const torch::Tensor q = split(rotate(q_proj->forward(tokens.slice(1, start, end)), rows_rope), rows);
+        const torch::Tensor attended = at::scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape({b, rows, c});
+        out.slice(1, start, end).copy_(o_proj->forward(attended.to(x.scalar_type())));
         pause();
     }
     // A block count above n leaves trailing blocks empty: pause for them too,
@@ -113,6 +121,7 @@ ViTLayerImpl::ViTLayerImpl(const TrunkConfig& c, int window, const torch::Tensor
     attention = register_module("attention", RopeAttention(c, o));
     layer_norm2 = register_module("layer_norm2", LayerNorm(c.hidden_size, c.layer_norm_eps, o));
     mlp = register_module("mlp", ViTMlp(c, o));
+    attention->fp32_attention_on_cpu = window_size == 0;
 }
 
 int64_t ViTLayerImpl::attention_blocks(int64_t grid_tokens) const {
