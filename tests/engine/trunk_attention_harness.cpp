@@ -1,5 +1,6 @@
 #include "tests/engine/trunk_attention_harness.h"
 
+#include "core/engine/sam3/common/cpu_bf16_gemm.h"
 #include "core/engine/sam3/trunk/rotary_embedding.h"
 #include "core/engine/sam3/trunk/vision_trunk.h"
 
@@ -76,6 +77,29 @@ AttentionPrecision global_attention_precision(int grid, int hidden, int heads, u
     low->fp32_attention_on_cpu = false;
     out.bf16_path_error = (low->forward(x, rope).to(torch::kFloat) - reference).abs().max().item<double>();
     return out;
+}
+
+Bf16GemmComparison compare_bf16_gemm_routes(int rows, int in, int out, unsigned seed) {
+    using namespace samlabel::engine::sam3;
+    torch::manual_seed(seed);
+    c10::InferenceMode inference;
+    const auto bf16 = torch::TensorOptions().dtype(torch::kBFloat16);
+    const torch::Tensor x = torch::randn({rows, in}).to(bf16), w = (torch::randn({out, in}) * 0.05).to(bf16),
+                        b = torch::randn({out}).to(bf16);
+    const torch::Tensor exact = torch::linear(x.to(torch::kDouble), w.to(torch::kDouble), b.to(torch::kDouble));
+    auto error = [&](const torch::Tensor& y) { return (y.to(torch::kDouble) - exact).abs().max().item<double>(); };
+    Bf16GemmComparison c;
+    c.scale = exact.abs().max().item<double>();
+    c.native_error = error(linear_bf16_by(CpuBf16GemmRoute::Native, x, w, b));
+    c.via_fp32_error = error(linear_bf16_by(CpuBf16GemmRoute::ViaFp32, x, w, b));
+    const torch::Tensor few = x.slice(0, 0, kViaFp32MinRows - 1);
+    c.small_product_is_plain_linear = torch::equal(linear_bf16_aware(few, w, b), torch::linear(few, w, b));
+    const CpuBf16GemmChoice& choice = cpu_bf16_gemm_choice();
+    c.chosen_by_probe = !choice.from_environment;
+    c.chose_via_fp32 = choice.route == CpuBf16GemmRoute::ViaFp32;
+    c.probe_native_ms = choice.native_ms;
+    c.probe_via_fp32_ms = choice.via_fp32_ms;
+    return c;
 }
 
 }  // namespace samlabel::test

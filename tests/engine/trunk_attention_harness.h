@@ -28,4 +28,16 @@ struct AttentionPrecision {
 };
 AttentionPrecision global_attention_precision(int grid, int hidden, int heads, unsigned seed);
 
+// The two routes of a CPU bf16 product (core/engine/sam3/common/cpu_bf16_gemm.h)
+// on seeded bf16 operands, each against the product computed in fp64 from
+// the same bf16 values.
+struct Bf16GemmComparison {
+    double native_error = 0, via_fp32_error = 0, scale = 0;  // largest |error|, largest |exact|
+    bool small_product_is_plain_linear = false;  // fewer rows than the threshold: torch::linear, bit for bit
+    bool chosen_by_probe = false;                // no SAMLABEL_CPU_BF16_GEMM in the environment
+    bool chose_via_fp32 = false;
+    double probe_native_ms = 0, probe_via_fp32_ms = 0;
+};
+Bf16GemmComparison compare_bf16_gemm_routes(int rows, int in, int out, unsigned seed);
+
 }  // namespace samlabel::test

@@ -1,5 +1,7 @@
 #include "core/engine/sam3/common/layers.h"
 
+#include "core/engine/sam3/common/cpu_bf16_gemm.h"
+
 namespace samlabel::engine::sam3 {
 namespace {
 // Inference only: parameters never need gradients.
@@ -12,6 +14,8 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, const torch::TensorOptions& opti
     weight = param(*this, "weight", {out, in}, options);
     if (with_bias) bias = param(*this, "bias", {out}, options);
 }
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) const { return linear_bf16_aware(x, weight, bias); }
 
 Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, int64_t padding_,
                        const torch::TensorOptions& options, bool with_bias)

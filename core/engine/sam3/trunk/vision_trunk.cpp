@@ -139,18 +139,21 @@ torch::Tensor ViTLayerImpl::forward(torch::Tensor x, const RopeTables& rope, con
     // The residual adds go into x itself: x is this layer's own (moved in), and
     // a fresh 10 MB output per add cost more than the add (page faults).
     x.add_(y);
-    if (!pause) return x.add_(mlp->forward(layer_norm2->forward(x)));
-    // The MLP acts on each token alone: row blocks of it give the same values.
+    // The MLP acts on each token alone: row blocks of it give the same values,
+    // and keep its largest activation (fc1's output, and on the CPU's fp32 GEMM
+    // route its fp32 copies) to a block's size.
+    const int blocks = pause ? kPauseMlpChunks : kMlpBlocks;
     const torch::Tensor tokens = layer_norm2->forward(x).view({-1, x.size(3)});
     torch::Tensor out = x.view({-1, x.size(3)});
-    const int64_t rows = tokens.size(0), block = (rows + kPauseMlpChunks - 1) / kPauseMlpChunks;
-    int paused = 0;
-    for (int64_t start = 0; start < rows; start += block, ++paused) {
+    const int64_t rows = tokens.size(0), block = (rows + blocks - 1) / blocks;
+    int done = 0;
+    for (int64_t start = 0; start < rows; start += block, ++done) {
         const int64_t end = std::min(rows, start + block);
         out.slice(0, start, end).add_(mlp->forward(tokens.slice(0, start, end)));
-        pause();
+        if (pause) pause();
     }
-    for (; paused < kPauseMlpChunks; ++paused) pause();  // fewer rows than blocks (tiny grids)
+    if (pause)
+        for (; done < kPauseMlpChunks; ++done) pause();  // fewer rows than blocks (tiny grids)
     return out.view_as(x);
 }
 

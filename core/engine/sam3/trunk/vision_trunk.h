@@ -78,6 +78,7 @@ struct ViTLayerImpl : torch::nn::Module {
     // per token or per query, so the values are those of the whole layer.
     static constexpr int kPauseKvSteps = 2;
     static constexpr int kPauseMlpChunks = 12;
+    static constexpr int kMlpBlocks = 4;  // without pauses
     // Query blocks for a grid of grid_tokens tokens: kPauseWindowQueryBlocks for
     // a windowed layer; a global layer's queries each see all grid_tokens keys
     // instead of window^2, so it gets proportionally more blocks.

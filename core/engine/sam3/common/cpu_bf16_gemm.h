@@ -1,0 +1,41 @@
+#pragma once
+// INTERNAL (torch). How a bf16 matrix product runs on this machine's CPU.
+//
+// A bf16 GEMM accumulates in fp32 and rounds its output to bf16. The same
+// result, up to the order of the sums, comes from upcasting both operands to
+// fp32 (exact: a bf16 value is an fp32 value), an fp32 GEMM, and rounding the
+// output: the product of two bf16 numbers is exact in fp32 either way. Which
+// of the two is faster depends on the CPU: with AMX, oneDNN's bf16 kernels are
+// several times faster than fp32; on a CPU with AVX512-BF16 but no AMX (as on
+// the machines samlabel is built on) the fp32 GEMM is about 1.7x faster, which
+// is most of an encode. So it is measured once per process, on the first bf16
+// product, and the faster route is kept. The weights stay bf16 in memory either
+// way: the fp32 route upcasts one layer's weight at a time.
+#include <torch/torch.h>
+
+namespace samlabel::engine::sam3 {
+
+enum class CpuBf16GemmRoute { Native, ViaFp32 };
+
+struct CpuBf16GemmChoice {
+    CpuBf16GemmRoute route = CpuBf16GemmRoute::Native;
+    double native_ms = 0, via_fp32_ms = 0;  // the probe's timings (0 when set by the environment)
+    bool from_environment = false;         // SAMLABEL_CPU_BF16_GEMM=native|fp32
+};
+
+// Measured on first call (a 1024 x 1024 x 1024 product each way, best of 3,
+// about 0.1 s on 2 cores); SAMLABEL_CPU_BF16_GEMM=native or =fp32 decides
+// instead (tests, benchmarks).
+const CpuBf16GemmChoice& cpu_bf16_gemm_choice();
+
+// torch::linear for a CPU bf16 product through the chosen route; any other
+// product (other dtypes, devices, or fewer than kMinRows rows, where the
+// conversions would cost more than they save) is torch::linear itself.
+torch::Tensor linear_bf16_aware(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+constexpr int64_t kViaFp32MinRows = 256;
+
+// One route, whatever was chosen (tests, the probe).
+torch::Tensor linear_bf16_by(CpuBf16GemmRoute route, const torch::Tensor& x, const torch::Tensor& weight,
+                             const torch::Tensor& bias);
+
+}  // namespace samlabel::engine::sam3
