@@ -53,11 +53,30 @@ const CpuBf16GemmChoice& cpu_bf16_gemm_choice() {
     return choice;
 }
 
+namespace {
+bool takes_fp32_route(const torch::Tensor& x, const torch::Tensor& weight, int64_t rows) {
+    return x.scalar_type() == torch::kBFloat16 && weight.scalar_type() == torch::kBFloat16 && x.is_cpu() &&
+           rows >= kViaFp32MinRows && cpu_bf16_gemm_choice().route == CpuBf16GemmRoute::ViaFp32;
+}
+torch::Tensor fp32(const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; }
+}  // namespace
+
 torch::Tensor linear_bf16_aware(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-    if (x.scalar_type() != torch::kBFloat16 || weight.scalar_type() != torch::kBFloat16 || !x.is_cpu() ||
-        x.numel() < kViaFp32MinRows * x.size(-1) || cpu_bf16_gemm_choice().route != CpuBf16GemmRoute::ViaFp32)
-        return torch::linear(x, weight, bias);
+    if (!takes_fp32_route(x, weight, x.numel() / std::max<int64_t>(1, x.size(-1)))) return torch::linear(x, weight, bias);
     return linear_via_fp32(x, weight, bias);
+}
+
+torch::Tensor conv2d_bf16_aware(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                int64_t stride, int64_t padding) {
+    const int64_t pixels = x.size(-1) * x.size(-2) / (stride * stride);
+    if (!takes_fp32_route(x, weight, pixels)) return torch::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    return torch::conv2d(fp32(x), fp32(weight), fp32(bias), {stride, stride}, {padding, padding}).to(torch::kBFloat16);
+}
+
+torch::Tensor conv_transpose2d_bf16_aware(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                          int64_t stride) {
+    if (!takes_fp32_route(x, weight, x.size(-1) * x.size(-2))) return torch::conv_transpose2d(x, weight, bias, {stride, stride});
+    return torch::conv_transpose2d(fp32(x), fp32(weight), fp32(bias), {stride, stride}).to(torch::kBFloat16);
 }
 
 torch::Tensor linear_bf16_by(CpuBf16GemmRoute route, const torch::Tensor& x, const torch::Tensor& weight,

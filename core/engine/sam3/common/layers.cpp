@@ -25,7 +25,7 @@ Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_,
 }
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) const {
-    return torch::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    return conv2d_bf16_aware(x, weight, bias, stride, padding);
 }
 
 ConvTranspose2dImpl::ConvTranspose2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_,
@@ -36,7 +36,7 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(int64_t in, int64_t out, int64_t kernel
 }
 
 torch::Tensor ConvTranspose2dImpl::forward(const torch::Tensor& x) const {
-    return torch::conv_transpose2d(x, weight, bias, {stride, stride});
+    return conv_transpose2d_bf16_aware(x, weight, bias, stride);
 }
 
 LayerNormImpl::LayerNormImpl(int64_t dim_, double eps_, const torch::TensorOptions& options) : dim(dim_), eps(eps_) {
