@@ -24,6 +24,10 @@ done
 work=$build/package-test
 rm -rf "$work"
 mkdir -p "$work"
+# At the peak, the .deb (2 GB) and the unpacked root (3.4 GB); CPack's staging
+# folder hard-links the wheel's libraries (packaging/linux), where it can.
+free_gib=$(df -P -BG "$work" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
+[ "$free_gib" -ge 7 ] || fail "only ${free_gib} GiB free on the disk holding $work; packing and unpacking the .deb needs about 7 GiB"
 root=$work/root
 cleanup() { rm -rf "$work/cpack" "$root" "$work/home" "$work/images" "$work/checkpoint" "$work/mask.png"; }
 trap cleanup EXIT
