@@ -10,7 +10,7 @@
 #     a Debian package named in Depends (libcuda.so.1 excepted: the NVIDIA
 #     driver's), and that every object the CLI loads comes from one or the other;
 #   - starts the GUI under Xvfb on a folder of images and takes a screenshot.
-# Then deletes the staging folder, the .deb and the unpacked root (~9 GB in all).
+# Then deletes the staging folder, the .deb and the unpacked root (about 6 GB at the peak).
 # Usage: test_deb_package.sh SOURCE_DIR BUILD_DIR VERSION TORCH_TREE [VENV]
 set -euo pipefail
 src=$(realpath "$1") build=$(realpath "$2") version=$3 torch_tree=$(realpath "$4")
@@ -36,7 +36,7 @@ took() { echo "  ($(( SECONDS - $1 )) s)"; }
 echo "== cpack -G DEB"
 t=$SECONDS
 (cd "$build" && cpack -G DEB -B "$work/cpack") >"$work/cpack.log" 2>&1 || { tail -40 "$work/cpack.log"; fail "cpack -G DEB failed (log: $work/cpack.log)"; }
-rm -rf "$work/cpack/_CPack_Packages"  # the staging copy, 3.4 GB
+rm -rf "$work/cpack/_CPack_Packages"  # staging (hard links), the payload and a copy of the .deb: 2 GB
 debs=("$work"/cpack/*.deb)
 [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || fail "cpack made ${#debs[@]} .deb files in $work/cpack, expected one"
 deb=${debs[0]}
