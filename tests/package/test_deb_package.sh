@@ -36,7 +36,7 @@ took() { echo "  ($(( SECONDS - $1 )) s)"; }
 echo "== cpack -G DEB"
 t=$SECONDS
 (cd "$build" && cpack -G DEB -B "$work/cpack") >"$work/cpack.log" 2>&1 || { tail -40 "$work/cpack.log"; fail "cpack -G DEB failed (log: $work/cpack.log)"; }
-rm -rf "$work/cpack/_CPack_Packages"  # staging (hard links), the payload and a copy of the .deb: 2 GB
+rm -rf "$work/cpack/_CPack_Packages"  # staging (hard links), the payload and a copy of the .deb: 4 GB
 debs=("$work"/cpack/*.deb)
 [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || fail "cpack made ${#debs[@]} .deb files in $work/cpack, expected one"
 deb=${debs[0]}
