@@ -29,6 +29,7 @@ apt_packages=(
   libopenblas0-pthread xvfb xauth imagemagick
   python3 python3-venv
   g++-mingw-w64-x86-64-posix wine64 nsis   # the Windows build of the platform layer, tested under wine (label wine)
+  dpkg-dev file x11-utils desktop-file-utils   # the .deb: cpack -G DEB and its test (label package)
 )
 
 log() { printf '\033[1m[samlabel]\033[0m %s\n' "$*" >&2; }
