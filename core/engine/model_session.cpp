@@ -3,6 +3,7 @@
 
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
+#include "core/engine/peak_sampler.h"
 #include "core/engine/sam3_parts.h"
 #include "core/engine/sam3_predictor.h"
 
@@ -58,6 +59,30 @@ void refuse_parts_the_config_cannot_build(const sam3::Sam3CheckpointConfig& conf
             verdict.suggestions.push_back("load only the detection parts");
     }
 }
+
+// This load's RAM peak: the OS's own peak counter, reset now, where it can be
+// reset (Linux); else sampled on a thread of its own until finish() (Windows,
+// see peak_sampler.h). The probe's system() is then read from that thread.
+class LoadPeak {
+public:
+    explicit LoadPeak(std::shared_ptr<MemoryProbe> probe) {
+        if (reset_peak_rss()) return;
+        sampler_.emplace([probe] { return memory_figure_for_peak(probe->system()); }, kLoadPeakSampleInterval);
+    }
+    void finish(const SystemMemory& after, LoadOutcome& outcome) {
+        if (!sampler_) {
+            outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+            return;
+        }
+        PeakOfReadings readings = sampler_->stop();
+        readings.add(memory_figure_for_peak(after));
+        outcome.peak_rss_bytes = readings.peak().value_or(0);
+        outcome.peak_rss_sampled = true;
+    }
+
+private:
+    std::optional<PeakSampler> sampler_;
+};
 
 }  // namespace
 
@@ -285,6 +310,7 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     set_budget(budget);
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
     std::unique_ptr<Checkpoint> checkpoint;
+    std::optional<LoadPeak> peak;
     try {
         checkpoint = Checkpoint::open(request.checkpoint_dir);
         const PreflightReport report = impl_->preflight(*checkpoint, request, budget);
@@ -300,7 +326,7 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             outcome.status = LoadStatus::Cancelled;
             outcome.message = "load cancelled";
         } else {
-            reset_peak_rss();  // so the peak below is this load's, not the process's lifetime's
+            peak.emplace(impl_->probe);  // this load's peak, not the process's lifetime's
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -343,7 +369,8 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     }
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    if (peak) peak->finish(after, outcome);
+    else outcome.peak_rss_bytes = after.process_peak_rss_bytes;
     outcome.duration_ms = ms_since(t0);
     impl_->cancel = false;
     return outcome;
@@ -507,6 +534,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->state = SessionState::Loading;
     impl_->cancel = false;
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
+    std::optional<LoadPeak> peak;
     try {
         const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(info->request.checkpoint_dir);
         const PreflightReport report = impl_->preflight_increment(*checkpoint, *info, parts, budget);
@@ -516,7 +544,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
             outcome.status = LoadStatus::Refused;
             outcome.message = report.verdict.message;
         } else {
-            reset_peak_rss();
+            peak.emplace(impl_->probe);
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -547,7 +575,8 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->cancel = false;
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    if (peak) peak->finish(after, outcome);
+    else outcome.peak_rss_bytes = after.process_peak_rss_bytes;
     outcome.duration_ms = ms_since(t0);
     return outcome;
 }
