@@ -1,0 +1,29 @@
+#pragma once
+// Waiting in a test for a QFuture that the event loop completes (the model
+// backends answer through queued calls and network replies), for one shared
+// definition instead of a copy per test. Each test passes the time it allows.
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFuture>
+
+namespace samlabel::test {
+
+// True when the future finished within timeout_ms; the events meanwhile are processed.
+template <typename T>
+bool wait_finished(const QFuture<T>& future, int timeout_ms) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!future.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return future.isFinished();
+}
+
+// The future's result; a future that does not finish within timeout_ms ends
+// the test binary (qFatal): the test cannot go on without the answer.
+template <typename T>
+T wait_result(QFuture<T> future, int timeout_ms) {
+    if (!wait_finished(future, timeout_ms)) qFatal("future not finished in %d ms", timeout_ms);
+    return future.result();
+}
+
+}  // namespace samlabel::test
