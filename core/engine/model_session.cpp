@@ -60,30 +60,6 @@ void refuse_parts_the_config_cannot_build(const sam3::Sam3CheckpointConfig& conf
     }
 }
 
-// This load's RAM peak: the OS's own peak counter, reset now, where it can be
-// reset (Linux); else sampled on a thread of its own until finish() (Windows,
-// see peak_sampler.h). The probe's system() is then read from that thread.
-class LoadPeak {
-public:
-    explicit LoadPeak(std::shared_ptr<MemoryProbe> probe) {
-        if (reset_peak_rss()) return;
-        sampler_.emplace([probe] { return memory_figure_for_peak(probe->system()); }, kLoadPeakSampleInterval);
-    }
-    void finish(const SystemMemory& after, LoadOutcome& outcome) {
-        if (!sampler_) {
-            outcome.peak_rss_bytes = after.process_peak_rss_bytes;
-            return;
-        }
-        PeakOfReadings readings = sampler_->stop();
-        readings.add(memory_figure_for_peak(after));
-        outcome.peak_rss_bytes = readings.peak().value_or(0);
-        outcome.peak_rss_sampled = true;
-    }
-
-private:
-    std::optional<PeakSampler> sampler_;
-};
-
 }  // namespace
 
 void refuse_parts_the_folder_cannot_serve(const std::filesystem::path& folder, PartSet parts, Verdict& verdict) {
@@ -310,7 +286,7 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     set_budget(budget);
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
     std::unique_ptr<Checkpoint> checkpoint;
-    std::optional<LoadPeak> peak;
+    std::optional<LoadPeakMeter> peak;
     try {
         checkpoint = Checkpoint::open(request.checkpoint_dir);
         const PreflightReport report = impl_->preflight(*checkpoint, request, budget);
@@ -326,7 +302,9 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             outcome.status = LoadStatus::Cancelled;
             outcome.message = "load cancelled";
         } else {
-            peak.emplace(impl_->probe);  // this load's peak, not the process's lifetime's
+            // This load's peak, not the process's lifetime's: the OS's counter
+            // reset, or sampled (Windows); the probe is then read from the sampler's thread.
+            peak.emplace(reset_peak_rss, [probe = impl_->probe] { return memory_figure_for_peak(probe->system()); });
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -369,8 +347,9 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     }
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    if (peak) peak->finish(after, outcome);
-    else outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    const LoadPeakMeter::Peak load_peak = peak ? peak->finish(after) : LoadPeakMeter::Peak{after.process_peak_rss_bytes, false};
+    outcome.peak_rss_bytes = load_peak.bytes;
+    outcome.peak_rss_sampled = load_peak.sampled;
     outcome.duration_ms = ms_since(t0);
     impl_->cancel = false;
     return outcome;
@@ -534,7 +513,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->state = SessionState::Loading;
     impl_->cancel = false;
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
-    std::optional<LoadPeak> peak;
+    std::optional<LoadPeakMeter> peak;
     try {
         const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(info->request.checkpoint_dir);
         const PreflightReport report = impl_->preflight_increment(*checkpoint, *info, parts, budget);
@@ -544,7 +523,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
             outcome.status = LoadStatus::Refused;
             outcome.message = report.verdict.message;
         } else {
-            peak.emplace(impl_->probe);
+            peak.emplace(reset_peak_rss, [probe = impl_->probe] { return memory_figure_for_peak(probe->system()); });
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -575,8 +554,9 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->cancel = false;
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    if (peak) peak->finish(after, outcome);
-    else outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    const LoadPeakMeter::Peak load_peak = peak ? peak->finish(after) : LoadPeakMeter::Peak{after.process_peak_rss_bytes, false};
+    outcome.peak_rss_bytes = load_peak.bytes;
+    outcome.peak_rss_sampled = load_peak.sampled;
     outcome.duration_ms = ms_since(t0);
     return outcome;
 }

@@ -53,4 +53,16 @@ PeakOfReadings PeakSampler::stop() {
     return readings_;
 }
 
+LoadPeakMeter::LoadPeakMeter(const std::function<bool()>& reset_os_peak, PeakSampler::Read read,
+                             std::chrono::milliseconds interval) {
+    if (!reset_os_peak()) sampler_.emplace(std::move(read), interval);
+}
+
+LoadPeakMeter::Peak LoadPeakMeter::finish(const SystemMemory& after) {
+    if (!sampler_) return {after.process_peak_rss_bytes, false};
+    PeakOfReadings readings = sampler_->stop();
+    readings.add(memory_figure_for_peak(after));
+    return {readings.peak().value_or(0), true};
+}
+
 }  // namespace samlabel::engine

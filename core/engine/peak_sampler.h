@@ -71,4 +71,22 @@ private:
     std::thread thread_;
 };
 
+// A load's RAM peak: the OS's own peak counter, reset when the meter starts,
+// where it can be reset (Linux: reset_peak_rss()); else sampled from `read`
+// until finish() (Windows). ModelSession's loads use it.
+class LoadPeakMeter {
+public:
+    LoadPeakMeter(const std::function<bool()>& reset_os_peak, PeakSampler::Read read,
+                  std::chrono::milliseconds interval = kLoadPeakSampleInterval);
+    struct Peak {
+        std::uint64_t bytes = 0;
+        bool sampled = false;
+    };
+    // `after`: the probe's reading once the load has ended.
+    Peak finish(const SystemMemory& after);
+
+private:
+    std::optional<PeakSampler> sampler_;
+};
+
 }  // namespace samlabel::engine

@@ -136,3 +136,32 @@ CHECK_CASE("peak sampler: with this platform's probe it catches 256 MiB allocate
     CHECK(next_peak + 200 * MiB < peak);
     CHECK(read_system_memory().process_peak_rss_bytes >= before + 240 * MiB);
 }
+
+CHECK_CASE("load peak meter: where the OS resets its peak counter, that counter is the load's peak and nothing samples") {
+    ScriptedProbe probe;
+    probe.script = {5000 * MiB};
+    int resets = 0;
+    LoadPeakMeter meter([&resets] { ++resets; return true; }, [&probe] { return probe.read(); }, 1ms);
+    std::this_thread::sleep_for(20ms);
+    SystemMemory after;
+    after.process_rss_bytes = 600 * MiB;
+    after.process_peak_rss_bytes = 800 * MiB;  // VmHWM since the reset
+    const LoadPeakMeter::Peak peak = meter.finish(after);
+    CHECK_EQ(resets, 1);
+    CHECK_EQ(peak.bytes, 800 * MiB);
+    CHECK(!peak.sampled);
+    CHECK_EQ(probe.calls.load(), std::size_t(0));
+}
+
+CHECK_CASE("load peak meter: where it cannot be reset (Windows), the peak is sampled, never the lifetime counter") {
+    ScriptedProbe probe;
+    probe.script = {300 * MiB, 700 * MiB, 450 * MiB};
+    LoadPeakMeter meter([] { return false; }, [&probe] { return probe.read(); }, 1ms);
+    CHECK(wait_for_calls(probe, 4, 10s));
+    SystemMemory after;
+    after.process_rss_bytes = 400 * MiB;
+    after.process_peak_rss_bytes = 9000 * MiB;  // an earlier load's, the process lifetime's
+    const LoadPeakMeter::Peak peak = meter.finish(after);
+    CHECK(peak.sampled);
+    CHECK_EQ(peak.bytes, 700 * MiB);
+}
