@@ -1,21 +1,17 @@
 #pragma once
 // Waiting in a test for a QFuture that the event loop completes (the model
-// backends answer through queued calls and network replies), for one shared
-// definition instead of a copy per test. Each test passes the time it allows.
-#include <QCoreApplication>
-#include <QElapsedTimer>
-#include <QEventLoop>
+// backends answer through queued calls and network replies): one definition
+// instead of a copy per test, on Qt Test's own wait (QTest::qWaitFor: events,
+// deferred deletes, no busy loop). Each test passes the time it allows.
 #include <QFuture>
+#include <QTest>
 
-namespace samlabel::test {
+namespace samlabel::future_wait {
 
 // True when the future finished within timeout_ms; the events meanwhile are processed.
 template <typename T>
 bool wait_finished(const QFuture<T>& future, int timeout_ms) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!future.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    return future.isFinished();
+    return QTest::qWaitFor([&future] { return future.isFinished(); }, timeout_ms);
 }
 
 // The future's result; a future that does not finish within timeout_ms ends
@@ -26,4 +22,4 @@ T wait_result(QFuture<T> future, int timeout_ms) {
     return future.result();
 }
 
-}  // namespace samlabel::test
+}  // namespace samlabel::future_wait

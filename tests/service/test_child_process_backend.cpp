@@ -36,7 +36,7 @@ const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / 
 // tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
-    return samlabel::test::wait_result(std::move(f), timeout_ms);
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 engine::LoadRequest tiny_request() {

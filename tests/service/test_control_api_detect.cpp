@@ -60,7 +60,7 @@ engine::ImageRgb8 read_rgb(const std::filesystem::path& p) {
 // tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
-    return samlabel::test::wait_result(std::move(f), timeout_ms);
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 // The kept queries of the transformers reference for `text` on blobs_200x150 (the fixture's "text" case).

@@ -27,7 +27,7 @@ namespace {
 // tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 20000) {
-    return samlabel::test::wait_result(std::move(f), timeout_ms);
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 engine::ImageRgb8 gradient(int w, int h) {

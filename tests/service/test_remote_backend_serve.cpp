@@ -25,7 +25,7 @@ const std::filesystem::path kDetect224 = std::filesystem::path(SAMLABEL_TEST_DAT
 // tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
-    return samlabel::test::wait_result(std::move(f), timeout_ms);
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 // The server's own folder: an empty checkpoint_dir.
