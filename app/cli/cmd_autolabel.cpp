@@ -18,6 +18,7 @@
 #include "core/autolabel/project_on_disk.h"
 #include "core/autolabel/results_file.h"
 #include "core/engine/model_session.h"
+#include "core/engine/platform/console_stop.h"
 #include "core/io/image_folder.h"
 #include "core/io/image_reader.h"
 #include "core/service/image_source.h"
@@ -26,7 +27,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -70,15 +70,8 @@ const char* kUsage =
     "Without --out and without a shard the results are merged into PROJECT when the run ends (or is\n"
     "interrupted); otherwise merge them with `samlabel-cli merge PROJECT RESULTS...`.\n"
     "exit codes: 0 done, 1 failed (or some images unreadable), 2 bad arguments, 3 refused by the memory\n"
-    "preflight, 130/143 interrupted by SIGINT/SIGTERM (finished images kept; run again to resume)\n";
-
-std::atomic<bool> g_cancel{false};
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int sig) {
-    g_signal = sig;
-    g_cancel = true;
-}
+    "preflight, 130/143 interrupted by Ctrl+C/SIGTERM (Windows: Ctrl+C / Ctrl+Break or the console closing;\n"
+    "finished images kept; run again to resume)\n";
 
 std::string dtype_text(engine::WeightDType dtype) {
     switch (dtype) {
@@ -219,8 +212,15 @@ int cmd_autolabel(const Args& args) {
               << ", " << left << " to do, " << recipe.classes.size() << " class prompt(s); recipe " << id << "; results "
               << io::path_to_utf8(out_path) << (writer->resumed() ? " (resumed)" : "") << "\n";
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    // A console stop request (another thread) ends the run after the image in
+    // progress; the first one decides the exit code.
+    std::atomic<bool> cancel{false};
+    std::atomic<int> stop_exit_code{0};
+    const engine::ConsoleStopHandler stop_requests([&](engine::ConsoleStop stop) {
+        int none = 0;
+        stop_exit_code.compare_exchange_strong(none, engine::conventional_exit_code(stop));
+        cancel = true;
+    });
     RunSummary summary;
     if (left > 0) {
         const engine::LoadOutcome loaded = session.load(model.request, {}, model.budget);
@@ -252,7 +252,7 @@ int cmd_autolabel(const Args& args) {
             std::cerr << (tty ? "\rautolabel: " : "autolabel: ") << format_progress(p) << (tty ? "   " : "\n") << std::flush;
         };
         try {
-            summary = run_autolabel(images, done, *writer, detect, progress, &g_cancel);
+            summary = run_autolabel(images, done, *writer, detect, progress, &cancel);
         } catch (const ResultsFileError& e) {
             std::cerr << "\nsamlabel-cli autolabel: " << e.what() << "\n";
             return kExitFailure;
@@ -275,7 +275,7 @@ int cmd_autolabel(const Args& args) {
     }
     if (summary.cancelled) {
         std::cerr << "autolabel: interrupted after " << summary.last.done << " image(s); every finished image is kept, run the same command to resume\n";
-        return 128 + (g_signal.load() ? g_signal.load() : SIGINT);
+        return stop_exit_code.load() ? stop_exit_code.load() : engine::conventional_exit_code(engine::ConsoleStop::Interrupt);
     }
     return summary.failures.empty() ? kExitOk : kExitFailure;
 }

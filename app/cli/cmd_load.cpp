@@ -7,6 +7,7 @@
 #include "app/cli/cli_command.h"
 #include "app/cli/model_options.h"
 #include "core/engine/model_session.h"
+#include "core/engine/peak_sampler.h"
 #include "core/engine/sam3_parts.h"
 #include "core/engine/utf8_path.h"
 
@@ -102,8 +103,13 @@ int cmd_load(const Args& args) {
                 load.dtype_name.c_str(), mib(load.parameter_bytes).c_str(), load.duration_ms,
                 mib(load.mapped_parameter_bytes).c_str());
     for (const std::string& note : load.notes) std::printf("note: %s\n", note.c_str());
-    std::printf("RSS: %s before, %s after, peak %s (peak - before = %s)\n", mib(load.rss_before_bytes).c_str(),
+    // Where the OS cannot reset its peak counter (Windows) the peak was sampled
+    // during the load (private bytes or RSS, whichever is larger).
+    std::printf("RSS: %s before, %s after, peak %s%s (peak - before = %s)\n", mib(load.rss_before_bytes).c_str(),
                 mib(load.rss_after_bytes).c_str(), mib(load.peak_rss_bytes).c_str(),
+                load.peak_rss_sampled
+                    ? (" sampled every " + std::to_string(engine::kLoadPeakSampleInterval.count()) + " ms").c_str()
+                    : "",
                 mib(load.peak_rss_bytes > load.rss_before_bytes ? load.peak_rss_bytes - load.rss_before_bytes : 0).c_str());
     if (encode_w > 0) {
         engine::ImageRgb8 image{encode_w, encode_h, std::vector<std::uint8_t>(std::size_t(encode_w) * encode_h * 3)};

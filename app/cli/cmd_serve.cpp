@@ -2,7 +2,8 @@
 // The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
 // /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
-// SIGINT/SIGTERM.
+// a console stop request (Ctrl+C, SIGTERM; on Windows also Ctrl+Break or the
+// console window closing), then stops cleanly with exit 0.
 #include "app/cli/cli_command.h"
 #include "app/cli/model_options.h"
 #include "app/cli/control_api_call.h"
@@ -14,20 +15,14 @@
 #include "core/service/local_model_backend.h"
 #include "core/service/model_runtime.h"
 #include "core/engine/utf8_path.h"
+#include "core/engine/platform/console_stop.h"
 
 #include <QCoreApplication>
-#include <QSocketNotifier>
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
-
-#ifndef _WIN32
-#include <sys/socket.h>
-#include <unistd.h>
-#endif
 
 namespace samlabel::cli {
 
@@ -56,18 +51,9 @@ void print_serve_help() {
                  "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
                  "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
                  "  --encode-keep-free-ram-mb N, --encode-max-vram-mb N  the budget each image encode re-checks\n"
-                 "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops on SIGINT/SIGTERM.\n";
+                 "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops cleanly (exit 0) on Ctrl+C or SIGTERM\n"
+                 "  (Windows: Ctrl+C, Ctrl+Break or closing the console window).\n";
 }
-
-#ifndef _WIN32
-// SIGINT/SIGTERM -> a byte on a socket pair -> QCoreApplication::quit on the
-// event loop (a signal handler may do nothing else safely).
-int g_signal_fd[2] = {-1, -1};
-void on_signal(int) {
-    const char b = 1;
-    [[maybe_unused]] const auto n = ::write(g_signal_fd[0], &b, 1);
-}
-#endif
 
 }  // namespace
 
@@ -158,6 +144,19 @@ int cmd_serve(const Args& args) {
     }
 
     ensure_core_application();
+    // Ctrl+C / SIGTERM arrive on another thread: hand them to the event loop,
+    // which then stops the server and the model in order. Installed for the
+    // whole command, so a second request during that teardown changes nothing.
+    const engine::ConsoleStopHandler stop_requests([](engine::ConsoleStop stop) {
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [stop] {
+                std::printf("samlabel-cli serve: stopping (%s)\n", engine::console_stop_name(stop));
+                std::fflush(stdout);
+                QCoreApplication::quit();
+            },
+            Qt::QueuedConnection);
+    });
     service::ControlApiOptions options;
     options.bind_address = service::parse_bind_address(QString::fromStdString(bind));
     if (options.bind_address.isNull()) {
@@ -224,21 +223,6 @@ int cmd_serve(const Args& args) {
         });
     }
 
-#ifndef _WIN32
-    std::unique_ptr<QSocketNotifier> notifier;
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_fd) == 0) {
-        notifier = std::make_unique<QSocketNotifier>(g_signal_fd[1], QSocketNotifier::Read);
-        QObject::connect(notifier.get(), &QSocketNotifier::activated, [] {
-            char b;
-            [[maybe_unused]] const auto n = ::read(g_signal_fd[1], &b, 1);
-            std::printf("samlabel-cli serve: stopping\n");
-            std::fflush(stdout);
-            QCoreApplication::quit();
-        });
-        std::signal(SIGINT, on_signal);
-        std::signal(SIGTERM, on_signal);
-    }
-#endif
     const int rc = QCoreApplication::exec();
     server.stop();
     return rc != 0 ? rc : exit_code;

@@ -3,6 +3,7 @@
 
 #include "core/engine/allocator_release.h"
 #include "core/engine/checkpoint.h"
+#include "core/engine/peak_sampler.h"
 #include "core/engine/sam3_parts.h"
 #include "core/engine/sam3_predictor.h"
 
@@ -285,6 +286,7 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     set_budget(budget);
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
     std::unique_ptr<Checkpoint> checkpoint;
+    std::optional<LoadPeakMeter> peak;
     try {
         checkpoint = Checkpoint::open(request.checkpoint_dir);
         const PreflightReport report = impl_->preflight(*checkpoint, request, budget);
@@ -300,7 +302,9 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
             outcome.status = LoadStatus::Cancelled;
             outcome.message = "load cancelled";
         } else {
-            reset_peak_rss();  // so the peak below is this load's, not the process's lifetime's
+            // This load's peak, not the process's lifetime's: the OS's counter
+            // reset, or sampled (Windows); the probe is then read from the sampler's thread.
+            peak.emplace(reset_peak_rss, [probe = impl_->probe] { return memory_figure_for_peak(probe->system()); });
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -343,7 +347,9 @@ LoadOutcome ModelSession::load(const LoadRequest& request, const ProgressFn& pro
     }
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    const LoadPeakMeter::Peak load_peak = peak ? peak->finish(after) : LoadPeakMeter::Peak{after.process_peak_rss_bytes, false};
+    outcome.peak_rss_bytes = load_peak.bytes;
+    outcome.peak_rss_sampled = load_peak.sampled;
     outcome.duration_ms = ms_since(t0);
     impl_->cancel = false;
     return outcome;
@@ -507,6 +513,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->state = SessionState::Loading;
     impl_->cancel = false;
     outcome.rss_before_bytes = impl_->probe->system().process_rss_bytes;
+    std::optional<LoadPeakMeter> peak;
     try {
         const std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(info->request.checkpoint_dir);
         const PreflightReport report = impl_->preflight_increment(*checkpoint, *info, parts, budget);
@@ -516,7 +523,7 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
             outcome.status = LoadStatus::Refused;
             outcome.message = report.verdict.message;
         } else {
-            reset_peak_rss();
+            peak.emplace(reset_peak_rss, [probe = impl_->probe] { return memory_figure_for_peak(probe->system()); });
             const auto wrapped = [this, &progress](const LoadProgress& p) {
                 if (impl_->cancel) return false;
                 return progress ? progress(p) : true;
@@ -547,7 +554,9 @@ LoadOutcome ModelSession::add_parts(PartSet parts, const ProgressFn& progress, c
     impl_->cancel = false;
     const SystemMemory after = impl_->probe->system();
     outcome.rss_after_bytes = after.process_rss_bytes;
-    outcome.peak_rss_bytes = after.process_peak_rss_bytes;
+    const LoadPeakMeter::Peak load_peak = peak ? peak->finish(after) : LoadPeakMeter::Peak{after.process_peak_rss_bytes, false};
+    outcome.peak_rss_bytes = load_peak.bytes;
+    outcome.peak_rss_sampled = load_peak.sampled;
     outcome.duration_ms = ms_since(t0);
     return outcome;
 }

@@ -46,7 +46,11 @@ struct LoadOutcome {
     std::optional<MemoryEstimate> estimate;
     double duration_ms = 0.0;         // the whole call, preflight included
     std::uint64_t rss_before_bytes = 0;
-    std::uint64_t peak_rss_bytes = 0;    // process peak while loading (VmHWM reset before the load on Linux)
+    // The process's RAM peak while loading: Linux resets VmHWM before the load;
+    // where the OS cannot reset its peak (Windows) it is sampled during the
+    // load (peak_rss_sampled; see peak_sampler.h).
+    std::uint64_t peak_rss_bytes = 0;
+    bool peak_rss_sampled = false;
     std::uint64_t rss_after_bytes = 0;
     std::string device_name;          // "cpu", "cuda:0" (when loaded)
     std::string dtype_name;           // "float32", "bfloat16", "float16"

@@ -84,6 +84,7 @@ struct LoadReply {
     // child modes); 0 when unknown.
     double rss_before_mb = 0.0;
     double peak_rss_mb = 0.0;
+    bool peak_rss_sampled = false;  // the peak was sampled during the load (Windows), not the OS's own counter
     double rss_after_mb = 0.0;
     double weights_mb = 0.0;
     bool ok() const { return error == BackendError::None; }

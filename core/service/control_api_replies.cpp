@@ -155,6 +155,7 @@ LoadReply load_reply_from_json(const QJsonObject& o) {
     r.duration_ms = d(o, "duration_ms");
     r.rss_before_mb = d(o, "rss_before_mb");
     r.peak_rss_mb = d(o, "peak_rss_mb");
+    r.peak_rss_sampled = o.value(QStringLiteral("peak_rss_sampled")).toBool();  // absent: an older server, never sampled
     r.rss_after_mb = d(o, "rss_after_mb");
     r.weights_mb = d(o, "weights_mb");
     return r;

@@ -151,6 +151,7 @@ QJsonObject to_json(const LoadReply& r) {
                   {QStringLiteral("duration_ms"), r.duration_ms},
                   {QStringLiteral("rss_before_mb"), r.rss_before_mb},
                   {QStringLiteral("peak_rss_mb"), r.peak_rss_mb},
+                  {QStringLiteral("peak_rss_sampled"), r.peak_rss_sampled},
                   {QStringLiteral("rss_after_mb"), r.rss_after_mb},
                   {QStringLiteral("weights_mb"), r.weights_mb}};
     put_error(o, r.error, r.message);

@@ -531,6 +531,7 @@ void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {
     }
     r.rss_before_mb = mb(outcome.rss_before_bytes);
     r.peak_rss_mb = mb(outcome.peak_rss_bytes);
+    r.peak_rss_sampled = outcome.peak_rss_sampled;
     r.rss_after_mb = mb(outcome.rss_after_bytes);
     r.weights_mb = mb(outcome.parameter_bytes);
     info_ = session_->model_info();

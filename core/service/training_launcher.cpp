@@ -1,7 +1,10 @@
 #include "core/service/training_launcher.h"
+#include "core/engine/platform/console_break.h"
 
 #include <QDateTime>
 #include <QTimer>
+
+#include <string>
 
 namespace samlabel::service {
 
@@ -18,6 +21,20 @@ const char* training_state_name(TrainingLauncher::State state) {
     return "idle";
 }
 
+namespace {
+
+// The console stop request (SIGTERM; Ctrl+Break to its process group on
+// Windows, where terminate() posts WM_CLOSE, which a console program never
+// sees); terminate() when it cannot be delivered.
+void ask_to_stop(QProcess& process) {
+    std::string error;
+    if (engine::request_console_break(process.processId(), &error)) return;
+    qWarning("training command: %s; trying QProcess::terminate()", error.c_str());
+    process.terminate();
+}
+
+}  // namespace
+
 TrainingLauncher::TrainingLauncher(ModelBackend* backend, QObject* parent) : QObject(parent), backend_(backend) {
     kill_timer_ = new QTimer(this);
     kill_timer_->setSingleShot(true);
@@ -29,7 +46,7 @@ TrainingLauncher::TrainingLauncher(ModelBackend* backend, QObject* parent) : QOb
 TrainingLauncher::~TrainingLauncher() {
     if (process_ && process_->state() != QProcess::NotRunning) {
         process_->disconnect(this);
-        process_->terminate();
+        ask_to_stop(*process_);
         if (!process_->waitForFinished(job_.kill_timeout_ms)) {
             process_->kill();
             process_->waitForFinished(2000);
@@ -63,7 +80,7 @@ bool TrainingLauncher::start(const TrainingJob& job, QString* error) {
 void TrainingLauncher::cancel() {
     cancel_requested_ = true;
     if (state_ == State::Running && process_) {
-        process_->terminate();  // SIGTERM: Ultralytics saves and exits
+        ask_to_stop(*process_);  // Ultralytics keeps its last checkpoint and exits
         kill_timer_->start(job_.kill_timeout_ms);
     }
     // Unloading: the unload completes (memory must not be left half freed),
@@ -101,6 +118,12 @@ void TrainingLauncher::onUnloaded(const UnloadReply& reply) {
     process_ = new QProcess(this);
     process_->setProcessEnvironment(job_.environment);
     if (!job_.working_dir.isEmpty()) process_->setWorkingDirectory(job_.working_dir);
+#ifdef Q_OS_WIN
+    // A process group of its own, so cancel's Ctrl+Break reaches the command
+    // (and its data loader workers) and not samlabel.
+    process_->setCreateProcessArgumentsModifier(
+        [](QProcess::CreateProcessArguments* arguments) { arguments->flags |= engine::kNewProcessGroupCreationFlag; });
+#endif
     connect(process_, &QProcess::readyReadStandardOutput, this, [this] { drain(false, false); });
     connect(process_, &QProcess::readyReadStandardError, this, [this] { drain(true, false); });
     connect(process_, &QProcess::started, this, [this] {

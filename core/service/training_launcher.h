@@ -8,8 +8,10 @@
 //   3. start the command as a QProcess, its output streamed line by line,
 //   4. report how it ended, so the UI can offer "Reload model".
 // Cancel stops whichever step runs: an unload in flight completes but the
-// command never starts; a running command gets terminate(), then kill()
-// after kill_timeout_ms.
+// command never starts; a running command is asked to stop as from the
+// console (SIGTERM; on Windows Ctrl+Break to the process group it was started
+// in, see core/engine/platform/console_break.h), then kill() after
+// kill_timeout_ms.
 #include "core/service/model_backend.h"
 
 #include <QObject>
@@ -27,7 +29,7 @@ struct TrainingJob {
     QString command_line;          // e.g. yolo segment train data="/x/data.yaml"
     QString working_dir;           // empty: the export folder's parent or the current dir
     double residual_vram_limit_mb = 1024.0;  // allowed to remain after the unload (CUDA context)
-    int kill_timeout_ms = 5000;    // between terminate() and kill() on cancel
+    int kill_timeout_ms = 5000;    // between the stop request and kill() on cancel
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
 };
 
@@ -38,7 +40,7 @@ public:
     Q_ENUM(State)
 
     explicit TrainingLauncher(ModelBackend* backend, QObject* parent = nullptr);
-    ~TrainingLauncher() override;  // stops a running command (terminate, then kill)
+    ~TrainingLauncher() override;  // stops a running command (stop request, then kill)
 
     // False with *error when something already runs or the command is empty/unparsable.
     bool start(const TrainingJob& job, QString* error);

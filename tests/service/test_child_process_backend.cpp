@@ -6,6 +6,7 @@
 // message saying so, reports modelProcessLost, and the next load starts a new
 // child that works.
 #include "core/service/child_process_model_backend.h"
+#include "tests/wait_future.h"
 
 #include <QFile>
 #include <QProcess>
@@ -32,13 +33,10 @@ namespace {
 const QString kCli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
 const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
 
+// tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!f.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!f.isFinished()) qFatal("future not finished in time");
-    return f.result();
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 engine::LoadRequest tiny_request() {

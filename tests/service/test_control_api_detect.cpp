@@ -24,6 +24,7 @@
 #include "core/service/remote_model_backend.h"
 #include "tests/service/control_api_test_client.h"
 #include "tests/service/tiny_sam3_backend.h"
+#include "tests/wait_future.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -56,13 +57,10 @@ engine::ImageRgb8 read_rgb(const std::filesystem::path& p) {
     return engine::ImageRgb8{bgr.cols, bgr.rows, io::packed_rgb_from_bgr(bgr)};
 }
 
+// tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!f.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!f.isFinished()) qFatal("future not finished in time");
-    return f.result();
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 // The kept queries of the transformers reference for `text` on blobs_200x150 (the fixture's "text" case).

@@ -82,6 +82,15 @@ private Q_SLOTS:
 
     // GPU sizes in MB beyond 2^63 bytes went through llround(), whose answer
     // is unspecified there (x86: the lowest long long, read as 8 EB).
+    // Windows samples a load's RAM peak (the OS cannot reset its counter):
+    // the client must learn so, and an older server's answer never claims it.
+    void loadPeakSaysWhetherItWasSampled() {
+        const LoadReply sampled = wire::load_reply_from_json(object(R"({"status": "loaded", "peak_rss_mb": 900, "peak_rss_sampled": true})"));
+        QCOMPARE(sampled.peak_rss_mb, 900.0);
+        QVERIFY(sampled.peak_rss_sampled);
+        QVERIFY(!wire::load_reply_from_json(object(R"({"status": "loaded", "peak_rss_mb": 900})")).peak_rss_sampled);
+    }
+
     void gpuSizesBeyondTheirTypeReadAsUnknown() {
         const std::vector<engine::GpuMemory> gpus = wire::gpus_from_json(
             object(R"({"g": [{"index": 0, "total_mb": 1e300, "free_mb": 12900.5, "process_mb": -3, "others_mb": 1.8e13}]})")

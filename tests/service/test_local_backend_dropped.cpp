@@ -9,6 +9,7 @@
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
 #include "core/service/model_worker.h"
+#include "tests/wait_future.h"
 
 #include <QSemaphore>
 #include <QtTest>
@@ -24,13 +25,7 @@ const std::filesystem::path kTiny = SAMLABEL_TEST_DATA "/sam3/tiny224";
 const QString kSample = QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/coffee.jpg");
 const QString kBlocking = QStringLiteral("blocking-image");
 
-template <typename T>
-bool wait_finished(const QFuture<T>& future, int timeout_ms) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!future.isFinished() && clock.elapsed() < timeout_ms) QTest::qWait(10);
-    return future.isFinished();
-}
+using future_wait::wait_finished;  // tests/wait_future.h
 }  // namespace
 
 class TestLocalBackendDropped : public QObject {

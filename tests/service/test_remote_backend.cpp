@@ -7,6 +7,7 @@
 #include "core/service/remote_model_backend.h"
 #include "tests/service/control_api_test_client.h"
 #include "tests/service/fake_model_backend.h"
+#include "tests/wait_future.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -23,13 +24,10 @@ using samlabel::service::testing::start_with_random_token;
 
 namespace {
 
+// tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 20000) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!f.isFinished() && clock.elapsed() < timeout_ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!f.isFinished()) qFatal("future not finished in time");
-    return f.result();
+    return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
 }
 
 engine::ImageRgb8 gradient(int w, int h) {

@@ -1,7 +1,8 @@
 // samlabel-cli serve / health / unload as a script would use them: serve the
 // tiny SAM3 checkpoint on a free loopback port, then health (loaded), unload
 // (exit 0 once freed), health (not loaded), a wrong token (exit 1 with the
-// reason), a server that is not there (exit 1), and SIGTERM stopping serve.
+// reason), a server that is not there (exit 1), and SIGTERM and Ctrl+C
+// (SIGINT) stopping serve cleanly (exit 0, "stopping", not killed).
 // Then `serve --parts detect` on the tiny detection checkpoint answers
 // POST /api/v1/detect.
 #include <QEventLoop>
@@ -17,6 +18,10 @@
 #include <QtTest>
 
 #include <filesystem>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#endif
 
 namespace {
 
@@ -215,6 +220,28 @@ private Q_SLOTS:
         QVERIFY(serve_.waitForFinished(20000));
         QCOMPARE(serve_.exitStatus(), QProcess::NormalExit);
         QCOMPARE(serve_.exitCode(), 0);
+        const QString out = QString::fromUtf8(serve_.readAllStandardOutput());
+        QVERIFY2(out.contains(QStringLiteral("samlabel-cli serve: stopping (terminate)")), qPrintable(out));
+#endif
+    }
+
+    // Ctrl+C in the terminal: a loaded server stops cleanly (the model is
+    // unloaded on the way out), not killed by the signal.
+    void sigintStopsServeCleanly() {
+#ifdef Q_OS_UNIX
+        QProcess serve;
+        QString out;
+        const QString url = start_serve(serve,
+                                        {QStringLiteral("--weights"), kTiny, QStringLiteral("--device"), QStringLiteral("cpu"),
+                                         QStringLiteral("--dtype"), QStringLiteral("fp32")},
+                                        token_, &out);
+        QVERIFY2(!url.isEmpty(), qPrintable(out));
+        QCOMPARE(::kill(pid_t(serve.processId()), SIGINT), 0);
+        QVERIFY(serve.waitForFinished(20000));
+        QCOMPARE(serve.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(serve.exitCode(), 0);
+        out += QString::fromUtf8(serve.readAllStandardOutput());
+        QVERIFY2(out.contains(QStringLiteral("samlabel-cli serve: stopping (interrupt)")), qPrintable(out));
 #endif
     }
 };

@@ -183,6 +183,36 @@ private Q_SLOTS:
         QCOMPARE(finished.first().at(2).toBool(), true);
     }
 
+    // Cancel asks the command to stop as from the console first (SIGTERM; on
+    // Windows Ctrl+Break, Python's SIGBREAK), so a trainer can save: it exits
+    // by itself, before kill() would come.
+    void cancelAsksTheCommandToStopBeforeKilling() {
+        if (python().isEmpty()) QSKIP("no python3");
+        TrainingLauncher launcher(backend_.get());
+        QStringList lines;
+        connect(&launcher, &TrainingLauncher::outputLine, this, [&lines](const QString& line, bool) { lines << line; });
+        QSignalSpy finished(&launcher, &TrainingLauncher::finished);
+        TrainingJob job;
+        job.command_line = quoted(python()) +
+                           QStringLiteral(" -c \"import signal, sys, time; h = lambda *a: (print('saved', flush=True), sys.exit(0)); "
+                                          "signal.signal(signal.SIGTERM, h); "
+                                          "[signal.signal(signal.SIGBREAK, h) for _ in [0] if hasattr(signal, 'SIGBREAK')]; "
+                                          "print('training', flush=True); [time.sleep(0.1) for _ in range(1200)]\"");
+        job.kill_timeout_ms = 15000;
+        QVERIFY(launcher.start(job, nullptr));
+        QTRY_VERIFY_WITH_TIMEOUT(lines.contains(QStringLiteral("training")), 20000);
+        QElapsedTimer clock;
+        clock.start();
+        launcher.cancel();
+        QVERIFY(finished.wait(20000));
+        QVERIFY2(clock.elapsed() < job.kill_timeout_ms, "the command was killed, not asked to stop");
+        QVERIFY2(lines.contains(QStringLiteral("saved")), qPrintable(lines.join(QLatin1Char('\n'))));
+        QCOMPARE(finished.first().at(0).toInt(), 0);      // its own exit
+        QCOMPARE(finished.first().at(1).toBool(), false);  // not killed
+        QCOMPARE(finished.first().at(2).toBool(), true);   // cancelled
+        QCOMPARE(launcher.state(), TrainingLauncher::State::Cancelled);
+    }
+
     void cancelDuringUnloadStartsNothing() {
         loadFakeModel();
         backend_->unload_ms = 300;

@@ -20,6 +20,7 @@
 #include "ui/tools/sam_tool.h"
 #include "ui/tools/tool_box.h"
 #include "ui_test_helpers.h"
+#include "tests/wait_future.h"
 
 #include <QSignalSpy>
 
@@ -29,13 +30,11 @@ using namespace samlabel;
 using namespace samlabel::ui;
 
 namespace {
+// tests/wait_future.h; a reply that did not come in time is an empty one,
+// which the checks then refuse.
 template <typename T>
 T wait_for(QFuture<T> future, int timeout_ms = 60000) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!future.isFinished() && clock.elapsed() < timeout_ms) QTest::qWait(20);
-    if (!future.isFinished()) return T{};
-    return future.result();
+    return samlabel::future_wait::wait_finished(future, timeout_ms) ? future.result() : T{};
 }
 }  // namespace
 

@@ -455,7 +455,8 @@ void ModelPanel::onLoadFinished(const service::LoadReply& reply) {
         loaded_weights_mb_ = reply.weights_mb;
         QString text = tr("Last load: %1 s").arg(reply.duration_ms / 1000.0, 0, 'f', 1);
         if (reply.peak_rss_mb > 0)
-            text += tr(", peak RSS %1 (RSS %2 -> %3)").arg(mib_text(reply.peak_rss_mb), mib_text(reply.rss_before_mb), mib_text(reply.rss_after_mb));
+            text += (reply.peak_rss_sampled ? tr(", peak RAM %1, sampled (RSS %2 -> %3)") : tr(", peak RSS %1 (RSS %2 -> %3)"))
+                        .arg(mib_text(reply.peak_rss_mb), mib_text(reply.rss_before_mb), mib_text(reply.rss_after_mb));
         last_load_->setText(text);
     } else if (reply.error == BackendError::Refused) {
         progress_->setValue(0);

@@ -18,3 +18,18 @@ set(SAMLABEL_PLATFORM_POSIX_SOURCES
   platform/mapped_file_posix.cpp
   platform/memory_probe_linux.cpp
 )
+
+# Console stop requests (Ctrl+C, SIGTERM, Ctrl+Break, closing the console) and
+# the break a training command gets on cancel: a library of their own
+# (samlabel_platform_console), used by samlabel-cli and core/service.
+set(SAMLABEL_PLATFORM_CONSOLE_COMMON_SOURCES
+  platform/console_stop.cpp
+)
+set(SAMLABEL_PLATFORM_CONSOLE_WINDOWS_SOURCES
+  platform/console_stop_windows.cpp
+  platform/console_break_windows.cpp
+)
+set(SAMLABEL_PLATFORM_CONSOLE_POSIX_SOURCES
+  platform/console_stop_posix.cpp
+  platform/console_break_posix.cpp
+)
