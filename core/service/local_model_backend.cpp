@@ -135,7 +135,7 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
                 SegmentReply r;
                 r.result = result;
                 r.duration_ms = total_ms;
-                finishSegment(request_id, r);
+                finishSegment(request_id, std::move(r));
             });
     connect(worker, &ModelWorker::segmentFailed, this, [this](quint64 request_id, const QString&, const QString& message) {
         const bool unloaded = worker_ && worker_->state() == engine::SessionState::Unloaded;
@@ -455,12 +455,12 @@ void LocalModelBackend::finishEncodes(const QString& worker_id, EncodeReply repl
     encodes_.remove(worker_id);
 }
 
-void LocalModelBackend::finishSegment(quint64 request_id, const SegmentReply& reply) {
+void LocalModelBackend::finishSegment(quint64 request_id, SegmentReply reply) {
     const auto it = segments_.constFind(request_id);
     if (it == segments_.constEnd()) return;  // another caller's request
     const SegmentJob job = *it;
     segments_.erase(it);
-    fulfil(job.promise, reply);
+    fulfil(job.promise, std::move(reply));  // moved: a click's masks are megabytes
 }
 
 void LocalModelBackend::finishDetect(quint64 request_id, DetectReply reply) {

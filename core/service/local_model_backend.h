@@ -93,7 +93,7 @@ private:
     // The worker id of a client's image id; empty when unknown here.
     QString workerIdFor(const QString& image_id, bool* local_file) const;
     void finishEncodes(const QString& worker_id, EncodeReply reply);
-    void finishSegment(quint64 request_id, const SegmentReply& reply);
+    void finishSegment(quint64 request_id, SegmentReply reply);
     void finishDetect(quint64 request_id, DetectReply reply);
     void failPendingJobs(BackendError error, const QString& message);
 
