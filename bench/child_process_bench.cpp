@@ -4,8 +4,11 @@
 // Same checkpoint, device, dtype, image and clicks for both; the figure is the
 // caller's round trip (segment() until its future answers). Prints, never asserts.
 //
+// Both backends are loaded side by side and the clicks alternate between them
+// in --rounds blocks, so a busy machine's load falls on both alike.
+//
 //   samlabel-bench-child-process [--weights DIR] [--device cpu] [--dtype fp32]
-//                                [--image-size WxH] [--clicks N] [--cli PATH]
+//                                [--image-size WxH] [--clicks N] [--rounds R] [--cli PATH]
 #include "bench/bench_support.h"
 #include "core/engine/device_dtype_names.h"
 #include "core/engine/model_session.h"
@@ -19,6 +22,7 @@
 #include <QEventLoop>
 #include <QFutureWatcher>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -86,37 +90,44 @@ double cpu_ms_of(const service::ModelBackend& backend) {
     return ms;
 }
 
-Figures run(service::ModelBackend& backend, const engine::LoadRequest& request, const engine::ImageRgb8& image, int clicks) {
-    Figures f;
+// Loads the model and encodes the image (figures' load_ms and encode_ms).
+void prepare(service::ModelBackend& backend, const engine::LoadRequest& request, const engine::ImageRgb8& image, Figures* f) {
     QElapsedTimer clock;
     clock.start();
     const service::LoadReply load = wait_result(backend.load(request, {}));
     if (!load.ok()) throw std::runtime_error("load: " + load.message.toStdString());
-    f.load_ms = double(clock.nsecsElapsed()) / 1e6;
+    f->load_ms = double(clock.nsecsElapsed()) / 1e6;
     clock.restart();
     const service::EncodeReply encoded = wait_result(backend.encode(image, QStringLiteral("bench")));
     if (!encoded.ok()) throw std::runtime_error("encode: " + encoded.message.toStdString());
-    f.encode_ms = double(clock.nsecsElapsed()) / 1e6;
-    std::vector<double> times;
-    double cpu_start = 0;
-    for (int i = 0; i < clicks + 5; ++i) {
-        if (i == 5) cpu_start = cpu_ms_of(backend);
+    f->encode_ms = double(clock.nsecsElapsed()) / 1e6;
+}
+
+// `clicks` click rounds from `first` on (different points each time, on the
+// image's grid: no cache can answer); appends each round trip to *times and
+// adds the CPU time both processes spent to *cpu_ms_total.
+void click(service::ModelBackend& backend, const engine::ImageRgb8& image, int first, int clicks, std::vector<double>* times,
+           double* cpu_ms_total) {
+    const double cpu_start = cpu_ms_of(backend);
+    QElapsedTimer clock;
+    for (int i = first; i < first + clicks; ++i) {
         engine::ClickPrompt prompt;
-        // Different points each time (no cache can answer), on the image's grid.
         prompt.points.push_back({float((i * 37) % image.width), float((i * 53) % image.height), engine::PointLabel::Positive});
         prompt.multimask = true;
         clock.restart();
         const service::SegmentReply r = wait_result(backend.segment(QStringLiteral("bench"), prompt));
         const double ms = double(clock.nsecsElapsed()) / 1e6;
         if (!r.ok()) throw std::runtime_error("segment: " + r.message.toStdString());
-        if (i >= 5) times.push_back(ms);  // the first clicks warm oneDNN's per-shape setup
+        if (times) times->push_back(ms);
     }
-    f.cpu_ms_per_click = (cpu_ms_of(backend) - cpu_start) / double(clicks);
-    f.p50 = bench::percentile(times, 50);
-    f.p95 = bench::percentile(times, 95);
-    for (double t : times) f.mean += t / double(times.size());
-    (void)wait_result(backend.unload());
-    return f;
+    if (cpu_ms_total) *cpu_ms_total += cpu_ms_of(backend) - cpu_start;
+}
+
+void summarise(const std::vector<double>& times, double cpu_ms_total, Figures* f) {
+    f->p50 = bench::percentile(times, 50);
+    f->p95 = bench::percentile(times, 95);
+    for (double t : times) f->mean += t / double(times.size());
+    f->cpu_ms_per_click = cpu_ms_total / double(times.size());
 }
 
 }  // namespace
@@ -127,7 +138,7 @@ int main(int argc, char** argv) {
     request.checkpoint_dir = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
     request.device = {engine::DeviceKind::Cpu, 0};
     request.dtype = engine::WeightDType::F32;
-    int width = 1280, height = 960, clicks = 100;
+    int width = 1280, height = 960, clicks = 100, rounds = 5;
     QString cli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
     const QStringList args = app.arguments();
     for (int i = 1; i < args.size(); ++i) {
@@ -137,11 +148,12 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--device")) request.device = engine::parse_device(v).value_or(request.device);
         else if (a == QLatin1String("--dtype")) request.dtype = engine::parse_dtype(v).value_or(request.dtype);
         else if (a == QLatin1String("--clicks")) clicks = std::stoi(v);
+        else if (a == QLatin1String("--rounds")) rounds = std::max(1, std::stoi(v));
         else if (a == QLatin1String("--cli")) cli = QString::fromStdString(v);
         else if (a == QLatin1String("--image-size")) std::sscanf(v.c_str(), "%dx%d", &width, &height);
         else {
             std::cerr << "usage: samlabel-bench-child-process [--weights DIR] [--device D] [--dtype T] [--image-size WxH] "
-                         "[--clicks N] [--cli PATH]\n";
+                         "[--clicks N] [--rounds R] [--cli PATH]\n";
             return 2;
         }
         ++i;
@@ -152,19 +164,30 @@ int main(int argc, char** argv) {
                 std::string(engine::weight_dtype_name(request.dtype)).c_str(), width, height, clicks);
     try {
         Figures in_process, child;
-        {
-            auto session = std::make_shared<engine::ModelSession>();
-            service::ModelThread thread(session);
-            service::LocalModelBackend local(thread.worker());
-            local.installImageLoader();
-            in_process = run(local, request, image, clicks);
+        auto session = std::make_shared<engine::ModelSession>();
+        service::ModelThread thread(session);
+        service::LocalModelBackend local(thread.worker());
+        local.installImageLoader();
+        service::ChildProcessOptions options;
+        options.cli_path = cli;
+        service::ChildProcessModelBackend remote(options);
+        prepare(local, request, image, &in_process);
+        prepare(remote, request, image, &child);
+        // The first clicks warm oneDNN's per-shape setup.
+        click(local, image, 0, 5, nullptr, nullptr);
+        click(remote, image, 0, 5, nullptr, nullptr);
+        std::vector<double> local_times, child_times;
+        double local_cpu = 0, child_cpu = 0;
+        const int per_round = std::max(1, clicks / rounds);
+        for (int r = 0; r < rounds; ++r) {
+            const int first = 5 + r * per_round;
+            click(local, image, first, per_round, &local_times, &local_cpu);
+            click(remote, image, first, per_round, &child_times, &child_cpu);
         }
-        {
-            service::ChildProcessOptions options;
-            options.cli_path = cli;
-            service::ChildProcessModelBackend backend(options);
-            child = run(backend, request, image, clicks);
-        }
+        summarise(local_times, local_cpu, &in_process);
+        summarise(child_times, child_cpu, &child);
+        (void)wait_result(local.unload());
+        (void)wait_result(remote.unload());
         auto line = [](const char* name, const Figures& f) {
             std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  CPU %6.2f ms/click\n",
                         name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.cpu_ms_per_click);

@@ -129,84 +129,72 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
         else if (outcome.status == engine::EncodeStatus::NotLoaded) state = QStringLiteral("not_loaded");
         Q_EMIT imageEncoded(image_id, state, outcome.duration_ms, QString::fromStdString(outcome.message));
     });
-    connect(worker, &ModelWorker::encoded, this, [this](const QString& image_id, const engine::EncodeOutcome& outcome) {
-        if (!running_ || !std::holds_alternative<EncodeJob>(*running_)) return;
-        const EncodeJob& job = std::get<EncodeJob>(*running_);
-        if (job.worker_id != image_id) return;
-        EncodeReply r;
-        r.image_id = job.client_id;
-        r.width = job.width;
-        r.height = job.height;
-        r.duration_ms = outcome.duration_ms;
-        r.cached = outcome.status == engine::EncodeStatus::MemoryCacheHit || outcome.status == engine::EncodeStatus::DiskCacheHit;
-        switch (outcome.status) {
-            case engine::EncodeStatus::Encoded:
-            case engine::EncodeStatus::MemoryCacheHit:
-            case engine::EncodeStatus::DiskCacheHit: break;
-            case engine::EncodeStatus::Refused: r.error = BackendError::Refused; break;
-            case engine::EncodeStatus::NotLoaded: r.error = BackendError::NotLoaded; break;
-            case engine::EncodeStatus::Failed: r.error = BackendError::Failed; break;
-        }
-        r.message = QString::fromStdString(outcome.message);
-        finishEncode(r);
-    });
+    connect(worker, &ModelWorker::encoded, this, &LocalModelBackend::onEncoded);
     connect(worker, &ModelWorker::segmented, this,
             [this](quint64 request_id, const QString&, const engine::SegmentResult& result, double total_ms) {
-                if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
                 SegmentReply r;
                 r.result = result;
                 r.duration_ms = total_ms;
-                finishSegment(r);
+                finishSegment(request_id, std::move(r));
             });
     connect(worker, &ModelWorker::segmentFailed, this, [this](quint64 request_id, const QString&, const QString& message) {
-        if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
         const bool unloaded = worker_ && worker_->state() == engine::SessionState::Unloaded;
-        finishSegment(failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
+        finishSegment(request_id, failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
     });
     connect(worker, &ModelWorker::detected, this,
             [this](quint64 request_id, const QString&, const engine::DetectResult& result, double total_ms) {
-                if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
                 DetectReply r;
                 r.result = result;
                 r.duration_ms = total_ms;
-                finishDetect(std::move(r));
+                finishDetect(request_id, std::move(r));
             });
     connect(worker, &ModelWorker::detectFailed, this,
             [this](quint64 request_id, const QString&, const QString& message, DetectFailure why) {
-                if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
-                finishDetect(failure<DetectReply>(backend_error_for(why), why == DetectFailure::DetectionNotLoaded
-                                                                                  ? detection_not_loaded(session_->model_info())
-                                                                                  : message));
+                finishDetect(request_id, failure<DetectReply>(backend_error_for(why), why == DetectFailure::DetectionNotLoaded
+                                                                                          ? detection_not_loaded(session_->model_info())
+                                                                                          : message));
             });
-    // The worker keeps one pending click and one "current" image: a newer
-    // request from another caller (the GUI, a second API client) or an unload
-    // drops ours, and the worker will never answer it. Answer it here so no
-    // future (and no HTTP client) waits forever. Direct: emitted on the
-    // requesting thread, which may be this one, inside startNextJob().
+    // The worker's queue drops a request a newer one supersedes (a newer click
+    // on the same image, the GUI's next image) and, at an unload, all pending
+    // work; the worker never answers it. Answer it here so no future (and no
+    // HTTP client) waits forever. Emitted on the requesting thread.
     connect(worker, &ModelWorker::segmentDropped, this, [this](quint64 request_id, const QString&) { onSegmentDropped(request_id); });
     connect(worker, &ModelWorker::encodeDropped, this, [this](const QString& image_id) { onEncodeDropped(image_id); });
     connect(worker, &ModelWorker::detectDropped, this, [this](quint64 request_id, const QString&) { onDetectDropped(request_id); });
 }
 
 void LocalModelBackend::onSegmentDropped(quint64 request_id) {
-    if (!running_ || !std::holds_alternative<SegmentJob>(*running_) || request_id != running_segment_id_) return;
-    running_segment_id_ = 0;
-    finishSegment(failure<SegmentReply>(BackendError::Cancelled,
-                                        QStringLiteral("cancelled: the model dropped this click (a newer request or an unload came first); send it again")));
+    finishSegment(request_id, failure<SegmentReply>(BackendError::Cancelled,
+                                                    QStringLiteral("cancelled: the model dropped this click (a newer click on the "
+                                                                   "same image or an unload came first); send it again")));
 }
 
 void LocalModelBackend::onDetectDropped(quint64 request_id) {
-    if (!running_ || !std::holds_alternative<DetectJob>(*running_) || request_id != running_detect_id_) return;
-    running_detect_id_ = 0;
-    finishDetect(failure<DetectReply>(
-        BackendError::Cancelled,
-        QStringLiteral("cancelled: the model dropped this detect (a newer one or an unload came first); send it again")));
+    finishDetect(request_id, failure<DetectReply>(BackendError::Cancelled,
+                                                  QStringLiteral("cancelled: the model dropped this detect (a newer one on the same "
+                                                                 "image or an unload came first); send it again")));
 }
 
 void LocalModelBackend::onEncodeDropped(const QString& worker_id) {
-    if (!running_ || !std::holds_alternative<EncodeJob>(*running_) || std::get<EncodeJob>(*running_).worker_id != worker_id) return;
-    finishEncode(failure<EncodeReply>(BackendError::Cancelled,
-                                      QStringLiteral("cancelled: the model dropped this encode (another image or an unload came first); send it again")));
+    finishEncodes(worker_id, failure<EncodeReply>(BackendError::Cancelled,
+                                                  QStringLiteral("cancelled: the model dropped this encode (an unload came first); send it again")));
+}
+
+void LocalModelBackend::onEncoded(const QString& worker_id, const engine::EncodeOutcome& outcome) {
+    if (!encodes_.contains(worker_id)) return;
+    EncodeReply r;
+    r.duration_ms = outcome.duration_ms;
+    r.cached = outcome.status == engine::EncodeStatus::MemoryCacheHit || outcome.status == engine::EncodeStatus::DiskCacheHit;
+    switch (outcome.status) {
+        case engine::EncodeStatus::Encoded:
+        case engine::EncodeStatus::MemoryCacheHit:
+        case engine::EncodeStatus::DiskCacheHit: break;
+        case engine::EncodeStatus::Refused: r.error = BackendError::Refused; break;
+        case engine::EncodeStatus::NotLoaded: r.error = BackendError::NotLoaded; break;
+        case engine::EncodeStatus::Failed: r.error = BackendError::Failed; break;
+    }
+    r.message = QString::fromStdString(outcome.message);
+    finishEncodes(worker_id, r);
 }
 
 LocalModelBackend::~LocalModelBackend() {
@@ -215,14 +203,15 @@ LocalModelBackend::~LocalModelBackend() {
     for (auto& p : pending_unloads_) fulfil(p, failure<UnloadReply>(BackendError::Cancelled, QStringLiteral("samlabel is shutting down")));
 }
 
-void LocalModelBackend::installImageLoader() {
-    worker_->setImageLoader([store = store_](const QString& id, QString* error) -> std::optional<ModelImage> {
+void LocalModelBackend::installImageLoader(std::function<std::optional<ModelImage>(const QString& id, QString* error)> files) {
+    if (!files) files = read_model_image;
+    worker_->setImageLoader([store = store_, files](const QString& id, QString* error) -> std::optional<ModelImage> {
         if (id.startsWith(QLatin1String("api-"))) {
             if (auto image = store->get(id)) return image;
             if (error) *error = id + QStringLiteral(": the uploaded image is no longer kept; send it again");
             return std::nullopt;
         }
-        return read_model_image(id, error);
+        return files(id, error);
     });
 }
 
@@ -399,11 +388,13 @@ QFuture<EncodeReply> LocalModelBackend::encode(const engine::ImageRgb8& image, c
         r.cached = true;
         return QtFuture::makeReadyFuture(r);
     }
-    EncodeJob job{worker_id, client_id, image.width, image.height, std::make_shared<QPromise<EncodeReply>>()};
+    EncodeJob job{client_id, image.width, image.height, std::make_shared<QPromise<EncodeReply>>()};
     job.promise->start();
     QFuture<EncodeReply> future = job.promise->future();
-    jobs_.push_back(std::move(job));
-    startNextJob();
+    encodes_.insert(worker_id, std::move(job));
+    // Its own source: no other caller's image supersedes this upload's encode
+    // (the same pixels again are the same request).
+    worker_->requestEncode(worker_id, QStringLiteral("api-encode:") + worker_id);
     return future;
 }
 
@@ -424,11 +415,12 @@ QFuture<SegmentReply> LocalModelBackend::segment(const QString& image_id, const 
     if (worker_id.isEmpty())
         return QtFuture::makeReadyFuture(failure<SegmentReply>(BackendError::UnknownImage,
                                            QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first").arg(image_id)));
-    SegmentJob job{worker_id, prompt, std::make_shared<QPromise<SegmentReply>>(), QDateTime::currentMSecsSinceEpoch()};
+    SegmentJob job{std::make_shared<QPromise<SegmentReply>>()};
     job.promise->start();
     QFuture<SegmentReply> future = job.promise->future();
-    jobs_.push_back(std::move(job));
-    startNextJob();
+    // The worker's queue supersedes an older pending click on this image
+    // (onSegmentDropped answers it) and answers the newest first.
+    segments_.insert(worker_->requestSegment(worker_id, prompt), std::move(job));
     return future;
 }
 
@@ -445,61 +437,37 @@ QFuture<DetectReply> LocalModelBackend::detect(const QString& image_id, const en
         return QtFuture::makeReadyFuture(failure<DetectReply>(
             BackendError::UnknownImage,
             QStringLiteral("image \"%1\" is unknown here: send it to /api/v1/encode first, or send \"image_base64\"").arg(image_id)));
-    DetectJob job{worker_id, prompt, options, 0, 0, std::make_shared<QPromise<DetectReply>>()};
+    DetectJob job{0, 0, std::make_shared<QPromise<DetectReply>>()};
     if (!local_file) store_->contains(worker_id, &job.width, &job.height);
     job.promise->start();
     QFuture<DetectReply> future = job.promise->future();
-    jobs_.push_back(std::move(job));
-    startNextJob();
+    detects_.insert(worker_->requestDetect(worker_id, prompt, options), std::move(job));
     return future;
 }
 
-void LocalModelBackend::startNextJob() {
-    while (!running_ && !jobs_.empty() && worker_) {
-        Job job = std::move(jobs_.front());
-        jobs_.pop_front();
-        if (worker_->state() == engine::SessionState::Unloaded) {
-            std::visit([](auto& j) { fail(j.promise, BackendError::NotLoaded, kNotLoaded); }, job);
-            continue;
-        }
-        if (auto* e = std::get_if<EncodeJob>(&job)) {
-            const QString id = e->worker_id;
-            running_ = std::move(job);
-            worker_->requestEncode(id);
-        } else if (auto* s = std::get_if<SegmentJob>(&job)) {
-            const QString id = s->worker_id;
-            const engine::ClickPrompt prompt = s->prompt;
-            running_ = std::move(job);
-            running_segment_id_ = 0;  // requestSegment may announce another caller's click as dropped
-            const quint64 request_id = worker_->requestSegment(id, prompt);
-            if (running_) running_segment_id_ = request_id;
-        } else {
-            const DetectJob& d = std::get<DetectJob>(job);
-            const QString id = d.worker_id;
-            const engine::DetectPrompt prompt = d.prompt;
-            const engine::DetectOptions options = d.options;
-            running_ = std::move(job);
-            running_detect_id_ = 0;  // requestDetect may announce another caller's detect as dropped
-            const quint64 request_id = worker_->requestDetect(id, prompt, options);
-            if (running_) running_detect_id_ = request_id;
-        }
+void LocalModelBackend::finishEncodes(const QString& worker_id, EncodeReply reply) {
+    for (const EncodeJob& job : encodes_.values(worker_id)) {
+        reply.image_id = job.client_id;
+        reply.width = job.width;
+        reply.height = job.height;
+        fulfil(job.promise, reply);
     }
+    encodes_.remove(worker_id);
 }
 
-void LocalModelBackend::finishEncode(const EncodeReply& reply) {
-    fulfil(std::get<EncodeJob>(*running_).promise, reply);
-    running_.reset();
-    startNextJob();
+void LocalModelBackend::finishSegment(quint64 request_id, SegmentReply reply) {
+    const auto it = segments_.constFind(request_id);
+    if (it == segments_.constEnd()) return;  // another caller's request
+    const SegmentJob job = *it;
+    segments_.erase(it);
+    fulfil(job.promise, std::move(reply));  // moved: a click's masks are megabytes
 }
 
-void LocalModelBackend::finishSegment(const SegmentReply& reply) {
-    fulfil(std::get<SegmentJob>(*running_).promise, reply);
-    running_.reset();
-    startNextJob();
-}
-
-void LocalModelBackend::finishDetect(DetectReply reply) {
-    const DetectJob& job = std::get<DetectJob>(*running_);
+void LocalModelBackend::finishDetect(quint64 request_id, DetectReply reply) {
+    const auto it = detects_.constFind(request_id);
+    if (it == detects_.constEnd()) return;
+    const DetectJob job = *it;
+    detects_.erase(it);
     reply.width = job.width;
     reply.height = job.height;
     if (reply.width == 0 && !reply.result.detections.empty()) {  // a local file: the masks have the image's size
@@ -507,16 +475,12 @@ void LocalModelBackend::finishDetect(DetectReply reply) {
         reply.height = reply.result.detections.front().height;
     }
     fulfil(job.promise, std::move(reply));
-    running_.reset();
-    startNextJob();
 }
 
 void LocalModelBackend::failPendingJobs(BackendError error, const QString& message) {
-    auto fail_job = [&](Job& job) { std::visit([&](auto& j) { fail(j.promise, error, message); }, job); };
-    if (running_) fail_job(*running_);
-    running_.reset();
-    for (Job& job : jobs_) fail_job(job);
-    jobs_.clear();
+    for (const SegmentJob& job : std::exchange(segments_, {})) fail(job.promise, error, message);
+    for (const DetectJob& job : std::exchange(detects_, {})) fail(job.promise, error, message);
+    for (const EncodeJob& job : std::exchange(encodes_, {})) fail(job.promise, error, message);
 }
 
 void LocalModelBackend::onLoadFinished(const engine::LoadOutcome& outcome) {

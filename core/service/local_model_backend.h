@@ -7,9 +7,13 @@
 // Images for encode()/segment()/detect() arrive as pixels (the control API
 // decodes uploads); they are kept in a small store the worker's image loader
 // reads (install it with installImageLoader() before the worker's thread
-// starts). API encodes, clicks and detects run one at a time, since the worker
-// keeps only the newest pending click (detect) and the newest "current" image.
+// starts). Every request goes straight to the worker's queue, which decides
+// the order and which pending request a newer one supersedes (a newer click
+// on the same image, say); a superseded or unloaded request is answered
+// Cancelled here, so no future waits forever. Each API upload is its own
+// source there: the GUI's next image never cancels it.
 #include "core/engine/model_session.h"
+#include "core/service/image_source.h"
 #include "core/service/memory_sampler.h"
 #include "core/service/model_backend.h"
 
@@ -17,11 +21,10 @@
 #include <QPointer>
 #include <QPromise>
 
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <variant>
 
 namespace samlabel::service {
 
@@ -35,9 +38,10 @@ public:
     ~LocalModelBackend() override;
 
     // Lets the worker read images uploaded through the API (ids "api-...");
-    // other ids go to the GUI's file loader. Call before the worker's thread
-    // runs (ModelWorker::setImageLoader is not synchronised).
-    void installImageLoader();
+    // other ids go to `files` (the image file reader unless a test gives its
+    // own). Call before the worker's thread runs (ModelWorker::setImageLoader
+    // is not synchronised).
+    void installImageLoader(std::function<std::optional<ModelImage>(const QString& id, QString* error)> files = {});
 
     // What reload() loads: set by `serve` from its arguments; otherwise the
     // last model the worker loaded successfully (GUI Load button included).
@@ -73,38 +77,30 @@ public:
 
 private:
     struct EncodeJob {
-        QString worker_id;
         QString client_id;
         int width = 0, height = 0;
         std::shared_ptr<QPromise<EncodeReply>> promise;
     };
     struct SegmentJob {
-        QString worker_id;
-        engine::ClickPrompt prompt;
         std::shared_ptr<QPromise<SegmentReply>> promise;
-        qint64 queued_at_ms = 0;
     };
     struct DetectJob {
-        QString worker_id;
-        engine::DetectPrompt prompt;
-        engine::DetectOptions options;
         int width = 0, height = 0;  // the image's, for the answer (0 when the worker reads a local file)
         std::shared_ptr<QPromise<DetectReply>> promise;
     };
-    using Job = std::variant<EncodeJob, SegmentJob, DetectJob>;
     struct ImageStore;
 
     // The worker id of a client's image id; empty when unknown here.
     QString workerIdFor(const QString& image_id, bool* local_file) const;
-    void startNextJob();
-    void finishEncode(const EncodeReply& reply);
-    void finishSegment(const SegmentReply& reply);
-    void finishDetect(DetectReply reply);
+    void finishEncodes(const QString& worker_id, EncodeReply reply);
+    void finishSegment(quint64 request_id, SegmentReply reply);
+    void finishDetect(quint64 request_id, DetectReply reply);
     void failPendingJobs(BackendError error, const QString& message);
 
     void onSegmentDropped(quint64 request_id);
     void onDetectDropped(quint64 request_id);
     void onEncodeDropped(const QString& worker_id);
+    void onEncoded(const QString& worker_id, const engine::EncodeOutcome& outcome);
     void onLoadFinished(const engine::LoadOutcome& outcome);
     void onUnloaded(const engine::UnloadReport& report, bool automatic);
     // Starts the load (or the parts to add) for the first pending caller.
@@ -121,10 +117,11 @@ private:
 
     std::vector<std::shared_ptr<QPromise<LoadReply>>> pending_loads_;
     std::vector<std::shared_ptr<QPromise<UnloadReply>>> pending_unloads_;
-    std::deque<Job> jobs_;            // waiting
-    std::optional<Job> running_;      // sent to the worker, answer not yet back
-    quint64 running_segment_id_ = 0;
-    quint64 running_detect_id_ = 0;
+    // Sent to the worker, answer not yet back: by worker request id (clicks,
+    // detects) or by worker image id (encodes; one answer serves every caller).
+    QHash<quint64, SegmentJob> segments_;
+    QHash<quint64, DetectJob> detects_;
+    QMultiHash<QString, EncodeJob> encodes_;
     QHash<QString, QString> aliases_;  // client image id -> worker id
     bool local_files_allowed_ = false;
 };

@@ -27,7 +27,7 @@ ModelWorker::ModelWorker(std::shared_ptr<engine::ModelSession> session, QObject*
     connect(idle_timer_, &QTimer::timeout, this, [this] {
         {
             std::lock_guard lock(mutex_);
-            if (unload_pending_ || load_pending_ || add_parts_pending_ || segment_pending_ || detect_pending_ || encode_current_) return;
+            if (queue_.hasAwaitedWork()) return;
         }
         if (session_->state() == engine::SessionState::Ready) runUnload(/*automatic=*/true);
     });
@@ -39,11 +39,56 @@ void ModelWorker::setImageLoader(ImageLoader loader) { loader_ = std::move(loade
 
 engine::SessionState ModelWorker::state() const { return session_->state(); }
 
+namespace {
+std::string utf8(const QString& s) { return s.toStdString(); }
+}  // namespace
+
+std::vector<ModelRequest> ModelWorker::forget(std::vector<ModelRequest> superseded) {
+    for (const ModelRequest& r : superseded) {
+        loads_.remove(r.id);
+        add_parts_.remove(r.id);
+        if (segments_.remove(r.id)) ++dropped_segments_;
+        if (detects_.remove(r.id)) ++dropped_detects_;
+    }
+    return superseded;
+}
+
+void ModelWorker::announce(const std::vector<ModelRequest>& superseded) {
+    for (const ModelRequest& r : superseded) {
+        const QString image = QString::fromStdString(r.image_id);
+        switch (r.kind) {
+            case ModelRequestKind::Segment: Q_EMIT segmentDropped(r.id, image); break;
+            case ModelRequestKind::Detect: Q_EMIT detectDropped(r.id, image); break;
+            case ModelRequestKind::EncodeCurrent: Q_EMIT encodeDropped(image); break;
+            case ModelRequestKind::AddParts: {
+                // Its caller waits for an answer: say it will not come.
+                engine::LoadOutcome cancelled;
+                cancelled.status = engine::LoadStatus::Cancelled;
+                cancelled.message = "cancelled: an unload came before the parts were added";
+                Q_EMIT partsAdded(cancelled);
+                break;
+            }
+            case ModelRequestKind::Load: {  // only an unload supersedes a load here
+                engine::LoadOutcome cancelled;
+                cancelled.status = engine::LoadStatus::Cancelled;
+                cancelled.message = "cancelled: an unload came before the load started";
+                Q_EMIT loadFinished(cancelled);
+                break;
+            }
+            // A superseded unload is answered by the newer load's own unload
+            // (runLoad frees the old model first); encode-ahead has no caller waiting.
+            case ModelRequestKind::Unload:
+            case ModelRequestKind::EncodeAhead: break;
+        }
+    }
+}
+
 void ModelWorker::requestLoad(const engine::LoadRequest& request, const engine::BudgetSettings& budget) {
     {
         std::lock_guard lock(mutex_);
-        load_pending_ = LoadJob{request, budget};
-        unload_pending_ = false;  // the newer command wins
+        const auto pushed = queue_.push(ModelRequest{ModelRequestKind::Load, 0, {}, {}});
+        forget(pushed.superseded);  // an older load, or an unload: the newer command wins
+        loads_.insert(pushed.id, LoadJob{request, budget});
     }
     schedule();
 }
@@ -51,112 +96,91 @@ void ModelWorker::requestLoad(const engine::LoadRequest& request, const engine::
 void ModelWorker::requestAddParts(engine::PartSet parts, const engine::BudgetSettings& budget) {
     {
         std::lock_guard lock(mutex_);
+        const auto pushed = queue_.push(ModelRequest{ModelRequestKind::AddParts, 0, {}, {}});
         // Two pending requests add up: the later one must not lose the earlier's parts.
-        if (add_parts_pending_) parts = engine::part_set_union(add_parts_pending_->parts, parts);
-        add_parts_pending_ = AddPartsJob{parts, budget};
+        for (const ModelRequest& older : pushed.superseded)
+            if (const auto it = add_parts_.constFind(older.id); it != add_parts_.constEnd()) parts = engine::part_set_union(it->parts, parts);
+        forget(pushed.superseded);
+        add_parts_.insert(pushed.id, AddPartsJob{parts, budget});
     }
     schedule();
 }
 
 void ModelWorker::cancelLoad() {
+    bool was_pending = false;
     {
         std::lock_guard lock(mutex_);
-        load_pending_.reset();
+        if (const auto load = queue_.takeLoad()) was_pending = loads_.remove(load->id);
         load_cancel_ = true;
     }
     session_->cancel_load();
+    if (was_pending) {  // never started: no load will answer it
+        engine::LoadOutcome cancelled;
+        cancelled.status = engine::LoadStatus::Cancelled;
+        cancelled.message = "cancelled before it started";
+        Q_EMIT loadFinished(cancelled);
+    }
 }
 
 void ModelWorker::requestUnload() {
-    std::optional<SegmentJob> dropped_segment;
-    std::optional<DetectJob> dropped_detect;
-    std::optional<QString> dropped_encode;
-    bool dropped_add_parts = false;
+    std::vector<ModelRequest> dropped;
     {
         std::lock_guard lock(mutex_);
-        unload_pending_ = true;
-        load_pending_.reset();
-        dropped_add_parts = add_parts_pending_.has_value();
-        add_parts_pending_.reset();
+        dropped = forget(queue_.push(ModelRequest{ModelRequestKind::Unload, 0, {}, {}}).superseded);
         load_cancel_ = true;
-        if (segment_pending_) {
-            ++dropped_segments_;
-            dropped_segment.swap(segment_pending_);
-        }
-        if (detect_pending_) {
-            ++dropped_detects_;
-            dropped_detect.swap(detect_pending_);
-        }
-        dropped_encode.swap(encode_current_);
-        encode_ahead_.clear();
     }
     session_->cancel_load();
-    if (dropped_segment) Q_EMIT segmentDropped(dropped_segment->id, dropped_segment->image_id);
-    if (dropped_detect) Q_EMIT detectDropped(dropped_detect->id, dropped_detect->image_id);
-    if (dropped_encode) Q_EMIT encodeDropped(*dropped_encode);
-    if (dropped_add_parts) {
-        // Its caller waits for an answer: say it will not come.
-        engine::LoadOutcome cancelled;
-        cancelled.status = engine::LoadStatus::Cancelled;
-        cancelled.message = "cancelled: an unload came before the parts were added";
-        Q_EMIT partsAdded(cancelled);
-    }
+    announce(dropped);
     schedule();
 }
 
-void ModelWorker::requestEncode(const QString& image_id) {
-    std::optional<QString> replaced;
+void ModelWorker::requestEncode(const QString& image_id, const QString& source) {
+    std::vector<ModelRequest> dropped;
     {
         std::lock_guard lock(mutex_);
-        if (encode_current_ && *encode_current_ != image_id) replaced = encode_current_;
-        encode_current_ = image_id;
-        std::erase(encode_ahead_, image_id);
+        dropped = forget(queue_.push(ModelRequest{ModelRequestKind::EncodeCurrent, 0, utf8(source), utf8(image_id)}).superseded);
     }
-    if (replaced) Q_EMIT encodeDropped(*replaced);
+    announce(dropped);
     schedule();
 }
 
 void ModelWorker::setEncodeAhead(const QStringList& image_ids) {
     {
         std::lock_guard lock(mutex_);
-        encode_ahead_.clear();
-        for (const QString& id : image_ids) {
-            if (encode_ahead_.size() >= kMaxEncodeAhead) break;
-            if (encode_current_ && *encode_current_ == id) continue;
-            encode_ahead_.push_back(id);
-        }
+        std::vector<std::string> ids;
+        for (const QString& id : image_ids) ids.push_back(utf8(id));
+        queue_.setEncodeAhead(ids, kMaxEncodeAhead);
     }
     schedule();
 }
 
-quint64 ModelWorker::requestSegment(const QString& image_id, const engine::ClickPrompt& prompt) {
-    const quint64 id = next_request_id_++;
-    std::optional<SegmentJob> replaced;
+quint64 ModelWorker::requestSegment(const QString& image_id, const engine::ClickPrompt& prompt, const QString& source) {
+    std::vector<ModelRequest> dropped;
+    quint64 id = 0;
     {
         std::lock_guard lock(mutex_);
-        if (segment_pending_) {
-            ++dropped_segments_;  // the annotator clicked again: the older click is moot
-            replaced.swap(segment_pending_);
-        }
-        segment_pending_ = SegmentJob{id, image_id, prompt, QDateTime::currentMSecsSinceEpoch()};
+        const auto pushed = queue_.push(ModelRequest{ModelRequestKind::Segment, 0, utf8(source), utf8(image_id)});
+        id = pushed.id;
+        dropped = forget(pushed.superseded);  // the annotator clicked again: the older click is moot
+        segments_.insert(id, SegmentJob{prompt, QDateTime::currentMSecsSinceEpoch()});
     }
-    if (replaced) Q_EMIT segmentDropped(replaced->id, replaced->image_id);
+    announce(dropped);
     schedule();
     return id;
 }
 
-quint64 ModelWorker::requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options) {
-    const quint64 id = next_request_id_++;
-    std::optional<DetectJob> replaced;
+quint64 ModelWorker::requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
+                                   const QString& source) {
+    std::vector<ModelRequest> dropped;
+    quint64 id = 0;
     {
         std::lock_guard lock(mutex_);
-        if (detect_pending_) {
-            ++dropped_detects_;  // a newer prompt makes the older one moot, as with clicks
-            replaced.swap(detect_pending_);
-        }
-        detect_pending_ = DetectJob{id, image_id, prompt, options, QDateTime::currentMSecsSinceEpoch()};
+        const auto pushed = queue_.push(ModelRequest{ModelRequestKind::Detect, 0, utf8(source), utf8(image_id)});
+        id = pushed.id;
+        dropped = forget(pushed.superseded);  // a newer prompt makes the older one moot, as with clicks
+        detects_.insert(id, DetectJob{prompt, options, QDateTime::currentMSecsSinceEpoch()});
     }
-    if (replaced) Q_EMIT detectDropped(replaced->id, replaced->image_id);
+    announce(dropped);
     schedule();
     return id;
 }
@@ -178,52 +202,33 @@ void ModelWorker::schedule() {
 }
 
 void ModelWorker::drainOne() {
-    Task task = Task::None;
+    std::optional<ModelRequest> next;
     std::optional<LoadJob> load;
     std::optional<AddPartsJob> add_parts;
     std::optional<SegmentJob> segment;
     std::optional<DetectJob> detect;
-    QString image_id;
     {
         std::lock_guard lock(mutex_);
         drain_posted_ = false;
-        if (unload_pending_) {
-            task = Task::Unload;
-            unload_pending_ = false;
-        } else if (load_pending_) {
-            task = Task::Load;
-            load.swap(load_pending_);
-            load_cancel_ = false;
-        } else if (add_parts_pending_) {
-            task = Task::AddParts;
-            add_parts.swap(add_parts_pending_);
-            load_cancel_ = false;
-        } else if (segment_pending_) {
-            task = Task::Segment;
-            segment.swap(segment_pending_);
-        } else if (detect_pending_) {
-            task = Task::Detect;
-            detect.swap(detect_pending_);
-        } else if (encode_current_) {
-            task = Task::EncodeCurrent;
-            image_id = *encode_current_;
-            encode_current_.reset();
-        } else if (!encode_ahead_.empty()) {
-            task = Task::EncodeAhead;
-            image_id = encode_ahead_.front();
-            encode_ahead_.pop_front();
+        next = queue_.pop();
+        if (next) {
+            if (next->kind == ModelRequestKind::Load || next->kind == ModelRequestKind::AddParts) load_cancel_ = false;
+            if (loads_.contains(next->id)) load = loads_.take(next->id);
+            if (add_parts_.contains(next->id)) add_parts = add_parts_.take(next->id);
+            if (segments_.contains(next->id)) segment = segments_.take(next->id);
+            if (detects_.contains(next->id)) detect = detects_.take(next->id);
         }
     }
     try {
-        switch (task) {
-        case Task::None: break;
-        case Task::Unload: runUnload(false); break;
-        case Task::Load: runLoad(*load); break;
-        case Task::AddParts: runAddParts(*add_parts); break;
-        case Task::Segment: runSegment(*segment); break;
-        case Task::Detect: runDetect(*detect); break;
-        case Task::EncodeCurrent: ensureEncoded(image_id); break;
-        case Task::EncodeAhead: {
+        const QString image_id = next ? QString::fromStdString(next->image_id) : QString();
+        if (next) switch (next->kind) {
+        case ModelRequestKind::Unload: runUnload(false); break;
+        case ModelRequestKind::Load: runLoad(*load); break;
+        case ModelRequestKind::AddParts: runAddParts(*add_parts); break;
+        case ModelRequestKind::Segment: runSegment(next->id, image_id, *segment); break;
+        case ModelRequestKind::Detect: runDetect(next->id, image_id, *detect); break;
+        case ModelRequestKind::EncodeCurrent: ensureEncoded(image_id); break;
+        case ModelRequestKind::EncodeAhead: {
             // Never let images ahead push the one on screen out of a small cache.
             const std::uint64_t budget = session_->cache().settings().memory_budget_bytes;
             if (session_->state() == engine::SessionState::Ready && 2 * last_embedding_bytes_ <= budget)
@@ -241,14 +246,9 @@ void ModelWorker::drainOne() {
     bool more = false;
     {
         std::lock_guard lock(mutex_);
-        more = hasPendingWork();
+        more = !queue_.empty();
     }
     if (more) schedule();
-}
-
-bool ModelWorker::hasPendingWork() const {
-    return unload_pending_ || load_pending_ || add_parts_pending_ || segment_pending_ || detect_pending_ || encode_current_ ||
-           !encode_ahead_.empty();
 }
 
 void ModelWorker::runLoad(const LoadJob& job) {
@@ -311,23 +311,23 @@ void ModelWorker::runUnload(bool automatic) {
     Q_EMIT unloaded(report, automatic);
 }
 
-void ModelWorker::runSegment(const SegmentJob& job) {
-    const std::optional<std::string> key = ensureEncoded(job.image_id);
+void ModelWorker::runSegment(quint64 id, const QString& image_id, const SegmentJob& job) {
+    const std::optional<std::string> key = ensureEncoded(image_id);
     if (!key) {
-        Q_EMIT segmentFailed(job.id, job.image_id, QStringLiteral("the image is not encoded (see the model panel)"));
+        Q_EMIT segmentFailed(id, image_id, QStringLiteral("the image is not encoded (see the model panel)"));
         return;
     }
     try {
         engine::SegmentResult result = session_->segment(*key, job.prompt);
         const double total_ms = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - job.queued_at_ms);
-        Q_EMIT segmented(job.id, job.image_id, std::move(result), total_ms);
+        Q_EMIT segmented(id, image_id, std::move(result), total_ms);
     } catch (const std::exception& e) {
-        Q_EMIT segmentFailed(job.id, job.image_id, QString::fromStdString(e.what()));
+        Q_EMIT segmentFailed(id, image_id, QString::fromStdString(e.what()));
     }
 }
 
-void ModelWorker::runDetect(const DetectJob& job) {
-    auto fail = [&](DetectFailure why, const QString& message) { Q_EMIT detectFailed(job.id, job.image_id, message, why); };
+void ModelWorker::runDetect(quint64 id, const QString& image_id, const DetectJob& job) {
+    auto fail = [&](DetectFailure why, const QString& message) { Q_EMIT detectFailed(id, image_id, message, why); };
     const std::optional<engine::ModelInfo> info = session_->model_info();
     if (!info) return fail(DetectFailure::NotLoaded, QStringLiteral("no model is loaded"));
     // Checked before the encode: a click-only model would encode for nothing.
@@ -335,7 +335,7 @@ void ModelWorker::runDetect(const DetectJob& job) {
         return fail(DetectFailure::DetectionNotLoaded,
                     QStringLiteral("concept detection is not loaded (the model has the click-to-segment parts only)"));
     engine::EncodeOutcome encode_failure;
-    const std::optional<std::string> key = ensureEncoded(job.image_id, &encode_failure);
+    const std::optional<std::string> key = ensureEncoded(image_id, &encode_failure);
     if (!key) {
         const DetectFailure why = encode_failure.status == engine::EncodeStatus::NotLoaded ? DetectFailure::NotLoaded
                                   : encode_failure.status == engine::EncodeStatus::Refused ? DetectFailure::EncodeRefused
@@ -346,7 +346,7 @@ void ModelWorker::runDetect(const DetectJob& job) {
     try {
         engine::DetectResult result = session_->detect(*key, job.prompt, job.options);
         const double total_ms = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - job.queued_at_ms);
-        Q_EMIT detected(job.id, job.image_id, std::move(result), total_ms);
+        Q_EMIT detected(id, image_id, std::move(result), total_ms);
     } catch (const engine::SessionError& e) {
         const bool unloaded = session_->state() == engine::SessionState::Unloaded;
         fail(unloaded ? DetectFailure::NotLoaded : DetectFailure::Failed, QString::fromStdString(e.what()));
@@ -399,18 +399,18 @@ std::optional<std::string> ModelWorker::ensureEncoded(const QString& image_id, e
 }
 
 void ModelWorker::answerClickDuringEncode() {
-    std::optional<SegmentJob> job;
+    std::optional<ModelRequest> click;
+    SegmentJob job;
     {
         std::lock_guard lock(mutex_);
-        // An unload or a load waits for the encode; so does a click on an
-        // image not encoded yet (it needs the encode that is running, or the
-        // next one).
-        if (unload_pending_ || load_pending_ || !segment_pending_) return;
-        const auto key = content_keys_.constFind(segment_pending_->image_id);
-        if (key == content_keys_.constEnd() || !session_->is_encoded(*key)) return;
-        job.swap(segment_pending_);
+        click = queue_.popClickIf([this](const std::string& image_id) {
+            const auto key = content_keys_.constFind(QString::fromStdString(image_id));
+            return key != content_keys_.constEnd() && session_->is_encoded(*key);
+        });
+        if (!click) return;
+        job = segments_.take(click->id);
     }
-    runSegment(*job);
+    runSegment(click->id, QString::fromStdString(click->image_id), job);
 }
 
 void ModelWorker::emitStateIfChanged() {

@@ -4,10 +4,12 @@
 // commands through the thread-safe request*() methods and hears back through
 // queued signals only, so no caller ever waits on the model.
 //
-// Scheduling, one task at a time, highest first:
-//   unload > load (and adding parts) > the latest click (older pending clicks
-//   are dropped) > the latest detect (likewise) > the image on screen > images
-//   encoded ahead (next in the folder).
+// Scheduling, one task at a time: the worker's ModelRequestQueue decides (the
+// one queue every caller's request ends up in; model_request_queue.h has the
+// priorities and which pending request supersedes which). Requests carry a
+// source: callers that share one (the app's own requests use the default)
+// supersede each other's pending clicks on the same image, detects and
+// images on screen; a superseded request is announced (*Dropped).
 // A click does not wait for an encode: between the encode's steps (the
 // trunk's layers) the worker answers the newest pending click on an image
 // that is already encoded, then the encode goes on (ModelSession::encode's
@@ -19,6 +21,7 @@
 #include "core/engine/model_session.h"
 #include "core/service/engine_metatypes.h"
 #include "core/service/image_source.h"
+#include "core/service/model_request_queue.h"
 
 #include <QHash>
 #include <QObject>
@@ -66,16 +69,20 @@ public:
     void requestAddParts(engine::PartSet parts, const engine::BudgetSettings& budget);
     void cancelLoad();
     void requestUnload();
-    // The image now on screen: replaces any earlier pending "current" image.
-    void requestEncode(const QString& image_id);
+    // The image now on screen: replaces the same source's earlier pending one
+    // (announced by encodeDropped). An API upload passes its own source, so
+    // the GUI's next image does not cancel it.
+    void requestEncode(const QString& image_id, const QString& source = QString());
     // Images the annotator will probably open next (replaces the earlier list).
     void setEncodeAhead(const QStringList& image_ids);
-    // A click round. Returns its request id; only the newest pending request runs.
-    quint64 requestSegment(const QString& image_id, const engine::ClickPrompt& prompt);
+    // A click round. Returns its request id; a pending click on the same image
+    // from the same source is dropped (announced by segmentDropped).
+    quint64 requestSegment(const QString& image_id, const engine::ClickPrompt& prompt, const QString& source = QString());
     // Concept detection on an image (encoded first with every loaded path's
-    // features when needed). Returns its request id; only the newest pending
-    // detect runs, an older one is announced by detectDropped.
-    quint64 requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options);
+    // features when needed). Returns its request id; as for clicks, an older
+    // pending detect on the same image from the same source is announced by detectDropped.
+    quint64 requestDetect(const QString& image_id, const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
+                          const QString& source = QString());
     // 0 disables auto-unload (the default).
     void setAutoUnloadAfterMs(qint64 idle_ms);
     void setBudget(const engine::BudgetSettings& budget);
@@ -111,15 +118,12 @@ Q_SIGNALS:
     void error(QString message);
 
 private:
+    // What a queued request carries besides its scheduling (kept by request id).
     struct SegmentJob {
-        quint64 id = 0;
-        QString image_id;
         engine::ClickPrompt prompt;
         qint64 queued_at_ms = 0;
     };
     struct DetectJob {
-        quint64 id = 0;
-        QString image_id;
         engine::DetectPrompt prompt;
         engine::DetectOptions options;
         qint64 queued_at_ms = 0;
@@ -132,21 +136,23 @@ private:
         engine::PartSet parts = engine::PartSet::ClickToSegment;
         engine::BudgetSettings budget;
     };
-    enum class Task { None, Unload, Load, AddParts, Segment, Detect, EncodeCurrent, EncodeAhead };
 
     void schedule();            // posts one drain step to the worker thread
     void drainOne();            // worker thread: runs the highest-priority task
     void runLoad(const LoadJob& job);
     void runUnload(bool automatic);
     void runAddParts(const AddPartsJob& job);
-    void runSegment(const SegmentJob& job);
-    void runDetect(const DetectJob& job);
+    void runSegment(quint64 id, const QString& image_id, const SegmentJob& job);
+    void runDetect(quint64 id, const QString& image_id, const DetectJob& job);
+    // Call with mutex_ held: forgets the payloads of superseded requests and
+    // returns them for announce() (after the mutex is released).
+    std::vector<ModelRequest> forget(std::vector<ModelRequest> superseded);
+    void announce(const std::vector<ModelRequest>& superseded);
     // Encodes the image unless cached; returns its content key, or nullopt
     // (signals already emitted; *failed says why) when it could not be encoded.
     std::optional<std::string> ensureEncoded(const QString& image_id, engine::EncodeOutcome* failed_out = nullptr);
     // From inside an encode: runs the pending click when its image is encoded.
     void answerClickDuringEncode();
-    bool hasPendingWork() const;  // call with mutex_ held
     void emitStateIfChanged();
     void restartIdleTimer();
 
@@ -155,16 +161,13 @@ private:
 
     // Pending work, guarded by mutex_ (held only to move jobs in and out).
     std::mutex mutex_;
-    bool unload_pending_ = false;
-    std::optional<LoadJob> load_pending_;
-    std::optional<AddPartsJob> add_parts_pending_;
-    std::optional<SegmentJob> segment_pending_;
-    std::optional<DetectJob> detect_pending_;
-    std::optional<QString> encode_current_;
-    std::deque<QString> encode_ahead_;
+    ModelRequestQueue queue_;
+    QHash<quint64, LoadJob> loads_;
+    QHash<quint64, AddPartsJob> add_parts_;
+    QHash<quint64, SegmentJob> segments_;
+    QHash<quint64, DetectJob> detects_;
     bool drain_posted_ = false;
 
-    std::atomic<quint64> next_request_id_{1};
     std::atomic<quint64> dropped_segments_{0};
     std::atomic<quint64> dropped_detects_{0};
     std::atomic<qint64> auto_unload_ms_{0};

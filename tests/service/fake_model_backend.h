@@ -42,6 +42,8 @@ public:
 
     std::atomic<int> encode_ms{200};
     std::atomic<int> unload_ms{50};
+    std::atomic<int> segment_ms{0};        // how long a click takes
+    std::atomic<int> segments_started{0};  // segment() calls
     std::atomic<int> encodes_started{0};
     std::atomic<int> encodes_finished{0};
     std::atomic<qint64> last_encode_finished_at_ms{0};
@@ -269,9 +271,11 @@ public:
     }
 
     QFuture<SegmentReply> segment(const QString& image_id, const engine::ClickPrompt& prompt) override {
+        ++segments_started;
         return QtConcurrent::run(&pool_, [this, image_id, prompt] {
             SegmentReply r;
             std::lock_guard model(model_mutex_);
+            QThread::msleep(std::uint64_t(segment_ms.load()));
             QSize size;
             {
                 std::lock_guard lock(mutex_);

@@ -1,7 +1,7 @@
-// LocalModelBackend answers requests the worker drops. The worker keeps one
-// pending click and one pending "current" image; when another caller's newer
-// request replaces ours, the worker announces it (segmentDropped /
-// encodeDropped) and never answers it. The backend's futures must then finish
+// LocalModelBackend answers requests the worker's queue drops. A newer click
+// (detect) on the same image from the same source supersedes ours, an unload
+// drops everything pending; the worker announces it (segmentDropped /
+// encodeDropped / detectDropped) and never answers it. The backend's futures must then finish
 // with Cancelled instead of waiting forever (an HTTP client would hang).
 // Deterministic: the worker is kept busy by an image loader that blocks until
 // the test releases it, so our requests are certainly still pending.
@@ -38,8 +38,10 @@ private Q_SLOTS:
     void initTestCase() {
         if (!std::filesystem::exists(kTiny / "model.safetensors")) QSKIP("tests/data/sam3/tiny224 is missing");
         thread_ = std::make_unique<ModelThread>(std::make_shared<engine::ModelSession>());
-        // Set while the worker is idle (before any job), as serve does.
-        thread_->worker()->setImageLoader([this](const QString& id, QString* error) -> std::optional<ModelImage> {
+        backend_ = std::make_unique<LocalModelBackend>(thread_->worker());
+        // Set while the worker is idle (before any job), as serve does; uploads
+        // through the backend's store, files through this test's reader.
+        backend_->installImageLoader([this](const QString& id, QString* error) -> std::optional<ModelImage> {
             if (id.startsWith(kBlocking)) {
                 entered_.release();
                 release_.acquire();
@@ -47,7 +49,6 @@ private Q_SLOTS:
             }
             return read_model_image(id, error);
         });
-        backend_ = std::make_unique<LocalModelBackend>(thread_->worker());
         backend_->setLocalFilesAllowed(true);
         engine::LoadRequest request;
         request.checkpoint_dir = kTiny;
@@ -92,7 +93,10 @@ private Q_SLOTS:
         QVERIFY(!next.result().result.candidates.empty());
     }
 
-    void droppedEncodeIsAnsweredCancelled() {
+    // An API upload's encode is its own source in the worker's queue: the
+    // GUI's next image does not cancel it (both are encoded). An unload drops
+    // it, answered Cancelled at once.
+    void apiEncodeOutlivesTheGuisNextImageNotAnUnload() {
         ModelWorker* worker = thread_->worker();
         worker->requestEncode(kBlocking + QStringLiteral("-2"));  // a new id: read (and blocked) again
         QVERIFY(entered_.tryAcquire(1, 30000));
@@ -101,27 +105,33 @@ private Q_SLOTS:
         QVERIFY2(image, qPrintable(error));
         QFuture<EncodeReply> ours = backend_->encode(image->image, QStringLiteral("camera"));
         QVERIFY(!ours.isFinished());
-        // The GUI shows another image: the worker's "current" image is replaced.
+        // The GUI shows another image: a request of another source.
         QSignalSpy dropped(worker, &ModelWorker::encodeDropped);
+        QSignalSpy encoded(worker, &ModelWorker::encoded);
         const QString other = QStringLiteral(SAMLABEL_SOURCE_DIR "/resources/samples/rocket.jpg");  // not encoded yet
         worker->requestEncode(other);
-        QCOMPARE(dropped.count(), 1);
-        QVERIFY(ours.isFinished());
-        QCOMPARE(ours.result().error, BackendError::Cancelled);
-        QVERIFY(ours.result().message.contains("dropped"));
-
-        QSignalSpy encoded(worker, &ModelWorker::encoded);
+        QCOMPARE(dropped.count(), 0);
+        QVERIFY(!ours.isFinished());
         release_.release();
+        QVERIFY(wait_finished(ours, 60000));
+        QVERIFY2(ours.result().ok(), qPrintable(ours.result().message));
+        QCOMPARE(ours.result().image_id, QStringLiteral("camera"));
         QTRY_VERIFY_WITH_TIMEOUT(std::any_of(encoded.begin(), encoded.end(),
                                              [&](const QList<QVariant>& e) { return e.front().toString() == other; }),
                                  60000);
-        // The backend is not stuck on the dropped encode: the next request runs.
-        // (This test's loader reads files only, so the check is a click on one.)
-        engine::ClickPrompt prompt;
-        prompt.points.push_back({50.f, 60.f, engine::PointLabel::Positive});
-        QFuture<SegmentReply> next = backend_->segment(other, prompt);
-        QVERIFY(wait_finished(next, 60000));
-        QVERIFY2(next.result().ok(), qPrintable(next.result().message));
+
+        // An unload drops a pending encode and answers it.
+        worker->requestEncode(kBlocking + QStringLiteral("-4"));
+        QVERIFY(entered_.tryAcquire(1, 30000));
+        engine::ImageRgb8 pixels{64, 48, std::vector<std::uint8_t>(64 * 48 * 3, 77)};  // never encoded before
+        QFuture<EncodeReply> pending = backend_->encode(pixels, QStringLiteral("grey"));
+        QVERIFY(!pending.isFinished());
+        QFuture<UnloadReply> unloaded = backend_->unload();
+        QVERIFY(pending.isFinished());  // at once, not after the running encode
+        QCOMPARE(pending.result().error, BackendError::Cancelled);
+        QVERIFY(pending.result().message.contains("unload"));
+        release_.release();
+        QVERIFY(wait_finished(unloaded, 60000));
     }
 
     // The same for detection (the worker keeps one pending detect too). Last:

@@ -159,6 +159,25 @@ private Q_SLOTS:
         QVERIFY(mask.mask[0] == 0);
         QTest::keyClick(canvas, Qt::Key_Return);
         QTRY_COMPARE_WITH_TIMEOUT(instance_count(), instances_before + 1, 5000);
+
+        // Issue 14: the tool keeps no queue of its own. Three quick clicks
+        // (each a new object: Esc between) reach the backend at once, whose
+        // queue decides; only the newest answer is shown.
+        fake.segment_ms = 300;
+        const int sent_before = fake.segments_started;
+        const QPoint points[] = {{size.width() / 4, size.height() / 4}, {size.width() / 2, size.height() / 4},
+                                 {size.width() * 3 / 4, size.height() * 3 / 4}};
+        for (const QPoint& p : points) {
+            QTest::keyClick(canvas, Qt::Key_Escape);
+            test::click(canvas, p.x(), p.y());
+        }
+        QCOMPARE(fake.segments_started - sent_before, 3);  // none held back in the tool
+        QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0, 10000);
+        QTest::qWait(1000);  // the older clicks' answers have come back by now, and were ignored
+        const auto& newest = sam->result().candidates.front();
+        const auto at = [&](const QPoint& p) { return newest.mask[std::size_t(p.y()) * std::size_t(newest.width) + std::size_t(p.x())]; };
+        QVERIFY(at(points[2]) != 0);
+        QVERIFY(at(points[0]) == 0 && at(points[1]) == 0);
     }
 };
 

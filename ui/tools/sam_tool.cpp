@@ -26,8 +26,7 @@ void SamTool::setBackend(service::ModelBackend* backend, bool uploads_images) {
     uploads_images_ = uploads_images;
     remote_ids_.clear();  // ids of another server mean nothing here
     upload_state_.clear();
-    in_flight_ = false;   // answers of the old backend are ignored (request ids move on)
-    queued_.reset();
+    awaiting_upload_.reset();  // answers of the old backend are ignored (request ids move on)
 }
 
 QString SamTool::uploadState(const QString& image_path) const { return upload_state_.value(image_path); }
@@ -64,9 +63,9 @@ void SamTool::onUploaded(const QString& image_path, const service::EncodeReply& 
     if (image_path == imageId()) setEncodeStatus(QString());
     if (!reply.ok()) {
         upload_state_[image_path] = QStringLiteral("failed");
-        if (queued_ && queued_->image_path == image_path) {
-            const quint64 request = queued_->request;
-            queued_.reset();
+        if (awaiting_upload_ && awaiting_upload_->image_path == image_path) {
+            const quint64 request = awaiting_upload_->request;
+            awaiting_upload_.reset();
             if (request == pending_request_ && image_path == imageId()) {
                 pending_request_ = 0;
                 accept_when_done_ = false;
@@ -77,9 +76,9 @@ void SamTool::onUploaded(const QString& image_path, const service::EncodeReply& 
     }
     upload_state_[image_path] = QStringLiteral("ready");
     remote_ids_.insert(image_path, reply.image_id);
-    if (queued_ && queued_->image_path == image_path && !in_flight_) {
-        Queued q = std::move(*queued_);
-        queued_.reset();
+    if (awaiting_upload_ && awaiting_upload_->image_path == image_path) {
+        AwaitingUpload q = std::move(*awaiting_upload_);
+        awaiting_upload_.reset();
         dispatch(q.request, q.image_path, q.prompt);
     }
 }
@@ -177,11 +176,12 @@ void SamTool::sendRequest() {
     request_clock_.start();
     last_prompt_ = prompt;
     pending_request_ = next_request_++;
-    if (in_flight_ || (uploads_images_ && !remote_ids_.contains(image))) {
-        // Latest click wins: this prompt replaces any older one still waiting.
-        queued_ = Queued{pending_request_, image, std::move(prompt)};
-        if (uploads_images_ && !remote_ids_.contains(image)) prepareImage();
+    if (uploads_images_ && !remote_ids_.contains(image)) {
+        awaiting_upload_ = AwaitingUpload{pending_request_, image, std::move(prompt)};
+        prepareImage();
     } else {
+        // At once, also while an older click is out: the model's queue
+        // supersedes it if it still waits, and its answer is ignored below.
         dispatch(pending_request_, image, prompt);
     }
     Q_EMIT overlayChanged();
@@ -189,7 +189,6 @@ void SamTool::sendRequest() {
 
 void SamTool::dispatch(quint64 request, const QString& image_path, const engine::ClickPrompt& prompt) {
     const QString backend_id = uploads_images_ ? remote_ids_.value(image_path) : image_path;
-    in_flight_ = true;
     QPointer<service::ModelBackend> backend = backend_;
     backend_->segment(backend_id, prompt).then(this, [this, request, image_path, backend](const service::SegmentReply& reply) {
         if (backend != backend_) return;  // setBackend() reset the state already
@@ -198,27 +197,14 @@ void SamTool::dispatch(quint64 request, const QString& image_path, const engine:
 }
 
 void SamTool::onReply(quint64 request, const QString& image_path, const service::SegmentReply& reply) {
-    in_flight_ = false;
     // The server forgot the image (it keeps the last few): upload it again, then retry.
     if (uploads_images_ && reply.error == service::BackendError::UnknownImage) {
         remote_ids_.remove(image_path);
         upload_state_.remove(image_path);
     }
-    if (queued_) {
-        // A newer prompt waited behind this one: its answer is moot.
-        Queued q = std::move(*queued_);
-        queued_.reset();
-        if (q.image_path == imageId() && q.request == pending_request_) {
-            if (uploads_images_ && !remote_ids_.contains(q.image_path)) {
-                queued_ = std::move(q);
-                prepareImage();
-            } else {
-                dispatch(q.request, q.image_path, q.prompt);
-            }
-            return;
-        }
-    }
-    if (request != pending_request_ || image_path != imageId()) return;  // cancelled, or another image now
+    // A newer prompt was sent since (this one was superseded or is moot), the
+    // prompts were discarded, or another image is shown now.
+    if (request != pending_request_ || image_path != imageId()) return;
     if (uploads_images_ && reply.error == service::BackendError::UnknownImage && !retried_unknown_) {
         retried_unknown_ = true;  // once: a server that forgets at once is reported below
         sendRequest();            // the same prompts, after a fresh upload
@@ -311,7 +297,7 @@ bool SamTool::accept() {
 bool SamTool::cancel() {
     const bool had = hasPendingWork() || pending_request_ != 0;
     pending_request_ = 0;  // its answer will be ignored
-    queued_.reset();
+    awaiting_upload_.reset();
     accept_when_done_ = false;
     box_.reset();
     points_.clear();

@@ -1,11 +1,13 @@
 #pragma once
 // Click-to-segment with SAM3: left click adds a positive point, right click (or
 // Shift+click, or after E) a negative one, a drag draws a box. Every change
-// makes one request to the model backend (this machine's worker, or a
-// `samlabel-cli serve` host); one request is in flight at a time and only the
-// newest prompt waits behind it (latest click wins), so the canvas never
-// waits and a slow server gets no pile-up. With a remote backend the image is
-// uploaded (encoded there) once, before its first click. Tab cycles
+// makes one request to the model backend (this machine's worker, a model
+// process or a `samlabel-cli serve` host) at once; the model's one queue
+// (core/service/model_request_queue.h) decides: a newer click on the image
+// supersedes an older one still waiting (answered Cancelled), so the canvas
+// never waits and a slow model gets no pile-up. Only the newest request's
+// answer is shown. With a remote backend the image is uploaded (encoded
+// there) once, before its first click. Tab cycles
 // the multimask candidates (with their predicted IoU), Enter/Space accepts the
 // shown mask as an instance of the current class (undoable, polygons from
 // core/annotation's mask_geometry), Esc discards, Backspace removes the newest
@@ -106,15 +108,15 @@ private:
     // Remote: the server's image id per image path, and uploads in flight.
     QHash<QString, QString> remote_ids_;
     QHash<QString, QString> upload_state_;
-    bool in_flight_ = false;      // a segment request is out
     quint64 next_request_ = 1;
-    // The newest prompt, waiting for the request in flight (or for the upload).
-    struct Queued {
+    // Remote: the newest prompt, waiting for its image's upload (it cannot
+    // be sent before the server has the image).
+    struct AwaitingUpload {
         quint64 request = 0;
         QString image_path;
         engine::ClickPrompt prompt;
     };
-    std::optional<Queued> queued_;
+    std::optional<AwaitingUpload> awaiting_upload_;
     engine::ClickPrompt last_prompt_;
     bool retried_unknown_ = false;
     QVector<Prompt> points_;
