@@ -188,8 +188,12 @@ private Q_SLOTS:
               answered, seconds, before, after, after - before, qPrintable(figures.join(QStringLiteral(", "))));
         QCOMPARE(answered, kTotal);
         QVERIFY2(pool.unexpected.isEmpty(), qPrintable(pool.unexpected.join(QLatin1Char('\n'))));
-        // Most clicks were answered, not all dropped as superseded.
-        QVERIFY(pool.statuses["segment"][200] > pool.statuses["segment"][409]);
+        // Clicks were answered with masks under the load, not all dropped. The
+        // 16 connections click the same image, and a click still waiting when a
+        // newer one on that image arrives is answered 409 `cancelled` (the
+        // documented newest-wins rule, one queue for every caller since issue
+        // 14), so most are: the model answers the newest as it frees up.
+        QVERIFY(pool.statuses["segment"][200] >= 20);
         QVERIFY2(after - before <= 10.0, qPrintable(QStringLiteral("RSS grew %1 MB over %2 requests").arg(after - before).arg(kTotal - kWarmUp)));
 
         // Still serving.
