@@ -22,7 +22,8 @@ RuntimeInfo runtime_info() {
         const auto it = caps.find(key);
         return it != caps.end() && it->second.isBool() && it->second.toBool();
     };
-    info.cpu_has_bf16 = has("avx512_bf16") || has("amx_bf16");
+    info.cpu_has_amx_bf16 = has("amx_bf16");
+    info.cpu_has_bf16 = has("avx512_bf16") || info.cpu_has_amx_bf16;
     info.intra_op_threads = at::get_num_threads();
     return info;
 }

@@ -11,6 +11,7 @@ struct RuntimeInfo {
     int cuda_device_count = 0;
     std::string cuda_device_name;  // device 0, empty without CUDA
     bool cpu_has_bf16 = false;     // native bf16 matmul on this CPU (AVX512-BF16 / AMX)
+    bool cpu_has_amx_bf16 = false; // AMX tiles for bf16 (where oneDNN's bf16 kernels beat fp32)
     int intra_op_threads = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "tests/engine/trunk_attention_harness.h"
 
+#include "core/engine/runtime_info.h"
 #include "core/engine/sam3/common/cpu_bf16_gemm.h"
 #include "core/engine/sam3/trunk/rotary_embedding.h"
 #include "core/engine/sam3/trunk/vision_trunk.h"
@@ -95,10 +96,12 @@ Bf16GemmComparison compare_bf16_gemm_routes(int rows, int in, int out, unsigned 
     const torch::Tensor few = x.slice(0, 0, kViaFp32MinRows - 1);
     c.small_product_is_plain_linear = torch::equal(linear_bf16_aware(few, w, b), torch::linear(few, w, b));
     const CpuBf16GemmChoice& choice = cpu_bf16_gemm_choice();
-    c.chosen_by_probe = !choice.from_environment;
+    c.chosen_by_cpu = !choice.from_environment;
     c.chose_via_fp32 = choice.route == CpuBf16GemmRoute::ViaFp32;
-    c.probe_native_ms = choice.native_ms;
-    c.probe_via_fp32_ms = choice.via_fp32_ms;
+    c.cpu_has_amx_bf16 = samlabel::engine::runtime_info().cpu_has_amx_bf16;
+    c.rule_x86_amx_via_fp32 = cpu_bf16_gemm_route_for(true, true) == CpuBf16GemmRoute::ViaFp32;
+    c.rule_x86_plain_via_fp32 = cpu_bf16_gemm_route_for(true, false) == CpuBf16GemmRoute::ViaFp32;
+    c.rule_other_via_fp32 = cpu_bf16_gemm_route_for(false, false) == CpuBf16GemmRoute::ViaFp32;
     return c;
 }
 

@@ -34,9 +34,11 @@ AttentionPrecision global_attention_precision(int grid, int hidden, int heads, u
 struct Bf16GemmComparison {
     double native_error = 0, via_fp32_error = 0, scale = 0;  // largest |error|, largest |exact|
     bool small_product_is_plain_linear = false;  // fewer rows than the threshold: torch::linear, bit for bit
-    bool chosen_by_probe = false;                // no SAMLABEL_CPU_BF16_GEMM in the environment
+    bool chosen_by_cpu = false;   // no SAMLABEL_CPU_BF16_GEMM in the environment
     bool chose_via_fp32 = false;
-    double probe_native_ms = 0, probe_via_fp32_ms = 0;
+    bool cpu_has_amx_bf16 = false;
+    // The rule on described CPUs: x86-64 with / without AMX, another architecture.
+    bool rule_x86_amx_via_fp32 = false, rule_x86_plain_via_fp32 = false, rule_other_via_fp32 = false;
 };
 Bf16GemmComparison compare_bf16_gemm_routes(int rows, int in, int out, unsigned seed);
 

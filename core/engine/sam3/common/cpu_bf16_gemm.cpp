@@ -1,9 +1,9 @@
 #include "core/engine/sam3/common/cpu_bf16_gemm.h"
 
+#include "core/engine/runtime_info.h"
+
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
-#include <functional>
 #include <string>
 
 namespace samlabel::engine::sam3 {
@@ -14,18 +14,7 @@ torch::Tensor linear_via_fp32(const torch::Tensor& x, const torch::Tensor& weigh
         .to(torch::kBFloat16);
 }
 
-double best_ms(const std::function<void()>& run) {
-    run();  // first call: oneDNN prepares its kernel, MKL its buffers
-    double best = 1e300;
-    for (int i = 0; i < 3; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        run();
-        best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    return best;
-}
-
-CpuBf16GemmChoice measure() {
+CpuBf16GemmChoice choose() {
     CpuBf16GemmChoice choice;
     if (const char* forced = std::getenv("SAMLABEL_CPU_BF16_GEMM")) {
         const std::string value = forced;
@@ -35,21 +24,23 @@ CpuBf16GemmChoice measure() {
             return choice;
         }
     }
-    c10::InferenceMode inference;
-    const auto bf16 = torch::TensorOptions().dtype(torch::kBFloat16);
-    const torch::Tensor x = torch::randn({1024, 1024}).to(bf16), w = torch::randn({1024, 1024}).to(bf16),
-                        b = torch::randn({1024}).to(bf16);
-    choice.native_ms = best_ms([&] { (void)torch::linear(x, w, b); });
-    choice.via_fp32_ms = best_ms([&] { (void)linear_via_fp32(x, w, b); });
-    // A clear margin only: near a tie the native route keeps the reference's arithmetic.
-    choice.route = choice.via_fp32_ms < 0.85 * choice.native_ms ? CpuBf16GemmRoute::ViaFp32 : CpuBf16GemmRoute::Native;
+#if defined(__x86_64__) || defined(_M_X64)
+    constexpr bool x86_64 = true;
+#else
+    constexpr bool x86_64 = false;  // ARM and others: their bf16 kernels are left as they are
+#endif
+    choice.route = cpu_bf16_gemm_route_for(x86_64, runtime_info().cpu_has_amx_bf16);
     return choice;
 }
 
 }  // namespace
 
+CpuBf16GemmRoute cpu_bf16_gemm_route_for(bool x86_64, bool has_amx_bf16) {
+    return x86_64 && !has_amx_bf16 ? CpuBf16GemmRoute::ViaFp32 : CpuBf16GemmRoute::Native;
+}
+
 const CpuBf16GemmChoice& cpu_bf16_gemm_choice() {
-    static const CpuBf16GemmChoice choice = measure();
+    static const CpuBf16GemmChoice choice = choose();
     return choice;
 }
 
