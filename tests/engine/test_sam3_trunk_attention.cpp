@@ -40,9 +40,9 @@ private slots:
         QCOMPARE(c.mismatches, std::size_t(0));
     }
 
-    // A global layer on a long sequence takes the fp32-attention path on the
-    // CPU (faster there) and lands closer to the fp32 block than bf16
-    // attention does; a window-sized sequence keeps bf16.
+    // A global layer on a long sequence takes the fp32-attention path on a CPU
+    // on the fp32 product route (this machine's: no AMX) and lands closer to
+    // the fp32 block than bf16 attention does; a window-sized sequence keeps bf16.
     void long_global_attention_runs_in_fp32_and_is_closer() {
         const AttentionPrecision p = global_attention_precision(48, 256, 4, 3);  // 2304 tokens
         QVERIFY(p.took_fp32_path);

@@ -9,9 +9,15 @@
 namespace samlabel::engine::sam3 {
 namespace {
 
+torch::Tensor fp32(const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; }
+
 torch::Tensor linear_via_fp32(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-    return torch::linear(x.to(torch::kFloat), weight.to(torch::kFloat), bias.defined() ? bias.to(torch::kFloat) : bias)
-        .to(torch::kBFloat16);
+    return torch::linear(fp32(x), fp32(weight), fp32(bias)).to(torch::kBFloat16);
+}
+
+bool takes_fp32_route(const torch::Tensor& x, const torch::Tensor& weight, int64_t rows) {
+    return x.scalar_type() == torch::kBFloat16 && weight.scalar_type() == torch::kBFloat16 && x.is_cpu() &&
+           rows >= kViaFp32MinRows && cpu_bf16_gemm_choice().route == CpuBf16GemmRoute::ViaFp32;
 }
 
 CpuBf16GemmChoice choose() {
@@ -43,14 +49,6 @@ const CpuBf16GemmChoice& cpu_bf16_gemm_choice() {
     static const CpuBf16GemmChoice choice = choose();
     return choice;
 }
-
-namespace {
-bool takes_fp32_route(const torch::Tensor& x, const torch::Tensor& weight, int64_t rows) {
-    return x.scalar_type() == torch::kBFloat16 && weight.scalar_type() == torch::kBFloat16 && x.is_cpu() &&
-           rows >= kViaFp32MinRows && cpu_bf16_gemm_choice().route == CpuBf16GemmRoute::ViaFp32;
-}
-torch::Tensor fp32(const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat) : t; }
-}  // namespace
 
 torch::Tensor linear_bf16_aware(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
     if (!takes_fp32_route(x, weight, x.numel() / std::max<int64_t>(1, x.size(-1)))) return torch::linear(x, weight, bias);

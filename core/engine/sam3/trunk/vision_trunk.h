@@ -4,6 +4,7 @@
 // TILED to the input grid, a pre-norm, then layers of windowed (or global)
 // self-attention with 2D axial rotary embeddings. Parameter names are the
 // checkpoint's below `detector_model.vision_encoder.backbone.`.
+#include "core/engine/sam3/common/cpu_bf16_gemm.h"
 #include "core/engine/sam3/common/layers.h"
 #include "core/engine/sam3/trunk/rotary_embedding.h"
 #include "core/engine/sam3/common/sam3_config.h"
@@ -40,16 +41,18 @@ struct RopeAttentionImpl : torch::nn::Module {
                                     const std::function<void()>& pause) const;
     Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
     int heads, head_dim;
-    // Set for the global layers. On the CPU, bf16 attention over a long
-    // sequence (a full-size grid: 5184 tokens) is faster in fp32, conversions
-    // included (measured, 2 cores: 0.58 s against 0.89 s a layer), while over
-    // a 576-token window bf16 stays faster. The values are closer to fp32's,
-    // not further: q and k leave the rope unrounded, the softmax stays fp32.
+    // Set for the global layers. On a CPU whose bf16 products are slower than
+    // fp32 (the fp32 route of cpu_bf16_gemm.h: no AMX), bf16 attention over a
+    // long sequence (a full-size grid: 5184 tokens) is faster in fp32,
+    // conversions included (measured, 2 cores: 0.58 s against 0.89 s a layer),
+    // while over a 576-token window bf16 stays faster. The values are closer to
+    // fp32's, not further: q and k leave the rope unrounded, the softmax stays fp32.
     static constexpr int64_t kFp32AttentionMinTokens = 2048;
     bool fp32_attention_on_cpu = false;
     bool attends_in_fp32(const torch::Tensor& x) const {
         return fp32_attention_on_cpu && x.is_cpu() && x.scalar_type() == torch::kBFloat16 &&
-               x.size(1) * x.size(2) >= kFp32AttentionMinTokens;
+               x.size(1) * x.size(2) >= kFp32AttentionMinTokens &&
+               cpu_bf16_gemm_choice().route == CpuBf16GemmRoute::ViaFp32;
     }
 };
 TORCH_MODULE(RopeAttention);
