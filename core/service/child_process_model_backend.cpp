@@ -5,6 +5,7 @@
 #include "core/engine/utf8_path.h"
 #include "core/service/api_token.h"
 #include "core/service/detection_blocker.h"
+#include "core/service/future_result.h"
 #include "core/service/remote_model_backend.h"
 
 #include <QCoreApplication>
@@ -285,7 +286,7 @@ QFuture<Reply> ChildProcessModelBackend::track(QFuture<Reply> inner) {
     auto promise = std::make_shared<QPromise<Reply>>();
     promise->start();
     auto answered = std::make_shared<bool>(false);
-    auto finish = [promise, answered](Reply reply) {
+    auto finish = [promise, answered](Reply&& reply) {
         if (*answered) return;
         *answered = true;
         promise->addResult(std::move(reply));
@@ -293,21 +294,29 @@ QFuture<Reply> ChildProcessModelBackend::track(QFuture<Reply> inner) {
     };
     const quint64 id = next_pending_id_++;
     pending_[id] = [finish](const QString& message) { finish(error_reply<Reply>(BackendError::Failed, message)); };
+    // The continuation takes the future, not the reply: the reply (a click's
+    // masks) is moved on, never copied; this is its only reader.
     inner
         .then(this,
-              [this, id, finish](const Reply& reply) {
+              [this, id, finish](QFuture<Reply> answered_future) {
+                  if (!has_result(answered_future)) {
+                      pending_.erase(id);
+                      finish(error_reply<Reply>(BackendError::Failed, QStringLiteral("the model process went away before answering")));
+                      return;
+                  }
+                  Reply reply = take_only_result(answered_future);
                   if (reply.error == BackendError::Unreachable && process_) {
                       // The connection broke: usually the child died and its
                       // socket closed before QProcess heard of it. Give the
                       // death a moment to be reported (it answers with the
                       // signal); a child that lives on gets this answer then.
-                      QTimer::singleShot(kConnectionLossGraceMs, this, [this, id, finish, reply] {
-                          if (pending_.erase(id)) finish(reply);
+                      QTimer::singleShot(kConnectionLossGraceMs, this, [this, id, finish, reply]() mutable {
+                          if (pending_.erase(id)) finish(std::move(reply));
                       });
                       return;
                   }
                   pending_.erase(id);
-                  finish(reply);
+                  finish(std::move(reply));
               })
         .onCanceled(this, [this, id, finish] {
             pending_.erase(id);

@@ -4,7 +4,15 @@
 #include <QJsonParseError>
 
 #include <array>
+#include <bit>
 #include <cstring>
+
+// Every x86-64 CPU has SSE2: 16 pixels per step instead of 8 (a 1280x960
+// click's three masks pack in about 0.15 ms instead of 0.55 ms).
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define SAMLABEL_MASK_FRAME_SSE2 1
+#endif
 
 namespace samlabel::service::wire {
 
@@ -12,6 +20,8 @@ namespace {
 
 constexpr char kMagic[4] = {'S', 'L', 'M', '1'};
 constexpr qsizetype kPrefixBytes = 8;
+// A mask goes as runs when they take at most 1/kRunsAtMostBitsOver of its bits.
+constexpr std::size_t kRunsAtMostBitsOver = 8;
 
 std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
 
@@ -42,10 +52,163 @@ const std::array<std::uint64_t, 256>& unpack_table() {
     return table;
 }
 
+// Packs `pixels` mask bytes into bits.
+void pack_mask(const std::uint8_t* p, std::size_t pixels, std::uint8_t* bits) {
+    std::size_t i = 0;
+#ifdef SAMLABEL_MASK_FRAME_SSE2
+    // Bit k of movemask is byte k's top bit: the zero test's mask, inverted.
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= pixels; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const unsigned set = ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)));
+        bits[i / 8] = std::uint8_t(set & 0xff);
+        bits[i / 8 + 1] = std::uint8_t((set >> 8) & 0xff);
+    }
+#endif
+    for (; i + 8 <= pixels; i += 8) bits[i / 8] = pack8(p + i);
+    if (const std::size_t rest = pixels - i) {
+        std::uint8_t tail[8] = {};
+        std::memcpy(tail, p + i, rest);
+        bits[i / 8] = pack8(tail);
+    }
+}
+
+// Unpacks `bytes` bytes of bits into 8 * bytes 0/1 bytes.
+void unpack_bits(const std::uint8_t* in, std::size_t bytes, std::uint8_t* out) {
+    std::size_t i = 0;
+#ifdef SAMLABEL_MASK_FRAME_SSE2
+    // Each pixel's byte holds its byte of bits; keep the pixel's own bit, compare, 0xff -> 1.
+    const __m128i select = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1, -128, 64, 32, 16, 8, 4, 2, 1);
+    const __m128i one = _mm_set1_epi8(1);
+    for (; i + 2 <= bytes; i += 2) {
+        const __m128i spread = _mm_set_epi64x(static_cast<long long>(0x0101010101010101ull * in[i + 1]),
+                                              static_cast<long long>(0x0101010101010101ull * in[i]));
+        const __m128i set = _mm_cmpeq_epi8(_mm_and_si128(spread, select), select);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8 * i), _mm_and_si128(set, one));
+    }
+#endif
+    const auto& table = unpack_table();
+    for (; i < bytes; ++i) std::memcpy(out + 8 * i, &table[in[i]], 8);
+}
+
+// How many runs a mask packed as bits has: one more than its changes, counted
+// 64 pixels a step. Cheaper than encoding runs that may not pay, once popcount
+// is one instruction: without it (x86-64's baseline) counting took as long as
+// packing, so the x86 build keeps a POPCNT clone picked at load time.
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(_WIN32)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+std::size_t count_runs(const std::uint8_t* bits, std::size_t pixels) {
+    std::size_t changes = 0;
+    std::uint64_t previous_bit = 0;
+    const std::size_t words = pixels / 64;
+    for (std::size_t w = 0; w < words; ++w) {
+        std::uint64_t word;
+        std::memcpy(&word, bits + 8 * w, 8);
+        changes += std::size_t(std::popcount(word ^ ((word << 1) | previous_bit)));
+        previous_bit = word >> 63;
+    }
+    if (const std::size_t rest = pixels - 64 * words) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, bits + 8 * words, packed_bytes(rest));
+        changes += std::size_t(std::popcount((word ^ ((word << 1) | previous_bit)) & ((std::uint64_t(1) << rest) - 1)));
+    }
+    return changes + 1;
+}
+
+// The runs of a mask packed as bits (pack_mask), as varints at `out`; the
+// number of bytes written, or 0 once they would pass `limit` (`out` holds
+// limit + 10 bytes). Works on 64 pixels a step: a run ends where a bit
+// differs from the one before it.
+std::size_t encode_runs(const std::uint8_t* bits, std::size_t pixels, std::size_t limit, std::uint8_t* out) {
+    std::uint8_t* const begin = out;
+    std::uint8_t* const stop = out + limit;
+    std::size_t run_start = 0;
+    std::uint64_t previous_bit = 0;  // the pixel before the word (0: the first run counts 0s)
+    const std::size_t words = pixels / 64;
+    auto put = [&](std::size_t value) {
+        while (value >= 0x80) {
+            *out++ = std::uint8_t(value | 0x80);
+            value >>= 7;
+        }
+        *out++ = std::uint8_t(value);
+    };
+    auto flips_in = [&](std::uint64_t word, std::size_t base, std::size_t count) {
+        // Bit k set where pixel k differs from pixel k - 1.
+        std::uint64_t changes = word ^ ((word << 1) | previous_bit);
+        if (count < 64) changes &= (std::uint64_t(1) << count) - 1;
+        while (changes) {
+            const std::size_t at = base + std::size_t(std::countr_zero(changes));
+            put(at - run_start);
+            run_start = at;
+            if (out > stop) return false;
+            changes &= changes - 1;
+        }
+        previous_bit = (word >> (count - 1)) & 1;
+        return true;
+    };
+    for (std::size_t w = 0; w < words; ++w) {
+        std::uint64_t word;
+        std::memcpy(&word, bits + 8 * w, 8);  // little-endian: pixel 64w + k in bit k
+        if (!flips_in(word, 64 * w, 64)) return 0;
+    }
+    if (const std::size_t rest = pixels - 64 * words) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, bits + 8 * words, packed_bytes(rest));
+        if (!flips_in(word, 64 * words, rest)) return 0;
+    }
+    put(pixels - run_start);
+    return out > stop ? 0 : std::size_t(out - begin);
+}
+
+void put_block_header(char kind, std::uint32_t length, char* at) {
+    at[0] = kind;
+    for (int k = 0; k < 4; ++k) at[1 + k] = char((length >> (8 * k)) & 0xff);
+}
+
 }  // namespace
 
-QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks) {
+QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks,
+                       MaskFrameCoding coding) {
     const QByteArray text = QJsonDocument(json).toJson(QJsonDocument::Compact);
+    std::vector<std::uint8_t> runs;
+    if (coding == MaskFrameCoding::Blocks) {
+        // Sized once for the worst case (every mask as bits), cut to size at the end.
+        qsizetype most = kPrefixBytes + text.size();
+        for (const auto* m : masks) most += 5 + qsizetype(packed_bytes(m->size())) + 10;
+        QByteArray body(most, Qt::Uninitialized);
+        char* out = body.data();
+        std::memcpy(out, kMagic, 4);
+        const std::uint32_t length = std::uint32_t(text.size());
+        for (int k = 0; k < 4; ++k) out[4 + k] = char((length >> (8 * k)) & 0xff);
+        std::memcpy(out + kPrefixBytes, text.constData(), std::size_t(text.size()));
+        qsizetype at = kPrefixBytes + text.size();
+        for (const auto* m : masks) {
+            // The bits go where a 'b' block's would; runs, when they pay, replace them.
+            const std::size_t bits_bytes = packed_bytes(m->size());
+            auto* bits = reinterpret_cast<std::uint8_t*>(out + at + 5);
+            pack_mask(m->data(), m->size(), bits);
+            // Runs only when they are much smaller than the bits: writing a
+            // run back is a memset call, so many short runs unpack slower
+            // than bits do (measured: runs averaging 37 pixels lost).
+            const std::size_t limit = bits_bytes / kRunsAtMostBitsOver;
+            std::size_t used = 0;
+            if (count_runs(bits, m->size()) <= limit) {  // each run takes at least a byte
+                runs.resize(limit + 10);
+                used = encode_runs(bits, m->size(), limit, runs.data());
+            }
+            if (used) {
+                put_block_header('r', std::uint32_t(used), out + at);
+                std::memcpy(out + at + 5, runs.data(), used);
+                at += 5 + qsizetype(used);
+            } else {
+                put_block_header('b', std::uint32_t(bits_bytes), out + at);
+                at += 5 + qsizetype(bits_bytes);
+            }
+        }
+        body.truncate(at);
+        return body;
+    }
     std::size_t bits_bytes = 0;
     for (const auto* m : masks) bits_bytes += packed_bytes(m->size());
     QByteArray body(kPrefixBytes + text.size() + qsizetype(bits_bytes), Qt::Uninitialized);
@@ -56,14 +219,7 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
     std::memcpy(out + kPrefixBytes, text.constData(), std::size_t(text.size()));
     auto* bits = reinterpret_cast<std::uint8_t*>(out + kPrefixBytes + text.size());
     for (const auto* m : masks) {
-        const std::uint8_t* p = m->data();
-        const std::size_t whole = m->size() / 8;
-        for (std::size_t i = 0; i < whole; ++i) bits[i] = pack8(p + 8 * i);
-        if (const std::size_t rest = m->size() % 8) {
-            std::uint8_t tail[8] = {};
-            std::memcpy(tail, p + 8 * whole, rest);
-            bits[whole] = pack8(tail);
-        }
+        pack_mask(m->data(), m->size(), bits);
         bits += packed_bytes(m->size());
     }
     return body;
@@ -87,10 +243,53 @@ bool unpack_mask(const QByteArray& body, qsizetype bits_offset, std::size_t pixe
         return false;
     const auto* in = reinterpret_cast<const std::uint8_t*>(body.constData() + bits_offset) + index * bytes;
     mask->resize(bytes * 8);
-    const auto& table = unpack_table();
-    std::uint8_t* out = mask->data();
-    for (std::size_t i = 0; i < bytes; ++i) std::memcpy(out + 8 * i, &table[in[i]], 8);
+    unpack_bits(in, bytes, mask->data());
     mask->resize(pixels);
+    return true;
+}
+
+bool unpack_mask_block(const QByteArray& body, qsizetype* offset, std::size_t pixels, std::vector<std::uint8_t>* mask,
+                       QString* error) {
+    auto fail = [error](const QString& why) {
+        if (error) *error = why;
+        return false;
+    };
+    if (*offset < 0 || body.size() - *offset < 5) return fail(QStringLiteral("the answer ends before the mask's block"));
+    const auto* at = reinterpret_cast<const std::uint8_t*>(body.constData() + *offset);
+    const char kind = char(at[0]);
+    const std::uint32_t length = std::uint32_t(at[1]) | std::uint32_t(at[2]) << 8 | std::uint32_t(at[3]) << 16 | std::uint32_t(at[4]) << 24;
+    if (qint64(length) > qint64(body.size() - *offset - 5)) return fail(QStringLiteral("the mask's block is cut short"));
+    const std::uint8_t* in = at + 5;
+    const std::uint8_t* end = in + length;
+    if (kind == 'b') {
+        if (length != packed_bytes(pixels)) return fail(QStringLiteral("the mask's bits are not %1 pixels").arg(pixels));
+        mask->resize(packed_bytes(pixels) * 8);
+        unpack_bits(in, length, mask->data());
+        mask->resize(pixels);
+    } else if (kind == 'r') {
+        mask->assign(pixels, 0);
+        std::size_t done = 0;
+        bool ones = false;
+        while (in < end) {
+            std::uint64_t run = 0;
+            int shift = 0;
+            for (;;) {
+                if (in == end || shift > 56) return fail(QStringLiteral("a run length of the mask is malformed"));
+                const std::uint8_t byte = *in++;
+                run |= std::uint64_t(byte & 0x7f) << shift;
+                shift += 7;
+                if (!(byte & 0x80)) break;
+            }
+            if (run > pixels - done) return fail(QStringLiteral("the mask's runs cover more than its %1 pixels").arg(pixels));
+            if (ones) std::memset(mask->data() + done, 1, std::size_t(run));
+            done += std::size_t(run);
+            ones = !ones;
+        }
+        if (done != pixels) return fail(QStringLiteral("the mask's runs cover %1 of its %2 pixels").arg(done).arg(pixels));
+    } else {
+        return fail(QStringLiteral("the mask's block is of an unknown kind"));
+    }
+    *offset += 5 + qsizetype(length);
     return true;
 }
 

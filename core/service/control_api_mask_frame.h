@@ -8,6 +8,7 @@
 // fraction of a PNG and base64 round trip of every candidate on every click.
 #include <QByteArray>
 #include <QJsonObject>
+#include <QString>
 
 #include <cstdint>
 #include <optional>
@@ -17,8 +18,23 @@ namespace samlabel::service::wire {
 
 inline constexpr char kMaskFrameContentType[] = "application/vnd.samlabel.masks";
 
+// How the masks follow the JSON.
+// * Bits (`"masks": "raw"`): every mask as packed bits, as above.
+// * Blocks (`"masks": "runs"`): every mask as one block: a kind byte, the
+//   block's length (uint32, little-endian), then
+//     kind 'r': the lengths of its runs, alternately 0s and 1s starting with 0s
+//               (the first may be 0), each an unsigned LEB128 varint, summing
+//               to width x height;
+//     kind 'b': its packed bits, as above.
+//   A click's mask is a few blobs: its runs take a few kilobytes where its bits
+//   take width x height / 8 bytes (150 KB at 1280x960), and writing them back
+//   is a memset per run. A speckled mask whose runs would outgrow its bits is
+//   sent as bits.
+enum class MaskFrameCoding { Bits, Blocks };
+
 // Masks are 0/1 (any non-zero byte counts as 1).
-QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks);
+QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks,
+                       MaskFrameCoding coding = MaskFrameCoding::Bits);
 
 struct MaskFrame {
     QJsonObject json;
@@ -31,5 +47,11 @@ std::optional<MaskFrame> unframe_masks(const QByteArray& body);
 // Mask `index` (0-based) of `pixels` pixels out of the frame's bits, as 0/1
 // bytes; false when the frame is too short for it.
 bool unpack_mask(const QByteArray& body, qsizetype bits_offset, std::size_t pixels, std::size_t index, std::vector<std::uint8_t>* mask);
+
+// The block (MaskFrameCoding::Blocks) at *offset, a mask of `pixels` pixels,
+// as 0/1 bytes; moves *offset past it. False, with *error saying why, when
+// the block is cut short, of an unknown kind, or its runs do not sum to `pixels`.
+bool unpack_mask_block(const QByteArray& body, qsizetype* offset, std::size_t pixels, std::vector<std::uint8_t>* mask,
+                       QString* error);
 
 }  // namespace samlabel::service::wire

@@ -199,9 +199,25 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
     const QJsonArray candidates = json.value(QStringLiteral("candidates")).toArray();
     const int width = json.value(QStringLiteral("width")).toInt(), height = json.value(QStringLiteral("height")).toInt();
     const bool raw = s(json, "masks") == QLatin1String("raw");
+    const bool runs = s(json, "masks") == QLatin1String("runs");
+    qsizetype block_offset = frame_bits_offset;  // the next mask's block (runs)
     for (qsizetype i = 0; i < candidates.size(); ++i) {
         const QJsonObject c = candidates[i].toObject();
         engine::MaskCandidate m;
+        if (runs) {
+            QString why;
+            if (width <= 0 || height <= 0) why = QStringLiteral("no mask size");
+            else unpack_mask_block(frame, &block_offset, std::size_t(width) * height, &m.mask, &why);
+            if (!why.isEmpty()) {
+                if (error) *error = QStringLiteral("candidates[%1]: %2x%3 mask: %4").arg(i).arg(width).arg(height).arg(why);
+                return std::nullopt;
+            }
+            m.width = width;
+            m.height = height;
+            m.predicted_iou = float(d(c, "score"));
+            result.candidates.push_back(std::move(m));
+            continue;
+        }
         if (raw) {
             if (width <= 0 || height <= 0 || !unpack_mask(frame, frame_bits_offset, std::size_t(width) * height, std::size_t(i), &m.mask)) {
                 if (error) *error = QStringLiteral("candidates[%1]: the answer lacks the bits of a %2x%3 mask").arg(i).arg(width).arg(height);

@@ -200,7 +200,8 @@ std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QSt
     if (!masks.isUndefined() && !masks.isNull()) {
         if (masks == QJsonValue(QStringLiteral("png"))) req.masks = MaskEncoding::Png;
         else if (masks == QJsonValue(QStringLiteral("raw"))) req.masks = MaskEncoding::Raw;
-        else return fail(QStringLiteral("\"masks\" must be \"png\" or \"raw\""));
+        else if (masks == QJsonValue(QStringLiteral("runs"))) req.masks = MaskEncoding::Runs;
+        else return fail(QStringLiteral("\"masks\" must be \"png\", \"raw\" or \"runs\""));
     }
     const QJsonValue polygons = json.value(QStringLiteral("polygons"));
     if (!polygons.isUndefined() && !polygons.isNull()) {

@@ -84,13 +84,14 @@ inline constexpr qint64 kMaxUploadBodyBytes = 64ll * 1024 * 1024;
 inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 // The segment request: {"image_id"?, "image_base64"?, "points": [[x, y, label], ...],
-// "box"?: [x0, y0, x1, y1], "multimask"?: bool, "masks"?: "png"|"raw",
+// "box"?: [x0, y0, x1, y1], "multimask"?: bool, "masks"?: "png"|"raw"|"runs",
 // "polygons"?: bool}. Label 1 = positive, 0 = negative.
 // How the answer carries each mask: a PNG in the JSON (any client reads it), or
-// packed bits after the JSON in one binary body (control_api_mask_frame.h; what
-// RemoteModelBackend asks for: no PNG or base64 to encode and decode on every
-// click, whose round trip costs more than the click on a large image).
-enum class MaskEncoding { Png, Raw };
+// after the JSON in one binary body (control_api_mask_frame.h), as packed bits
+// ("raw") or as runs ("runs": what RemoteModelBackend asks for). Neither has a
+// PNG or base64 to encode and decode on every click, whose round trip costs
+// more than the click on a large image; runs are a few KB where bits are 150 KB.
+enum class MaskEncoding { Png, Raw, Runs };
 struct SegmentRequest {
     QString image_id;
     QByteArray image_bytes;  // decoded from image_base64 (a PNG/JPEG/... file's bytes)

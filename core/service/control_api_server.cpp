@@ -3,6 +3,7 @@
 #include "core/service/api_token.h"
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
+#include "core/service/future_result.h"
 #include "core/service/http_request_guard.h"
 
 #include <QAbstractHttpServer>
@@ -405,14 +406,19 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     const bool polygons = request->include_polygons;
     auto run_segment = [backend, prompt, masks, polygons, finish](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
-        backend->segment(image_id, prompt).then([finish, image_id, masks, polygons](const SegmentReply& r) {
+        // Reads the reply in place (future_result.h): copying a click's masks costs more than the socket.
+        backend->segment(image_id, prompt).then([finish, image_id, masks, polygons](QFuture<SegmentReply> answered) {
+            if (!has_result(answered))
+                return finish(Response{500, wire::error_json(QStringLiteral("failed"), QStringLiteral("the model gave no answer"))});
+            const SegmentReply& r = only_result(answered);
             if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
             QJsonObject json = wire::segment_result_to_json(image_id, r.result, masks, polygons);
             json[QStringLiteral("duration_ms")] = r.duration_ms;
-            if (masks != wire::MaskEncoding::Raw) return finish(Response{200, json});
+            if (masks == wire::MaskEncoding::Png) return finish(Response{200, json});
             std::vector<const std::vector<std::uint8_t>*> mask_bytes;
             for (const engine::MaskCandidate& c : r.result.candidates) mask_bytes.push_back(&c.mask);
-            finish(Response{200, json, wire::frame_masks(json, mask_bytes)});
+            const auto coding = masks == wire::MaskEncoding::Runs ? wire::MaskFrameCoding::Blocks : wire::MaskFrameCoding::Bits;
+            finish(Response{200, json, wire::frame_masks(json, mask_bytes, coding)});
         });
     };
     if (request->image_bytes.isEmpty()) {
@@ -452,11 +458,16 @@ QFuture<ControlApiServer::Response> ControlApiServer::detect(const QJsonObject& 
     const bool include_masks = request->include_masks;
     auto run_detect = [backend, prompt, options, include_masks, finish](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
-        backend->detect(image_id, prompt, options).then([=](const DetectReply& r) {
+        backend->detect(image_id, prompt, options).then([=](QFuture<DetectReply> answered) {
+            if (!has_result(answered))
+                return finish(Response{500, wire::error_json(QStringLiteral("failed"), QStringLiteral("the model gave no answer"))});
+            const DetectReply& r = only_result(answered);
             if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
-            // Every kept instance's mask becomes a PNG and polygons: not on the server's thread.
-            (void)QtConcurrent::run(
-                [=] { finish(Response{200, wire::detect_result_to_json(image_id, r, prompt, options, include_masks)}); });
+            // Every kept instance's mask becomes a PNG and polygons: not on the server's thread. The
+            // future (shared) travels, not a copy of its masks.
+            (void)QtConcurrent::run([=] {
+                finish(Response{200, wire::detect_result_to_json(image_id, only_result(answered), prompt, options, include_masks)});
+            });
         });
     };
     if (request->image_bytes.isEmpty()) {

@@ -185,6 +185,15 @@ QJsonObject to_json(const EncodeReply& r) {
     return o;
 }
 
+QString mask_encoding_name(MaskEncoding masks) {
+    switch (masks) {
+        case MaskEncoding::Png: return QStringLiteral("png");
+        case MaskEncoding::Raw: return QStringLiteral("raw");
+        case MaskEncoding::Runs: return QStringLiteral("runs");
+    }
+    return {};
+}
+
 QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, MaskEncoding masks, bool polygons) {
     QJsonArray points;
     for (const engine::PointPrompt& p : prompt.points)
@@ -192,7 +201,7 @@ QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, 
     QJsonObject o{{QStringLiteral("image_id"), image_id},
                   {QStringLiteral("points"), points},
                   {QStringLiteral("multimask"), prompt.multimask}};
-    if (masks == MaskEncoding::Raw) o[QStringLiteral("masks")] = QStringLiteral("raw");
+    if (masks != MaskEncoding::Png) o[QStringLiteral("masks")] = mask_encoding_name(masks);
     if (!polygons) o[QStringLiteral("polygons")] = false;
     if (prompt.box) o[QStringLiteral("box")] = QJsonArray{prompt.box->x0, prompt.box->y0, prompt.box->x1, prompt.box->y1};
     return o;
@@ -205,8 +214,8 @@ QJsonObject segment_result_to_json(const QString& image_id, const engine::Segmen
         width = c.width;
         height = c.height;
         QJsonObject candidate{{QStringLiteral("score"), double(c.predicted_iou)}};
-        if (masks == MaskEncoding::Raw) {
-            // The bits follow the JSON (frame_masks); area_px only in the PNG answer.
+        if (masks != MaskEncoding::Png) {
+            // The masks follow the JSON (frame_masks); area_px only in the PNG answer.
             if (polygons) put_polygons(candidate, mask_255(c.mask, c.width, c.height));
         } else {
             const cv::Mat mask = mask_255(c.mask, c.width, c.height);
@@ -222,7 +231,7 @@ QJsonObject segment_result_to_json(const QString& image_id, const engine::Segmen
                   {QStringLiteral("object_score_logit"), double(result.object_score_logit)},
                   {QStringLiteral("decode_ms"), result.decode_ms},
                   {QStringLiteral("candidates"), candidates}};
-    if (masks == MaskEncoding::Raw) o[QStringLiteral("masks")] = QStringLiteral("raw");
+    if (masks != MaskEncoding::Png) o[QStringLiteral("masks")] = mask_encoding_name(masks);
     return o;
 }
 

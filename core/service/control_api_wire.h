@@ -33,11 +33,12 @@ QJsonObject to_json(const EncodeReply& reply);
 
 // SegmentRequest, DetectRequest and their parsers: control_api_requests.h.
 // Client side (no image); `masks`/`polygons` choose how the answer carries the masks.
+QString mask_encoding_name(MaskEncoding masks);  // "png", "raw", "runs"
 QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, MaskEncoding masks = MaskEncoding::Png,
                     bool polygons = true);
 
 // The answer: every candidate's mask as a base64 PNG (0/255, image size; with
-// MaskEncoding::Raw none: "masks": "raw" says they follow the JSON, see
+// MaskEncoding::Raw or Runs none: "masks": "raw"/"runs" says they follow the JSON, see
 // control_api_mask_frame.h), its polygons (outer ring + holes, pixel-corner
 // frame; unless left out) and its predicted IoU.
 QJsonObject segment_result_to_json(const QString& image_id, const engine::SegmentResult& result,

@@ -204,11 +204,11 @@ QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const
     const QUrl base = url();
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
-    // Masks as raw bytes and no polygons: the SAM tool polygonises only the
+    // Masks as runs and no polygons: the SAM tool polygonises only the
     // candidate the user accepts, and a PNG round trip per click costs more
-    // than the click on a large image. A server too old to know these sends PNGs.
+    // than the click on a large image.
     const QByteArray body =
-        QJsonDocument(wire::to_json(image_id, prompt, wire::MaskEncoding::Raw, /*polygons=*/false)).toJson(QJsonDocument::Compact);
+        QJsonDocument(wire::to_json(image_id, prompt, wire::MaskEncoding::Runs, /*polygons=*/false)).toJson(QJsonDocument::Compact);
     return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
         SegmentReply reply;
         if (!r.ok()) {

@@ -207,6 +207,23 @@ def main():
            "candidates": [{"score": 0.93}, {"score": 0.5}]}
     put("fuzz_control_api_replies", "segment-frame", b"\0" + frame(raw, [mask_a, mask_b]))
     put("fuzz_control_api_replies", "segment-frame-short", b"\0" + frame(raw, [mask_a]))
+    # "runs": each mask a block: kind, uint32 length, then LEB128 run lengths (0s first) or bits.
+    def blocks(obj, masks):
+        text = json.dumps(obj, separators=(",", ":")).encode()
+        out = b""
+        for rows in masks:
+            pixels = [1 if c == "#" else 0 for row in rows for c in row]
+            runs, value, count = [], 0, 0
+            for p in pixels:
+                if p != value:
+                    runs.append(count)
+                    value, count = p, 0
+                count += 1
+            runs.append(count)
+            body = bytes(runs)  # every run here is under 128: one byte each
+            out += b"r" + struct.pack("<I", len(body)) + body
+        return b"SLM1" + struct.pack("<I", len(text)) + text + out
+    put("fuzz_control_api_replies", "segment-frame-runs", b"\0" + blocks(dict(raw, masks="runs"), [mask_a, mask_b]))
     # Auto-label results (JSON Lines): header + one image with a detection.
     header = {"format": "samlabel-autolabel-results", "version": 1, "recipe_id": "0000000000000000",
               "recipe": {"model": {"fingerprint": "abc", "dtype": "bf16"}, "classes": [{"class": "car", "prompt": "car", "threshold": 0.5}],

@@ -103,6 +103,9 @@ private Q_SLOTS:
         const auto raw = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "raw", "polygons": false})"), &error);
         QVERIFY2(raw, qPrintable(error));
         QVERIFY(raw->masks == wire::MaskEncoding::Raw && !raw->include_polygons);
+        const auto runs = wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "runs"})"), &error);
+        QVERIFY2(runs, qPrintable(error));
+        QVERIFY(runs->masks == wire::MaskEncoding::Runs);
         QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "masks": "jpeg"})"), &error));
         QVERIFY(error.contains("\"masks\""));
         QVERIFY(!wire::parse_segment_request(object(R"({"image_id": "a", "points": [[1, 2, 1]], "polygons": "no"})"), &error));

@@ -139,25 +139,42 @@ private Q_SLOTS:
     }
     // The model process's clicks: masks as packed bits after the JSON, every
     // size (not only multiples of 8 pixels), any non-zero byte a 1.
+    void segmentAnswerAsMaskFrame_data() {
+        QTest::addColumn<int>("encoding");
+        QTest::newRow("raw: bits") << int(wire::MaskEncoding::Raw);
+        QTest::newRow("runs: blocks") << int(wire::MaskEncoding::Runs);
+    }
     void segmentAnswerAsMaskFrame() {
-        for (const auto& [w, h] : {std::pair{7, 3}, std::pair{8, 1}, std::pair{13, 11}, std::pair{200, 150}}) {
+        QFETCH(int, encoding);
+        const auto masks_as = wire::MaskEncoding(encoding);
+        const auto coding = masks_as == wire::MaskEncoding::Runs ? wire::MaskFrameCoding::Blocks : wire::MaskFrameCoding::Bits;
+        for (const auto& [w, h] : {std::pair{7, 3}, std::pair{8, 1}, std::pair{13, 11}, std::pair{200, 150}, std::pair{640, 480}}) {
             engine::SegmentResult result;
             for (int c = 0; c < 3; ++c) {
                 engine::MaskCandidate m;
                 m.width = w;
                 m.height = h;
                 m.predicted_iou = 0.25f * float(c + 1);
-                for (int i = 0; i < w * h; ++i) m.mask.push_back(std::uint8_t(((i * 7 + c * 3) % 5 < 2) ? (i % 2 ? 1 : 255) : 0));
+                // Candidate 0 speckled (sent as bits either way), 1 and 2 blobs (runs, when large enough to pay).
+                for (int i = 0; i < w * h; ++i) {
+                    const int x = i % w, y = i / w;
+                    const bool on = c == 0 ? (i * 7 + c * 3) % 5 < 2 : (x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) < (w * w) / (8 * c);
+                    m.mask.push_back(std::uint8_t(on ? (i % 2 ? 1 : 255) : 0));
+                }
                 result.candidates.push_back(std::move(m));
             }
-            const QJsonObject json = wire::segment_result_to_json(QStringLiteral("x"), result, wire::MaskEncoding::Raw, false);
+            const QJsonObject json = wire::segment_result_to_json(QStringLiteral("x"), result, masks_as, false);
+            QCOMPARE(json.value(QStringLiteral("masks")).toString(), wire::mask_encoding_name(masks_as));
             QVERIFY(!json.value(QStringLiteral("candidates")).toArray()[0].toObject().contains(QStringLiteral("mask_png_base64")));
             QVERIFY(!json.value(QStringLiteral("candidates")).toArray()[0].toObject().contains(QStringLiteral("polygons")));
             std::vector<const std::vector<std::uint8_t>*> masks;
             for (const auto& c : result.candidates) masks.push_back(&c.mask);
-            const QByteArray body = wire::frame_masks(json, masks);
+            const QByteArray body = wire::frame_masks(json, masks, coding);
             const std::optional<wire::MaskFrame> frame = wire::unframe_masks(body);
             QVERIFY(frame);
+            // The two blobs of a large answer take a few KB as runs, not w x h / 8 each as bits.
+            if (masks_as == wire::MaskEncoding::Runs && w * h >= 640 * 480)
+                QVERIFY2(body.size() - frame->bits_offset < (w * h) / 8 * 3 / 2, qPrintable(QString::number(body.size())));
             QString error;
             const auto back = wire::segment_result_from_json(frame->json, &error, frame->body, frame->bits_offset);
             QVERIFY2(back, qPrintable(error));
@@ -175,10 +192,64 @@ private Q_SLOTS:
             const auto cut = wire::unframe_masks(body.left(body.size() - 1));
             QVERIFY(cut);
             QVERIFY(!wire::segment_result_from_json(cut->json, &error, cut->body, cut->bits_offset));
-            QVERIFY(error.contains(QStringLiteral("candidates[2]")));
+            QVERIFY2(error.contains(QStringLiteral("candidates[2]")), qPrintable(error));
         }
         QVERIFY(!wire::unframe_masks(QByteArray("SLM1\xff\xff\xff\x7f{}")));
         QVERIFY(!wire::unframe_masks(QByteArray("{\"candidates\": []}")));
+    }
+
+    // The layout the header documents, worked out by hand: pixel k of a byte
+    // in its bit k, whatever path packs it (16 at a time, then the tail).
+    void maskFrameBitLayout() {
+        std::vector<std::uint8_t> mask(37, 0);
+        for (int i : {0, 3, 9, 17, 18, 31, 36}) mask[std::size_t(i)] = (i % 2) ? 1 : 200;
+        const QByteArray body = wire::frame_masks(QJsonObject{}, {&mask});
+        const std::optional<wire::MaskFrame> frame = wire::unframe_masks(body);
+        QVERIFY(frame);
+        const QByteArray bits = body.mid(frame->bits_offset);
+        // pixels 0,3 -> 0x09; 9 -> bit 1 of byte 1; 17,18 -> bits 1,2 of byte 2; 31 -> bit 7 of byte 3; 36 -> bit 4 of byte 4.
+        QCOMPARE(bits, QByteArray::fromHex("0902068010"));
+        std::vector<std::uint8_t> back;
+        QVERIFY(wire::unpack_mask(body, frame->bits_offset, mask.size(), 0, &back));
+        QCOMPARE(int(back.size()), 37);
+        for (int i = 0; i < 37; ++i) QCOMPARE(int(back[std::size_t(i)]), mask[std::size_t(i)] ? 1 : 0);
+    }
+
+    // Blocks worked out by hand: runs are LEB128 lengths, 0s first; a mask
+    // whose runs would not pay goes as bits.
+    void maskFrameBlocksLayout() {
+        std::vector<std::uint8_t> blob(1000, 0);  // 150 ones from pixel 0, 850 zeros: runs 0, 150, 850
+        for (int i = 0; i < 150; ++i) blob[std::size_t(i)] = 1;
+        std::vector<std::uint8_t> speckle(64, 0);  // every other pixel: 64 runs > 8 bytes of bits / 8
+        for (int i = 0; i < 64; i += 2) speckle[std::size_t(i)] = 1;
+        const QByteArray body = wire::frame_masks(QJsonObject{}, {&blob, &speckle}, wire::MaskFrameCoding::Blocks);
+        const std::optional<wire::MaskFrame> frame = wire::unframe_masks(body);
+        QVERIFY(frame);
+        // 150 = 0x96 0x01; 850 = 0xd2 0x06.
+        QCOMPARE(body.mid(frame->bits_offset).toHex(),
+                 QByteArray("72" "05000000" "00" "9601" "d206" "62" "08000000" "5555555555555555"));
+        qsizetype offset = frame->bits_offset;
+        std::vector<std::uint8_t> back;
+        QString error;
+        QVERIFY2(wire::unpack_mask_block(body, &offset, blob.size(), &back, &error), qPrintable(error));
+        QVERIFY(back == blob);
+        QVERIFY2(wire::unpack_mask_block(body, &offset, speckle.size(), &back, &error), qPrintable(error));
+        QVERIFY(back == speckle);
+        QCOMPARE(offset, body.size());
+        // Bad blocks are refused with a reason, never read past their end.
+        const auto refused = [&](const QByteArray& block, std::size_t pixels, const char* why) {
+            qsizetype at = 0;
+            error.clear();
+            if (wire::unpack_mask_block(block, &at, pixels, &back, &error)) return false;
+            return error.contains(QLatin1String(why));
+        };
+        QVERIFY(refused(QByteArray::fromHex("7204000000009601"), 1000, "cut short"));      // 4 bytes announced, 3 there
+        QVERIFY(refused(QByteArray::fromHex("7205000000009601d207"), 1000, "more than"));  // 0 + 150 + 978 > 1000
+        QVERIFY(refused(QByteArray::fromHex("7203000000009601"), 1000, "cover 150 of"));   // 0 + 150 < 1000
+        QVERIFY(refused(QByteArray::fromHex("720200000000ff"), 1000, "malformed"));        // a varint that never ends
+        QVERIFY(refused(QByteArray::fromHex("7801000000ff"), 8, "unknown kind"));
+        QVERIFY(refused(QByteArray::fromHex("620100000055"), 64, "not 64 pixels"));
+        QVERIFY(refused(QByteArray::fromHex("7200"), 8, "ends before"));
     }
 
     void detectRequestRoundTrip() {
