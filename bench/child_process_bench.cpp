@@ -2,7 +2,9 @@
 // in this process (LocalModelBackend over the model thread) against the model in
 // a child `samlabel-cli serve` (ChildProcessModelBackend over loopback HTTP).
 // Same checkpoint, device, dtype, image and clicks for both; the figure is the
-// caller's round trip (segment() until its future answers). Prints, never asserts.
+// caller's round trip (segment() until its future answers), beside the model's
+// own time (SegmentResult::decode_ms), so the way there and back shows apart
+// from a model that runs slower in one process. Prints, never asserts.
 //
 // Both backends are loaded side by side and the clicks alternate between them
 // in --rounds blocks, so a busy machine's load falls on both alike.
@@ -67,6 +69,7 @@ engine::ImageRgb8 test_image(int width, int height) {
 
 struct Figures {
     double load_ms = 0, encode_ms = 0, p50 = 0, p95 = 0, mean = 0;
+    double decode_p50 = 0;  // the model's own time (SegmentResult::decode_ms): the rest is the way there and back
     double cpu_ms_per_click = 0;  // this process + the model process: less noisy than wall time on a busy machine
 };
 
@@ -107,7 +110,7 @@ void prepare(service::ModelBackend& backend, const engine::LoadRequest& request,
 // image's grid: no cache can answer); appends each round trip to *times and
 // adds the CPU time both processes spent to *cpu_ms_total.
 void click(service::ModelBackend& backend, const engine::ImageRgb8& image, int first, int clicks, std::vector<double>* times,
-           double* cpu_ms_total) {
+           double* cpu_ms_total, std::vector<double>* decode_times = nullptr) {
     const double cpu_start = cpu_ms_of(backend);
     QElapsedTimer clock;
     for (int i = first; i < first + clicks; ++i) {
@@ -119,12 +122,14 @@ void click(service::ModelBackend& backend, const engine::ImageRgb8& image, int f
         const double ms = double(clock.nsecsElapsed()) / 1e6;
         if (!r.ok()) throw std::runtime_error("segment: " + r.message.toStdString());
         if (times) times->push_back(ms);
+        if (decode_times) decode_times->push_back(r.result.decode_ms);
     }
     if (cpu_ms_total) *cpu_ms_total += cpu_ms_of(backend) - cpu_start;
 }
 
-void summarise(const std::vector<double>& times, double cpu_ms_total, Figures* f) {
+void summarise(const std::vector<double>& times, const std::vector<double>& decode_times, double cpu_ms_total, Figures* f) {
     f->p50 = bench::percentile(times, 50);
+    f->decode_p50 = bench::percentile(decode_times, 50);
     f->p95 = bench::percentile(times, 95);
     for (double t : times) f->mean += t / double(times.size());
     f->cpu_ms_per_click = cpu_ms_total / double(times.size());
@@ -176,26 +181,30 @@ int main(int argc, char** argv) {
         // The first clicks warm oneDNN's per-shape setup.
         click(local, image, 0, 5, nullptr, nullptr);
         click(remote, image, 0, 5, nullptr, nullptr);
-        std::vector<double> local_times, child_times;
+        std::vector<double> local_times, child_times, local_decode, child_decode;
         double local_cpu = 0, child_cpu = 0;
         const int per_round = std::max(1, clicks / rounds);
         for (int r = 0; r < rounds; ++r) {
             const int first = 5 + r * per_round;
-            click(local, image, first, per_round, &local_times, &local_cpu);
-            click(remote, image, first, per_round, &child_times, &child_cpu);
+            click(local, image, first, per_round, &local_times, &local_cpu, &local_decode);
+            click(remote, image, first, per_round, &child_times, &child_cpu, &child_decode);
         }
-        summarise(local_times, local_cpu, &in_process);
-        summarise(child_times, child_cpu, &child);
+        summarise(local_times, local_decode, local_cpu, &in_process);
+        summarise(child_times, child_decode, child_cpu, &child);
         (void)wait_result(local.unload());
         (void)wait_result(remote.unload());
         auto line = [](const char* name, const Figures& f) {
-            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  CPU %6.2f ms/click\n",
-                        name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.cpu_ms_per_click);
+            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  model p50 %7.2f ms  "
+                        "CPU %6.2f ms/click\n",
+                        name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.decode_p50, f.cpu_ms_per_click);
         };
         line("in-process", in_process);
         line("child process", child);
-        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click\n", child.p50 - in_process.p50,
-                    child.p95 - in_process.p95, child.cpu_ms_per_click - in_process.cpu_ms_per_click);
+        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click; the model's own p50 %+.2f ms, "
+                    "so the way there and back adds %+.2f ms\n",
+                    child.p50 - in_process.p50, child.p95 - in_process.p95, child.cpu_ms_per_click - in_process.cpu_ms_per_click,
+                    child.decode_p50 - in_process.decode_p50,
+                    (child.p50 - child.decode_p50) - (in_process.p50 - in_process.decode_p50));
     } catch (const std::exception& e) {
         std::cerr << "samlabel-bench-child-process: " << e.what() << "\n";
         return 1;
