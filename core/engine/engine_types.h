@@ -82,6 +82,15 @@ struct LowResMaskLogits {
     int width = 0;
     int height = 0;
     std::vector<float> logits;
+    // A model in another process (behind the control API) keeps its answers'
+    // logits and sends only this name for them, not 3 x 256 KB of floats per
+    // click: its answer and the candidate. Set, `logits` is empty; fed back,
+    // the server puts its logits in their place.
+    struct KeptByServer {
+        std::uint64_t answer_id = 0;
+        int candidate = 0;
+    };
+    std::optional<KeptByServer> kept_by_server;
 };
 
 struct ClickPrompt {

@@ -200,6 +200,13 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
     const int width = json.value(QStringLiteral("width")).toInt(), height = json.value(QStringLiteral("height")).toInt();
     const bool raw = s(json, "masks") == QLatin1String("raw");
     const bool runs = s(json, "masks") == QLatin1String("runs");
+    // The server keeps the candidates' low-res logits under the answer's id: a refinement names them.
+    std::optional<std::uint64_t> answer_id;
+    if (const QJsonValue id = json.value(QStringLiteral("answer_id")); id.isDouble() && id.toDouble() >= 0 && id.toDouble() < 9007199254740992.0)
+        answer_id = std::uint64_t(id.toDouble());
+    const auto kept = [&answer_id](engine::MaskCandidate& m, qsizetype index) {
+        if (answer_id) m.low_res.kept_by_server = engine::LowResMaskLogits::KeptByServer{*answer_id, int(index)};
+    };
     qsizetype block_offset = frame_bits_offset;  // the next mask's block (runs)
     for (qsizetype i = 0; i < candidates.size(); ++i) {
         const QJsonObject c = candidates[i].toObject();
@@ -215,6 +222,7 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
             m.width = width;
             m.height = height;
             m.predicted_iou = float(d(c, "score"));
+            kept(m, i);
             result.candidates.push_back(std::move(m));
             continue;
         }
@@ -226,6 +234,7 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
             m.width = width;
             m.height = height;
             m.predicted_iou = float(d(c, "score"));
+            kept(m, i);
             result.candidates.push_back(std::move(m));
             continue;
         }
@@ -237,6 +246,7 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
         m.width = width;
         m.height = height;
         m.predicted_iou = float(d(c, "score"));
+        kept(m, i);
         result.candidates.push_back(std::move(m));
     }
     return result;

@@ -208,6 +208,21 @@ std::optional<SegmentRequest> parse_segment_request(const QJsonObject& json, QSt
         if (!polygons.isBool()) return fail(QStringLiteral("\"polygons\" must be true or false"));
         req.include_polygons = polygons.toBool();
     }
+    const QJsonValue previous = json.value(QStringLiteral("previous_mask"));
+    if (!previous.isUndefined() && !previous.isNull()) {
+        const QString shape = QStringLiteral("\"previous_mask\" must be {\"answer_id\": N, \"candidate\": K} from an earlier answer");
+        if (!previous.isObject()) return fail(shape);
+        const QJsonValue id = previous.toObject().value(QStringLiteral("answer_id"));
+        const QJsonValue candidate = previous.toObject().value(QStringLiteral("candidate"));
+        // Whole numbers a double holds exactly (ids stay below 2^52).
+        const auto whole = [](const QJsonValue& v, double most) {
+            return v.isDouble() && v.toDouble() >= 0 && v.toDouble() <= most && std::floor(v.toDouble()) == v.toDouble();
+        };
+        if (!whole(id, 9007199254740992.0) || !whole(candidate, 15)) return fail(shape);
+        engine::LowResMaskLogits kept;
+        kept.kept_by_server = engine::LowResMaskLogits::KeptByServer{std::uint64_t(id.toDouble()), int(candidate.toDouble())};
+        req.prompt.previous_mask = std::move(kept);
+    }
     return req;
 }
 

@@ -85,7 +85,11 @@ inline constexpr qint64 kMaxSmallBodyBytes = 64ll * 1024;
 
 // The segment request: {"image_id"?, "image_base64"?, "points": [[x, y, label], ...],
 // "box"?: [x0, y0, x1, y1], "multimask"?: bool, "masks"?: "png"|"raw"|"runs",
-// "polygons"?: bool}. Label 1 = positive, 0 = negative.
+// "polygons"?: bool, "previous_mask"?: {"answer_id": N, "candidate": K}}.
+// Label 1 = positive, 0 = negative. "previous_mask" names a candidate of an
+// earlier answer (its "answer_id") to refine, as the SAM tool feeds the mask
+// it shows back; the server keeps the logits of its latest answers
+// (kept_mask_logits.h), not the client.
 // How the answer carries each mask: a PNG in the JSON (any client reads it), or
 // after the JSON in one binary body (control_api_mask_frame.h), as packed bits
 // ("raw") or as runs ("runs": what RemoteModelBackend asks for). Neither has a

@@ -404,16 +404,30 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     const engine::ClickPrompt prompt = request->prompt;
     const wire::MaskEncoding masks = request->masks;
     const bool polygons = request->include_polygons;
-    auto run_segment = [backend, prompt, masks, polygons, finish](const QString& image_id) {
+    std::shared_ptr<KeptMaskLogits> kept = kept_logits_;
+    auto run_segment = [backend, prompt, masks, polygons, finish, kept](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
-        // Reads the reply in place (future_result.h): copying a click's masks costs more than the socket.
-        backend->segment(image_id, prompt).then([finish, image_id, masks, polygons](QFuture<SegmentReply> answered) {
+        // A named previous mask becomes its logits; a forgotten one, none (the answer says so).
+        engine::ClickPrompt click = prompt;
+        std::optional<bool> previous_used;
+        if (click.previous_mask && click.previous_mask->kept_by_server) {
+            const auto name = *click.previous_mask->kept_by_server;
+            click.previous_mask = kept->find(name.answer_id, name.candidate, image_id);
+            previous_used = click.previous_mask.has_value();
+        }
+        // Takes the reply out of its future (future_result.h; this is its only
+        // reader): copying a click's masks costs more than the socket.
+        backend->segment(image_id, click).then([finish, image_id, masks, polygons, kept, previous_used](QFuture<SegmentReply> answered) {
             if (!has_result(answered))
                 return finish(Response{500, wire::error_json(QStringLiteral("failed"), QStringLiteral("the model gave no answer"))});
-            const SegmentReply& r = only_result(answered);
+            SegmentReply r = take_only_result(answered);
             if (!r.ok()) return finish(Response{wire::http_status_for(r.error), wire::error_json(r.error, r.message)});
             QJsonObject json = wire::segment_result_to_json(image_id, r.result, masks, polygons);
             json[QStringLiteral("duration_ms")] = r.duration_ms;
+            std::vector<engine::LowResMaskLogits> logits;
+            for (engine::MaskCandidate& c : r.result.candidates) logits.push_back(std::move(c.low_res));
+            json[QStringLiteral("answer_id")] = double(kept->keep(image_id, std::move(logits)));
+            if (previous_used) json[QStringLiteral("previous_mask_used")] = *previous_used;
             if (masks == wire::MaskEncoding::Png) return finish(Response{200, json});
             std::vector<const std::vector<std::uint8_t>*> mask_bytes;
             for (const engine::MaskCandidate& c : r.result.candidates) mask_bytes.push_back(&c.mask);

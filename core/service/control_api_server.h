@@ -16,6 +16,7 @@
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
+#include "core/service/kept_mask_logits.h"
 #include "core/service/model_backend.h"
 
 #include <QFuture>
@@ -111,6 +112,9 @@ private:
     quint16 port_ = 0;
     // The running load's progress for /health (cleared when it finishes).
     std::optional<std::pair<quint64, quint64>> load_progress_;
+    // The latest click answers' low-res logits, for refinements that name them
+    // (shared: the model's thread keeps answers after this object may be gone).
+    std::shared_ptr<KeptMaskLogits> kept_logits_ = std::make_shared<KeptMaskLogits>();
     quint64 served_ = 0;
     quint64 handled_ = 0;
 };

@@ -204,6 +204,10 @@ QJsonObject to_json(const QString& image_id, const engine::ClickPrompt& prompt, 
     if (masks != MaskEncoding::Png) o[QStringLiteral("masks")] = mask_encoding_name(masks);
     if (!polygons) o[QStringLiteral("polygons")] = false;
     if (prompt.box) o[QStringLiteral("box")] = QJsonArray{prompt.box->x0, prompt.box->y0, prompt.box->x1, prompt.box->y1};
+    // Only a mask the server keeps can be named; logits held here have no wire form.
+    if (prompt.previous_mask && prompt.previous_mask->kept_by_server)
+        o[QStringLiteral("previous_mask")] = QJsonObject{{QStringLiteral("answer_id"), double(prompt.previous_mask->kept_by_server->answer_id)},
+                                                         {QStringLiteral("candidate"), prompt.previous_mask->kept_by_server->candidate}};
     return o;
 }
 

@@ -6,6 +6,7 @@
 // message saying so, reports modelProcessLost, and the next load starts a new
 // child that works.
 #include "core/service/child_process_model_backend.h"
+#include "core/service/kept_mask_logits.h"
 #include "tests/wait_future.h"
 
 #include <QFile>
@@ -179,6 +180,53 @@ private Q_SLOTS:
         // Nothing to click on now, and no child is started for it.
         QCOMPARE(wait_result(backend.segment(QStringLiteral("blobs"), one_positive())).error, BackendError::NotLoaded);
         QCOMPARE(backend.childPid(), 0);
+    }
+
+    // A refinement round across the process boundary: the answer's candidates
+    // carry only the name of their low-res logits (the child keeps them), the
+    // SAM tool feeds that name back, and the child refines from the logits, as
+    // transformers does. The prompts are tests/data/sam3/tiny224/prompts.json's
+    // "positive_negative" and "refine" (candidate 1 fed back).
+    void refinementFeedsBackTheMaskTheChildKeeps() {
+        const engine::ImageRgb8 image = read_rgb(kTiny / "blobs_200x150.png");
+        ChildProcessModelBackend backend(test_options());
+        QVERIFY(wait_result(backend.load(tiny_request(), {})).ok());
+        QVERIFY(wait_result(backend.encode(image, QStringLiteral("blobs"))).ok());
+        engine::ClickPrompt first;
+        first.points = {{60.0f, 93.0f, engine::PointLabel::Positive}, {142.0f, 42.0f, engine::PointLabel::Negative}};
+        const SegmentReply answer = wait_result(backend.segment(QStringLiteral("blobs"), first));
+        QVERIFY2(answer.ok(), qPrintable(answer.message));
+        QCOMPARE(int(answer.result.candidates.size()), 3);
+        const engine::LowResMaskLogits& shown = answer.result.candidates[1].low_res;
+        QVERIFY(shown.logits.empty());  // no 256 KB of floats per candidate on the wire
+        QVERIFY(shown.kept_by_server);
+        QCOMPARE(shown.kept_by_server->candidate, 1);
+
+        engine::ClickPrompt refine;
+        refine.points = {{60.0f, 93.0f, engine::PointLabel::Positive},
+                         {142.0f, 42.0f, engine::PointLabel::Negative},
+                         {100.0f, 75.0f, engine::PointLabel::Positive}};
+        refine.multimask = false;
+        const SegmentReply fresh = wait_result(backend.segment(QStringLiteral("blobs"), refine));
+        refine.previous_mask = shown;
+        const SegmentReply refined = wait_result(backend.segment(QStringLiteral("blobs"), refine));
+        QVERIFY2(fresh.ok() && refined.ok(), qPrintable(fresh.message + refined.message));
+        const cv::Mat reference = cv::imread((kTiny / "blobs_200x150.refine.mask0.png").string(), cv::IMREAD_GRAYSCALE);
+        QVERIFY(!reference.empty());
+        const double with_mask = iou(refined.result.candidates[0], reference);
+        const double without = iou(fresh.result.candidates[0], reference);
+        qInfo("refinement IoU with the transformers reference: %.4f with the kept mask, %.4f without", with_mask, without);
+        QVERIFY2(with_mask >= 0.98 && with_mask > without, qPrintable(QString::number(with_mask)));
+        QVERIFY2(fresh.result.candidates[0].mask != refined.result.candidates[0].mask, "the previous mask changed nothing");
+
+        // Once the child has forgotten the answer (it keeps its latest few), a
+        // click naming it runs without a previous mask, as a fresh one.
+        for (std::size_t i = 0; i < KeptMaskLogits::kDefaultAnswers; ++i)
+            QVERIFY(wait_result(backend.segment(QStringLiteral("blobs"), one_positive())).ok());
+        const SegmentReply forgotten = wait_result(backend.segment(QStringLiteral("blobs"), refine));
+        QVERIFY2(forgotten.ok(), qPrintable(forgotten.message));
+        QVERIFY(forgotten.result.candidates[0].mask == fresh.result.candidates[0].mask);
+        (void)wait_result(backend.unload());
     }
 
     // The runtime settings reach the child (its command line): its idle timer

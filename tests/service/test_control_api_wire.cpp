@@ -7,6 +7,7 @@
 #include "core/service/control_api_load_wire.h"
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_wire.h"
+#include "core/service/kept_mask_logits.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -250,6 +251,68 @@ private Q_SLOTS:
         QVERIFY(refused(QByteArray::fromHex("7801000000ff"), 8, "unknown kind"));
         QVERIFY(refused(QByteArray::fromHex("620100000055"), 64, "not 64 pixels"));
         QVERIFY(refused(QByteArray::fromHex("7200"), 8, "ends before"));
+    }
+
+    // A refinement names a candidate of an earlier answer; the server keeps the logits.
+    void previousMaskByName() {
+        engine::ClickPrompt prompt;
+        prompt.points.push_back({3.f, 4.f, engine::PointLabel::Positive});
+        prompt.multimask = false;
+        engine::LowResMaskLogits named;
+        named.kept_by_server = engine::LowResMaskLogits::KeptByServer{(std::uint64_t(1) << 51) + 7, 2};
+        prompt.previous_mask = named;
+        QString error;
+        const auto back = wire::parse_segment_request(wire::to_json(QStringLiteral("a"), prompt), &error);
+        QVERIFY2(back, qPrintable(error));
+        QVERIFY(back->prompt.previous_mask && back->prompt.previous_mask->kept_by_server);
+        QCOMPARE(back->prompt.previous_mask->kept_by_server->answer_id, (std::uint64_t(1) << 51) + 7);
+        QCOMPARE(back->prompt.previous_mask->kept_by_server->candidate, 2);
+        // Logits held here have no wire form: nothing is named.
+        prompt.previous_mask = engine::LowResMaskLogits{2, 2, {1.f, 2.f, 3.f, 4.f}, std::nullopt};
+        QVERIFY(!wire::to_json(QStringLiteral("a"), prompt).contains(QStringLiteral("previous_mask")));
+        for (const char* bad : {R"(3)", R"({"candidate": 0})", R"({"answer_id": -1, "candidate": 0})", R"({"answer_id": 1.5, "candidate": 0})",
+                                R"({"answer_id": 1, "candidate": 16})", R"({"answer_id": "1", "candidate": 0})"}) {
+            const QByteArray body = QByteArray(R"({"image_id": "a", "points": [[1, 2, 1]], "previous_mask": )") + bad + "}";
+            error.clear();
+            QVERIFY2(!wire::parse_segment_request(QJsonDocument::fromJson(body).object(), &error), bad);
+            QVERIFY2(error.contains(QStringLiteral("previous_mask")), qPrintable(error));
+        }
+        // The answer's id names every candidate's logits.
+        const QJsonObject answer{{QStringLiteral("width"), 2}, {QStringLiteral("height"), 1}, {QStringLiteral("answer_id"), 123456.0},
+                                 {QStringLiteral("candidates"), QJsonArray{QJsonObject{{QStringLiteral("score"), 0.5}},
+                                                                           QJsonObject{{QStringLiteral("score"), 0.25}}}}};
+        std::vector<std::uint8_t> a{1, 0}, b{0, 1};
+        QJsonObject raw_answer = answer;
+        raw_answer[QStringLiteral("masks")] = QStringLiteral("raw");
+        const QByteArray frame = wire::frame_masks(raw_answer, {&a, &b});
+        const auto parsed = wire::unframe_masks(frame);
+        QVERIFY(parsed);
+        const auto result = wire::segment_result_from_json(parsed->json, &error, parsed->body, parsed->bits_offset);
+        QVERIFY2(result, qPrintable(error));
+        for (int i = 0; i < 2; ++i) {
+            const auto& kept = result->candidates[std::size_t(i)].low_res.kept_by_server;
+            QVERIFY(kept);
+            QCOMPARE(kept->answer_id, std::uint64_t(123456));
+            QCOMPARE(kept->candidate, i);
+        }
+    }
+
+    void keptLogitsAreFoundByAnswerCandidateAndImage() {
+        KeptMaskLogits kept(2);
+        const auto logits = [](float v) { return engine::LowResMaskLogits{1, 1, {v}, std::nullopt}; };
+        const std::uint64_t first = kept.keep(QStringLiteral("a"), {logits(1.f), logits(2.f)});
+        const std::uint64_t second = kept.keep(QStringLiteral("a"), {logits(3.f)});
+        QCOMPARE(second, first + 1);
+        QVERIFY(first >= (std::uint64_t(1) << 40) && second < (std::uint64_t(1) << 52));  // exact as JSON numbers
+        QCOMPARE(kept.find(first, 1, QStringLiteral("a"))->logits, std::vector<float>{2.f});
+        QVERIFY(!kept.find(first, 1, QStringLiteral("b")));  // another image's click
+        QVERIFY(!kept.find(first, 2, QStringLiteral("a")));  // no such candidate
+        QVERIFY(!kept.find(first + 99, 0, QStringLiteral("a")));
+        (void)kept.keep(QStringLiteral("a"), {logits(4.f)});  // a third answer: the first is forgotten
+        QVERIFY(!kept.find(first, 0, QStringLiteral("a")));
+        QCOMPARE(kept.find(second, 0, QStringLiteral("a"))->logits, std::vector<float>{3.f});
+        // Another server (a new model process) starts elsewhere.
+        QVERIFY(KeptMaskLogits().keep(QStringLiteral("a"), {}) != first);
     }
 
     void detectRequestRoundTrip() {

@@ -254,8 +254,9 @@ void SamTool::showCandidate(int index) {
     if (index < 0 || index >= int(result_.candidates.size())) return;
     shown_ = index;
     const engine::MaskCandidate& c = result_.candidates[std::size_t(index)];
-    // A remote answer carries no low-res logits: the next round starts fresh.
-    if (c.low_res.logits.empty()) previous_mask_.reset();
+    // The next round refines the candidate shown: its logits, or, from a model
+    // in another process, their name there (kept_by_server).
+    if (c.low_res.logits.empty() && !c.low_res.kept_by_server) previous_mask_.reset();
     else previous_mask_ = c.low_res;
     // The candidate is 0/1; the preview (and the accepted instance) 0/255.
     const cv::Mat1b mask = cv::Mat(c.height, c.width, CV_8UC1, const_cast<std::uint8_t*>(c.mask.data())) != 0;
