@@ -12,6 +12,9 @@
 //
 // Threading: call from the object's thread. Futures may be fulfilled on any
 // thread; attach continuations with a context object (future.then(this, ...)).
+// Every call returns a future of its own, with the caller as its only reader:
+// the caller may move the answer out (future_result.h), as the control API and
+// the model-process backend do with a click's masks.
 #include "core/engine/engine_types.h"
 #include "core/engine/model_session.h"
 #include "core/service/backend_replies.h"  // BackendError and the reply structs
