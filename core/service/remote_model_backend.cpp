@@ -1,6 +1,7 @@
 #include "core/service/remote_model_backend.h"
 
 #include "core/service/control_api_wire.h"
+#include "core/service/future_result.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -201,14 +202,40 @@ QFuture<EncodeReply> RemoteModelBackend::encode(const engine::ImageRgb8& image, 
 }
 
 QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
+    if (!server_takes_runs_) return postSegment(image_id, prompt, wire::MaskEncoding::Raw);
+    // Masks as runs; a server from before runs refuses the request ("masks"
+    // must be "png" or "raw"): ask it once more, for bits. A promise, not
+    // QFuture::unwrap(), which copies the answer (its masks) on the way.
+    auto promise = std::make_shared<QPromise<SegmentReply>>();
+    promise->start();
+    auto answer = [promise](QFuture<SegmentReply> answered) {
+        if (has_result(answered)) promise->addResult(take_only_result(answered));
+        else promise->future().cancel();  // as the call's was: the caller's onCanceled, not an empty result
+        promise->finish();
+    };
+    postSegment(image_id, prompt, wire::MaskEncoding::Runs).then(this, [this, image_id, prompt, answer](QFuture<SegmentReply> answered) {
+        if (has_result(answered)) {
+            const SegmentReply& reply = only_result(answered);
+            if (reply.error == BackendError::BadInput && reply.message.contains(QLatin1String("\"masks\"")) && server_takes_runs_) {
+                server_takes_runs_ = false;
+                postSegment(image_id, prompt, wire::MaskEncoding::Raw).then(this, answer);
+                return;
+            }
+        }
+        answer(answered);
+    });
+    return promise->future();
+}
+
+QFuture<SegmentReply> RemoteModelBackend::postSegment(const QString& image_id, const engine::ClickPrompt& prompt,
+                                                      wire::MaskEncoding masks) {
     const QUrl base = url();
     auto clock = std::make_shared<QElapsedTimer>();
     clock->start();
-    // Masks as runs and no polygons: the SAM tool polygonises only the
+    // Masks after the JSON, no polygons: the SAM tool polygonises only the
     // candidate the user accepts, and a PNG round trip per click costs more
     // than the click on a large image.
-    const QByteArray body =
-        QJsonDocument(wire::to_json(image_id, prompt, wire::MaskEncoding::Runs, /*polygons=*/false)).toJson(QJsonDocument::Compact);
+    const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt, masks, /*polygons=*/false)).toJson(QJsonDocument::Compact);
     return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
         SegmentReply reply;
         if (!r.ok()) {

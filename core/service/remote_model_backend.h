@@ -11,6 +11,7 @@
 // The checkpoint folder of a preflight or load is a path on the server; an
 // empty one means the server's own folder.
 #include "core/service/control_api_client.h"
+#include "core/service/control_api_requests.h"  // wire::MaskEncoding
 #include "core/service/model_backend.h"
 
 #include <QUrl>
@@ -64,6 +65,7 @@ private:
     void followServerModel(const BackendStatus& now, quint64 poll_generation);
     void noteOwnLoad(const LoadReply& reply);
     void noteOwnUnload(const UnloadReply& reply);
+    QFuture<SegmentReply> postSegment(const QString& image_id, const engine::ClickPrompt& prompt, wire::MaskEncoding masks);
 
     ControlApiClient* client_;
     QTimer* poll_timer_;
@@ -80,6 +82,9 @@ private:
     // was sent before one ended, the poll's state may be stale and reports nothing.
     int own_calls_in_flight_ = 0;
     quint64 own_calls_generation_ = 0;
+    // Masks as runs until the server says it only knows "png" or "raw" (an
+    // older samlabel): then as bits, for the rest of this backend's life.
+    bool server_takes_runs_ = true;
 };
 
 }  // namespace samlabel::service

@@ -9,6 +9,8 @@
 #include "tests/service/fake_model_backend.h"
 #include "tests/wait_future.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -168,6 +170,67 @@ private Q_SLOTS:
         const UnloadReply d = wait_result(nobody.unload());
         QCOMPARE(d.error, BackendError::Unreachable);
         QVERIFY2(d.message.contains(QStringLiteral("cannot reach")), qPrintable(d.message));
+    }
+
+    // A server from before "masks": "runs" refuses them ("masks" must be "png"
+    // or "raw"): the backend asks once more for bits and keeps asking for bits.
+    // The server here is a stub that answers as such a server did.
+    void anOlderServerGetsBitsInstead() {
+        QTcpServer old;
+        QVERIFY(old.listen(QHostAddress::LocalHost, 0));
+        QList<QByteArray> segment_bodies;
+        connect(&old, &QTcpServer::newConnection, &old, [&old, &segment_bodies] {
+            QTcpSocket* socket = old.nextPendingConnection();
+            auto buffer = std::make_shared<QByteArray>();
+            connect(socket, &QTcpSocket::readyRead, socket, [socket, buffer, &segment_bodies] {
+                *buffer += socket->readAll();
+                for (;;) {  // every whole request in the buffer (keep-alive)
+                    const qsizetype head_end = buffer->indexOf("\r\n\r\n");
+                    if (head_end < 0) return;
+                    const QByteArray head = buffer->left(head_end);
+                    qsizetype length = 0;
+                    for (const QByteArray& line : head.split('\n'))
+                        if (line.toLower().startsWith("content-length:")) length = line.mid(15).trimmed().toLongLong();
+                    if (buffer->size() < head_end + 4 + length) return;
+                    const QByteArray body = buffer->mid(head_end + 4, length);
+                    buffer->remove(0, head_end + 4 + length);
+                    QByteArray type = "application/json", answer = "{}", status = "200 OK";
+                    if (head.startsWith("POST /api/v1/segment ")) {
+                        segment_bodies.append(body);
+                        if (body.contains(R"("masks":"runs")")) {
+                            status = "400 Bad Request";
+                            answer = QJsonDocument(QJsonObject{{QStringLiteral("error"), QStringLiteral("bad_request")},
+                                                               {QStringLiteral("message"), QStringLiteral("\"masks\" must be \"png\" or \"raw\"")}})
+                                         .toJson();
+                        } else {
+                            // A 4x2 mask, pixels 0, 5 and 6 set: bits 0x61.
+                            const QByteArray json = R"({"image_id":"x","width":4,"height":2,"masks":"raw","candidates":[{"score":0.9}]})";
+                            answer = "SLM1" + QByteArray(1, char(json.size())) + QByteArray(3, '\0') + json + QByteArray(1, char(0x61));
+                            type = "application/vnd.samlabel.masks";
+                        }
+                    }
+                    socket->write("HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " +
+                                  QByteArray::number(answer.size()) + "\r\n\r\n" + answer);
+                }
+            });
+        });
+        QUrl url;
+        url.setScheme(QStringLiteral("http"));
+        url.setHost(QStringLiteral("127.0.0.1"));
+        url.setPort(old.serverPort());
+        RemoteModelBackend remote(url, QStringLiteral("token"), 60000);
+        engine::ClickPrompt click;
+        click.points.push_back({1.f, 1.f, engine::PointLabel::Positive});
+        for (int round = 0; round < 2; ++round) {
+            const SegmentReply reply = wait_result(remote.segment(QStringLiteral("x"), click));
+            QVERIFY2(reply.ok(), qPrintable(reply.message));
+            QCOMPARE(int(reply.result.candidates.size()), 1);
+            QCOMPARE(reply.result.candidates[0].mask, (std::vector<std::uint8_t>{1, 0, 0, 0, 0, 1, 1, 0}));
+        }
+        QCOMPARE(segment_bodies.size(), 3);  // runs (refused), bits; then bits at once
+        QVERIFY(segment_bodies[0].contains(R"("masks":"runs")"));
+        QVERIFY(segment_bodies[1].contains(R"("masks":"raw")"));
+        QVERIFY(segment_bodies[2].contains(R"("masks":"raw")"));
     }
 
     // A broken or hostile server cannot fill the GUI's memory: an answer over
