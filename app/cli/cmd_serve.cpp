@@ -125,7 +125,10 @@ int cmd_serve(const Args& args) {
             } else if (a == "--converted-weights") {
                 const std::string& dir = next();
                 if (dir.empty()) throw std::invalid_argument("--converted-weights wants a folder or 'off'");
-                converted_weights.dir = dir == "off" ? std::filesystem::path() : std::filesystem::absolute(engine::path_from_utf8(dir));
+                std::error_code ec;
+                const std::filesystem::path given = engine::path_from_utf8(dir);
+                const std::filesystem::path absolute = std::filesystem::absolute(given, ec);
+                converted_weights.dir = dir == "off" ? std::filesystem::path() : ec ? given : absolute;
             } else if (a == "--converted-weights-budget-mb") {
                 converted_weights.budget_bytes = std::uint64_t(count(a, next())) << 20;
             } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
