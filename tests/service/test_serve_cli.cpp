@@ -243,6 +243,13 @@ private Q_SLOTS:
         Run help = run_cli({QStringLiteral("serve"), QStringLiteral("--help")});
         QVERIFY2(help.out.contains(QStringLiteral("--allow-runtime-settings")) && help.out.contains(QStringLiteral("/api/v1/runtime-settings")),
                  qPrintable(help.out));
+        Run no_dir = run_cli({QStringLiteral("serve"), QStringLiteral("--no-load"), QStringLiteral("--converted-weights"), QString()});
+        QCOMPARE(no_dir.exit_code, 2);
+        QVERIFY2(no_dir.err.contains(QStringLiteral("--converted-weights wants a folder or 'off'")), qPrintable(no_dir.err));
+        Run bad_budget = run_cli({QStringLiteral("serve"), QStringLiteral("--no-load"), QStringLiteral("--converted-weights-budget-mb"),
+                                  QStringLiteral("-1")});
+        QCOMPARE(bad_budget.exit_code, 2);
+        QVERIFY2(bad_budget.err.contains(QStringLiteral("--converted-weights-budget-mb wants a whole number")), qPrintable(bad_budget.err));
 
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
