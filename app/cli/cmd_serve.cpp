@@ -1,4 +1,4 @@
-// samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load]
+// samlabel-cli serve --weights DIR [--device D] [--dtype T] [--parts P] [--port P] [--bind ADDR] [--token T] [--no-load] (--help: all options)
 // The control API without a GUI, plus /api/v1/encode, /api/v1/segment and
 // /api/v1/detect, so a GPU box can serve clicks and detection to annotators and
 // a training orchestrator can call /api/v1/unload before it trains. Runs until
@@ -7,6 +7,7 @@
 #include "app/cli/cli_command.h"
 #include "app/cli/model_options.h"
 #include "app/cli/control_api_call.h"
+#include "core/engine/converted_weights_cache.h"
 #include "core/engine/model_session.h"
 #include "core/engine/sam3_parts.h"
 #include "core/service/api_token.h"
@@ -33,10 +34,12 @@ void print_serve_help() {
                  "                          [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
                  "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
                  "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
-                 "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N]\n"
+                 "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N] [--allow-runtime-settings]\n"
+                 "                          [--converted-weights DIR|off] [--converted-weights-budget-mb N]\n"
                  "  Loads the SAM3 checkpoint in DIR (with the memory preflight) and serves the control API:\n"
                  "  GET /health, GET /api/v1/memory, POST /api/v1/unload, POST /api/v1/load,\n"
-                 "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect (see docs/control-api.md).\n"
+                 "  POST /api/v1/encode, POST /api/v1/segment, POST /api/v1/detect,\n"
+                 "  POST /api/v1/runtime-settings (with --allow-runtime-settings; see docs/control-api.md).\n"
                  "  --parts  what to load: click (click-to-segment, /segment; the default), detect (text and\n"
                  "           exemplar-box detection, /detect; needs the tokenizer files in DIR) or click+detect;\n"
                  "           POST /api/v1/load loads the same parts again\n"
@@ -51,6 +54,12 @@ void print_serve_help() {
                  "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
                  "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
                  "  --encode-keep-free-ram-mb N, --encode-max-vram-mb N  the budget each image encode re-checks\n"
+                 "  --allow-runtime-settings  POST /api/v1/runtime-settings may change the five settings above and the\n"
+                 "           converted-weights cache while serving (off: 403). A client then chooses folders this machine\n"
+                 "           writes in: for a trusted client only (the GUI's model process)\n"
+                 "  --converted-weights DIR|off  where CPU bf16/fp16 loads keep the weights they converted (default: the\n"
+                 "           user's cache folder, converted-weights); off: convert at every load\n"
+                 "  --converted-weights-budget-mb N  the converted-weights cache's size, oldest entries go first (default 8192)\n"
                  "  Exit 3 when the preflight refuses the load, 1 on other failures. Stops cleanly (exit 0) on Ctrl+C or SIGTERM\n"
                  "  (Windows: Ctrl+C, Ctrl+Break or closing the console window).\n";
 }
@@ -65,6 +74,8 @@ int cmd_serve(const Args& args) {
     int port = service::kDefaultControlApiPort;
     bool load_now = true;
     bool allow_load_any_weights = false;
+    bool allow_runtime_settings = false;
+    engine::ConvertedWeightsSettings converted_weights{engine::default_converted_weights_dir(), 8ull << 30};
     std::optional<service::RuntimeSettings> runtime;
     bool encode_budget_given = false;  // --encode-*: else the encodes re-check --ram-budget/--vram-budget
     // A non-negative whole number option value.
@@ -109,6 +120,17 @@ int cmd_serve(const Args& args) {
                 load_now = false;
             } else if (a == "--allow-load-any-weights") {
                 allow_load_any_weights = true;
+            } else if (a == "--allow-runtime-settings") {
+                allow_runtime_settings = true;
+            } else if (a == "--converted-weights") {
+                const std::string& dir = next();
+                if (dir.empty()) throw std::invalid_argument("--converted-weights wants a folder or 'off'");
+                std::error_code ec;
+                const std::filesystem::path given = engine::path_from_utf8(dir);
+                const std::filesystem::path absolute = std::filesystem::absolute(given, ec);
+                converted_weights.dir = dir == "off" ? std::filesystem::path() : ec ? given : absolute;
+            } else if (a == "--converted-weights-budget-mb") {
+                converted_weights.budget_bytes = std::uint64_t(count(a, next())) << 20;
             } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
                        a == "--encode-max-vram-mb") {
                 const qint64 n = count(a, next());
@@ -166,6 +188,7 @@ int cmd_serve(const Args& args) {
     options.port = quint16(port);
     options.model_endpoints = true;
     options.allow_load_any_weights = allow_load_any_weights;
+    options.allow_runtime_settings = allow_runtime_settings;
     options.budget_floor = model.budget;  // a client's load may not loosen the operator's budgets
     bool token_generated = false;
     if (token_arg) options.token = QString::fromStdString(*token_arg);
@@ -179,7 +202,7 @@ int cmd_serve(const Args& args) {
     service::ModelRuntimeOptions runtime_options;
     runtime_options.sample_interval_ms = 0;
     runtime_options.uploaded_images = true;  // never local files: a client could make it read any file
-    runtime_options.converted_weights = {engine::default_converted_weights_dir(), 8ull << 30};
+    runtime_options.converted_weights = converted_weights;
     service::ModelRuntime model_runtime(runtime_options);
     service::LocalModelBackend& backend = *model_runtime.backend();
     model_runtime.session()->set_budget(model.budget);  // the encodes' re-check, before any load sets it
@@ -201,6 +224,9 @@ int cmd_serve(const Args& args) {
     if (allow_load_any_weights && !loopback)
         std::cerr << "samlabel-cli serve: warning: --allow-load-any-weights on a non-loopback address lets every client with "
                      "the token make this machine read folders of its choosing\n";
+    if (allow_runtime_settings && !loopback)
+        std::cerr << "samlabel-cli serve: warning: --allow-runtime-settings on a non-loopback address lets every client with "
+                     "the token make this machine write in folders of its choosing\n";
     if (token_generated) std::printf("token: %s\n", options.token.toUtf8().constData());
     std::fflush(stdout);
 

@@ -4,6 +4,7 @@
 #include "core/engine/model_session.h"
 #include "core/engine/utf8_path.h"
 #include "core/service/api_token.h"
+#include "core/service/control_api_runtime_wire.h"
 #include "core/service/detection_blocker.h"
 #include "core/service/future_result.h"
 #include "core/service/remote_model_backend.h"
@@ -55,6 +56,18 @@ QString signal_name(int signal) {
     }
 }
 
+bool same_settings(const RuntimeSettings& a, const RuntimeSettings& b) {
+    return a.embedding_cache_bytes == b.embedding_cache_bytes && a.disk_cache_dir == b.disk_cache_dir &&
+           a.auto_unload_after_ms == b.auto_unload_after_ms &&
+           a.encode_budget.keep_free_ram_bytes == b.encode_budget.keep_free_ram_bytes &&
+           a.encode_budget.max_vram_bytes == b.encode_budget.max_vram_bytes;
+}
+
+bool same_settings(const std::optional<engine::ConvertedWeightsSettings>& a, const std::optional<engine::ConvertedWeightsSettings>& b) {
+    if (!a || !b) return !a && !b;
+    return a->dir == b->dir && a->budget_bytes == b->budget_bytes;
+}
+
 }  // namespace
 
 ChildProcessModelBackend::ChildProcessModelBackend(ChildProcessOptions options, QObject* parent)
@@ -90,7 +103,30 @@ QString ChildProcessModelBackend::whereText() const {
     return pid ? QStringLiteral("model process (pid %1)").arg(pid) : QStringLiteral("model process (not running)");
 }
 
-void ChildProcessModelBackend::applyRuntimeSettings(const RuntimeSettings& settings) { runtime_ = settings; }
+void ChildProcessModelBackend::applyRuntimeSettings(const RuntimeSettings& settings) {
+    runtime_ = settings;
+    sendSettingsToChild();
+}
+
+void ChildProcessModelBackend::applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) {
+    converted_ = settings;
+    sendSettingsToChild();
+}
+
+void ChildProcessModelBackend::sendSettingsToChild() {
+    // A child still starting is sent the changes once it listens (onChildOutput).
+    if (state_ != ChildState::Running || !remote_) return;
+    wire::RuntimeSettingsUpdate update;
+    if (!same_settings(runtime_, child_runtime_)) update.runtime = runtime_;
+    if (converted_ && !same_settings(converted_, child_converted_)) update.converted_weights = converted_;
+    if (!update.runtime && !update.converted_weights) return;  // the panel re-applies on every option change
+    child_runtime_ = runtime_;
+    child_converted_ = converted_;
+    const QUrl url = remote_->url();
+    remote_->sendModelProcessSettings(wire::to_json(update)).then(this, [url](const ApiCallResult& r) {
+        if (!r.ok()) qWarning("samlabel: the model process did not take the new settings: %s", qPrintable(r.describe(url)));
+    });
+}
 
 QStringList ChildProcessModelBackend::serveArguments() const {
     QStringList args{QStringLiteral("serve"),
@@ -109,6 +145,12 @@ QStringList ChildProcessModelBackend::serveArguments() const {
                      QStringLiteral("--encode-max-vram-mb"),
                      QString::number(runtime_.encode_budget.max_vram_bytes >> 20)};
     if (!runtime_.disk_cache_dir.isEmpty()) args << QStringLiteral("--disk-cache") << runtime_.disk_cache_dir;
+    // Settings changed later are sent to the running child (sendSettingsToChild).
+    args << QStringLiteral("--allow-runtime-settings");
+    if (converted_)
+        args << QStringLiteral("--converted-weights")
+             << (converted_->dir.empty() ? QStringLiteral("off") : QString::fromStdString(engine::path_to_utf8(converted_->dir)))
+             << QStringLiteral("--converted-weights-budget-mb") << QString::number(converted_->budget_bytes >> 20);
     return args + options_.extra_arguments;
 }
 
@@ -140,6 +182,8 @@ void ChildProcessModelBackend::startChild() {
     connect(process_, &QProcess::errorOccurred, this, &ChildProcessModelBackend::onChildError);
     connect(process_, &QProcess::started, this, [this] { last_pid_ = process_ ? process_->processId() : 0; });
     start_clock_.start();
+    child_runtime_ = runtime_;  // on its command line
+    child_converted_ = converted_;
     process_->start(options_.cli_path, serveArguments());
     QTimer::singleShot(options_.start_timeout_ms, process_, [this] {
         if (state_ != ChildState::Starting) return;
@@ -193,6 +237,7 @@ void ChildProcessModelBackend::onChildOutput() {
         });
         state_ = ChildState::Running;
         stdout_buffer_.clear();
+        sendSettingsToChild();  // what changed while it started
         for (auto& waiter : std::exchange(start_waiters_, {})) waiter(QString());
         Q_EMIT statusChanged();
         return;

@@ -67,10 +67,12 @@ public:
     QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     void cancelLoad() override;
-    // Kept and given to every child at its start (its command line); a child
-    // already running keeps the settings it started with until the next Load
-    // after an Unload (the control API has no endpoint to change them live).
+    // Given to every child at its start (its command line) and sent to a
+    // running one (POST /api/v1/runtime-settings; the child is started with
+    // --allow-runtime-settings), so a change takes effect at once as it does
+    // in this process. Only what changed is sent.
     void applyRuntimeSettings(const RuntimeSettings& settings) override;
+    void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) override;
     // The child could read the GUI's files, but encode-ahead is not wired
     // across the process boundary yet: images arrive through encode().
     void setImagesInView(const QString&, const QStringList&) override {}
@@ -104,10 +106,16 @@ private:
     void endChildThen(std::function<void()> then);  // `then` once the process has ended (at once when none runs)
     void failPending(const QString& message);
     QStringList serveArguments() const;
+    // Sends the running child the settings that differ from what it has.
+    void sendSettingsToChild();
     QString lastOutput() const;
 
     ChildProcessOptions options_;
     RuntimeSettings runtime_;
+    std::optional<engine::ConvertedWeightsSettings> converted_;  // nullopt: the child's own default
+    // What the running (or starting) child was given, so only changes are sent.
+    RuntimeSettings child_runtime_;
+    std::optional<engine::ConvertedWeightsSettings> child_converted_;
     QProcess* process_ = nullptr;
     QPointer<RemoteModelBackend> remote_;
     ChildState state_ = ChildState::None;

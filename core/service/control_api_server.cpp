@@ -2,6 +2,7 @@
 
 #include "core/service/api_token.h"
 #include "core/service/control_api_mask_frame.h"
+#include "core/service/control_api_runtime_wire.h"
 #include "core/service/control_api_wire.h"
 #include "core/service/future_result.h"
 #include "core/service/http_request_guard.h"
@@ -186,6 +187,7 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
         {QStringLiteral("/api/v1/load"), Method::Post, false},
         {QStringLiteral("/api/v1/preflight"), Method::Post, false},
         {QStringLiteral("/api/v1/cancel-load"), Method::Post, false},
+        {QStringLiteral("/api/v1/runtime-settings"), Method::Post, false},
         {QStringLiteral("/api/v1/encode"), Method::Post, true},
         {QStringLiteral("/api/v1/segment"), Method::Post, true},
         {QStringLiteral("/api/v1/detect"), Method::Post, true},
@@ -229,6 +231,7 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
     else if (path == QLatin1String("/api/v1/load")) answerLater(reply, load(body));
     else if (path == QLatin1String("/api/v1/preflight")) answerLater(reply, preflight(body));
     else if (path == QLatin1String("/api/v1/cancel-load")) answer(reply, cancelLoad());
+    else if (path == QLatin1String("/api/v1/runtime-settings")) answer(reply, runtimeSettings(body));
     else if (path == QLatin1String("/api/v1/encode")) answerLater(reply, encode(body));
     else if (path == QLatin1String("/api/v1/segment")) answerLater(reply, segment(body));
     else if (path == QLatin1String("/api/v1/detect")) answerLater(reply, detect(body));
@@ -269,6 +272,8 @@ ControlApiServer::Response ControlApiServer::health() const {
     json[QStringLiteral("gpus")] = wire::to_json(backend_->gpus());
     if (load_progress_ && status.state == QLatin1String("loading"))
         json[QStringLiteral("load_progress")] = wire::to_json(wire::LoadProgressFigures{load_progress_->first, load_progress_->second});
+    if (const std::optional<AppliedSettings> settings = backend_->appliedSettings())
+        json[QStringLiteral("settings")] = wire::to_json(*settings);
     return Response{200, json};
 }
 
@@ -338,6 +343,23 @@ ControlApiServer::Response ControlApiServer::cancelLoad() {
     const bool loading = backend_->status().state == QLatin1String("loading");
     backend_->cancelLoad();
     return Response{200, QJsonObject{{QStringLiteral("status"), loading ? QStringLiteral("cancelling") : QStringLiteral("idle")}}};
+}
+
+ControlApiServer::Response ControlApiServer::runtimeSettings(const QJsonObject& body) {
+    if (!options_.allow_runtime_settings)
+        return Response{403, wire::error_json(QStringLiteral("forbidden"),
+                                              QStringLiteral("this server keeps its own runtime settings; a client may not change "
+                                                             "them (start `samlabel-cli serve` with --allow-runtime-settings to "
+                                                             "allow that: it lets a client choose folders the server writes in)"))};
+    QString parse_error;
+    const std::optional<wire::RuntimeSettingsUpdate> update = wire::parse_runtime_settings_update(body, &parse_error);
+    if (!update) return Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)};
+    if (update->runtime) backend_->applyRuntimeSettings(*update->runtime);
+    if (update->converted_weights) backend_->applyConvertedWeightsSettings(*update->converted_weights);
+    QJsonObject json{{QStringLiteral("status"), QStringLiteral("applied")}};
+    if (const std::optional<AppliedSettings> settings = backend_->appliedSettings())
+        json[QStringLiteral("settings")] = wire::to_json(*settings);
+    return Response{200, json};
 }
 
 namespace {

@@ -13,6 +13,7 @@
 //   then 401. An unauthenticated request never reaches a handler.
 // * POST /api/v1/load may carry options (folder, device, dtype, parts, budgets);
 //   a folder other than the server's own needs allow_load_any_weights (403).
+// * POST /api/v1/runtime-settings needs allow_runtime_settings (403).
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
@@ -46,6 +47,10 @@ struct ControlApiOptions {
     // network-exposed server must not make it read paths of its choosing; 403).
     // The GUI's model process (child mode) turns it on: loopback, its own token.
     bool allow_load_any_weights = false;
+    // POST /api/v1/runtime-settings may change the model's runtime and
+    // converted-weights settings (disk folders it then writes in). Off: 403.
+    // The GUI's model process turns it on; a shared server keeps its own.
+    bool allow_runtime_settings = false;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
@@ -94,6 +99,7 @@ private:
     QFuture<Response> load(const QJsonObject& body);
     QFuture<Response> preflight(const QJsonObject& body);
     Response cancelLoad();
+    Response runtimeSettings(const QJsonObject& body);
     // The load a /load or /preflight body asks for, or the answer refusing it.
     struct ParsedLoad {
         std::optional<Response> refusal;

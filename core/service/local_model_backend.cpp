@@ -349,6 +349,21 @@ void LocalModelBackend::applyRuntimeSettings(const RuntimeSettings& settings) {
     worker_->setBudget(settings.encode_budget);
 }
 
+void LocalModelBackend::applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) {
+    session_->converted_weights().set_settings(settings);  // a running load keeps what it started with
+}
+
+std::optional<AppliedSettings> LocalModelBackend::appliedSettings() const {
+    AppliedSettings applied;
+    const engine::EmbeddingCacheSettings cache = session_->cache().settings();
+    applied.runtime.embedding_cache_bytes = cache.memory_budget_bytes;
+    if (!cache.disk_dir.empty()) applied.runtime.disk_cache_dir = QString::fromStdString(io::path_to_utf8(cache.disk_dir));
+    applied.runtime.auto_unload_after_ms = worker_ ? worker_->autoUnloadAfterMs() : 0;
+    applied.runtime.encode_budget = session_->budget();
+    applied.converted_weights = session_->converted_weights().settings();
+    return applied;
+}
+
 void LocalModelBackend::setImagesInView(const QString& on_screen, const QStringList& ahead) {
     if (!worker_ || !local_files_allowed_) return;  // over HTTP, images arrive through encode()
     const engine::SessionState state = worker_->state();

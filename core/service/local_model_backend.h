@@ -64,6 +64,9 @@ public:
     QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     void cancelLoad() override;
     void applyRuntimeSettings(const RuntimeSettings& settings) override;
+    void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) override;
+    // Read back from the session's caches, the worker's idle timer and the session's budget.
+    std::optional<AppliedSettings> appliedSettings() const override;
     void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;

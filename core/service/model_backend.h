@@ -15,6 +15,7 @@
 // Every call returns a future of its own, with the caller as its only reader:
 // the caller may move the answer out (future_result.h), as the control API and
 // the model-process backend do with a click's masks.
+#include "core/engine/converted_weights_cache.h"  // ConvertedWeightsSettings
 #include "core/engine/engine_types.h"
 #include "core/engine/model_session.h"
 #include "core/service/backend_replies.h"  // BackendError and the reply structs
@@ -31,13 +32,20 @@
 namespace samlabel::service {
 
 // How the model keeps embeddings and when it lets go by itself. Applied to
-// the model process (this one, or a child at its start); a remote server keeps
-// its own.
+// the model process (this one, or a child: at its start and live, through
+// POST /api/v1/runtime-settings); a remote server keeps its own.
 struct RuntimeSettings {
     std::uint64_t embedding_cache_bytes = 2048ull << 20;
     QString disk_cache_dir;       // empty: no disk cache
     qint64 auto_unload_after_ms = 0;  // 0: never
     engine::BudgetSettings encode_budget;  // encodes re-check memory against it (the panel's budget, live)
+};
+
+// What the model process runs with now, read back from the parts that use it
+// (/health's "settings"), so a client sees that a change took.
+struct AppliedSettings {
+    RuntimeSettings runtime;
+    engine::ConvertedWeightsSettings converted_weights;
 };
 
 class ModelBackend : public QObject {
@@ -64,6 +72,13 @@ public:
     // Cancels a running load (its future answers Cancelled); nothing else.
     virtual void cancelLoad() = 0;
     virtual void applyRuntimeSettings(const RuntimeSettings& settings) = 0;
+    // The converted-weights cache of the process that loads (Preferences >
+    // Model; an empty dir: off). Same reach as applyRuntimeSettings: this
+    // process, or a model process at its start and live; a remote server keeps its own.
+    virtual void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) = 0;
+    // The settings in force where the model runs; nullopt when this backend
+    // cannot read them back (a remote server, a model process).
+    virtual std::optional<AppliedSettings> appliedSettings() const { return std::nullopt; }
     // The images the user is looking at: the model encodes `on_screen` first,
     // then `ahead` (the next ones in the folder) while idle. Ids are the GUI's
     // file paths; a backend that cannot read them (remote) ignores this, its

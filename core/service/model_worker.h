@@ -85,6 +85,7 @@ public:
                           const QString& source = QString());
     // 0 disables auto-unload (the default).
     void setAutoUnloadAfterMs(qint64 idle_ms);
+    qint64 autoUnloadAfterMs() const { return auto_unload_ms_.load(); }
     void setBudget(const engine::BudgetSettings& budget);
 
     // Lock-free reads for the GUI and the control API.

@@ -162,6 +162,10 @@ QFuture<PreflightReply> RemoteModelBackend::preflight(const engine::LoadRequest&
         });
 }
 
+QFuture<ApiCallResult> RemoteModelBackend::sendModelProcessSettings(const QJsonObject& body) {
+    return client_->post(QStringLiteral("/api/v1/runtime-settings"), body, kModelCallTimeoutMs);
+}
+
 void RemoteModelBackend::cancelLoad() {
     // Fire and forget: the load's own answer says Cancelled.
     (void)client_->post(QStringLiteral("/api/v1/cancel-load"), QJsonObject{}, kModelCallTimeoutMs);

@@ -38,8 +38,14 @@ public:
     QFuture<PreflightReply> preflight(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     QFuture<LoadReply> load(const engine::LoadRequest& request, const engine::BudgetSettings& budget) override;
     void cancelLoad() override;
-    // The server keeps its own cache and idle settings (its command line).
+    // The server keeps its own cache, idle and converted-weights settings (its
+    // command line): a shared server must not take one client's preferences.
     void applyRuntimeSettings(const RuntimeSettings&) override {}
+    void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings&) override {}
+    // POST /api/v1/runtime-settings (a wire::RuntimeSettingsUpdate body). Only
+    // for a model process this GUI started (ChildProcessModelBackend, which
+    // starts it with --allow-runtime-settings), never for a remote server.
+    QFuture<ApiCallResult> sendModelProcessSettings(const QJsonObject& body);
     // The server cannot read this machine's files: its images arrive through encode().
     void setImagesInView(const QString&, const QStringList&) override {}
     QFuture<LoadReply> reload() override;

@@ -27,6 +27,7 @@ public:
     QFuture<service::LoadReply> load(const engine::LoadRequest& r, const engine::BudgetSettings& b) override { return real_->load(r, b); }
     void cancelLoad() override { real_->cancelLoad(); }
     void applyRuntimeSettings(const service::RuntimeSettings& s) override { real_->applyRuntimeSettings(s); }
+    void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& s) override { real_->applyConvertedWeightsSettings(s); }
     void setImagesInView(const QString& on_screen, const QStringList& ahead) override { real_->setImagesInView(on_screen, ahead); }
     QFuture<service::LoadReply> reload() override { return real_->reload(); }
     QFuture<service::UnloadReply> unload() override { return real_->unload(); }

@@ -111,6 +111,9 @@ public:
     std::atomic<int> loads{0};
     std::atomic<int> cancels{0};
     RuntimeSettings runtime_settings;
+    int runtime_settings_applied = 0;
+    engine::ConvertedWeightsSettings converted_weights;
+    int converted_weights_applied = 0;
     QString on_screen;
     QStringList ahead;
     // What the next preflight answers: fits by default.
@@ -145,7 +148,14 @@ public:
         return reload();
     }
     void cancelLoad() override { ++cancels; }
-    void applyRuntimeSettings(const RuntimeSettings& settings) override { runtime_settings = settings; }
+    void applyRuntimeSettings(const RuntimeSettings& settings) override {
+        runtime_settings = settings;
+        ++runtime_settings_applied;
+    }
+    void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) override {
+        converted_weights = settings;
+        ++converted_weights_applied;
+    }
     void setImagesInView(const QString& image, const QStringList& next) override {
         on_screen = image;
         ahead = next;

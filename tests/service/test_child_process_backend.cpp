@@ -9,7 +9,9 @@
 #include "core/service/kept_mask_logits.h"
 #include "tests/wait_future.h"
 
+#include <QDir>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -83,6 +85,19 @@ double rss_mb() {
     for (const QByteArray& line : status.readAll().split('\n'))
         if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').value(0).toDouble() / 1024.0;
     return 0.0;
+}
+
+// The converted-weights entries in `dir` (their .safetensors files); 0 for a folder never made.
+int converted_entries(const QString& dir) {
+    return int(QDir(dir).entryList({QStringLiteral("*.safetensors")}, QDir::Files).size());
+}
+
+// A copy of the tiny checkpoint in its own folder: another model to load in the same child.
+bool copy_tiny(const QString& to) {
+    if (!QDir().mkpath(to)) return false;
+    for (const char* name : {"model.safetensors", "config.json", "processor_config.json"})
+        if (!QFile::copy(QString::fromStdString((kTiny / name).string()), to + QLatin1Char('/') + QLatin1String(name))) return false;
+    return true;
 }
 
 bool process_exists(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH); }
@@ -250,6 +265,78 @@ private Q_SLOTS:
         QCOMPARE(backend.childPid(), 0);
         QCOMPARE(lost.count(), 0);  // asked for, not lost
         QVERIFY(!backend.status().model_loaded);
+    }
+
+    // Runtime settings changed while the child runs reach it at once (not at
+    // the next start): an idle delay set after the load unloads the model.
+    void runtimeSettingsReachARunningChild() {
+        ChildProcessModelBackend backend(test_options());
+        backend.applyRuntimeSettings(RuntimeSettings{});  // auto-unload off
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        const qint64 pid = backend.childPid();
+        QTest::qWait(2500);
+        QCOMPARE(int(unloads.size()), 0);  // off: still loaded
+        RuntimeSettings settings;
+        settings.auto_unload_after_ms = 1000;
+        backend.applyRuntimeSettings(settings);
+        QTRY_COMPARE_WITH_TIMEOUT(int(unloads.size()), 1, 15000);
+        QVERIFY(unloads[0].automatic);
+        QVERIFY(unloads[0].was_loaded);
+        QTRY_VERIFY_WITH_TIMEOUT(!process_exists(pid), 10000);
+    }
+
+    // The Preferences' converted-weights cache reaches the child: at its start
+    // (a CPU bf16 load writes its entry in the folder given, not the child's
+    // default), live (a later load in the same child writes in the new
+    // folder), and switched off (no entry anywhere).
+    void convertedWeightsReachTheChild() {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString default_cache = tmp.filePath(QStringLiteral("default-cache"));
+        const QByteArray old_cache = qgetenv("SAMLABEL_CACHE");
+        qputenv("SAMLABEL_CACHE", default_cache.toUtf8());  // the child's default, were it to ignore ours
+        const auto restore = qScopeGuard([&old_cache] {
+            if (old_cache.isEmpty()) qunsetenv("SAMLABEL_CACHE");
+            else qputenv("SAMLABEL_CACHE", old_cache);
+        });
+        const QString default_dir = default_cache + QStringLiteral("/converted-weights");
+        const QString first = tmp.filePath(QStringLiteral("first")), second = tmp.filePath(QStringLiteral("second"));
+        const QString copy1 = tmp.filePath(QStringLiteral("tiny-copy1")), copy2 = tmp.filePath(QStringLiteral("tiny-copy2"));
+        QVERIFY(copy_tiny(copy1) && copy_tiny(copy2));
+        auto bf16_load = [](const QString& folder) {
+            engine::LoadRequest request = tiny_request();
+            request.dtype = engine::WeightDType::BF16;
+            if (!folder.isEmpty()) request.checkpoint_dir = folder.toStdString();
+            return request;
+        };
+
+        ChildProcessModelBackend backend(test_options());
+        backend.applyConvertedWeightsSettings({first.toStdString(), 1ull << 30});
+        LoadReply load = wait_result(backend.load(bf16_load({}), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(load.dtype, QStringLiteral("bfloat16"));
+        QCOMPARE(converted_entries(first), 1);
+        QCOMPARE(converted_entries(default_dir), 0);
+        const qint64 pid = backend.childPid();
+
+        backend.applyConvertedWeightsSettings({second.toStdString(), 1ull << 30});
+        load = wait_result(backend.load(bf16_load(copy1), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(backend.childPid(), pid);  // the same child, told while running
+        QCOMPARE(converted_entries(second), 1);
+        QCOMPARE(converted_entries(first), 1);
+
+        backend.applyConvertedWeightsSettings({std::filesystem::path(), 1ull << 30});  // off
+        load = wait_result(backend.load(bf16_load(copy2), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(backend.childPid(), pid);
+        QCOMPARE(converted_entries(first), 1);
+        QCOMPARE(converted_entries(second), 1);
+        QCOMPARE(converted_entries(default_dir), 0);
+        wait_result(backend.unload());
     }
 
     void refusedLoadReachesTheCaller() {

@@ -252,6 +252,56 @@ private Q_SLOTS:
         QCOMPARE(api_->get(QStringLiteral("/health")).status, 200);
     }
 
+    // POST /api/v1/runtime-settings: refused (403, naming the flag) unless the
+    // server was started with allow_runtime_settings; then applied to the
+    // backend; a bad field is a 400 naming it, and nothing is applied.
+    void runtimeSettingsNeedTheFlag() {
+        const QByteArray body = R"({"runtime": {"embedding_cache_mb": 300, "disk_cache_dir": "/tmp/embeddings",
+            "auto_unload_after_ms": 1500, "encode_keep_free_ram_mb": 1024, "encode_max_vram_mb": 2048},
+            "converted_weights": {"dir": "/tmp/converted", "budget_mb": 512}})";
+        HttpResult refused = api_->post(QStringLiteral("/api/v1/runtime-settings"), body);
+        QCOMPARE(refused.status, 403);
+        QCOMPARE(refused.json.value("error").toString(), QStringLiteral("forbidden"));
+        QVERIFY2(refused.json.value("message").toString().contains(QStringLiteral("--allow-runtime-settings")),
+                 qPrintable(refused.json.value("message").toString()));
+        QCOMPARE(backend_->runtime_settings_applied, 0);
+        QCOMPARE(backend_->converted_weights_applied, 0);
+
+        ControlApiServer allowing(backend_.get());
+        ControlApiOptions options;
+        options.token = QString::fromLatin1(api_->token());
+        options.allow_runtime_settings = true;
+        QVERIFY(allowing.start(options, nullptr));
+        ControlApiTestClient api(allowing, options.token);
+        HttpResult bad = api.post(QStringLiteral("/api/v1/runtime-settings"),
+                                  R"({"runtime": {"embedding_cache_mb": -5, "disk_cache_dir": "", "auto_unload_after_ms": 0,
+                                      "encode_keep_free_ram_mb": 0, "encode_max_vram_mb": 0}})");
+        QCOMPARE(bad.status, 400);
+        QCOMPARE(bad.json.value("error").toString(), QStringLiteral("bad_request"));
+        QVERIFY2(bad.json.value("message").toString().contains(QStringLiteral("\"runtime.embedding_cache_mb\"")),
+                 qPrintable(bad.json.value("message").toString()));
+        QCOMPARE(backend_->runtime_settings_applied, 0);
+
+        HttpResult applied = api.post(QStringLiteral("/api/v1/runtime-settings"), body);
+        QCOMPARE(applied.status, 200);
+        QCOMPARE(applied.json.value("status").toString(), QStringLiteral("applied"));
+        QCOMPARE(backend_->runtime_settings_applied, 1);
+        QCOMPARE(backend_->runtime_settings.embedding_cache_bytes, std::uint64_t(300) << 20);
+        QCOMPARE(backend_->runtime_settings.disk_cache_dir, QStringLiteral("/tmp/embeddings"));
+        QCOMPARE(backend_->runtime_settings.auto_unload_after_ms, qint64(1500));
+        QCOMPARE(backend_->runtime_settings.encode_budget.keep_free_ram_bytes, std::uint64_t(1) << 30);
+        QCOMPARE(backend_->runtime_settings.encode_budget.max_vram_bytes, std::uint64_t(2) << 30);
+        QCOMPARE(backend_->converted_weights_applied, 1);
+        QCOMPARE(backend_->converted_weights.dir, std::filesystem::path("/tmp/converted"));
+        QCOMPARE(backend_->converted_weights.budget_bytes, std::uint64_t(512) << 20);
+        // A group left out is not touched.
+        QCOMPARE(api.post(QStringLiteral("/api/v1/runtime-settings"), R"({"converted_weights": {"dir": "", "budget_mb": 1}})").status, 200);
+        QCOMPARE(backend_->runtime_settings_applied, 1);
+        QCOMPARE(backend_->converted_weights_applied, 2);
+        QVERIFY(backend_->converted_weights.dir.empty());
+        QCOMPARE(api.get(QStringLiteral("/api/v1/runtime-settings")).status, 405);
+    }
+
     void unknownPathIs404AndWrongMethodIs405() {
         HttpResult missing = api_->get(QStringLiteral("/api/v1/nothing"));
         QCOMPARE(missing.status, 404);

@@ -6,6 +6,7 @@
 // from the same helper as /segment's.
 #include "core/service/control_api_load_wire.h"
 #include "core/service/control_api_mask_frame.h"
+#include "core/service/control_api_runtime_wire.h"
 #include "core/service/control_api_wire.h"
 #include "core/service/kept_mask_logits.h"
 
@@ -352,6 +353,71 @@ private Q_SLOTS:
         QCOMPARE(minimal->options.score_threshold, engine::DetectOptions{}.score_threshold);
         QCOMPARE(minimal->options.mask_threshold, engine::DetectOptions{}.mask_threshold);
         QCOMPARE(minimal->include_masks, true);
+    }
+
+    // POST /api/v1/runtime-settings: a body written out by hand is read into the
+    // settings it names, in bytes and ms; what to_json writes reads back the same.
+    void runtimeSettingsBody() {
+        const QByteArray body = R"({"runtime": {"embedding_cache_mb": 300, "disk_cache_dir": "/tmp/emb",
+            "auto_unload_after_ms": 1500, "encode_keep_free_ram_mb": 1024, "encode_max_vram_mb": 0},
+            "converted_weights": {"dir": "", "budget_mb": 512}})";
+        QString error;
+        const auto update = wire::parse_runtime_settings_update(QJsonDocument::fromJson(body).object(), &error);
+        QVERIFY2(update, qPrintable(error));
+        QVERIFY(update->runtime && update->converted_weights);
+        QCOMPARE(update->runtime->embedding_cache_bytes, std::uint64_t(300) * 1024 * 1024);
+        QCOMPARE(update->runtime->disk_cache_dir, QStringLiteral("/tmp/emb"));
+        QCOMPARE(update->runtime->auto_unload_after_ms, qint64(1500));
+        QCOMPARE(update->runtime->encode_budget.keep_free_ram_bytes, std::uint64_t(1) << 30);
+        QCOMPARE(update->runtime->encode_budget.max_vram_bytes, std::uint64_t(0));
+        QVERIFY(update->converted_weights->dir.empty());  // "": off
+        QCOMPARE(update->converted_weights->budget_bytes, std::uint64_t(512) << 20);
+        const auto again = wire::parse_runtime_settings_update(wire::to_json(*update), &error);
+        QVERIFY2(again, qPrintable(error));
+        QCOMPARE(wire::to_json(*again), wire::to_json(*update));
+
+        // One group alone leaves the other out.
+        const auto converted_only =
+            wire::parse_runtime_settings_update(QJsonDocument::fromJson(R"({"converted_weights": {"dir": "/c", "budget_mb": 8}})").object(), &error);
+        QVERIFY2(converted_only, qPrintable(error));
+        QVERIFY(!converted_only->runtime);
+        QCOMPARE(converted_only->converted_weights->dir, std::filesystem::path("/c"));
+        QVERIFY(!wire::to_json(*converted_only).contains(QStringLiteral("runtime")));
+    }
+    void runtimeSettingsFieldErrors_data() {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("names");
+        QByteArray runtime_ok = R"("embedding_cache_mb": 1, "disk_cache_dir": "", "auto_unload_after_ms": 0, "encode_keep_free_ram_mb": 0)";
+        QTest::newRow("empty") << QByteArray("{}") << "no settings given";
+        QTest::newRow("unknown group") << QByteArray(R"({"runtme": {}})") << "unknown field \"runtme\"";
+        QTest::newRow("group not object") << QByteArray(R"({"runtime": 5})") << "\"runtime\" must be an object";
+        QTest::newRow("missing field") << ("{\"runtime\": {" + runtime_ok + "}}") << "\"runtime.encode_max_vram_mb\" is missing";
+        QTest::newRow("unknown field") << ("{\"runtime\": {" + runtime_ok + R"(, "encode_max_vram_mb": 0, "auto_unload_ms": 3}})")
+                                       << "unknown field \"runtime.auto_unload_ms\"";
+        QTest::newRow("negative") << ("{\"runtime\": {" + runtime_ok.replace("\"embedding_cache_mb\": 1", "\"embedding_cache_mb\": -1") +
+                                      R"(, "encode_max_vram_mb": 0}})")
+                                  << "\"runtime.embedding_cache_mb\" must be a whole number of MB";
+        QTest::newRow("fraction") << QByteArray(R"({"converted_weights": {"dir": "", "budget_mb": 1.5}})")
+                                  << "\"converted_weights.budget_mb\" must be a whole number of MB";
+        QTest::newRow("string number") << QByteArray(R"({"converted_weights": {"dir": "", "budget_mb": "8"}})")
+                                       << "\"converted_weights.budget_mb\"";
+        QTest::newRow("relative dir") << QByteArray(R"({"converted_weights": {"dir": "cache", "budget_mb": 8}})")
+                                      << "\"converted_weights.dir\" must be an absolute folder";
+        QTest::newRow("dir not string") << QByteArray(R"({"converted_weights": {"dir": false, "budget_mb": 8}})")
+                                        << "\"converted_weights.dir\" must be a string";
+        QTest::newRow("auto-unload too long") << QByteArray(R"({"runtime": {"embedding_cache_mb": 1, "disk_cache_dir": "",
+            "auto_unload_after_ms": 1e12, "encode_keep_free_ram_mb": 0, "encode_max_vram_mb": 0}})")
+                                              << "\"runtime.auto_unload_after_ms\" must be a whole number of ms";
+    }
+    void runtimeSettingsFieldErrors() {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, names);
+        QJsonParseError parse{};
+        const QJsonObject json = QJsonDocument::fromJson(body, &parse).object();
+        QCOMPARE(parse.error, QJsonParseError::NoError);
+        QString error;
+        QVERIFY(!wire::parse_runtime_settings_update(json, &error));
+        QVERIFY2(error.contains(names), qPrintable(error));
     }
 
     void detectRequestFieldErrors_data() {

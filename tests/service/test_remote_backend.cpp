@@ -99,6 +99,31 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(fake_->cancels.load(), 1, 5000);
     }
 
+    // A remote server keeps its own settings: the panel's and the
+    // Preferences' changes stay on this side, even with a server that would
+    // take them (--allow-runtime-settings), while a model process of ours is
+    // sent them through the same client (sendModelProcessSettings).
+    void aRemoteServerKeepsItsOwnSettings() {
+        ControlApiServer allowing(fake_.get());
+        ControlApiOptions options;
+        options.token = token_;
+        options.allow_runtime_settings = true;
+        QVERIFY(allowing.start(options, nullptr));
+        RemoteModelBackend remote(allowing.url(), token_, 100);
+        QTRY_VERIFY_WITH_TIMEOUT(remote.isReachable(), 5000);
+        RuntimeSettings settings;
+        settings.auto_unload_after_ms = 60000;
+        remote.applyRuntimeSettings(settings);
+        remote.applyConvertedWeightsSettings({std::filesystem::path("/tmp/elsewhere"), 1ull << 30});
+        const ApiCallResult sent = wait_result(remote.sendModelProcessSettings(
+            QJsonObject{{"converted_weights", QJsonObject{{"dir", ""}, {"budget_mb", 1}}}}));  // after the two above: they would have arrived
+        QVERIFY2(sent.ok(), qPrintable(sent.describe(allowing.url())));
+        QTest::qWait(300);  // anything else sent would be answered by now
+        QCOMPARE(fake_->runtime_settings_applied, 0);
+        QCOMPARE(fake_->converted_weights_applied, 1);  // only the explicit send
+        QVERIFY(fake_->converted_weights.dir.empty());
+    }
+
     void clicksGoOverTheNetwork() {
         RemoteModelBackend remote(server_->url(), token_, 100);
         QTRY_VERIFY_WITH_TIMEOUT(remote.isReachable(), 5000);

@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <filesystem>
@@ -82,6 +83,22 @@ Answer post_json(const QString& url, const QString& token, const QJsonObject& bo
     request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     QNetworkReply* reply = nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Answer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.json = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    return a;
+}
+
+Answer get_json(const QString& url, const QString& token) {
+    QNetworkAccessManager nam;
+    QNetworkRequest request{QUrl(url)};
+    request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
+    QNetworkReply* reply = nam.get(request);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(60000, &loop, &QEventLoop::quit);
@@ -209,6 +226,69 @@ private Q_SLOTS:
         const Answer load = post_json(url + QStringLiteral("/api/v1/load"), token_, {});
         QCOMPARE(load.status, 200);
         QCOMPARE(load.json.value("parts").toString(), QStringLiteral("detect"));
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(20000));
+        QCOMPARE(serve.exitCode(), 0);
+    }
+
+    // POST /api/v1/runtime-settings on a real serve: refused without the flag;
+    // with it, the new settings are what /health reads back from the model's
+    // caches and idle timer, and the new idle delay unloads the model.
+    void runtimeSettingsOfARunningServe() {
+        const Answer refused = post_json(url_ + QStringLiteral("/api/v1/runtime-settings"), token_,
+                                         {{"converted_weights", QJsonObject{{"dir", ""}, {"budget_mb", 1}}}});
+        QCOMPARE(refused.status, 403);
+        QVERIFY2(refused.json.value("message").toString().contains(QStringLiteral("--allow-runtime-settings")),
+                 qPrintable(refused.json.value("message").toString()));
+        Run help = run_cli({QStringLiteral("serve"), QStringLiteral("--help")});
+        QVERIFY2(help.out.contains(QStringLiteral("--allow-runtime-settings")) && help.out.contains(QStringLiteral("/api/v1/runtime-settings")),
+                 qPrintable(help.out));
+        Run no_dir = run_cli({QStringLiteral("serve"), QStringLiteral("--no-load"), QStringLiteral("--converted-weights"), QString()});
+        QCOMPARE(no_dir.exit_code, 2);
+        QVERIFY2(no_dir.err.contains(QStringLiteral("--converted-weights wants a folder or 'off'")), qPrintable(no_dir.err));
+        Run bad_budget = run_cli({QStringLiteral("serve"), QStringLiteral("--no-load"), QStringLiteral("--converted-weights-budget-mb"),
+                                  QStringLiteral("-1")});
+        QCOMPARE(bad_budget.exit_code, 2);
+        QVERIFY2(bad_budget.err.contains(QStringLiteral("--converted-weights-budget-mb wants a whole number")), qPrintable(bad_budget.err));
+
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        QProcess serve;
+        QString out;
+        const QString url = start_serve(serve,
+                                        {QStringLiteral("--weights"), kTiny, QStringLiteral("--device"), QStringLiteral("cpu"),
+                                         QStringLiteral("--dtype"), QStringLiteral("fp32"), QStringLiteral("--allow-runtime-settings"),
+                                         QStringLiteral("--embedding-cache-mb"), QStringLiteral("100"), QStringLiteral("--converted-weights"),
+                                         QStringLiteral("off"), QStringLiteral("--converted-weights-budget-mb"), QStringLiteral("64")},
+                                        token_, &out);
+        QVERIFY2(!url.isEmpty(), qPrintable(out));
+        // The command line's settings, read back.
+        const QJsonObject started = get_json(url + QStringLiteral("/health"), token_).json.value("settings").toObject();
+        QCOMPARE(started.value("runtime").toObject().value("embedding_cache_mb").toInt(), 100);
+        QCOMPARE(started.value("runtime").toObject().value("auto_unload_after_ms").toInt(), 0);
+        QCOMPARE(started.value("converted_weights").toObject().value("dir").toString(), QString());
+        QCOMPARE(started.value("converted_weights").toObject().value("budget_mb").toInt(), 64);
+
+        const QString disk = tmp.filePath(QStringLiteral("embeddings"));
+        const QString converted = tmp.filePath(QStringLiteral("converted"));
+        const QJsonObject runtime{{"embedding_cache_mb", 300}, {"disk_cache_dir", disk}, {"auto_unload_after_ms", 1500},
+                                  {"encode_keep_free_ram_mb", 0}, {"encode_max_vram_mb", 0}};
+        const QJsonObject converted_settings{{"dir", converted}, {"budget_mb", 512}};
+        const Answer bad = post_json(url + QStringLiteral("/api/v1/runtime-settings"), token_,
+                                     {{"converted_weights", QJsonObject{{"dir", "relative/dir"}, {"budget_mb", 512}}}});
+        QCOMPARE(bad.status, 400);
+        QVERIFY2(bad.json.value("message").toString().contains(QStringLiteral("\"converted_weights.dir\"")),
+                 qPrintable(bad.json.value("message").toString()));
+        const Answer applied = post_json(url + QStringLiteral("/api/v1/runtime-settings"), token_,
+                                         {{"runtime", runtime}, {"converted_weights", converted_settings}});
+        QCOMPARE(applied.status, 200);
+        const QJsonObject now = get_json(url + QStringLiteral("/health"), token_).json.value("settings").toObject();
+        QCOMPARE(now.value("runtime").toObject(), runtime);
+        QCOMPARE(now.value("converted_weights").toObject(), converted_settings);
+        QCOMPARE(applied.json.value("settings").toObject(), now);
+
+        // The new idle delay (none before) unloads the model by itself.
+        QTRY_VERIFY_WITH_TIMEOUT(!get_json(url + QStringLiteral("/health"), token_).json.value("model_loaded").toBool(), 15000);
         serve.terminate();
         QVERIFY(serve.waitForFinished(20000));
         QCOMPARE(serve.exitCode(), 0);

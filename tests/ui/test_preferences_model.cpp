@@ -1,9 +1,12 @@
 // Preferences > Model: the converted-weights cache (issue 16). A CPU bf16 load
 // of the fp32 fixture writes one entry; the tab shows its size and folder,
-// Clear deletes it, and switching the cache off reaches the model session.
+// Clear deletes it, and switching the cache off reaches the model session,
+// and a model process too (issue 14).
 #include "core/engine/converted_weights_cache.h"
 #include "core/engine/memory_budget.h"
 #include "core/engine/model_session.h"
+#include "core/service/child_process_model_backend.h"
+#include "tests/wait_future.h"
 #include "ui/dialogs/settings_dialog.h"
 #include "ui/main_window.h"
 #include "ui/model/model_ui.h"
@@ -87,6 +90,39 @@ private Q_SLOTS:
         model_ui->applyPreferences();
         QVERIFY(!model_ui->session()->converted_weights().enabled());
         QCOMPARE(model_ui->session()->converted_weights().settings().budget_bytes, std::uint64_t(3) << 30);
+    }
+
+    // The same preference reaches a model process (child mode) through the
+    // backend: given when the window takes the backend (before the child
+    // starts), and again when the Preferences change. Seen in what a CPU bf16
+    // load in the child leaves in the cache folder.
+    void convertedWeightsReachTheModelProcess() {
+        const engine::ConvertedWeightsSettings defaults = engine::ConvertedWeightsSettings{
+            engine::default_converted_weights_dir(), std::uint64_t(8) << 30};
+        engine::ConvertedWeightsCache(defaults).clear();
+        AppSettings::setConvertedWeightsCacheEnabled(false);
+        service::ChildProcessOptions options;
+        options.cli_path = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
+        service::ChildProcessModelBackend child(options);  // outlives the window that uses it
+        MainWindow window;
+        auto* model_ui = window.findChild<ModelUi*>();
+        QVERIFY(model_ui);
+        model_ui->setBackend(&child, true);
+        engine::LoadRequest request;
+        request.checkpoint_dir = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
+        request.device = engine::DeviceSpec{engine::DeviceKind::Cpu, 0};
+        request.dtype = engine::WeightDType::BF16;
+        service::LoadReply load = future_wait::wait_result(child.load(request, {}), 60000);
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(engine::ConvertedWeightsCache(defaults).entries(), std::size_t(0));  // off: converted, not kept
+        future_wait::wait_result(child.unload(), 30000);
+
+        AppSettings::setConvertedWeightsCacheEnabled(true);
+        model_ui->applyPreferences();
+        load = future_wait::wait_result(child.load(request, {}), 60000);
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        QCOMPARE(engine::ConvertedWeightsCache(defaults).entries(), std::size_t(1));
+        future_wait::wait_result(child.unload(), 30000);
     }
 };
 

@@ -153,7 +153,13 @@ void ModelUi::connectBackend(service::ModelBackend* backend) {
     });
 }
 
-void ModelUi::applyPreferences() { runtime_->session()->converted_weights().set_settings(AppSettings::convertedWeightsSettings()); }
+void ModelUi::applyPreferences() {
+    // Through the backends' door: this process's model, and the model process
+    // when one is in use (a remote server keeps its own).
+    const engine::ConvertedWeightsSettings converted = AppSettings::convertedWeightsSettings();
+    runtime_->backend()->applyConvertedWeightsSettings(converted);
+    if (backend_ && backend_ != runtime_->backend()) backend_->applyConvertedWeightsSettings(converted);
+}
 
 service::ModelBackend* ModelUi::backend() const { return backend_; }
 
@@ -162,6 +168,7 @@ void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
     if (backend_) QObject::disconnect(backend_, nullptr, this, nullptr);
     backend_ = backend;
     remote_ = remote;
+    backend->applyConvertedWeightsSettings(AppSettings::convertedWeightsSettings());  // a model process's start
     sam_tool_->setBackend(backend, remote);
     panel_->setBackend(backend);  // the panel loads and unloads the model the clicks go to
     connectBackend(backend);

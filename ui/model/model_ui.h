@@ -49,8 +49,9 @@ public:
     // This process's backend (the model runtime's); backend() is the one in
     // use, which may be a server's or a model process's.
     service::LocalModelBackend* localBackend() const;
-    // Preferences the model reads (the converted-weights cache); a running
-    // load keeps what it started with.
+    // Preferences the model reads (the converted-weights cache), for this
+    // process's model and the model process in use; a running load keeps
+    // what it started with.
     void applyPreferences();
     // Where the SAM tool's clicks go (and what the model panel drives): this
     // process's model runtime, a model process or a serve host (remote: the
