@@ -13,9 +13,13 @@
 //   then 401. An unauthenticated request never reaches a handler.
 // * POST /api/v1/load may carry options (folder, device, dtype, parts, budgets);
 //   a folder other than the server's own needs allow_load_any_weights (403).
+// * POST /api/v1/images-in-view (serve) names files of the client's machine for
+//   the model to encode ahead; it needs allow_read_local_images (403). GET
+//   /api/v1/encode-events reports the encodes (encode_events.h).
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
+#include "core/service/encode_events.h"
 #include "core/service/model_backend.h"
 
 #include <QFuture>
@@ -45,6 +49,11 @@ struct ControlApiOptions {
     // network-exposed server must not make it read paths of its choosing; 403).
     // The GUI's model process (child mode) turns it on: loopback, its own token.
     bool allow_load_any_weights = false;
+    // POST /api/v1/images-in-view may name image files on this machine, which
+    // the backend reads and encodes ahead (and segment/detect then take those
+    // paths as image ids). Off: 403, for the same reason. The GUI's model
+    // process turns it on: it shares the GUI's machine and files.
+    bool allow_read_local_images = false;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
@@ -104,6 +113,8 @@ private:
     QFuture<Response> encode(const QJsonObject& body);
     QFuture<Response> segment(const QJsonObject& body);
     QFuture<Response> detect(const QJsonObject& body);
+    Response imagesInView(const QJsonObject& body);
+    Response encodeEvents(const QString& after) const;  // `after`: the query's value
 
     QPointer<ModelBackend> backend_;
     std::unique_ptr<HttpServer> http_;
@@ -111,6 +122,7 @@ private:
     quint16 port_ = 0;
     // The running load's progress for /health (cleared when it finishes).
     std::optional<std::pair<quint64, quint64>> load_progress_;
+    EncodeEventLog encode_events_;  // the backend's encodes, for GET /api/v1/encode-events
     quint64 served_ = 0;
     quint64 handled_ = 0;
 };

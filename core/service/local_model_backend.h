@@ -65,6 +65,7 @@ public:
     void cancelLoad() override;
     void applyRuntimeSettings(const RuntimeSettings& settings) override;
     void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
+    bool readsImageFiles() const override { return local_files_allowed_; }
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
