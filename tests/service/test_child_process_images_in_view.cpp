@@ -11,6 +11,7 @@
 #include "tests/wait_future.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -96,8 +97,11 @@ private Q_SLOTS:
         backend.setImagesInView(images[0], {images[1], images[2]});
         const LoadReply load = wait_result(backend.load(tiny_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
+        QElapsedTimer clock;
+        clock.start();
 
         QTRY_VERIFY_WITH_TIMEOUT(encoded.count() >= 3, 60000);
+        qInfo("three images encoded ahead and reported to the GUI %lld ms after the load answered", clock.elapsed());
         QCOMPARE(ids(encoded), images);  // on screen first, then ahead in order
         for (int i = 0; i < 3; ++i) QCOMPARE(encoded.at(i).at(1).toString(), QStringLiteral("encoded"));
         QVERIFY(encoded.at(0).at(2).toDouble() > 0.0);  // its duration
@@ -107,7 +111,9 @@ private Q_SLOTS:
         engine::ClickPrompt prompt;
         prompt.points.push_back({82.0f, 55.5f, engine::PointLabel::Positive});
         prompt.multimask = true;
+        clock.restart();
         const SegmentReply click = wait_result(backend.segment(images[0], prompt));
+        qInfo("a click on the image encoded ahead: %lld ms", clock.elapsed());
         QVERIFY2(click.ok(), qPrintable(click.message));
         QVERIFY(!click.result.candidates.empty());
         QCOMPARE(click.result.candidates.front().width, 200);

@@ -111,15 +111,6 @@ service::LocalModelBackend* ModelUi::localBackend() const { return runtime_->bac
 std::shared_ptr<engine::ModelSession> ModelUi::session() const { return runtime_->session(); }
 service::MemorySampler* ModelUi::sampler() const { return runtime_->sampler(); }
 
-bool ModelUi::modelLoaded() const {
-    // A remote backend's status() is its latest poll; this process's model is
-    // asked through the worker's lock-free state, since LocalModelBackend::status()
-    // also samples memory and this runs on every encode progress step.
-    if (remote_ && backend_) return backend_->status().model_loaded;
-    const engine::SessionState state = worker()->state();
-    return state == engine::SessionState::Ready || state == engine::SessionState::Busy;
-}
-
 void ModelUi::connectBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
     connect(backend, &service::ModelBackend::imageEncodeStarted, this, [this](const QString& id) {

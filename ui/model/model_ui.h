@@ -77,7 +77,6 @@ protected:
 private:
     // The encode status, a lost model process: from whichever backend is in use.
     void connectBackend(service::ModelBackend* backend);
-    bool modelLoaded() const;
     void onCurrentImageChanged(int index);
     void requestEncodes();
     void updateStatus();
