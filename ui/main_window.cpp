@@ -72,7 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     ModelUi* model = install_model_ui(*this);  // model panel, memory gauge, SAM tool (before restoreState: dock places)
     // Control API, "Unload & Train", the model backend (this machine or a serve host).
     control_api_ = new ControlApiIntegration(this, model->localBackend(), model->gauge(), model->sampler());
-    // A server's or a model process's model gets the images as pixels (it cannot read this window's files).
+    // A server's or a model process's model runs elsewhere; a server gets the images as pixels, a model process reads the files.
     model->setBackend(control_api_->backend(), control_api_->isRemote() || control_api_->isModelProcess());
     install_autolabel_ui(*this, model);  // find bar (Ctrl+F), Tools > Auto-label, review keys
 

@@ -33,6 +33,7 @@ void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
                  "                          [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
                  "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
+                 "                          [--allow-read-local-images]\n"
                  "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
                  "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N] [--allow-runtime-settings]\n"
                  "                          [--converted-weights DIR|off] [--converted-weights-budget-mb N]\n"
@@ -50,6 +51,9 @@ void print_serve_help() {
                  "  --no-load  start unloaded (POST /api/v1/load loads DIR later); --weights may then be left out\n"
                  "  --allow-load-any-weights  POST /api/v1/load and /preflight may name any \"weights\" folder on this\n"
                  "           machine (off: only DIR, 403 otherwise). For a trusted client only: the GUI's model process\n"
+                 "  --allow-read-local-images  POST /api/v1/images-in-view may name image files on this machine, which\n"
+                 "           the model encodes ahead (segment/detect then take those paths as image_id); off: 403.\n"
+                 "           For a client on this machine only: the GUI's model process\n"
                  "  --embedding-cache-mb N  image embeddings kept in memory (default 2048)\n"
                  "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
                  "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
@@ -76,6 +80,7 @@ int cmd_serve(const Args& args) {
     bool allow_load_any_weights = false;
     bool allow_runtime_settings = false;
     engine::ConvertedWeightsSettings converted_weights{engine::default_converted_weights_dir(), 8ull << 30};
+    bool allow_read_local_images = false;
     std::optional<service::RuntimeSettings> runtime;
     bool encode_budget_given = false;  // --encode-*: else the encodes re-check --ram-budget/--vram-budget
     // A non-negative whole number option value.
@@ -131,6 +136,8 @@ int cmd_serve(const Args& args) {
                 converted_weights.dir = dir == "off" ? std::filesystem::path() : ec ? given : absolute;
             } else if (a == "--converted-weights-budget-mb") {
                 converted_weights.budget_bytes = std::uint64_t(count(a, next())) << 20;
+            } else if (a == "--allow-read-local-images") {
+                allow_read_local_images = true;
             } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
                        a == "--encode-max-vram-mb") {
                 const qint64 n = count(a, next());
@@ -189,6 +196,7 @@ int cmd_serve(const Args& args) {
     options.model_endpoints = true;
     options.allow_load_any_weights = allow_load_any_weights;
     options.allow_runtime_settings = allow_runtime_settings;
+    options.allow_read_local_images = allow_read_local_images;
     options.budget_floor = model.budget;  // a client's load may not loosen the operator's budgets
     bool token_generated = false;
     if (token_arg) options.token = QString::fromStdString(*token_arg);
@@ -201,7 +209,9 @@ int cmd_serve(const Args& args) {
     // The same runtime the GUI assembles (service::ModelRuntime), without the gauge's sampler.
     service::ModelRuntimeOptions runtime_options;
     runtime_options.sample_interval_ms = 0;
-    runtime_options.uploaded_images = true;  // never local files: a client could make it read any file
+    runtime_options.uploaded_images = true;
+    // Local files only when allowed: a client could make it read any file.
+    runtime_options.local_files_allowed = allow_read_local_images;
     runtime_options.converted_weights = converted_weights;
     service::ModelRuntime model_runtime(runtime_options);
     service::LocalModelBackend& backend = *model_runtime.backend();
@@ -227,6 +237,9 @@ int cmd_serve(const Args& args) {
     if (allow_runtime_settings && !loopback)
         std::cerr << "samlabel-cli serve: warning: --allow-runtime-settings on a non-loopback address lets every client with "
                      "the token make this machine write in folders of its choosing\n";
+    if (allow_read_local_images && !loopback)
+        std::cerr << "samlabel-cli serve: warning: --allow-read-local-images on a non-loopback address lets every client with "
+                     "the token make this machine read files of its choosing\n";
     if (token_generated) std::printf("token: %s\n", options.token.toUtf8().constData());
     std::fflush(stdout);
 

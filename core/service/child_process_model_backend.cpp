@@ -128,10 +128,17 @@ void ChildProcessModelBackend::sendSettingsToChild() {
     });
 }
 
+void ChildProcessModelBackend::setImagesInView(const QString& on_screen, const QStringList& ahead) {
+    in_view_on_screen_ = on_screen;
+    in_view_ahead_ = ahead;
+    if (remote_) remote_->setImagesInView(on_screen, ahead);  // sent now, or once its model is loaded
+}
+
 QStringList ChildProcessModelBackend::serveArguments() const {
     QStringList args{QStringLiteral("serve"),
                      QStringLiteral("--no-load"),
                      QStringLiteral("--allow-load-any-weights"),
+                     QStringLiteral("--allow-read-local-images"),  // the GUI's image files: encode-ahead, ids = paths
                      QStringLiteral("--bind"),
                      QStringLiteral("127.0.0.1"),
                      QStringLiteral("--port"),
@@ -218,6 +225,12 @@ void ChildProcessModelBackend::onChildOutput() {
         });
         connect(remote, &ModelBackend::loadProgress, this, &ModelBackend::loadProgress);
         connect(remote, &ModelBackend::loadFinished, this, &ModelBackend::loadFinished);
+        // The child reads the GUI's files: it gets the images in view once its model is loaded.
+        remote->setServerReadsImageFiles(true);
+        connect(remote, &ModelBackend::imageEncodeStarted, this, &ModelBackend::imageEncodeStarted);
+        connect(remote, &ModelBackend::imageEncodeProgress, this, &ModelBackend::imageEncodeProgress);
+        connect(remote, &ModelBackend::imageEncoded, this, &ModelBackend::imageEncoded);
+        remote->setImagesInView(in_view_on_screen_, in_view_ahead_);
         connect(remote, &ModelBackend::unloaded, this, [this](UnloadReply reply) {
             if (unloading_ || state_ != ChildState::Running) return;  // our own unload() reports once the child ended
             // Nobody else holds the token: the child's idle timer unloaded it.

@@ -73,9 +73,13 @@ public:
     // in this process. Only what changed is sent.
     void applyRuntimeSettings(const RuntimeSettings& settings) override;
     void applyConvertedWeightsSettings(const engine::ConvertedWeightsSettings& settings) override;
-    // The child could read the GUI's files, but encode-ahead is not wired
-    // across the process boundary yet: images arrive through encode().
-    void setImagesInView(const QString&, const QStringList&) override {}
+    // The child reads the GUI's files (serve --allow-read-local-images): it
+    // encodes the images in view ahead of any click, and segment()/detect()
+    // take the file paths as image ids. The latest images in view are kept and
+    // sent to every child once its model is loaded; its encode events come back
+    // as imageEncodeStarted / imageEncodeProgress / imageEncoded.
+    void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
+    bool readsImageFiles() const override { return true; }
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
@@ -133,6 +137,8 @@ private:
     BackendStatus last_child_status_;  // the child's latest, for what a lost child held
     std::optional<engine::LoadRequest> last_request_;  // what reload() loads
     engine::BudgetSettings last_budget_;
+    QString in_view_on_screen_;  // the latest setImagesInView(), for the next child
+    QStringList in_view_ahead_;
     // Without a child: the machine's figures, read at most once per poll interval.
     mutable QElapsedTimer local_sample_clock_;
     mutable BackendMemory local_memory_;

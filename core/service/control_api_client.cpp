@@ -44,7 +44,10 @@ QFuture<ApiCallResult> ControlApiClient::post(const QString& path, const QByteAr
 QFuture<ApiCallResult> ControlApiClient::send(const QByteArray& method, const QString& path, const QByteArray& body,
                                               int timeout_ms) {
     QUrl url = base_url_;
-    url.setPath(path);
+    // "/api/v1/encode-events?after=3": the query goes to the URL's query, not into its path.
+    const qsizetype query_at = path.indexOf(QLatin1Char('?'));
+    url.setPath(query_at < 0 ? path : path.left(query_at));
+    if (query_at >= 0) url.setQuery(path.mid(query_at + 1));
     QNetworkRequest request(url);
     request.setRawHeader(QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token_.toUtf8());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));

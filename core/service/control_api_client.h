@@ -40,6 +40,7 @@ public:
     void setMaxReplyBytes(qint64 bytes) { max_reply_bytes_ = bytes; }
     qint64 maxReplyBytes() const { return max_reply_bytes_; }
 
+    // path may carry a query ("/api/v1/encode-events?after=3").
     // timeout_ms bounds the whole call (an unload waits for a running encode,
     // so give it minutes).
     QFuture<ApiCallResult> get(const QString& path, int timeout_ms = 10'000);

@@ -6,15 +6,18 @@
 #include "core/service/control_api_wire.h"
 #include "core/service/future_result.h"
 #include "core/service/http_request_guard.h"
+#include "core/service/images_in_view_request.h"
 
 #include <QAbstractHttpServer>
 #include <QDir>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QPromise>
 #include <QTcpSocket>
+#include <QUrlQuery>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -94,6 +97,13 @@ ControlApiServer::ControlApiServer(ModelBackend* backend, QObject* parent) : QOb
     connect(backend, &ModelBackend::loadProgress, this, [this](quint64 done, quint64 total) { load_progress_ = std::pair{done, total}; });
     connect(backend, &ModelBackend::loadFinished, this, [this] { load_progress_.reset(); });
     connect(backend, &ModelBackend::unloaded, this, [this] { load_progress_.reset(); });
+    connect(backend, &ModelBackend::imageEncodeStarted, this, [this](const QString& id) { encode_events_.started(id); });
+    connect(backend, &ModelBackend::imageEncodeProgress, this,
+            [this](const QString& id, int step, int steps, double elapsed_ms) { encode_events_.progress(id, step, steps, elapsed_ms); });
+    connect(backend, &ModelBackend::imageEncoded, this,
+            [this](const QString& id, const QString& state, double duration_ms, const QString& message) {
+                encode_events_.finished(id, state, duration_ms, message);
+            });
 }
 
 ControlApiServer::~ControlApiServer() { stop(); }
@@ -191,6 +201,8 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
         {QStringLiteral("/api/v1/encode"), Method::Post, true},
         {QStringLiteral("/api/v1/segment"), Method::Post, true},
         {QStringLiteral("/api/v1/detect"), Method::Post, true},
+        {QStringLiteral("/api/v1/images-in-view"), Method::Post, true},
+        {QStringLiteral("/api/v1/encode-events"), Method::Get, true},
     };
     const Route* route = nullptr;
     for (const Route& r : kRoutes)
@@ -235,6 +247,9 @@ void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* soc
     else if (path == QLatin1String("/api/v1/encode")) answerLater(reply, encode(body));
     else if (path == QLatin1String("/api/v1/segment")) answerLater(reply, segment(body));
     else if (path == QLatin1String("/api/v1/detect")) answerLater(reply, detect(body));
+    else if (path == QLatin1String("/api/v1/images-in-view")) answer(reply, imagesInView(body));
+    else if (path == QLatin1String("/api/v1/encode-events"))
+        answer(reply, encodeEvents(QUrlQuery(request.url()).queryItemValue(QStringLiteral("after"))));
 }
 
 void ControlApiServer::answer(const std::shared_ptr<PendingReply>& reply, const Response& response) {
@@ -274,6 +289,8 @@ ControlApiServer::Response ControlApiServer::health() const {
         json[QStringLiteral("load_progress")] = wire::to_json(wire::LoadProgressFigures{load_progress_->first, load_progress_->second});
     if (const std::optional<AppliedSettings> settings = backend_->appliedSettings())
         json[QStringLiteral("settings")] = wire::to_json(*settings);
+    // A client following the encodes asks /api/v1/encode-events only when this moved.
+    if (options_.model_endpoints) json[QStringLiteral("encode_events_seq")] = double(encode_events_.lastSeq());
     return Response{200, json};
 }
 
@@ -337,6 +354,36 @@ QFuture<ControlApiServer::Response> ControlApiServer::preflight(const QJsonObjec
     return backend_->preflight(parsed.request, parsed.budget).then([](const PreflightReply& r) {
         return Response{r.ok() ? 200 : wire::http_status_for(r.error), wire::to_json(r)};
     });
+}
+
+ControlApiServer::Response ControlApiServer::imagesInView(const QJsonObject& body) {
+    if (!options_.allow_read_local_images)
+        return Response{403, wire::error_json(QStringLiteral("forbidden"),
+                                              QStringLiteral("this server does not read image files a client names (start `samlabel-cli "
+                                                             "serve` with --allow-read-local-images to allow that, for a client on "
+                                                             "this machine only); send the pixels to /api/v1/encode instead"))};
+    QString parse_error;
+    const std::optional<wire::ImagesInViewRequest> request = wire::parse_images_in_view_request(body, &parse_error);
+    if (!request) return Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)};
+    // Nothing to encode with: the client sends the images again after its load.
+    if (!backend_->status().model_loaded)
+        return Response{409, wire::error_json(BackendError::NotLoaded,
+                                              QStringLiteral("no model is loaded: send the images in view again after POST /api/v1/load"))};
+    backend_->setImagesInView(request->on_screen, request->ahead);
+    return Response{200, QJsonObject{{QStringLiteral("on_screen"), request->on_screen},
+                                     {QStringLiteral("ahead"), QJsonArray::fromStringList(request->ahead)}}};
+}
+
+ControlApiServer::Response ControlApiServer::encodeEvents(const QString& after) const {
+    quint64 from = 0;
+    if (!after.isEmpty()) {
+        bool ok = false;
+        from = after.toULongLong(&ok);
+        if (!ok)
+            return Response{400, wire::error_json(QStringLiteral("bad_request"),
+                                                  QStringLiteral("\"after\" must be a whole number >= 0 (the last seq you have), not \"%1\"").arg(after))};
+    }
+    return Response{200, wire::encode_events_to_json(encode_events_.since(from), encode_events_.lastSeq())};
 }
 
 ControlApiServer::Response ControlApiServer::cancelLoad() {

@@ -14,9 +14,13 @@
 // * POST /api/v1/load may carry options (folder, device, dtype, parts, budgets);
 //   a folder other than the server's own needs allow_load_any_weights (403).
 // * POST /api/v1/runtime-settings needs allow_runtime_settings (403).
+// * POST /api/v1/images-in-view (serve) names files of the client's machine for
+//   the model to encode ahead; it needs allow_read_local_images (403). GET
+//   /api/v1/encode-events reports the encodes (encode_events.h).
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
+#include "core/service/encode_events.h"
 #include "core/service/kept_mask_logits.h"
 #include "core/service/model_backend.h"
 
@@ -51,6 +55,11 @@ struct ControlApiOptions {
     // converted-weights settings (disk folders it then writes in). Off: 403.
     // The GUI's model process turns it on; a shared server keeps its own.
     bool allow_runtime_settings = false;
+    // POST /api/v1/images-in-view may name image files on this machine, which
+    // the backend reads and encodes ahead (and segment/detect then take those
+    // paths as image ids). Off: 403, for the same reason. The GUI's model
+    // process turns it on: it shares the GUI's machine and files.
+    bool allow_read_local_images = false;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
@@ -111,6 +120,8 @@ private:
     QFuture<Response> encode(const QJsonObject& body);
     QFuture<Response> segment(const QJsonObject& body);
     QFuture<Response> detect(const QJsonObject& body);
+    Response imagesInView(const QJsonObject& body);
+    Response encodeEvents(const QString& after) const;  // `after`: the query's value
 
     QPointer<ModelBackend> backend_;
     std::unique_ptr<HttpServer> http_;
@@ -121,6 +132,7 @@ private:
     // The latest click answers' low-res logits, for refinements that name them
     // (shared: the model's thread keeps answers after this object may be gone).
     std::shared_ptr<KeptMaskLogits> kept_logits_ = std::make_shared<KeptMaskLogits>();
+    EncodeEventLog encode_events_;  // the backend's encodes, for GET /api/v1/encode-events
     quint64 served_ = 0;
     quint64 handled_ = 0;
 };

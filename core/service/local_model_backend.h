@@ -68,6 +68,7 @@ public:
     // Read back from the session's caches, the worker's idle timer and the session's budget.
     std::optional<AppliedSettings> appliedSettings() const override;
     void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
+    bool readsImageFiles() const override { return local_files_allowed_; }
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;

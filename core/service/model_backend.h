@@ -84,6 +84,10 @@ public:
     // file paths; a backend that cannot read them (remote) ignores this, its
     // images arrive through encode().
     virtual void setImagesInView(const QString& on_screen, const QStringList& ahead) = 0;
+    // Whether the model reads the GUI's image files itself: segment() and
+    // detect() then take a file path as image id and setImagesInView() encodes
+    // ahead. False: images arrive as pixels through encode() (a remote server).
+    virtual bool readsImageFiles() const { return false; }
 
     // Loads the last model again with the same request, through the same
     // preflight as the Load button.

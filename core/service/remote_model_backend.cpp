@@ -1,9 +1,11 @@
 #include "core/service/remote_model_backend.h"
 
 #include "core/service/control_api_wire.h"
+#include "core/service/encode_events.h"
 #include "core/service/future_result.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
@@ -55,6 +57,8 @@ void RemoteModelBackend::pollNow() {
         if (const auto progress = wire::load_progress_from_json(health.json.value(QStringLiteral("load_progress"))))
             Q_EMIT loadProgress(progress->bytes_done, progress->bytes_total);
         followServerModel(status_, generation);
+        if (server_reads_files_)
+            followEncodeEvents(quint64(qMax(0.0, health.json.value(QStringLiteral("encode_events_seq")).toDouble())));
         client_->get(QStringLiteral("/api/v1/memory"), timeout_ms).then(this, [this](const ApiCallResult& mem) {
             poll_in_flight_ = false;
             if (mem.ok()) {
@@ -94,6 +98,7 @@ void RemoteModelBackend::followServerModel(const BackendStatus& now, quint64 pol
     if (same_model(now, reported_)) return;
     const BackendStatus before = reported_;
     reported_ = now;
+    in_view_sent_ = false;  // another model: it has not been told
     if (now.model_loaded) {
         LoadReply reply;
         reply.device = now.device;
@@ -102,6 +107,7 @@ void RemoteModelBackend::followServerModel(const BackendStatus& now, quint64 pol
         reply.parts = now.parts;
         reply.message = QStringLiteral("the model on %1 was loaded by another client").arg(url().toString());
         Q_EMIT loadFinished(reply);
+        sendImagesInView();
     } else if (before.model_loaded) {
         UnloadReply reply;
         reply.was_loaded = true;
@@ -123,14 +129,68 @@ void RemoteModelBackend::noteOwnLoad(const LoadReply& reply) {
         reported_.device = reply.device;
         reported_.dtype = reply.dtype;
     }
+    in_view_sent_ = false;
     Q_EMIT loadFinished(reply);
+    sendImagesInView();  // the new model encodes what is in view (unless a listener just sent it)
 }
 
 void RemoteModelBackend::noteOwnUnload(const UnloadReply& reply) {
     --own_calls_in_flight_;
     ++own_calls_generation_;
     if (reply.ok()) reported_ = BackendStatus{};
+    in_view_sent_ = false;
     Q_EMIT unloaded(reply);
+}
+
+void RemoteModelBackend::setImagesInView(const QString& on_screen, const QStringList& ahead) {
+    if (!server_reads_files_) return;  // a server elsewhere cannot read these paths
+    if (on_screen != in_view_on_screen_ || ahead != in_view_ahead_) in_view_sent_ = false;
+    in_view_on_screen_ = on_screen;
+    in_view_ahead_ = ahead;
+    sendImagesInView();
+}
+
+void RemoteModelBackend::sendImagesInView() {
+    if (!server_reads_files_ || in_view_sent_ || !reported_.model_loaded) return;  // sent again after the next load
+    in_view_sent_ = true;
+    const QString on_screen = in_view_on_screen_;
+    const QStringList ahead = in_view_ahead_;
+    const QJsonObject body{{QStringLiteral("on_screen"), on_screen}, {QStringLiteral("ahead"), QJsonArray::fromStringList(ahead)}};
+    client_->post(QStringLiteral("/api/v1/images-in-view"), body, kModelCallTimeoutMs)
+        .then(this, [this, on_screen, ahead](const ApiCallResult& r) {
+            if (r.ok()) return;
+            // Not taken (the model went meanwhile): the next load sends it again.
+            if (on_screen == in_view_on_screen_ && ahead == in_view_ahead_) in_view_sent_ = false;
+            // Anything but "no model now" is a problem the status bar shows on the image on screen.
+            if (r.http_status != 409 && !on_screen.isEmpty())
+                Q_EMIT imageEncoded(on_screen, QStringLiteral("failed"), 0.0, r.describe(url()));
+        });
+}
+
+void RemoteModelBackend::followEncodeEvents(quint64 server_seq) {
+    if (encode_events_in_flight_) return;
+    if (server_seq < encode_events_seen_) encode_events_seen_ = 0;  // another server (restarted): it numbers from 1 again
+    if (server_seq == encode_events_seen_) return;                  // nothing new: no request
+    encode_events_in_flight_ = true;
+    const int timeout_ms = qMax(2000, poll_timer_->interval() * 3);
+    client_->get(QStringLiteral("/api/v1/encode-events?after=%1").arg(encode_events_seen_), timeout_ms)
+        .then(this, [this](const ApiCallResult& r) {
+            encode_events_in_flight_ = false;
+            if (!r.ok()) return;
+            quint64 last_seq = 0;
+            const std::optional<std::vector<EncodeEvent>> events = wire::encode_events_from_json(r.json, &last_seq, nullptr);
+            if (!events) return;
+            for (const EncodeEvent& e : *events) {
+                if (e.seq <= encode_events_seen_) continue;
+                encode_events_seen_ = e.seq;
+                switch (e.kind) {
+                    case EncodeEvent::Kind::Started: Q_EMIT imageEncodeStarted(e.image_id); break;
+                    case EncodeEvent::Kind::Progress: Q_EMIT imageEncodeProgress(e.image_id, e.step, e.steps, e.elapsed_ms); break;
+                    case EncodeEvent::Kind::Finished: Q_EMIT imageEncoded(e.image_id, e.state, e.duration_ms, e.message); break;
+                }
+            }
+            encode_events_seen_ = qMax(encode_events_seen_, last_seq);
+        });
 }
 
 QFuture<LoadReply> RemoteModelBackend::postLoad(const QJsonObject& body) {

@@ -10,6 +10,12 @@
 //
 // The checkpoint folder of a preflight or load is a path on the server; an
 // empty one means the server's own folder.
+//
+// A server on this machine that reads its files (the GUI's model process,
+// setServerReadsImageFiles) also gets the images in view (POST
+// /api/v1/images-in-view, again after each load), and its encodes are followed
+// (GET /api/v1/encode-events when /health's encode_events_seq moved) and
+// re-emitted as imageEncodeStarted / imageEncodeProgress / imageEncoded.
 #include "core/service/control_api_client.h"
 #include "core/service/control_api_requests.h"  // wire::MaskEncoding
 #include "core/service/model_backend.h"
@@ -46,8 +52,11 @@ public:
     // for a model process this GUI started (ChildProcessModelBackend, which
     // starts it with --allow-runtime-settings), never for a remote server.
     QFuture<ApiCallResult> sendModelProcessSettings(const QJsonObject& body);
-    // The server cannot read this machine's files: its images arrive through encode().
-    void setImagesInView(const QString&, const QStringList&) override {}
+    // Off (a server elsewhere): it cannot read this machine's files, its images
+    // arrive through encode() and setImagesInView() does nothing.
+    void setServerReadsImageFiles(bool reads) { server_reads_files_ = reads; }
+    bool readsImageFiles() const override { return server_reads_files_; }
+    void setImagesInView(const QString& on_screen, const QStringList& ahead) override;
     QFuture<LoadReply> reload() override;
     QFuture<UnloadReply> unload() override;
     QFuture<EncodeReply> encode(const engine::ImageRgb8& image, const QString& image_id) override;
@@ -72,6 +81,10 @@ private:
     void noteOwnLoad(const LoadReply& reply);
     void noteOwnUnload(const UnloadReply& reply);
     QFuture<SegmentReply> postSegment(const QString& image_id, const engine::ClickPrompt& prompt, wire::MaskEncoding masks);
+    // Sends the images in view unless the server's model has them already or no model is loaded.
+    void sendImagesInView();
+    // Fetches the server's encode events newer than the ones seen, when server_seq says there are some.
+    void followEncodeEvents(quint64 server_seq);
 
     ControlApiClient* client_;
     QTimer* poll_timer_;
@@ -91,6 +104,14 @@ private:
     // Masks as runs until the server says it only knows "png" or "raw" (an
     // older samlabel): then as bits, for the rest of this backend's life.
     bool server_takes_runs_ = true;
+    // The images in view (server_reads_files_ only): the latest, and whether the
+    // loaded model was given them (a load or unload clears it).
+    bool server_reads_files_ = false;
+    QString in_view_on_screen_;
+    QStringList in_view_ahead_;
+    bool in_view_sent_ = false;
+    quint64 encode_events_seen_ = 0;  // the newest event re-emitted
+    bool encode_events_in_flight_ = false;
 };
 
 }  // namespace samlabel::service

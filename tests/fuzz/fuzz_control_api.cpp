@@ -3,10 +3,12 @@
 //  even: the raw bytes of a connection, cut into chunks as they might arrive,
 //        through RequestFramer (the size guard before any body is buffered);
 //  odd:  a request body through parse_request_body, then the segment,
-//        detect and load request parsers, and the Authorization header parser.
+//        detect, load and images-in-view request parsers, and the
+//        Authorization header parser.
 // Malformed input must give the 4xx answer with its message, never a crash.
 #include "core/service/api_token.h"
 #include "core/service/control_api_requests.h"
+#include "core/service/images_in_view_request.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <QDir>
@@ -77,6 +79,16 @@ void body(const std::uint8_t* data, std::size_t size) {
             if (budget && *budget > std::uint64_t(wire::kMaxBudgetMb) * 1024 * 1024) fuzz::invariant_failed("a budget beyond the cap was accepted");
     } else if (message.isEmpty()) {
         fuzz::invariant_failed("a refused load request without a message");
+    }
+    message.clear();
+    if (const auto in_view = wire::parse_images_in_view_request(*json, &message)) {
+        // The server reads these paths: never a relative one, never more than the cap.
+        if (!in_view->on_screen.isEmpty() && !QDir::isAbsolutePath(in_view->on_screen)) fuzz::invariant_failed("a relative path on screen was accepted");
+        if (in_view->ahead.size() > wire::kMaxImagesAhead) fuzz::invariant_failed("more images ahead than the cap were accepted");
+        for (const QString& path : in_view->ahead)
+            if (path.isEmpty() || !QDir::isAbsolutePath(path)) fuzz::invariant_failed("an empty or relative path ahead was accepted");
+    } else if (message.isEmpty()) {
+        fuzz::invariant_failed("a refused images-in-view request without a message");
     }
 }
 

@@ -6,11 +6,13 @@
 //        unframe_masks, then the segment answer's parser with its bits;
 //  odd:  a JSON body (parsed as the client does: not an object reads as {})
 //        through every answer parser: /health (+ gpus, load_progress),
-//        /api/v1/memory, load, unload, preflight, encode, segment, detect.
+//        /api/v1/memory, load, unload, preflight, encode, segment, detect,
+//        encode-events.
 // A parser that refuses must say why; one that accepts must hand out masks
 // of the size it claims (the SAM tool and the find bar index them by it).
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_replies.h"
+#include "core/service/encode_events.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <QJsonDocument>
@@ -58,6 +60,14 @@ void json_body(const QByteArray& body) {
     if (preflight.report) (void)preflight.loadable();
     segment(json, {}, 0);
     QString error;
+    quint64 last_seq = 0;
+    if (const auto events = wire::encode_events_from_json(json, &last_seq, &error)) {
+        for (const EncodeEvent& e : *events)
+            if (e.seq == 0 || e.image_id.isEmpty()) fuzz::invariant_failed("an accepted encode event without a seq or an image id");
+    } else if (error.isEmpty()) {
+        fuzz::invariant_failed("refused encode events without a message");
+    }
+    error.clear();
     const std::optional<DetectReply> detect = wire::detect_reply_from_json(json, &error);
     if (!detect) {
         if (error.isEmpty()) fuzz::invariant_failed("a refused detect answer without a message");

@@ -1,6 +1,7 @@
 // The window with its model in a model process (Preferences > Model: "In a
-// model process"): the panel loads through ChildProcessModelBackend, a click
-// becomes an instance, Unload ends the process, and a model process killed
+// model process"): the panel loads through ChildProcessModelBackend, the model
+// process reads and encodes the image on screen and the next one itself (no
+// pixels are sent; the status bar follows its encodes), a click becomes an instance, Unload ends the process, and a model process killed
 // (SIGKILL, as the out-of-memory killer or a driver fault would) leaves the
 // window up, says what happened, keeps every annotation, and Load starts a
 // new one. Uses the tiny committed checkpoint and the built samlabel-cli.
@@ -86,10 +87,20 @@ private Q_SLOTS:
         QVERIFY(process_exists(first_pid));
         QTRY_VERIFY_WITH_TIMEOUT(where->text().contains(QString::number(first_pid)), 5000);
 
-        // A click through the model process becomes an instance.
+        // The model process encodes the image on screen and the next one from
+        // their files; the status bar says so, as with the model in this process.
         AnnotationDocument* doc = window.document();
         SamTool* sam = model_ui->samTool();
-        QTRY_COMPARE_WITH_TIMEOUT(sam->uploadState(doc->absolutePath(doc->currentIndex())), QStringLiteral("ready"), 60000);
+        QVERIFY(!model_ui->uploadsImages());
+        const QString on_screen = doc->absolutePath(doc->currentIndex());
+        QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(on_screen), QStringLiteral("encoded"), 60000);
+        if (doc->imageCount() > doc->currentIndex() + 1)
+            QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(doc->absolutePath(doc->currentIndex() + 1)), QStringLiteral("encoded"), 60000);
+        auto* sam_status = window.statusBar()->findChild<QLabel*>(QStringLiteral("samStatus"));
+        QVERIFY(sam_status);
+        QTRY_VERIFY_WITH_TIMEOUT(sam_status->text().contains(QStringLiteral("SAM: encode")), 5000);
+        QCOMPARE(sam->uploadState(on_screen), QString());  // never sent as pixels
+        // A click through the model process (by the file's path) becomes an instance.
         QVERIFY(window.toolBox()->activate(QStringLiteral("sam")));
         CanvasWidget* canvas = window.canvas();
         const QSize size = canvas->imageSize();
@@ -128,7 +139,7 @@ private Q_SLOTS:
         QTest::mouseClick(load, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(unload->isEnabled(), 60000);
         QVERIFY(process_exists(child->childPid()) && child->childPid() != second_pid);
-        QTRY_COMPARE_WITH_TIMEOUT(sam->uploadState(doc->absolutePath(doc->currentIndex())), QStringLiteral("ready"), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(model_ui->encodeState(doc->absolutePath(doc->currentIndex())), QStringLiteral("encoded"), 60000);
         test::click(canvas, size.width() * 0.3, size.height() * 0.3);
         QTRY_VERIFY_WITH_TIMEOUT(sam->candidateCount() > 0 && sam->pendingRequest() == 0, 60000);
     }

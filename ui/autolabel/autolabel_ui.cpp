@@ -33,7 +33,7 @@ AutolabelUi::AutolabelUi(MainWindow& window, ModelUi* model)
     : QObject(&window), window_(window), document_(window.document()), model_(model) {
     auto backend = [this]() -> std::pair<service::ModelBackend*, bool> {
         if (!model_) return {nullptr, false};
-        return {model_->backend(), model_->isRemote()};
+        return {model_->backend(), model_->uploadsImages()};  // a model process reads the files itself
     };
     session_ = new FindSession(document_, backend, this);
     tool_ = new FindTool(session_);

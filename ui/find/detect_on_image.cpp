@@ -28,7 +28,7 @@ service::DetectReply failure(service::BackendError error, const QString& message
 
 }  // namespace
 
-QFuture<service::DetectReply> detectOnImage(service::ModelBackend* backend, bool remote, const QString& image_path,
+QFuture<service::DetectReply> detectOnImage(service::ModelBackend* backend, bool uploads_images, const QString& image_path,
                                             const engine::DetectPrompt& prompt, const engine::DetectOptions& options,
                                             QObject* context) {
     auto promise = std::make_shared<QPromise<service::DetectReply>>();
@@ -39,7 +39,7 @@ QFuture<service::DetectReply> detectOnImage(service::ModelBackend* backend, bool
         return future;
     }
     QPointer<service::ModelBackend> guard = backend;
-    if (!remote) {
+    if (!uploads_images) {
         backend->detect(image_path, prompt, options).then(context, [promise](const service::DetectReply& reply) { fulfil(promise, reply); });
         return future;
     }

@@ -44,7 +44,8 @@ public:
     // can go down to it without a new model call.
     static constexpr float kScoreFloor = 0.1f;
 
-    // backend(): the backend and whether it is remote, asked at each search
+    // backend(): the backend and whether it needs the images' pixels (a serve
+    // host; a model process reads the files itself), asked at each search
     // (the control API can switch it while the window is open).
     using BackendSource = std::function<std::pair<service::ModelBackend*, bool>()>;
     FindSession(AnnotationDocument* document, BackendSource backend, QObject* parent = nullptr);

@@ -60,7 +60,7 @@ ModelUi::ModelUi(QMainWindow* window, AnnotationDocument* document, ToolBox* too
             encode_state_.clear();
             encode_progress_.clear();
             requestEncodes();
-            if (remote_) sam_tool_->prepareImage();
+            if (uploads_images_) sam_tool_->prepareImage();
         } else if (reply.error == service::BackendError::Cancelled) {
             gauge_->markEvent(tr("Cancelled"), QColor(120, 120, 120));
         }
@@ -111,15 +111,6 @@ service::LocalModelBackend* ModelUi::localBackend() const { return runtime_->bac
 std::shared_ptr<engine::ModelSession> ModelUi::session() const { return runtime_->session(); }
 service::MemorySampler* ModelUi::sampler() const { return runtime_->sampler(); }
 
-bool ModelUi::modelLoaded() const {
-    // A remote backend's status() is its latest poll; this process's model is
-    // asked through the worker's lock-free state, since LocalModelBackend::status()
-    // also samples memory and this runs on every encode progress step.
-    if (remote_ && backend_) return backend_->status().model_loaded;
-    const engine::SessionState state = worker()->state();
-    return state == engine::SessionState::Ready || state == engine::SessionState::Busy;
-}
-
 void ModelUi::connectBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::statusChanged, this, &ModelUi::updateStatus);
     connect(backend, &service::ModelBackend::imageEncodeStarted, this, [this](const QString& id) {
@@ -169,7 +160,8 @@ void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
     backend_ = backend;
     remote_ = remote;
     backend->applyConvertedWeightsSettings(AppSettings::convertedWeightsSettings());  // a model process's start
-    sam_tool_->setBackend(backend, remote);
+    uploads_images_ = remote && !backend->readsImageFiles();
+    sam_tool_->setBackend(backend, uploads_images_);
     panel_->setBackend(backend);  // the panel loads and unloads the model the clicks go to
     connectBackend(backend);
     if (remote_) {
@@ -178,15 +170,16 @@ void ModelUi::setBackend(service::ModelBackend* backend, bool remote) {
             previous_prompt_tool_ = tools_->promptTool();
             tools_->setPromptTool(sam_tool_);
         }
-        sam_tool_->prepareImage();
     }
+    if (uploads_images_) sam_tool_->prepareImage();
+    else requestEncodes();
     updateStatus();
 }
 
 QString ModelUi::encodeState(const QString& image_path) const { return encode_state_.value(image_path); }
 
 void ModelUi::onCurrentImageChanged(int) {
-    if (remote_) {
+    if (uploads_images_) {
         sam_tool_->prepareImage();  // upload now, so the first click does not wait for it
         updateStatus();
         return;
@@ -195,7 +188,9 @@ void ModelUi::onCurrentImageChanged(int) {
 }
 
 void ModelUi::requestEncodes() {
-    if (!backend_ || !document_ || document_->currentIndex() < 0 || !modelLoaded()) {
+    // Told also while no model is loaded: a model process keeps the images in
+    // view for its next load (this process's backend ignores them until then).
+    if (!backend_ || !document_ || document_->currentIndex() < 0) {
         updateStatus();
         return;
     }
@@ -213,27 +208,35 @@ void ModelUi::updateStatus() {
         const service::BackendStatus status = backend_->status();  // the latest poll: cheap
         const QString where = qobject_cast<service::ChildProcessModelBackend*>(backend_) ? tr("model process") : tr("remote");
         parts << (status.model_loaded ? tr("SAM: %1 (%2 %3)").arg(where, status.device, status.dtype) : tr("SAM: %1, no model").arg(where));
-        if (document_ && document_->currentIndex() >= 0 &&
+        if (uploads_images_ && document_ && document_->currentIndex() >= 0 &&
             sam_tool_->uploadState(document_->absolutePath(document_->currentIndex())) == QLatin1String("uploading"))
             parts << tr("sending image...");
+        // A model process encodes the files itself: its encodes show like this process's.
+        else if (!uploads_images_ && status.model_loaded && document_ && document_->currentIndex() >= 0)
+            parts << encodeStatusText();
     } else if (worker()->state() == engine::SessionState::Unloaded) {
         parts << tr("SAM: no model");
     } else if (document_ && document_->currentIndex() >= 0) {
-        const QString image_state = encode_state_.value(document_->absolutePath(document_->currentIndex()));
-        const QString progress = encode_progress_.value(document_->absolutePath(document_->currentIndex()));
-        if (image_state == QStringLiteral("encoding"))
-            parts << (progress.isEmpty() ? tr("SAM: encoding image...") : tr("SAM: encoding image %1").arg(progress));
-        else if (image_state == QStringLiteral("encoded")) parts << tr("SAM: encode %1 s").arg(last_encode_ms_ / 1000.0, 0, 'f', 2);
-        else if (image_state == QStringLiteral("cached")) parts << tr("SAM: embedding cached");
-        else if (image_state == QStringLiteral("refused")) parts << tr("SAM: encode refused (memory)");
-        else if (image_state == QStringLiteral("failed")) parts << tr("SAM: encode failed");
-        else parts << tr("SAM: ready");
-        sam_tool_->setEncodeStatus(image_state != QStringLiteral("encoding") ? QString()
-                                   : progress.isEmpty()                     ? tr("Encoding image...")
-                                                                            : tr("Encoding image %1").arg(progress));
+        parts << encodeStatusText();
     }
     if (last_click_ms_ >= 0) parts << tr("click %1 ms (decode %2 ms)").arg(qRound(last_click_ms_)).arg(qRound(last_decode_ms_));
     status_->setText(parts.join(QStringLiteral(" · ")));
+}
+
+QString ModelUi::encodeStatusText() {
+    const QString image = document_->absolutePath(document_->currentIndex());
+    const QString image_state = encode_state_.value(image);
+    const QString progress = encode_progress_.value(image);
+    sam_tool_->setEncodeStatus(image_state != QStringLiteral("encoding") ? QString()
+                               : progress.isEmpty()                     ? tr("Encoding image...")
+                                                                        : tr("Encoding image %1").arg(progress));
+    if (image_state == QStringLiteral("encoding"))
+        return progress.isEmpty() ? tr("SAM: encoding image...") : tr("SAM: encoding image %1").arg(progress);
+    if (image_state == QStringLiteral("encoded")) return tr("SAM: encode %1 s").arg(last_encode_ms_ / 1000.0, 0, 'f', 2);
+    if (image_state == QStringLiteral("cached")) return tr("SAM: embedding cached");
+    if (image_state == QStringLiteral("refused")) return tr("SAM: encode refused (memory)");
+    if (image_state == QStringLiteral("failed")) return tr("SAM: encode failed");
+    return tr("SAM: ready");
 }
 
 ModelUi* install_model_ui(MainWindow& window) {

@@ -55,10 +55,15 @@ public:
     void applyPreferences();
     // Where the SAM tool's clicks go (and what the model panel drives): this
     // process's model runtime, a model process or a serve host (remote: the
-    // image on screen is sent as pixels when it changes). Not owned.
+    // model runs in another process). A remote backend that cannot read this
+    // machine's files (a serve host) gets the image on screen as pixels when it
+    // changes; one that can (a model process) encodes the images in view
+    // itself, like this process's model. Not owned.
     void setBackend(service::ModelBackend* backend, bool remote);
     service::ModelBackend* backend() const;
     bool isRemote() const { return remote_; }
+    // The backend needs the images' pixels (a serve host), not their paths.
+    bool uploadsImages() const { return uploads_images_; }
     std::shared_ptr<engine::ModelSession> session() const;
     service::MemorySampler* sampler() const;
     ModelPanel* panel() const { return panel_; }
@@ -73,10 +78,12 @@ protected:
 private:
     // The encode status, a lost model process: from whichever backend is in use.
     void connectBackend(service::ModelBackend* backend);
-    bool modelLoaded() const;
     void onCurrentImageChanged(int index);
     void requestEncodes();
     void updateStatus();
+    // The encode state of the image on screen, for the status bar ("SAM: encode
+    // 1.2 s"); also sets the SAM tool's overlay text while it encodes.
+    QString encodeStatusText();
 
     QMainWindow* window_;
     AnnotationDocument* document_;
@@ -84,6 +91,7 @@ private:
     std::unique_ptr<service::ModelRuntime> runtime_;
     QPointer<service::ModelBackend> backend_;
     bool remote_ = false;
+    bool uploads_images_ = false;
     ModelPanel* panel_ = nullptr;
     MemoryGaugeDock* gauge_ = nullptr;
     SamTool* sam_tool_ = nullptr;
