@@ -118,6 +118,27 @@ private Q_SLOTS:
             QVERIFY(std::abs(a.predicted_iou - b.predicted_iou) < 1e-4f);
         }
 
+        // A second point refines the mask shown: the SAM tool names it (the
+        // server kept its logits), and the answer is the server's own
+        // refinement from those logits.
+        const int shown = sam->shownCandidate();
+        QVERIFY(sam->result().candidates[std::size_t(shown)].low_res.kept_by_server);
+        test::click(canvas, size.width() * 0.55, size.height() * 0.45);
+        QTRY_VERIFY_WITH_TIMEOUT(sam->pendingRequest() == 0 && sam->candidateCount() == 1, 60000);
+        engine::ClickPrompt refine = sam->lastPrompt();
+        QCOMPARE(int(refine.points.size()), 2);
+        QVERIFY(!refine.multimask);
+        QVERIFY(refine.previous_mask && refine.previous_mask->kept_by_server && refine.previous_mask->logits.empty());
+        QCOMPARE(refine.previous_mask->kept_by_server->candidate, shown);
+        refine.previous_mask = direct.result.candidates[std::size_t(shown)].low_res;  // the same logits, held here
+        QVERIFY(!refine.previous_mask->logits.empty());
+        const service::SegmentReply direct_refined = wait_for(server_backend_->segment(encoded.image_id, refine));
+        QVERIFY2(direct_refined.ok(), qPrintable(direct_refined.message));
+        QVERIFY(direct_refined.result.candidates[0].mask == sam->result().candidates[0].mask);
+        refine.previous_mask.reset();  // and it is not what the points alone give
+        const service::SegmentReply points_only = wait_for(server_backend_->segment(encoded.image_id, refine));
+        QVERIFY(points_only.result.candidates[0].mask != sam->result().candidates[0].mask);
+
         // The server forgetting the image (unload drops its embeddings and uploads stay valid):
         // a second click still answers (re-upload on unknown_image, or a clear error when unloaded).
         const service::UnloadReply unloaded = wait_for(server_backend_->unload());
