@@ -13,6 +13,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -20,6 +23,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <cmath>
 #include <filesystem>
 
 using namespace samlabel;
@@ -81,6 +85,51 @@ private Q_SLOTS:
     void initTestCase() {
         QVERIFY2(QFile::exists(kCli), "samlabel-cli is not built (the test depends on it)");
         QVERIFY2(std::filesystem::exists(kTiny / "blobs_200x150.png"), "tests/data/sam3/tiny224 is missing");
+    }
+
+    // The find bar with a model process: detect names the image by its file
+    // path (no pixels sent), the child reads and encodes it, and what it finds
+    // is what transformers finds (tests/data/sam3_detect/det224/cases.json,
+    // case "text": "red car" on blobs_200x150 at threshold 0.3).
+    void findByPathInTheChild() {
+        const std::filesystem::path det = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3_detect" / "det224";
+        QFile cases_file(QString::fromStdString((det / "cases.json").string()));
+        QVERIFY(cases_file.open(QIODevice::ReadOnly));
+        QJsonObject run;
+        for (const QJsonValue c : QJsonDocument::fromJson(cases_file.readAll()).object().value(QStringLiteral("cases")).toArray())
+            if (c.toObject().value(QStringLiteral("name")).toString() == QLatin1String("text"))
+                run = c.toObject().value(QStringLiteral("runs")).toArray().first().toObject();
+        QCOMPARE(run.value(QStringLiteral("text")).toString(), QStringLiteral("red car"));
+        QTemporaryDir dir;
+        const QString path = QDir(dir.path()).filePath(QStringLiteral("blobs copy.png"));
+        QVERIFY(QFile::copy(QString::fromStdString((det / "blobs_200x150.png").string()), path));
+
+        ChildProcessModelBackend backend(test_options());
+        QVERIFY(backend.readsImageFiles());  // so the find bar sends the path, not the pixels
+        engine::LoadRequest request = tiny_request();
+        request.checkpoint_dir = det;
+        request.parts = engine::PartSet::DetectOnly;
+        const LoadReply load = wait_result(backend.load(request, {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        engine::DetectPrompt prompt;
+        prompt.text = "red car";
+        engine::DetectOptions options;
+        options.score_threshold = 0.3f;
+        const DetectReply found = wait_result(backend.detect(path, prompt, options));
+        QVERIFY2(found.ok(), qPrintable(found.message));
+        QCOMPARE(found.width, 200);
+        const QJsonArray scores = run.value(QStringLiteral("scores")).toArray();
+        const QJsonArray boxes = run.value(QStringLiteral("boxes_px")).toArray();
+        QCOMPARE(qsizetype(found.result.detections.size()), scores.size());
+        for (std::size_t i = 0; i < found.result.detections.size(); ++i) {
+            const engine::Detection& d = found.result.detections[i];
+            QVERIFY2(std::abs(d.score - scores[qsizetype(i)].toDouble()) < 1e-3, qPrintable(QString::number(d.score)));
+            const QJsonArray box = boxes[qsizetype(i)].toArray();
+            const float got[4] = {d.box.x0, d.box.y0, d.box.x1, d.box.y1};
+            for (int k = 0; k < 4; ++k) QVERIFY(std::abs(got[k] - box[k].toDouble()) < 0.5);
+            QCOMPARE(int(d.mask.size()), 200 * 150);
+        }
+        (void)wait_result(backend.unload());
     }
 
     void childEncodesTheImagesInViewAhead() {
