@@ -22,6 +22,9 @@ constexpr char kMagic[4] = {'S', 'L', 'M', '1'};
 constexpr qsizetype kPrefixBytes = 8;
 // A mask goes as runs when they take at most 1/kRunsAtMostBitsOver of its bits.
 constexpr std::size_t kRunsAtMostBitsOver = 8;
+// The largest mask a runs block may describe: above the image reader's
+// 200 MP default limit (io::ImageReadOptions::max_pixels), below 1 GB a mask.
+constexpr std::size_t kMaxRunsMaskPixels = std::size_t(1) << 28;
 
 std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
 
@@ -267,6 +270,10 @@ bool unpack_mask_block(const QByteArray& body, qsizetype* offset, std::size_t pi
         unpack_bits(in, length, mask->data());
         mask->resize(pixels);
     } else if (kind == 'r') {
+        // A few bytes of runs can claim any size: past what any image samlabel
+        // reads could be, refuse instead of allocating what a hostile server asks.
+        if (pixels > kMaxRunsMaskPixels)
+            return fail(QStringLiteral("a mask of %1 pixels is past the limit of %2").arg(pixels).arg(kMaxRunsMaskPixels));
         mask->assign(pixels, 0);
         std::size_t done = 0;
         bool ones = false;

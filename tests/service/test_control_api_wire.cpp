@@ -252,6 +252,8 @@ private Q_SLOTS:
         QVERIFY(refused(QByteArray::fromHex("7801000000ff"), 8, "unknown kind"));
         QVERIFY(refused(QByteArray::fromHex("620100000055"), 64, "not 64 pixels"));
         QVERIFY(refused(QByteArray::fromHex("7200"), 8, "ends before"));
+        // Five bytes of runs claiming 2^30 pixels (a hostile server): refused, not allocated.
+        QVERIFY(refused(QByteArray::fromHex("720500000000808080800c"), std::size_t(1) << 30, "past the limit"));
     }
 
     // A refinement names a candidate of an earlier answer; the server keeps the logits.
