@@ -211,36 +211,21 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
     for (qsizetype i = 0; i < candidates.size(); ++i) {
         const QJsonObject c = candidates[i].toObject();
         engine::MaskCandidate m;
+        // The mask, by how the answer carries it; the rest is the same for all three.
+        QString failure;
         if (runs) {
             QString why;
             if (width <= 0 || height <= 0) why = QStringLiteral("no mask size");
             else unpack_mask_block(frame, &block_offset, std::size_t(width) * height, &m.mask, &why);
-            if (!why.isEmpty()) {
-                if (error) *error = QStringLiteral("candidates[%1]: %2x%3 mask: %4").arg(i).arg(width).arg(height).arg(why);
-                return std::nullopt;
-            }
-            m.width = width;
-            m.height = height;
-            m.predicted_iou = float(d(c, "score"));
-            kept(m, i);
-            result.candidates.push_back(std::move(m));
-            continue;
+            if (!why.isEmpty()) failure = QStringLiteral("%1x%2 mask: %3").arg(width).arg(height).arg(why);
+        } else if (raw) {
+            if (width <= 0 || height <= 0 || !unpack_mask(frame, frame_bits_offset, std::size_t(width) * height, std::size_t(i), &m.mask))
+                failure = QStringLiteral("the answer lacks the bits of a %1x%2 mask").arg(width).arg(height);
+        } else {
+            decode_mask_png(c.value(QStringLiteral("mask_png_base64")), width, height, &m.mask, &failure);
         }
-        if (raw) {
-            if (width <= 0 || height <= 0 || !unpack_mask(frame, frame_bits_offset, std::size_t(width) * height, std::size_t(i), &m.mask)) {
-                if (error) *error = QStringLiteral("candidates[%1]: the answer lacks the bits of a %2x%3 mask").arg(i).arg(width).arg(height);
-                return std::nullopt;
-            }
-            m.width = width;
-            m.height = height;
-            m.predicted_iou = float(d(c, "score"));
-            kept(m, i);
-            result.candidates.push_back(std::move(m));
-            continue;
-        }
-        QString why;
-        if (!decode_mask_png(c.value(QStringLiteral("mask_png_base64")), width, height, &m.mask, &why)) {
-            if (error) *error = QStringLiteral("candidates[%1]: %2").arg(i).arg(why);
+        if (!failure.isEmpty()) {
+            if (error) *error = QStringLiteral("candidates[%1]: %2").arg(i).arg(failure);
             return std::nullopt;
         }
         m.width = width;
