@@ -7,6 +7,7 @@
 // child that works.
 #include "core/service/child_process_model_backend.h"
 #include "core/service/kept_mask_logits.h"
+#include "tests/service/tiny_sam3_backend.h"
 #include "tests/wait_future.h"
 
 #include <QDir>
@@ -34,21 +35,12 @@ using namespace samlabel::service;
 namespace {
 
 const QString kCli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
-const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
+const std::filesystem::path& kTiny = testing::kTinySam3Dir;
 
 // tests/wait_future.h, with this test's time limit unless a call names another.
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
     return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
-}
-
-engine::LoadRequest tiny_request() {
-    engine::LoadRequest request;
-    request.checkpoint_dir = kTiny;
-    request.device.kind = engine::DeviceKind::Cpu;
-    request.dtype = engine::WeightDType::F32;
-    request.parts = engine::PartSet::ClickToSegment;
-    return request;
 }
 
 engine::ImageRgb8 read_rgb(const std::filesystem::path& file) {
@@ -138,12 +130,12 @@ private Q_SLOTS:
         QVERIFY(!backend.status().model_loaded);
         // Warm this process's own parts (threads, network, PNG) with a
         // preflight, so the baseline is this process as it idles.
-        const PreflightReply preflight = wait_result(backend.preflight(tiny_request(), {}));
+        const PreflightReply preflight = wait_result(backend.preflight(testing::tiny_load_request(), {}));
         QVERIFY2(preflight.loadable(), qPrintable(preflight.message));
         QCOMPARE(backend.childPid(), 0);  // a preflight starts no child
         const double baseline_mb = rss_mb();
 
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         QCOMPARE(load.device, QStringLiteral("cpu"));
         QCOMPARE(load.parts, QStringLiteral("click"));
@@ -205,7 +197,7 @@ private Q_SLOTS:
     void refinementFeedsBackTheMaskTheChildKeeps() {
         const engine::ImageRgb8 image = read_rgb(kTiny / "blobs_200x150.png");
         ChildProcessModelBackend backend(test_options());
-        QVERIFY(wait_result(backend.load(tiny_request(), {})).ok());
+        QVERIFY(wait_result(backend.load(testing::tiny_load_request(), {})).ok());
         QVERIFY(wait_result(backend.encode(image, QStringLiteral("blobs"))).ok());
         engine::ClickPrompt first;
         first.points = {{60.0f, 93.0f, engine::PointLabel::Positive}, {142.0f, 42.0f, engine::PointLabel::Negative}};
@@ -254,7 +246,7 @@ private Q_SLOTS:
         std::vector<UnloadReply> unloads;
         connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
         QSignalSpy lost(&backend, &ModelBackend::modelProcessLost);
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         const qint64 pid = backend.childPid();
         QTRY_COMPARE_WITH_TIMEOUT(int(unloads.size()), 1, 20000);
@@ -274,7 +266,7 @@ private Q_SLOTS:
         backend.applyRuntimeSettings(RuntimeSettings{});  // auto-unload off
         std::vector<UnloadReply> unloads;
         connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         const qint64 pid = backend.childPid();
         QTest::qWait(2500);
@@ -307,7 +299,7 @@ private Q_SLOTS:
         const QString copy1 = tmp.filePath(QStringLiteral("tiny-copy1")), copy2 = tmp.filePath(QStringLiteral("tiny-copy2"));
         QVERIFY(copy_tiny(copy1) && copy_tiny(copy2));
         auto bf16_load = [](const QString& folder) {
-            engine::LoadRequest request = tiny_request();
+            engine::LoadRequest request = testing::tiny_load_request();
             request.dtype = engine::WeightDType::BF16;
             if (!folder.isEmpty()) request.checkpoint_dir = folder.toStdString();
             return request;
@@ -343,11 +335,11 @@ private Q_SLOTS:
         ChildProcessModelBackend backend(test_options());
         engine::BudgetSettings budget;
         budget.keep_free_ram_bytes = std::uint64_t(1) << 50;  // a petabyte free: never
-        const PreflightReply preflight = wait_result(backend.preflight(tiny_request(), budget));
+        const PreflightReply preflight = wait_result(backend.preflight(testing::tiny_load_request(), budget));
         QVERIFY(preflight.ok());
         QVERIFY(preflight.report && !preflight.report->verdict.fits);
         QVERIFY(!preflight.loadable());
-        const LoadReply load = wait_result(backend.load(tiny_request(), budget));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), budget));
         QCOMPARE(load.error, BackendError::Refused);
         QVERIFY2(!load.message.isEmpty(), "a refusal says why");
     }
@@ -359,7 +351,7 @@ private Q_SLOTS:
         options.cli_path = QStringLiteral("/nonexistent/samlabel-cli");
         ChildProcessModelBackend backend(options);
         QSignalSpy announced(&backend, &ModelBackend::loadFinished);
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY(!load.ok());
         QVERIFY2(load.message.contains(QStringLiteral("/nonexistent/samlabel-cli")), qPrintable(load.message));
         QTRY_COMPARE_WITH_TIMEOUT(announced.count(), 1, 5000);
@@ -402,7 +394,7 @@ private:
         QSignalSpy lost(&backend, &ModelBackend::modelProcessLost);
         std::vector<UnloadReply> unloads;
         connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         const qint64 pid = backend.childPid();
         QVERIFY(pid > 0);
@@ -445,7 +437,7 @@ private:
         QCOMPARE(backend.childPid(), 0);
 
         // Load again: a new child, which works.
-        const LoadReply again = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply again = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(again.ok(), qPrintable(again.message));
         QVERIFY(backend.childPid() > 0 && backend.childPid() != pid);
         QVERIFY(wait_result(backend.encode(image, QStringLiteral("blobs"))).ok());
@@ -461,7 +453,7 @@ private:
 int hold_model_process(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     ChildProcessModelBackend backend(test_options());
-    const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+    const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
     if (!load.ok()) {
         std::fprintf(stderr, "load failed: %s\n", qPrintable(load.message));
         return 1;

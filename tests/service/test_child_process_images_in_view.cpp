@@ -8,6 +8,7 @@
 // is reported failed with its name; a new child gets the latest images in view
 // again after its load.
 #include "core/service/child_process_model_backend.h"
+#include "tests/service/tiny_sam3_backend.h"
 #include "tests/wait_future.h"
 
 #include <QDir>
@@ -32,20 +33,11 @@ using namespace samlabel::service;
 namespace {
 
 const QString kCli = QStringLiteral(SAMLABEL_BINARY_DIR "/app/samlabel-cli");
-const std::filesystem::path kTiny = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3" / "tiny224";
+const std::filesystem::path& kTiny = testing::kTinySam3Dir;
 
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 60000) {
     return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
-}
-
-engine::LoadRequest tiny_request() {
-    engine::LoadRequest request;
-    request.checkpoint_dir = kTiny;
-    request.device.kind = engine::DeviceKind::Cpu;
-    request.dtype = engine::WeightDType::F32;
-    request.parts = engine::PartSet::ClickToSegment;
-    return request;
 }
 
 // The test image and two others with other pixels (so each is a real encode, not a cache hit).
@@ -92,7 +84,7 @@ private Q_SLOTS:
     // is what transformers finds (tests/data/sam3_detect/det224/cases.json,
     // case "text": "red car" on blobs_200x150 at threshold 0.3).
     void findByPathInTheChild() {
-        const std::filesystem::path det = std::filesystem::path(SAMLABEL_TEST_DATA) / "sam3_detect" / "det224";
+        const std::filesystem::path& det = testing::kDetect224Dir;
         QFile cases_file(QString::fromStdString((det / "cases.json").string()));
         QVERIFY(cases_file.open(QIODevice::ReadOnly));
         QJsonObject run;
@@ -106,10 +98,7 @@ private Q_SLOTS:
 
         ChildProcessModelBackend backend(test_options());
         QVERIFY(backend.readsImageFiles());  // so the find bar sends the path, not the pixels
-        engine::LoadRequest request = tiny_request();
-        request.checkpoint_dir = det;
-        request.parts = engine::PartSet::DetectOnly;
-        const LoadReply load = wait_result(backend.load(request, {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(det, engine::PartSet::DetectOnly), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         engine::DetectPrompt prompt;
         prompt.text = "red car";
@@ -144,7 +133,7 @@ private Q_SLOTS:
 
         // Given before any child runs: kept for the child's model.
         backend.setImagesInView(images[0], {images[1], images[2]});
-        const LoadReply load = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(load.ok(), qPrintable(load.message));
         QElapsedTimer clock;
         clock.start();
@@ -185,7 +174,7 @@ private Q_SLOTS:
         QVERIFY2(unload.ok(), qPrintable(unload.message));
         QCOMPARE(backend.childPid(), 0);
         QCOMPARE(encoded.count(), 4);
-        const LoadReply again = wait_result(backend.load(tiny_request(), {}));
+        const LoadReply again = wait_result(backend.load(testing::tiny_load_request(), {}));
         QVERIFY2(again.ok(), qPrintable(again.message));
         QTRY_VERIFY_WITH_TIMEOUT(encoded.count() >= 5, 60000);
         QCOMPARE(encoded.at(4).at(0).toString(), images[1]);
