@@ -164,9 +164,23 @@ std::size_t encode_runs(const std::uint8_t* bits, std::size_t pixels, std::size_
     return out > stop ? 0 : std::size_t(out - begin);
 }
 
+void put_uint32_le(std::uint32_t value, char* at) {
+    for (int k = 0; k < 4; ++k) at[k] = char((value >> (8 * k)) & 0xff);
+}
+
 void put_block_header(char kind, std::uint32_t length, char* at) {
     at[0] = kind;
-    for (int k = 0; k < 4; ++k) at[1 + k] = char((length >> (8 * k)) & 0xff);
+    put_uint32_le(length, at + 1);
+}
+
+// A frame of `bytes` bytes after the JSON, the magic, the JSON's length and
+// the JSON written; the masks' bytes start at kPrefixBytes + text.size().
+QByteArray frame_with_json(const QByteArray& text, qsizetype bytes) {
+    QByteArray body(kPrefixBytes + text.size() + bytes, Qt::Uninitialized);
+    std::memcpy(body.data(), kMagic, 4);
+    put_uint32_le(std::uint32_t(text.size()), body.data() + 4);
+    std::memcpy(body.data() + kPrefixBytes, text.constData(), std::size_t(text.size()));
+    return body;
 }
 
 }  // namespace
@@ -177,14 +191,10 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
     std::vector<std::uint8_t> runs;
     if (coding == MaskFrameCoding::Blocks) {
         // Sized once for the worst case (every mask as bits), cut to size at the end.
-        qsizetype most = kPrefixBytes + text.size();
+        qsizetype most = 0;
         for (const auto* m : masks) most += 5 + qsizetype(packed_bytes(m->size())) + 10;
-        QByteArray body(most, Qt::Uninitialized);
+        QByteArray body = frame_with_json(text, most);
         char* out = body.data();
-        std::memcpy(out, kMagic, 4);
-        const std::uint32_t length = std::uint32_t(text.size());
-        for (int k = 0; k < 4; ++k) out[4 + k] = char((length >> (8 * k)) & 0xff);
-        std::memcpy(out + kPrefixBytes, text.constData(), std::size_t(text.size()));
         qsizetype at = kPrefixBytes + text.size();
         for (const auto* m : masks) {
             // The bits go where a 'b' block's would; runs, when they pay, replace them.
@@ -214,13 +224,8 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
     }
     std::size_t bits_bytes = 0;
     for (const auto* m : masks) bits_bytes += packed_bytes(m->size());
-    QByteArray body(kPrefixBytes + text.size() + qsizetype(bits_bytes), Qt::Uninitialized);
-    char* out = body.data();
-    std::memcpy(out, kMagic, 4);
-    const std::uint32_t length = std::uint32_t(text.size());
-    for (int k = 0; k < 4; ++k) out[4 + k] = char((length >> (8 * k)) & 0xff);
-    std::memcpy(out + kPrefixBytes, text.constData(), std::size_t(text.size()));
-    auto* bits = reinterpret_cast<std::uint8_t*>(out + kPrefixBytes + text.size());
+    QByteArray body = frame_with_json(text, qsizetype(bits_bytes));
+    auto* bits = reinterpret_cast<std::uint8_t*>(body.data() + kPrefixBytes + text.size());
     for (const auto* m : masks) {
         pack_mask(m->data(), m->size(), bits);
         bits += packed_bytes(m->size());
