@@ -19,8 +19,6 @@
 #include <malloc.h>
 #endif
 
-#include <mutex>
-
 namespace samlabel::engine {
 
 void release_cached_memory() {
@@ -37,19 +35,6 @@ void release_cached_memory() {
     }
 #if defined(__GLIBC__)
     malloc_trim(0);
-#endif
-}
-
-void keep_freed_cpu_memory_for_reuse() {
-#if defined(__GLIBC__)
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // Without these, glibc's dynamic thresholds unmap the decoder's 5 MB
-        // intermediates after every click and trim the heap top, so each click
-        // pays for the kernel zeroing the same pages again.
-        mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    });
 #endif
 }
 

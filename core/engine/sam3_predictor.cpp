@@ -2,6 +2,7 @@
 #include "core/engine/utf8_path.h"
 
 #include "core/engine/allocator_release.h"
+#include "core/engine/heap_reuse.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/converted_weights_cache.h"
 #include "core/engine/runtime_info.h"
