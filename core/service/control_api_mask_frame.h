@@ -43,6 +43,9 @@ struct MaskFrame {
 };
 // nullopt when the body is not a well-formed frame.
 std::optional<MaskFrame> unframe_masks(const QByteArray& body);
+// The frame that starts at `start` in `bytes` (a click channel answer holds it
+// after its head): MaskFrame::body is all of `bytes`, not a copy of the frame.
+std::optional<MaskFrame> unframe_masks(const QByteArray& bytes, qsizetype start);
 
 // Mask `index` (0-based) of `pixels` pixels out of the frame's bits, as 0/1
 // bytes; false when the frame is too short for it.
