@@ -1,12 +1,15 @@
 // libFuzzer target: what the control API reads from a client. The first byte
 // picks the layer:
 //  even: the raw bytes of a connection, cut into chunks as they might arrive,
-//        through RequestFramer (the size guard before any body is buffered);
+//        through RequestFramer (the size guard before any body is buffered)
+//        and through the click channel's ChannelMessageReader, each message
+//        then read as a request and as an answer;
 //  odd:  a request body through parse_request_body, then the segment,
 //        detect, load and images-in-view request parsers, and the
 //        Authorization header parser.
 // Malformed input must give the 4xx answer with its message, never a crash.
 #include "core/service/api_token.h"
+#include "core/service/click_channel_wire.h"
 #include "core/service/control_api_requests.h"
 #include "core/service/images_in_view_request.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -21,6 +24,19 @@ using namespace samlabel::service;
 namespace {
 
 void frame(const std::uint8_t* data, std::size_t size) {
+    wire::ChannelMessageReader channel(4096);
+    auto channel_messages = [&channel] {
+        while (std::optional<QByteArray> message = channel.next()) {
+            if (message->size() > 4096) fuzz::invariant_failed("a click channel message over the cap");
+            QString error;
+            if (!wire::parse_channel_request(*message, &error) && error.isEmpty()) fuzz::invariant_failed("a refused channel request without a reason");
+            error.clear();
+            const std::optional<wire::ChannelAnswer> answer = wire::parse_channel_answer(*message, &error);
+            if (!answer && error.isEmpty()) fuzz::invariant_failed("a refused channel answer without a reason");
+            if (answer && (answer->status < 100 || answer->status > 599 || answer->body_offset > answer->payload.size()))
+                fuzz::invariant_failed("an accepted channel answer out of range");
+        }
+    };
     RequestFramer framer([](const QByteArray& path) {
         return path.startsWith("/api/v1/") ? wire::kMaxUploadBodyBytes : wire::kMaxSmallBodyBytes;
     });
@@ -30,6 +46,9 @@ void frame(const std::uint8_t* data, std::size_t size) {
     for (std::size_t i = 0; pos < size; ++i) {
         const std::size_t take = std::min<std::size_t>(size - pos, 1 + (header ? data[i % header] : 0) * 7);
         const auto refusal = framer.feed(QByteArray(reinterpret_cast<const char*>(data + pos), qsizetype(take)));
+        if (!channel.failed() && !channel.feed(reinterpret_cast<const char*>(data + pos), qsizetype(take)) && channel.error().isEmpty())
+            fuzz::invariant_failed("the click channel's reader stopped without a reason");
+        channel_messages();
         if (refusal) {
             if (refusal->status != 411 && refusal->status != 413 && refusal->status != 431)
                 fuzz::invariant_failed("a refusal with an unexpected status");

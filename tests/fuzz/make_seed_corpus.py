@@ -136,6 +136,12 @@ def main():
     put("fuzz_control_api", "frame-two-requests", b"\0\3\5\7\11" + b"POST /api/v1/segment HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nAuthorization: Bearer abc\r\n\r\n{}"
         b"GET /health HTTP/1.1\r\n\r\n")
     put("fuzz_control_api", "frame-chunked", b"\0\1\1\1\1" + b"POST /api/v1/detect HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    # The click channel: a token, a segment request (id 7), an answer (id 7, 200, JSON).
+    def channel(payload):
+        return struct.pack("<I", len(payload)) + payload
+    put("fuzz_control_api", "channel-stream", b"\0\3\5\7\11" + channel(b"0123abcd") +
+        channel(struct.pack("<Q", 7) + json.dumps({"image_id": "img-1", "points": [[1, 2, 1]], "masks": "runs"}).encode()) +
+        channel(struct.pack("<QHB", 7, 200, 0) + b'{"candidates": []}'))
     put("fuzz_control_api", "frame-413", b"\0\40\40\40\40" + b"POST /health?x=1 HTTP/1.1\r\ncontent-length: 999999\r\n\r\nabc")
     put("fuzz_control_api", "segment", b"\1" + json.dumps({"image_id": "img-1", "points": [[10.5, 20, 1], [3, 4, 0]], "box": [0, 0, 5, 5], "multimask": True}).encode())
     put("fuzz_control_api", "segment-upload", b"\1" + json.dumps({"image_base64": b64, "points": [[1, 1, 1]]}).encode())
