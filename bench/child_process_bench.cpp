@@ -1,13 +1,15 @@
 // samlabel-bench-child-process: click latency through the one door, the model
 // in this process (LocalModelBackend over the model thread) against the model in
-// a child `samlabel-cli serve` (ChildProcessModelBackend over loopback HTTP).
+// a child `samlabel-cli serve` (ChildProcessModelBackend), its clicks on the
+// click channel (a local socket, the default) and, for comparison, over
+// loopback HTTP.
 // Same checkpoint, device, dtype, image and clicks for both; the figure is the
 // caller's round trip (segment() until its future answers), beside the model's
 // own time (SegmentResult::decode_ms), so the way there and back shows apart
 // from a model that runs slower in one process. Prints, never asserts.
 //
-// Both backends are loaded side by side and the clicks alternate between them
-// in --rounds blocks, so a busy machine's load falls on both alike.
+// The backends are loaded side by side and the clicks alternate between them
+// in --rounds blocks, so a busy machine's load falls on all alike.
 //
 //   samlabel-bench-child-process [--weights DIR] [--device cpu] [--dtype fp32]
 //                                [--image-size WxH] [--clicks N] [--rounds R] [--cli PATH]
@@ -16,8 +18,10 @@
 #include "core/engine/model_session.h"
 #include "core/engine/utf8_path.h"
 #include "core/service/child_process_model_backend.h"
+#include "core/service/future_result.h"
 #include "core/service/local_model_backend.h"
 #include "core/service/model_thread.h"
+#include "core/service/remote_model_backend.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -39,7 +43,7 @@ namespace {
 // Sleeps in the event loop until the answer (a busy processEvents() loop
 // would take a core from the model process on a small machine).
 template <typename T>
-T wait_result(QFuture<T> f) {
+QFuture<T> wait_for(QFuture<T> f) {
     if (!f.isFinished()) {
         QEventLoop loop;
         QFutureWatcher<T> watcher;
@@ -47,7 +51,12 @@ T wait_result(QFuture<T> f) {
         watcher.setFuture(f);
         if (!f.isFinished()) loop.exec();
     }
-    return f.result();
+    return f;
+}
+
+template <typename T>
+T wait_result(QFuture<T> f) {
+    return wait_for(f).result();
 }
 
 engine::ImageRgb8 test_image(int width, int height) {
@@ -118,8 +127,10 @@ void click(service::ModelBackend& backend, const engine::ImageRgb8& image, int f
         prompt.points.push_back({float((i * 37) % image.width), float((i * 53) % image.height), engine::PointLabel::Positive});
         prompt.multimask = true;
         clock.restart();
-        const service::SegmentReply r = wait_result(backend.segment(QStringLiteral("bench"), prompt));
+        // Read in place, as the SAM tool does (future_result.h): a copy of three masks is no part of a click.
+        const QFuture<service::SegmentReply> answered = wait_for(backend.segment(QStringLiteral("bench"), prompt));
         const double ms = double(clock.nsecsElapsed()) / 1e6;
+        const service::SegmentReply& r = service::only_result(answered);
         if (!r.ok()) throw std::runtime_error("segment: " + r.message.toStdString());
         if (times) times->push_back(ms);
         if (decode_times) decode_times->push_back(r.result.decode_ms);
@@ -168,43 +179,51 @@ int main(int argc, char** argv) {
                 engine::path_to_utf8(request.checkpoint_dir).c_str(), engine::device_name(request.device).c_str(),
                 std::string(engine::weight_dtype_name(request.dtype)).c_str(), width, height, clicks);
     try {
-        Figures in_process, child;
         auto session = std::make_shared<engine::ModelSession>();
         service::ModelThread thread(session);
         service::LocalModelBackend local(thread.worker());
         local.installImageLoader();
         service::ChildProcessOptions options;
         options.cli_path = cli;
-        service::ChildProcessModelBackend remote(options);
-        prepare(local, request, image, &in_process);
-        prepare(remote, request, image, &child);
-        // The first clicks warm oneDNN's per-shape setup.
-        click(local, image, 0, 5, nullptr, nullptr);
-        click(remote, image, 0, 5, nullptr, nullptr);
-        std::vector<double> local_times, child_times, local_decode, child_decode;
-        double local_cpu = 0, child_cpu = 0;
-        const int per_round = std::max(1, clicks / rounds);
-        for (int r = 0; r < rounds; ++r) {
-            const int first = 5 + r * per_round;
-            click(local, image, first, per_round, &local_times, &local_cpu, &local_decode);
-            click(remote, image, first, per_round, &child_times, &child_cpu, &child_decode);
-        }
-        summarise(local_times, local_decode, local_cpu, &in_process);
-        summarise(child_times, child_decode, child_cpu, &child);
-        (void)wait_result(local.unload());
-        (void)wait_result(remote.unload());
-        auto line = [](const char* name, const Figures& f) {
-            std::printf("%-14s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  model p50 %7.2f ms  "
-                        "CPU %6.2f ms/click\n",
-                        name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.decode_p50, f.cpu_ms_per_click);
+        service::ChildProcessModelBackend on_channel(options);
+        options.click_channel = false;
+        service::ChildProcessModelBackend on_http(options);
+        struct Side {
+            const char* name;
+            service::ModelBackend* backend;
+            Figures figures;
+            std::vector<double> times, decode_times;
+            double cpu_ms = 0;
         };
-        line("in-process", in_process);
-        line("child process", child);
-        std::printf("child - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click; the model's own p50 %+.2f ms, "
-                    "so the way there and back adds %+.2f ms\n",
-                    child.p50 - in_process.p50, child.p95 - in_process.p95, child.cpu_ms_per_click - in_process.cpu_ms_per_click,
-                    child.decode_p50 - in_process.decode_p50,
-                    (child.p50 - child.decode_p50) - (in_process.p50 - in_process.decode_p50));
+        Side sides[] = {{"in-process", &local, {}, {}, {}}, {"child, channel", &on_channel, {}, {}, {}}, {"child, HTTP", &on_http, {}, {}, {}}};
+        for (Side& side : sides) {
+            prepare(*side.backend, request, image, &side.figures);
+            click(*side.backend, image, 0, 5, nullptr, nullptr);  // the first clicks warm oneDNN's per-shape setup
+        }
+        if (!on_channel.childBackend() || !on_channel.childBackend()->clickChannelReady())
+            throw std::runtime_error("the model process's click channel did not open");
+        const int per_round = std::max(1, clicks / rounds);
+        for (int r = 0; r < rounds; ++r)
+            for (Side& side : sides) click(*side.backend, image, 5 + r * per_round, per_round, &side.times, &side.cpu_ms, &side.decode_times);
+        for (Side& side : sides) {
+            summarise(side.times, side.decode_times, side.cpu_ms, &side.figures);
+            (void)wait_result(side.backend->unload());
+        }
+        for (const Side& side : sides) {
+            const Figures& f = side.figures;
+            std::printf("%-15s load %8.1f ms  encode %8.1f ms  click p50 %7.2f ms  p95 %7.2f ms  mean %7.2f ms  model p50 %7.2f ms  "
+                        "CPU %6.2f ms/click\n",
+                        side.name, f.load_ms, f.encode_ms, f.p50, f.p95, f.mean, f.decode_p50, f.cpu_ms_per_click);
+        }
+        const Figures& in_process = sides[0].figures;
+        for (const Side* side : {&sides[1], &sides[2]}) {
+            const Figures& child = side->figures;
+            std::printf("%s - in-process: click p50 %+.2f ms, p95 %+.2f ms, CPU %+.2f ms/click; the model's own p50 %+.2f ms, "
+                        "so the way there and back adds %+.2f ms\n",
+                        side->name, child.p50 - in_process.p50, child.p95 - in_process.p95,
+                        child.cpu_ms_per_click - in_process.cpu_ms_per_click, child.decode_p50 - in_process.decode_p50,
+                        (child.p50 - child.decode_p50) - (in_process.p50 - in_process.decode_p50));
+        }
     } catch (const std::exception& e) {
         std::cerr << "samlabel-bench-child-process: " << e.what() << "\n";
         return 1;

@@ -33,7 +33,7 @@ void print_serve_help() {
     std::cout << "usage: samlabel-cli serve --weights DIR [--device auto|cpu|cuda|cuda:N] [--dtype auto|fp32|bf16|fp16]\n"
                  "                          [--parts click|detect|click+detect] [--ram-budget GiB] [--vram-budget GiB]\n"
                  "                          [--port 8765] [--bind 127.0.0.1] [--token TOKEN] [--no-load] [--allow-load-any-weights]\n"
-                 "                          [--allow-read-local-images]\n"
+                 "                          [--allow-read-local-images] [--click-channel]\n"
                  "                          [--embedding-cache-mb N] [--disk-cache DIR] [--auto-unload-after-ms N]\n"
                  "                          [--encode-keep-free-ram-mb N] [--encode-max-vram-mb N] [--allow-runtime-settings]\n"
                  "                          [--converted-weights DIR|off] [--converted-weights-budget-mb N]\n"
@@ -54,6 +54,9 @@ void print_serve_help() {
                  "  --allow-read-local-images  POST /api/v1/images-in-view may name image files on this machine, which\n"
                  "           the model encodes ahead (segment/detect then take those paths as image_id); off: 403.\n"
                  "           For a client on this machine only: the GUI's model process\n"
+                 "  --click-channel  also answer /api/v1/segment on a local socket (a Unix socket or named pipe open to\n"
+                 "           this user only, the same token), whose name is printed: the GUI's model process sends its\n"
+                 "           clicks there, without HTTP's cost per click\n"
                  "  --embedding-cache-mb N  image embeddings kept in memory (default 2048)\n"
                  "  --disk-cache DIR  also keep embeddings on disk in DIR\n"
                  "  --auto-unload-after-ms N  unload by itself after N ms without model work (0: never, the default)\n"
@@ -81,6 +84,7 @@ int cmd_serve(const Args& args) {
     bool allow_runtime_settings = false;
     engine::ConvertedWeightsSettings converted_weights{engine::default_converted_weights_dir(), 8ull << 30};
     bool allow_read_local_images = false;
+    bool click_channel = false;
     std::optional<service::RuntimeSettings> runtime;
     bool encode_budget_given = false;  // --encode-*: else the encodes re-check --ram-budget/--vram-budget
     // A non-negative whole number option value.
@@ -138,6 +142,8 @@ int cmd_serve(const Args& args) {
                 converted_weights.budget_bytes = std::uint64_t(count(a, next())) << 20;
             } else if (a == "--allow-read-local-images") {
                 allow_read_local_images = true;
+            } else if (a == "--click-channel") {
+                click_channel = true;
             } else if (a == "--embedding-cache-mb" || a == "--auto-unload-after-ms" || a == "--encode-keep-free-ram-mb" ||
                        a == "--encode-max-vram-mb") {
                 const qint64 n = count(a, next());
@@ -197,6 +203,7 @@ int cmd_serve(const Args& args) {
     options.allow_load_any_weights = allow_load_any_weights;
     options.allow_runtime_settings = allow_runtime_settings;
     options.allow_read_local_images = allow_read_local_images;
+    options.click_channel = click_channel;
     options.budget_floor = model.budget;  // a client's load may not loosen the operator's budgets
     bool token_generated = false;
     if (token_arg) options.token = QString::fromStdString(*token_arg);
@@ -229,6 +236,8 @@ int cmd_serve(const Args& args) {
         return kExitFailure;
     }
     const bool loopback = options.bind_address.isLoopback();
+    // Before "listening on": a client that waits for that line knows both then.
+    if (click_channel) std::printf("samlabel-cli serve: click channel %s\n", server.clickChannelName().toUtf8().constData());
     std::printf("samlabel-cli serve: listening on http://%s:%u%s\n", options.bind_address.toString().toUtf8().constData(),
                 unsigned(server.port()), loopback ? "" : "  (not loopback: reachable from other machines)");
     if (allow_load_any_weights && !loopback)

@@ -12,6 +12,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QLocalServer>
 #include <QPromise>
 #include <QRegularExpression>
 #include <QTimer>
@@ -83,6 +84,7 @@ ChildProcessModelBackend::~ChildProcessModelBackend() {
         process_->kill();
         process_->waitForFinished(5000);
     }
+    if (!click_channel_name_.isEmpty()) QLocalServer::removeServer(click_channel_name_);  // killed: its socket file stays
 }
 
 QString ChildProcessModelBackend::defaultCliPath() {
@@ -97,6 +99,10 @@ QString ChildProcessModelBackend::defaultCliPath() {
 }
 
 qint64 ChildProcessModelBackend::childPid() const { return process_ ? process_->processId() : 0; }
+
+RemoteModelBackend* ChildProcessModelBackend::childBackend() const {
+    return state_ == ChildState::Running ? remote_.data() : nullptr;
+}
 
 QString ChildProcessModelBackend::whereText() const {
     const qint64 pid = childPid();
@@ -154,6 +160,7 @@ QStringList ChildProcessModelBackend::serveArguments() const {
     if (!runtime_.disk_cache_dir.isEmpty()) args << QStringLiteral("--disk-cache") << runtime_.disk_cache_dir;
     // Settings changed later are sent to the running child (sendSettingsToChild).
     args << QStringLiteral("--allow-runtime-settings");
+    if (options_.click_channel) args << QStringLiteral("--click-channel");
     if (converted_)
         args << QStringLiteral("--converted-weights")
              << (converted_->dir.empty() ? QStringLiteral("off") : QString::fromStdString(engine::path_to_utf8(converted_->dir)))
@@ -168,6 +175,7 @@ void ChildProcessModelBackend::startChild() {
     token_ = generate_api_token();
     stdout_buffer_.clear();
     output_tail_.clear();
+    click_channel_name_.clear();
     process_ = new QProcess(this);
     // The token goes by environment: a command line is readable by every user
     // (/proc/PID/cmdline), a process's environment only by its owner.
@@ -212,13 +220,20 @@ void ChildProcessModelBackend::onChildOutput() {
     if (state_ != ChildState::Starting) return;
     stdout_buffer_ += chunk;
     static const QRegularExpression kListening(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
+    static const QRegularExpression kClickChannel(QStringLiteral("^samlabel-cli serve: click channel (\\S.*)$"));
     for (qsizetype end = stdout_buffer_.indexOf('\n'); end >= 0; end = stdout_buffer_.indexOf('\n')) {
-        const QString line = QString::fromUtf8(stdout_buffer_.left(end));
+        const QString line = QString::fromUtf8(stdout_buffer_.left(end)).trimmed();
         stdout_buffer_.remove(0, end + 1);
+        if (const QRegularExpressionMatch c = kClickChannel.match(line); c.hasMatch()) {
+            click_channel_name_ = c.captured(1);  // printed before "listening on"
+            continue;
+        }
         const QRegularExpressionMatch m = kListening.match(line);
         if (!m.hasMatch()) continue;
         auto* remote = new RemoteModelBackend(QUrl(m.captured(1)), token_, options_.poll_interval_ms, this);
         remote_ = remote;
+        // Clicks go on the channel once it is open (HTTP until then).
+        remote->setClickChannel(click_channel_name_);
         connect(remote, &ModelBackend::statusChanged, this, [this, remote] {
             if (remote->isReachable()) last_child_status_ = remote->status();
             Q_EMIT statusChanged();
@@ -309,6 +324,9 @@ void ChildProcessModelBackend::onChildFinished(int exit_code, QProcess::ExitStat
     process_->deleteLater();
     process_ = nullptr;
     state_ = ChildState::None;
+    // A killed child leaves its click channel's socket file behind (Unix); its name was its own.
+    if (!click_channel_name_.isEmpty()) QLocalServer::removeServer(click_channel_name_);
+    click_channel_name_.clear();
     if (!expected) childLost(message);
     for (auto& then : std::exchange(stop_waiters_, {})) then();
     last_child_status_ = BackendStatus{};

@@ -43,6 +43,9 @@ struct ChildProcessOptions {
     QString cli_path;                 // empty: samlabel-cli next to this executable (defaultCliPath())
     QStringList extra_arguments;      // appended to `serve` (tests)
     int poll_interval_ms = 250;       // the child's status and memory, for the gauge
+    // Clicks on a local socket (serve --click-channel) instead of HTTP: the
+    // child adds less to each click. Off: HTTP, for comparing (the benchmark).
+    bool click_channel = true;
     int start_timeout_ms = 60'000;    // until the child prints the port it listens on
     int stop_grace_ms = 5'000;        // after terminate(), before kill()
     // The probe for the figures shown while no child runs (the GUI's own); null: the system's.
@@ -59,6 +62,8 @@ public:
     static QString defaultCliPath();
     // The child's process id, 0 when none runs.
     qint64 childPid() const;
+    // The running child's backend (tests and the benchmark look at its click channel); null when none runs.
+    RemoteModelBackend* childBackend() const;
 
     BackendStatus status() const override;
     BackendMemory memory() const override;
@@ -125,6 +130,7 @@ private:
     ChildState state_ = ChildState::None;
     QString token_;
     QByteArray stdout_buffer_;
+    QString click_channel_name_;  // the child's, as it printed it
     QByteArray output_tail_;       // the child's last output lines, for a crash message
     QElapsedTimer start_clock_;
     std::vector<std::function<void(const QString& error)>> start_waiters_;  // empty error: running

@@ -32,6 +32,7 @@ public:
 
     QUrl baseUrl() const { return base_url_; }
     void setToken(const QString& token) { token_ = token; }
+    QString token() const { return token_; }
 
     // A broken or hostile server must not fill this process's memory: an answer
     // larger than this is refused while it downloads (a detect answer with 200

@@ -1,5 +1,7 @@
 #include "core/service/control_api_server.h"
 
+#include "core/service/click_channel_server.h"
+
 #include "core/service/api_token.h"
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_runtime_wire.h"
@@ -141,10 +143,44 @@ bool ControlApiServer::start(const ControlApiOptions& options, QString* error) {
     port_ = tcp->serverPort();
     http_ = std::make_unique<HttpServer>([this](const QHttpServerRequest& r, QTcpSocket* s) { handle(r, s); });
     http_->bind(tcp);  // takes ownership
+    if (options.click_channel && options.model_endpoints) {
+        click_channel_ = std::make_unique<ClickChannelServer>([this](const QByteArray& json) { return segmentOnChannel(json); });
+        connect(click_channel_.get(), &ClickChannelServer::answered, this, [this](int status) {
+            ++served_;
+            Q_EMIT requestServed(QStringLiteral("POST"), QStringLiteral("/api/v1/segment (click channel)"), status);
+        });
+        QString channel_error;
+        if (!click_channel_->start(options_.token, &channel_error)) {
+            stop();
+            return fail(channel_error);
+        }
+    }
     return true;
 }
 
+QFuture<ClickChannelServer::Answer> ControlApiServer::segmentOnChannel(const QByteArray& json) {
+    using Answer = ClickChannelServer::Answer;
+    auto to_answer = [](const Response& r) {
+        if (!r.mask_frame.isEmpty()) return Answer{r.status, wire::ChannelBodyKind::MaskFrame, r.mask_frame};
+        return Answer{r.status, wire::ChannelBodyKind::Json, QJsonDocument(r.body).toJson(QJsonDocument::Compact)};
+    };
+    RequestError error;
+    const std::optional<QJsonObject> body = parse_request_body(json, /*is_post=*/true, wire::kMaxChannelRequestBytes, &error);
+    if (!body) return QtFuture::makeReadyFuture(to_answer(Response{error.status, wire::error_json(error.code, error.message)}));
+    // The same handler as POST /api/v1/segment; the answer's body is what HTTP would carry.
+    return segment(*body).then(QtFuture::Launch::Sync, to_answer);
+}
+
+QString ControlApiServer::clickChannelName() const {
+    return click_channel_ ? click_channel_->fullServerName() : QString();
+}
+
+quint64 ControlApiServer::clickChannelServed() const {
+    return click_channel_ ? click_channel_->requestsAnswered() : 0;
+}
+
 void ControlApiServer::stop() {
+    click_channel_.reset();  // the listening socket; connections go with it
     http_.reset();  // deletes the listening socket and every connection
     port_ = 0;
 }
@@ -163,7 +199,9 @@ QUrl ControlApiServer::url() const {
 }
 
 void ControlApiServer::setToken(const QString& token) {
-    if (!token.trimmed().isEmpty()) options_.token = token;
+    if (token.trimmed().isEmpty()) return;
+    options_.token = token;
+    if (click_channel_) click_channel_->setToken(token);  // for the next connection
 }
 
 void ControlApiServer::handle(const QHttpServerRequest& request, QTcpSocket* socket) {

@@ -20,6 +20,7 @@
 // * Handlers never block: model work answers through the backend's futures,
 //   and the socket is written when they are fulfilled (the GUI keeps running).
 // Endpoints: docs/control-api.md.
+#include "core/service/click_channel_server.h"
 #include "core/service/encode_events.h"
 #include "core/service/kept_mask_logits.h"
 #include "core/service/model_backend.h"
@@ -60,6 +61,9 @@ struct ControlApiOptions {
     // paths as image ids). Off: 403, for the same reason. The GUI's model
     // process turns it on: it shares the GUI's machine and files.
     bool allow_read_local_images = false;
+    // Also answer /api/v1/segment on a local socket (click_channel_server.h),
+    // the GUI's model process's way for clicks; needs model_endpoints.
+    bool click_channel = false;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
@@ -79,12 +83,16 @@ public:
     quint16 port() const;
     QUrl url() const;  // http://127.0.0.1:<port>
     void setToken(const QString& token);  // takes effect for the next request
+    // The click channel's name for QLocalSocket::connectToServer; empty without one.
+    QString clickChannelName() const;
 
     // Requests answered so far (by status), for the settings dialog and tests.
     quint64 requestsServed() const { return served_; }
     // Requests that reached the HTTP handler (QHttpServer parsed them and
     // buffered their bodies); the ones the guard refused never count.
     quint64 requestsHandled() const { return handled_; }
+    // Of requestsServed(), the ones answered on the click channel.
+    quint64 clickChannelServed() const;
 
 Q_SIGNALS:
     void requestServed(QString method, QString path, int status);
@@ -119,12 +127,14 @@ private:
     ParsedLoad parseLoad(const QJsonObject& body) const;
     QFuture<Response> encode(const QJsonObject& body);
     QFuture<Response> segment(const QJsonObject& body);
+    QFuture<ClickChannelServer::Answer> segmentOnChannel(const QByteArray& json);
     QFuture<Response> detect(const QJsonObject& body);
     Response imagesInView(const QJsonObject& body);
     Response encodeEvents(const QString& after) const;  // `after`: the query's value
 
     QPointer<ModelBackend> backend_;
     std::unique_ptr<HttpServer> http_;
+    std::unique_ptr<ClickChannelServer> click_channel_;
     ControlApiOptions options_;
     quint16 port_ = 0;
     // The running load's progress for /health (cleared when it finishes).

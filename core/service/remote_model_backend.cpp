@@ -1,5 +1,7 @@
 #include "core/service/remote_model_backend.h"
 
+#include "core/engine/heap_reuse.h"
+#include "core/service/click_channel_client.h"
 #include "core/service/control_api_wire.h"
 #include "core/service/encode_events.h"
 #include "core/service/future_result.h"
@@ -29,10 +31,39 @@ Reply failed_call(const ApiCallResult& r, const QUrl& url, Reply reply) {
     return reply;
 }
 
+// A segment call's answer (HTTP or click channel) as a reply; its masks are
+// unpacked here, on whichever thread runs this.
+SegmentReply segment_reply_from_call(const ApiCallResult& r, const QUrl& base, double elapsed_ms) {
+    SegmentReply reply;
+    if (!r.ok()) {
+        reply.message = r.json.value(QStringLiteral("message")).toString();
+        const QString code = r.json.value(QStringLiteral("error")).toString();
+        reply.error = code == QLatin1String("not_loaded")      ? BackendError::NotLoaded
+                      : code == QLatin1String("unknown_image") ? BackendError::UnknownImage
+                      : code == QLatin1String("cancelled")     ? BackendError::Cancelled
+                      : code == QLatin1String("bad_request")   ? BackendError::BadInput
+                                                               : BackendError::None;
+        return failed_call(r, base, reply);
+    }
+    QString error;
+    auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset);
+    if (!result) {
+        reply.error = BackendError::Failed;
+        reply.message = base.toString() + QStringLiteral(": ") + error;
+        return reply;
+    }
+    reply.result = std::move(*result);
+    reply.duration_ms = elapsed_ms;
+    return reply;
+}
+
 }  // namespace
 
 RemoteModelBackend::RemoteModelBackend(QUrl url, QString token, int poll_interval_ms, QObject* parent)
     : ModelBackend(parent), client_(new ControlApiClient(std::move(url), std::move(token), this)), poll_timer_(new QTimer(this)) {
+    // Every click's answer is unpacked into fresh MB-sized masks: without
+    // this, glibc hands them back and the next click page-faults them in again.
+    engine::keep_freed_cpu_memory_for_reuse();
     poll_timer_->setInterval(poll_interval_ms);
     connect(poll_timer_, &QTimer::timeout, this, &RemoteModelBackend::pollNow);
     poll_timer_->start();
@@ -40,6 +71,15 @@ RemoteModelBackend::RemoteModelBackend(QUrl url, QString token, int poll_interva
 }
 
 RemoteModelBackend::~RemoteModelBackend() = default;
+
+bool RemoteModelBackend::clickChannelReady() const {
+    return channel_ && channel_->isReady();
+}
+
+void RemoteModelBackend::setClickChannel(const QString& server_name) {
+    delete channel_;
+    channel_ = server_name.isEmpty() ? nullptr : new ClickChannelClient(server_name, client_->token(), this);
+}
 
 void RemoteModelBackend::pollNow() {
     if (poll_in_flight_) return;  // a slow server gets no pile-up of polls
@@ -267,6 +307,9 @@ QFuture<EncodeReply> RemoteModelBackend::encode(const engine::ImageRgb8& image, 
 
 QFuture<SegmentReply> RemoteModelBackend::segment(const QString& image_id, const engine::ClickPrompt& prompt) {
     if (!server_takes_runs_) return postSegment(image_id, prompt, wire::MaskEncoding::Raw);
+    // The click channel's server is this build's own: it knows runs, and its
+    // answer needs no hop through this thread before the caller's.
+    if (clickChannelReady()) return postSegment(image_id, prompt, wire::MaskEncoding::Runs);
     // Masks as runs; a server from before runs refuses the request ("masks"
     // must be "png" or "raw"): ask it once more, for bits. A promise, not
     // QFuture::unwrap(), which copies the answer (its masks) on the way.
@@ -300,29 +343,13 @@ QFuture<SegmentReply> RemoteModelBackend::postSegment(const QString& image_id, c
     // candidate the user accepts, and a PNG round trip per click costs more
     // than the click on a large image.
     const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt, masks, /*polygons=*/false)).toJson(QJsonDocument::Compact);
-    return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, [base, clock](const ApiCallResult& r) {
-        SegmentReply reply;
-        if (!r.ok()) {
-            reply.message = r.json.value(QStringLiteral("message")).toString();
-            const QString code = r.json.value(QStringLiteral("error")).toString();
-            reply.error = code == QLatin1String("not_loaded")      ? BackendError::NotLoaded
-                          : code == QLatin1String("unknown_image") ? BackendError::UnknownImage
-                          : code == QLatin1String("cancelled")     ? BackendError::Cancelled
-                          : code == QLatin1String("bad_request")   ? BackendError::BadInput
-                                                                   : BackendError::None;
-            return failed_call(r, base, reply);
-        }
-        QString error;
-        auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset);
-        if (!result) {
-            reply.error = BackendError::Failed;
-            reply.message = base.toString() + QStringLiteral(": ") + error;
-            return reply;
-        }
-        reply.result = std::move(*result);
-        reply.duration_ms = double(clock->elapsed());
-        return reply;
-    });
+    auto to_reply = [base, clock](const ApiCallResult& r) { return segment_reply_from_call(r, base, double(clock->elapsed())); };
+    if (channel_ && channel_->isReady()) {
+        ++clicks_on_channel_;
+        // No context: the answer is unpacked on the channel's thread, not this one.
+        return channel_->postSegment(body, kModelCallTimeoutMs).then(QtFuture::Launch::Sync, to_reply);
+    }
+    return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, to_reply);
 }
 
 QFuture<DetectReply> RemoteModelBackend::detect(const QString& image_id, const engine::DetectPrompt& prompt,

@@ -26,6 +26,8 @@ class QTimer;
 
 namespace samlabel::service {
 
+class ClickChannelClient;
+
 class RemoteModelBackend : public ModelBackend {
     Q_OBJECT
 public:
@@ -52,6 +54,13 @@ public:
     // for a model process this GUI started (ChildProcessModelBackend, which
     // starts it with --allow-runtime-settings), never for a remote server.
     QFuture<ApiCallResult> sendModelProcessSettings(const QJsonObject& body);
+    // A click channel to the server (serve --click-channel; ClickChannelServer's
+    // name): once it is open, segment() goes on it instead of HTTP, and its
+    // answers are unpacked on the channel's thread. Until then, and after it
+    // closes, HTTP. Empty: none.
+    void setClickChannel(const QString& server_name);
+    bool clickChannelReady() const;
+    quint64 clicksOnChannel() const { return clicks_on_channel_; }  // segment calls sent on it
     // Off (a server elsewhere): it cannot read this machine's files, its images
     // arrive through encode() and setImagesInView() does nothing.
     void setServerReadsImageFiles(bool reads) { server_reads_files_ = reads; }
@@ -87,6 +96,8 @@ private:
     void followEncodeEvents(quint64 server_seq);
 
     ControlApiClient* client_;
+    ClickChannelClient* channel_ = nullptr;
+    quint64 clicks_on_channel_ = 0;
     QTimer* poll_timer_;
     bool poll_in_flight_ = false;
     bool reachable_ = false;

@@ -1,12 +1,14 @@
 // The model in a child process (ChildProcessModelBackend driving a real
 // `samlabel-cli serve` with the tiny SAM3 checkpoint on the CPU): load, encode
 // and a click whose mask matches the transformers reference, unload (the child
-// is gone and this process's RSS is back at its baseline), and crash recovery:
+// is gone and this process's RSS is back at its baseline; the click went on the
+// click channel), and crash recovery:
 // the child SIGKILLed mid-encode and mid-click fails the pending answers with a
 // message saying so, reports modelProcessLost, and the next load starts a new
 // child that works.
 #include "core/service/child_process_model_backend.h"
 #include "core/service/kept_mask_logits.h"
+#include "core/service/remote_model_backend.h"
 #include "tests/service/tiny_sam3_backend.h"
 #include "tests/wait_future.h"
 
@@ -165,6 +167,11 @@ private Q_SLOTS:
         QVERIFY(!reference.empty());
         const double agreement = iou(click.result.candidates[0], reference);
         QVERIFY2(agreement >= 0.999, qPrintable(QStringLiteral("IoU with the transformers reference %1").arg(agreement)));
+        // The click went on the child's click channel (a local socket), not over HTTP.
+        QVERIFY(backend.childBackend());
+        QVERIFY(backend.childBackend()->clickChannelReady());
+        QCOMPARE(backend.childBackend()->clicksOnChannel(), quint64(1));
+        QVERIFY(args.contains("--click-channel"));
 
         const UnloadReply unload = wait_result(backend.unload());
         QVERIFY2(unload.ok(), qPrintable(unload.message));
@@ -425,6 +432,10 @@ private:
             message = r.message;
         }
         QVERIFY2(message.contains(QStringLiteral("ended unexpectedly")) && message.contains(QStringLiteral("signal 9")), qPrintable(message));
+        // The killed child's click channel left no socket file behind.
+        const QRegularExpressionMatch channel = QRegularExpression(QStringLiteral("click channel (\\S+)")).match(message);
+        QVERIFY2(channel.hasMatch(), qPrintable(message));
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(channel.captured(1)), 5000);
         qInfo("%s", qPrintable(message));
         QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 5000);
         QVERIFY(lost.at(0).at(0).toString().contains(QStringLiteral("pid %1").arg(pid)));
