@@ -3,7 +3,6 @@
 #include "core/service/click_channel_wire.h"
 #include "core/service/control_api_mask_frame.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalSocket>
 #include <QPointer>
@@ -33,12 +32,12 @@ public:
 
     void send(quint64 id, const QByteArray& json, const std::shared_ptr<QPromise<ApiCallResult>>& promise, int timeout_ms) {
         if (!ready_->load()) return fail(promise, closed_why_.isEmpty() ? QStringLiteral("the click channel is not open") : closed_why_);
-        pending_.emplace(id, Waiting{promise});
+        pending_.emplace(id, promise);
         socket_->write(wire::channel_request_message(id, json));
         QTimer::singleShot(timeout_ms, this, [this, id] {
             const auto it = pending_.find(id);
             if (it == pending_.end()) return;
-            const auto late = it->second.promise;
+            const auto late = it->second;
             pending_.erase(it);
             fail(late, QStringLiteral("no answer within the time limit"));
         });
@@ -49,7 +48,7 @@ public:
         if (!closed_why_.isEmpty()) return;
         closed_why_ = why.isEmpty() ? QStringLiteral("the click channel closed") : why;
         ready_->store(false);
-        for (auto& [id, waiting] : std::exchange(pending_, {})) fail(waiting.promise, closed_why_);
+        for (auto& [id, promise] : std::exchange(pending_, {})) fail(promise, closed_why_);
         if (socket_) socket_->abort();
         report(false, closed_why_);
     }
@@ -95,45 +94,17 @@ private:
         if (!answer) return close(error);
         const auto it = pending_.find(answer->id);
         if (it == pending_.end()) return;  // answered after its time limit
-        Waiting& waiting = it->second;
-        if (answer->kind == wire::ChannelBodyKind::MaskBlock) {
-            // The next candidate's mask, unpacked here while the server packs the one after.
-            if (!waiting.masks_expected) return close(QStringLiteral("the click channel sent a mask no answer announced"));
-            std::vector<std::uint8_t> mask;
-            qsizetype at = answer->body_offset;
-            QString why;
-            if (!wire::unpack_mask_block(answer->payload, &at, waiting.mask_pixels, &mask, &why) || at != answer->payload.size())
-                return close(QStringLiteral("the click channel's mask cannot be read: %1").arg(why.isEmpty() ? QStringLiteral("bytes past its block") : why));
-            waiting.result.masks.push_back(std::move(mask));
-            if (qsizetype(waiting.result.masks.size()) < waiting.masks_expected) return;
-        } else if (answer->kind == wire::ChannelBodyKind::MasksFollow) {
-            waiting.result.http_status = answer->status;
-            const QByteArray& p = answer->payload;
-            waiting.result.json = QJsonDocument::fromJson(QByteArray::fromRawData(p.constData() + answer->body_offset, p.size() - answer->body_offset)).object();
-            const QJsonObject& json = waiting.result.json;
-            const qint64 width = json.value(QStringLiteral("width")).toInteger(), height = json.value(QStringLiteral("height")).toInteger();
-            waiting.masks_expected = json.value(QStringLiteral("candidates")).toArray().size();
-            // The same bound as the runs decoder's: a hostile size must not be allocated.
-            if (waiting.masks_expected > 0 && (width <= 0 || height <= 0 || width * height > qint64(wire::kMaxRunsMaskPixels)))
-                return close(QStringLiteral("the click channel announced masks of %1x%2").arg(width).arg(height));
-            waiting.mask_pixels = std::size_t(width > 0 && height > 0 ? width * height : 0);
-            waiting.result.masks.reserve(std::size_t(waiting.masks_expected));
-            if (waiting.masks_expected > 0) return;  // the masks follow
-        }
-        const std::shared_ptr<QPromise<ApiCallResult>> promise = waiting.promise;
-        ApiCallResult result = std::move(waiting.result);
+        const std::shared_ptr<QPromise<ApiCallResult>> promise = it->second;
         pending_.erase(it);
-        if (answer->kind == wire::ChannelBodyKind::MaskBlock || answer->kind == wire::ChannelBodyKind::MasksFollow) {
-            // whole
-        } else if (answer->kind == wire::ChannelBodyKind::MaskFrame) {
-            result.http_status = answer->status;
+        ApiCallResult result;
+        result.http_status = answer->status;
+        if (answer->kind == wire::ChannelBodyKind::MaskFrame) {
             if (std::optional<wire::MaskFrame> frame = wire::unframe_masks(answer->payload, answer->body_offset)) {
                 result.json = std::move(frame->json);
                 result.frame = std::move(frame->body);
                 result.frame_bits_offset = frame->bits_offset;
             }
         } else {
-            result.http_status = answer->status;
             const QByteArray& p = answer->payload;
             result.json = QJsonDocument::fromJson(QByteArray::fromRawData(p.constData() + answer->body_offset, p.size() - answer->body_offset)).object();
         }
@@ -149,14 +120,7 @@ private:
     wire::ChannelMessageReader reader_{ControlApiClient::kDefaultMaxReplyBytes};
     bool hello_seen_ = false;
     QString closed_why_;
-    // A call waiting for its answer; a MasksFollow answer collects its masks here.
-    struct Waiting {
-        std::shared_ptr<QPromise<ApiCallResult>> promise;
-        ApiCallResult result;
-        qsizetype masks_expected = 0;
-        std::size_t mask_pixels = 0;
-    };
-    std::map<quint64, Waiting> pending_;
+    std::map<quint64, std::shared_ptr<QPromise<ApiCallResult>>> pending_;
 };
 
 ClickChannelClient::ClickChannelClient(QString server_name, QString token, QObject* parent)

@@ -2,7 +2,6 @@
 
 #include "core/engine/heap_reuse.h"
 #include "core/service/api_token.h"
-#include "core/service/control_api_mask_frame.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -119,23 +118,12 @@ void ClickChannelServer::onMessage(const std::shared_ptr<Connection>& connection
         // Head and body apart: the socket's buffer keeps the body's bytes, it does not copy them.
         target->write(wire::channel_answer_head(id, answer.status, answer.kind, answer.body.size()));
         target->write(answer.body);
-        if (!answer.masks) return;
-        // Each mask on its way as soon as it is packed (flush: now, not when
-        // the event loop next runs), so the client unpacks it meanwhile.
-        target->flush();
-        for (const std::vector<std::uint8_t>& mask : *answer.masks) {
-            const QByteArray block = wire::mask_block(mask);
-            target->write(wire::channel_answer_head(id, answer.status, wire::ChannelBodyKind::MaskBlock, block.size()));
-            target->write(block);
-            target->flush();
-        }
     };
     if (connection->in_flight >= wire::kMaxChannelRequestsInFlight) {
         write_answer(request->id, Answer{429, wire::ChannelBodyKind::Json,
                                          error_body(QStringLiteral("too_many_requests"),
                                                     QStringLiteral("more than %1 clicks waiting on one click channel connection")
-                                                        .arg(wire::kMaxChannelRequestsInFlight)),
-                                         {}});
+                                                        .arg(wire::kMaxChannelRequestsInFlight))});
         return;
     }
     ++connection->in_flight;
@@ -148,7 +136,7 @@ void ClickChannelServer::onMessage(const std::shared_ptr<Connection>& connection
         .onCanceled(this, [write_answer, id, connection] {
             --connection->in_flight;
             write_answer(id, Answer{500, wire::ChannelBodyKind::Json,
-                                    error_body(QStringLiteral("failed"), QStringLiteral("the operation was abandoned")), {}});
+                                    error_body(QStringLiteral("failed"), QStringLiteral("the operation was abandoned"))});
         });
 }
 

@@ -10,10 +10,8 @@
 #include <QObject>
 #include <QString>
 
-#include <cstdint>
 #include <functional>
 #include <memory>
-#include <vector>
 
 class QLocalServer;
 class QLocalSocket;
@@ -27,9 +25,6 @@ public:
         int status = 200;
         wire::ChannelBodyKind kind = wire::ChannelBodyKind::Json;
         QByteArray body;
-        // Kind MasksFollow: the masks, each sent as a MaskBlock message as soon
-        // as it is packed (the client unpacks one while the next is packed).
-        std::shared_ptr<const std::vector<std::vector<std::uint8_t>>> masks;
     };
     // A segment request's JSON body to its answer (ControlApiServer::segment).
     using Handler = std::function<QFuture<Answer>(const QByteArray& json)>;

@@ -67,7 +67,7 @@ std::optional<ChannelAnswer> parse_channel_answer(QByteArray payload, QString* e
     const int status = int(get_le(payload.constData() + kIdBytes, 2));
     const auto kind = static_cast<unsigned char>(payload[kIdBytes + 2]);
     if (status < 100 || status > 599) return fail(QStringLiteral("a click channel answer with HTTP status %1").arg(status));
-    if (kind > quint8(ChannelBodyKind::MaskBlock)) return fail(QStringLiteral("a click channel answer of unknown kind %1").arg(kind));
+    if (kind > quint8(ChannelBodyKind::MaskFrame)) return fail(QStringLiteral("a click channel answer of unknown kind %1").arg(kind));
     return ChannelAnswer{id, status, ChannelBodyKind(kind), std::move(payload), kAnswerHeadBytes};
 }
 

@@ -10,13 +10,9 @@
 //    {"error", "message"} before it closes the connection;
 //  * then each request: an 8-byte request id (little-endian, the client's
 //    choice), then the JSON body of a POST /api/v1/segment;
-//  * each answer: the request's id, a 2-byte HTTP status, a 1-byte kind, then
-//    the body: 0, a JSON body (an error, or masks as PNGs); 1, a mask frame as
-//    HTTP carries it (control_api_mask_frame.h); 2, the answer's JSON with its
-//    candidates' masks to follow, each in a message of its own, kind 3, whose
-//    body is one mask block (the Blocks coding), in candidate order. A mask
-//    is sent as soon as it is packed, so the client unpacks the first while
-//    the server packs the next. Answers of different ids may interleave.
+//  * each answer: the request's id, a 2-byte HTTP status, a 1-byte kind
+//    (0: a JSON body, 1: a mask frame, control_api_mask_frame.h), then the
+//    body as HTTP would carry it. Answers may come in any order.
 #include <QByteArray>
 #include <QString>
 
@@ -34,7 +30,7 @@ inline constexpr qsizetype kMaxChannelRequestBytes = 1 << 20;
 // more is refused: each holds the model's queue and the answer's memory).
 inline constexpr int kMaxChannelRequestsInFlight = 32;
 
-enum class ChannelBodyKind : quint8 { Json = 0, MaskFrame = 1, MasksFollow = 2, MaskBlock = 3 };
+enum class ChannelBodyKind : quint8 { Json = 0, MaskFrame = 1 };
 
 // The 4-byte length before a payload.
 QByteArray channel_length_prefix(qsizetype payload_bytes);

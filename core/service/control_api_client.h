@@ -8,9 +8,6 @@
 #include <QString>
 #include <QUrl>
 
-#include <cstdint>
-#include <vector>
-
 class QNetworkAccessManager;
 
 namespace samlabel::service {
@@ -20,9 +17,6 @@ struct ApiCallResult {
     QJsonObject json;         // the answer's body (errors: {"error", "message"}); a mask frame's JSON
     QByteArray frame;              // a mask frame's whole body (control_api_mask_frame.h), else empty
     qsizetype frame_bits_offset = 0;  // where its masks' bits start
-    // A click channel's answer whose masks came one by one: unpacked as they
-    // arrived, one per candidate (segment_result_from_json's `unpacked`).
-    std::vector<std::vector<std::uint8_t>> masks;
     QString transport_error;  // why there was no answer
     bool ok() const { return http_status >= 200 && http_status < 300; }
     // One line for a user: "HTTP 409 refused: needs 9 GB ..." / "cannot reach ...: Connection refused".

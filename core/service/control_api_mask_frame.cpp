@@ -23,6 +23,9 @@ constexpr char kMagic[4] = {'S', 'L', 'M', '1'};
 constexpr qsizetype kPrefixBytes = 8;
 // A mask goes as runs when they take at most 1/kRunsAtMostBitsOver of its bits.
 constexpr std::size_t kRunsAtMostBitsOver = 8;
+// The largest mask a runs block may describe: above the image reader's
+// 200 MP default limit (io::ImageReadOptions::max_pixels), below 1 GB a mask.
+constexpr std::size_t kMaxRunsMaskPixels = std::size_t(1) << 28;
 
 std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
 
@@ -199,51 +202,40 @@ QByteArray frame_with_json(const QByteArray& text, qsizetype bytes) {
 
 }  // namespace
 
-qsizetype mask_block_bytes_at_most(std::size_t pixels) {
-    return 5 + qsizetype(packed_bytes(pixels)) + 10;
-}
-
-qsizetype write_mask_block(const std::vector<std::uint8_t>& mask, char* out, std::vector<std::uint8_t>* scratch) {
-    // The bits go where a 'b' block's would; runs, when they pay, replace them.
-    const std::size_t bits_bytes = packed_bytes(mask.size());
-    auto* bits = reinterpret_cast<std::uint8_t*>(out + 5);
-    pack_mask(mask.data(), mask.size(), bits);
-    // Runs only when they are much smaller than the bits: writing a run back
-    // is a memset call, so many short runs unpack slower than bits do
-    // (measured: runs averaging 37 pixels lost).
-    const std::size_t limit = bits_bytes / kRunsAtMostBitsOver;
-    std::size_t used = 0;
-    if (count_runs(bits, mask.size()) <= limit) {  // each run takes at least a byte
-        scratch->resize(limit + 10);
-        used = encode_runs(bits, mask.size(), limit, scratch->data());
-    }
-    if (used) {
-        put_block_header('r', std::uint32_t(used), out);
-        std::memcpy(out + 5, scratch->data(), used);
-        return 5 + qsizetype(used);
-    }
-    put_block_header('b', std::uint32_t(bits_bytes), out);
-    return 5 + qsizetype(bits_bytes);
-}
-
-QByteArray mask_block(const std::vector<std::uint8_t>& mask) {
-    QByteArray block(mask_block_bytes_at_most(mask.size()), Qt::Uninitialized);
-    std::vector<std::uint8_t> scratch;
-    block.truncate(write_mask_block(mask, block.data(), &scratch));
-    return block;
-}
-
 QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks,
                        MaskFrameCoding coding) {
     const QByteArray text = QJsonDocument(json).toJson(QJsonDocument::Compact);
+    std::vector<std::uint8_t> runs;
     if (coding == MaskFrameCoding::Blocks) {
         // Sized once for the worst case (every mask as bits), cut to size at the end.
         qsizetype most = 0;
-        for (const auto* m : masks) most += mask_block_bytes_at_most(m->size());
+        for (const auto* m : masks) most += 5 + qsizetype(packed_bytes(m->size())) + 10;
         QByteArray body = frame_with_json(text, most);
+        char* out = body.data();
         qsizetype at = kPrefixBytes + text.size();
-        std::vector<std::uint8_t> runs;
-        for (const auto* m : masks) at += write_mask_block(*m, body.data() + at, &runs);
+        for (const auto* m : masks) {
+            // The bits go where a 'b' block's would; runs, when they pay, replace them.
+            const std::size_t bits_bytes = packed_bytes(m->size());
+            auto* bits = reinterpret_cast<std::uint8_t*>(out + at + 5);
+            pack_mask(m->data(), m->size(), bits);
+            // Runs only when they are much smaller than the bits: writing a
+            // run back is a memset call, so many short runs unpack slower
+            // than bits do (measured: runs averaging 37 pixels lost).
+            const std::size_t limit = bits_bytes / kRunsAtMostBitsOver;
+            std::size_t used = 0;
+            if (count_runs(bits, m->size()) <= limit) {  // each run takes at least a byte
+                runs.resize(limit + 10);
+                used = encode_runs(bits, m->size(), limit, runs.data());
+            }
+            if (used) {
+                put_block_header('r', std::uint32_t(used), out + at);
+                std::memcpy(out + at + 5, runs.data(), used);
+                at += 5 + qsizetype(used);
+            } else {
+                put_block_header('b', std::uint32_t(bits_bytes), out + at);
+                at += 5 + qsizetype(bits_bytes);
+            }
+        }
         body.truncate(at);
         return body;
     }

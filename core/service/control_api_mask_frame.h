@@ -32,21 +32,9 @@ inline constexpr char kMaskFrameContentType[] = "application/vnd.samlabel.masks"
 //   sent as bits.
 enum class MaskFrameCoding { Bits, Blocks };
 
-// The largest mask a runs block may describe: above the image reader's
-// 200 MP default limit (io::ImageReadOptions::max_pixels), below 1 GB a mask.
-inline constexpr std::size_t kMaxRunsMaskPixels = std::size_t(1) << 28;
-
 // Masks are 0/1 (any non-zero byte counts as 1).
 QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vector<std::uint8_t>*>& masks,
                        MaskFrameCoding coding = MaskFrameCoding::Bits);
-
-// One mask as a Blocks-coding block (its kind byte, length and runs or bits),
-// for a channel that sends each mask as it is packed (click_channel_wire.h).
-QByteArray mask_block(const std::vector<std::uint8_t>& mask);
-// The same, written at `out`, which has mask_block_bytes_at_most(pixels)
-// bytes; returns the bytes written. `scratch` holds the runs on the way.
-qsizetype mask_block_bytes_at_most(std::size_t pixels);
-qsizetype write_mask_block(const std::vector<std::uint8_t>& mask, char* out, std::vector<std::uint8_t>* scratch);
 
 struct MaskFrame {
     QJsonObject json;

@@ -192,7 +192,7 @@ EncodeReply encode_reply_from_json(const QJsonObject& o) {
 }
 
 std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error, const QByteArray& frame,
-                                                              qsizetype frame_bits_offset, std::vector<std::vector<std::uint8_t>>* unpacked) {
+                                                              qsizetype frame_bits_offset) {
     engine::SegmentResult result;
     result.object_score_logit = float(d(json, "object_score_logit"));
     result.decode_ms = d(json, "decode_ms");
@@ -213,12 +213,7 @@ std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject&
         engine::MaskCandidate m;
         // The mask, by how the answer carries it; the rest is the same for all three.
         QString failure;
-        if (unpacked) {
-            if (i >= qsizetype(unpacked->size())) failure = QStringLiteral("the answer lacks its mask");
-            else if (width <= 0 || height <= 0 || (*unpacked)[std::size_t(i)].size() != std::size_t(width) * std::size_t(height))
-                failure = QStringLiteral("its mask is not %1x%2").arg(width).arg(height);
-            else m.mask = std::move((*unpacked)[std::size_t(i)]);
-        } else if (runs) {
+        if (runs) {
             QString why;
             if (width <= 0 || height <= 0) why = QStringLiteral("no mask size");
             else unpack_mask_block(frame, &block_offset, std::size_t(width) * height, &m.mask, &why);

@@ -47,13 +47,10 @@ struct LoadProgressFigures {
 std::optional<LoadProgressFigures> load_progress_from_json(const QJsonValue& json);  // nullopt when absent
 
 // /api/v1/segment: masks decoded from the PNGs, or unpacked from a mask frame's
-// bits (`frame` and its bits offset, control_api_mask_frame.h), or, when
-// `unpacked` is given, moved out of it (a click channel unpacks each mask as
-// it arrives): one per candidate, each width x height. nullopt with *error
-// when malformed.
+// bits (`frame` and its bits offset, control_api_mask_frame.h). nullopt with
+// *error when malformed.
 std::optional<engine::SegmentResult> segment_result_from_json(const QJsonObject& json, QString* error,
-                                                              const QByteArray& frame = {}, qsizetype frame_bits_offset = 0,
-                                                              std::vector<std::vector<std::uint8_t>>* unpacked = nullptr);
+                                                              const QByteArray& frame = {}, qsizetype frame_bits_offset = 0);
 
 // /api/v1/detect: masks decoded from the PNGs (empty where the answer has
 // none). nullopt with *error when malformed.

@@ -161,16 +161,14 @@ bool ControlApiServer::start(const ControlApiOptions& options, QString* error) {
 QFuture<ClickChannelServer::Answer> ControlApiServer::segmentOnChannel(const QByteArray& json) {
     using Answer = ClickChannelServer::Answer;
     auto to_answer = [](const Response& r) {
-        if (!r.mask_frame.isEmpty()) return Answer{r.status, wire::ChannelBodyKind::MaskFrame, r.mask_frame, {}};
-        const QByteArray json = QJsonDocument(r.body).toJson(QJsonDocument::Compact);
-        if (r.masks_to_stream) return Answer{r.status, wire::ChannelBodyKind::MasksFollow, json, r.masks_to_stream};
-        return Answer{r.status, wire::ChannelBodyKind::Json, json, {}};
+        if (!r.mask_frame.isEmpty()) return Answer{r.status, wire::ChannelBodyKind::MaskFrame, r.mask_frame};
+        return Answer{r.status, wire::ChannelBodyKind::Json, QJsonDocument(r.body).toJson(QJsonDocument::Compact)};
     };
     RequestError error;
     const std::optional<QJsonObject> body = parse_request_body(json, /*is_post=*/true, wire::kMaxChannelRequestBytes, &error);
     if (!body) return QtFuture::makeReadyFuture(to_answer(Response{error.status, wire::error_json(error.code, error.message)}));
     // The same handler as POST /api/v1/segment; the answer's body is what HTTP would carry.
-    return segment(*body, /*stream_masks=*/true).then(QtFuture::Launch::Sync, to_answer);
+    return segment(*body).then(QtFuture::Launch::Sync, to_answer);
 }
 
 QString ControlApiServer::clickChannelName() const {
@@ -498,7 +496,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::encode(const QJsonObject& 
     return promise->future();
 }
 
-QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject& body, bool stream_masks) {
+QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject& body) {
     QString parse_error;
     std::optional<wire::SegmentRequest> request = wire::parse_segment_request(body, &parse_error);
     if (!request) return QtFuture::makeReadyFuture(Response{400, wire::error_json(QStringLiteral("bad_request"), parse_error)});
@@ -514,8 +512,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
     const wire::MaskEncoding masks = request->masks;
     const bool polygons = request->include_polygons;
     std::shared_ptr<KeptMaskLogits> kept = kept_logits_;
-    const bool stream = stream_masks && masks == wire::MaskEncoding::Runs;
-    auto run_segment = [backend, prompt, masks, polygons, finish, kept, stream](const QString& image_id) {
+    auto run_segment = [backend, prompt, masks, polygons, finish, kept](const QString& image_id) {
         if (!backend) return finish(Response{503, wire::error_json(QStringLiteral("unavailable"), QStringLiteral("no model backend"))});
         // A named previous mask becomes its logits; a forgotten one, none (the answer says so).
         engine::ClickPrompt click = prompt;
@@ -527,7 +524,7 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
         }
         // Takes the reply out of its future (future_result.h; this is its only
         // reader): copying a click's masks costs more than the socket.
-        backend->segment(image_id, click).then([finish, image_id, masks, polygons, kept, previous_used, stream](QFuture<SegmentReply> answered) {
+        backend->segment(image_id, click).then([finish, image_id, masks, polygons, kept, previous_used](QFuture<SegmentReply> answered) {
             if (!has_result(answered))
                 return finish(Response{500, wire::error_json(QStringLiteral("failed"), QStringLiteral("the model gave no answer"))});
             SegmentReply r = take_only_result(answered);
@@ -539,11 +536,6 @@ QFuture<ControlApiServer::Response> ControlApiServer::segment(const QJsonObject&
             json[QStringLiteral("answer_id")] = double(kept->keep(image_id, std::move(logits)));
             if (previous_used) json[QStringLiteral("previous_mask_used")] = *previous_used;
             if (masks == wire::MaskEncoding::Png) return finish(Response{200, json});
-            if (stream) {
-                auto moved = std::make_shared<std::vector<std::vector<std::uint8_t>>>();
-                for (engine::MaskCandidate& c : r.result.candidates) moved->push_back(std::move(c.mask));
-                return finish(Response{200, json, {}, std::move(moved)});
-            }
             std::vector<const std::vector<std::uint8_t>*> mask_bytes;
             for (const engine::MaskCandidate& c : r.result.candidates) mask_bytes.push_back(&c.mask);
             const auto coding = masks == wire::MaskEncoding::Runs ? wire::MaskFrameCoding::Blocks : wire::MaskFrameCoding::Bits;

@@ -33,11 +33,9 @@
 #include <QString>
 #include <QUrl>
 
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <utility>
-#include <vector>
 
 class QHttpServerRequest;
 class QTcpSocket;
@@ -106,9 +104,6 @@ private:
         int status = 200;
         QJsonObject body;
         QByteArray mask_frame;  // when set, the answer's body instead of `body` (control_api_mask_frame.h)
-        // The click channel's segment answers: the masks themselves, sent one
-        // block at a time after `body` (click_channel_wire.h, kind 2 and 3).
-        std::shared_ptr<const std::vector<std::vector<std::uint8_t>>> masks_to_stream;
     };
 
     void handle(const QHttpServerRequest& request, QTcpSocket* socket);
@@ -131,9 +126,7 @@ private:
     };
     ParsedLoad parseLoad(const QJsonObject& body) const;
     QFuture<Response> encode(const QJsonObject& body);
-    // stream_masks (the click channel): a "runs" answer's masks in
-    // masks_to_stream, not framed, so each is sent as soon as it is packed.
-    QFuture<Response> segment(const QJsonObject& body, bool stream_masks = false);
+    QFuture<Response> segment(const QJsonObject& body);
     QFuture<ClickChannelServer::Answer> segmentOnChannel(const QByteArray& json);
     QFuture<Response> detect(const QJsonObject& body);
     Response imagesInView(const QJsonObject& body);

@@ -32,9 +32,8 @@ Reply failed_call(const ApiCallResult& r, const QUrl& url, Reply reply) {
 }
 
 // A segment call's answer (HTTP or click channel) as a reply; its masks are
-// unpacked here, on whichever thread runs this, or moved out of r.masks when
-// the click channel unpacked them as they arrived.
-SegmentReply segment_reply_from_call(ApiCallResult& r, const QUrl& base, double elapsed_ms) {
+// unpacked here, on whichever thread runs this.
+SegmentReply segment_reply_from_call(const ApiCallResult& r, const QUrl& base, double elapsed_ms) {
     SegmentReply reply;
     if (!r.ok()) {
         reply.message = r.json.value(QStringLiteral("message")).toString();
@@ -47,7 +46,7 @@ SegmentReply segment_reply_from_call(ApiCallResult& r, const QUrl& base, double 
         return failed_call(r, base, reply);
     }
     QString error;
-    auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset, r.masks.empty() ? nullptr : &r.masks);
+    auto result = wire::segment_result_from_json(r.json, &error, r.frame, r.frame_bits_offset);
     if (!result) {
         reply.error = BackendError::Failed;
         reply.message = base.toString() + QStringLiteral(": ") + error;
@@ -344,20 +343,11 @@ QFuture<SegmentReply> RemoteModelBackend::postSegment(const QString& image_id, c
     // candidate the user accepts, and a PNG round trip per click costs more
     // than the click on a large image.
     const QByteArray body = QJsonDocument(wire::to_json(image_id, prompt, masks, /*polygons=*/false)).toJson(QJsonDocument::Compact);
-    auto to_reply = [base, clock](ApiCallResult r) { return segment_reply_from_call(r, base, double(clock->elapsed())); };
+    auto to_reply = [base, clock](const ApiCallResult& r) { return segment_reply_from_call(r, base, double(clock->elapsed())); };
     if (channel_ && channel_->isReady()) {
         ++clicks_on_channel_;
         // No context: the answer is unpacked on the channel's thread, not this one.
-        // The future, not the result: its masks are moved on, not copied (future_result.h).
-        return channel_->postSegment(body, kModelCallTimeoutMs).then(QtFuture::Launch::Sync, [base, clock](QFuture<ApiCallResult> answered) {
-            if (!has_result(answered)) {
-                ApiCallResult none;
-                none.transport_error = QStringLiteral("the click channel gave no answer");
-                return segment_reply_from_call(none, base, double(clock->elapsed()));
-            }
-            ApiCallResult r = take_only_result(answered);  // the only reader: its masks are moved on
-            return segment_reply_from_call(r, base, double(clock->elapsed()));
-        });
+        return channel_->postSegment(body, kModelCallTimeoutMs).then(QtFuture::Launch::Sync, to_reply);
     }
     return client_->post(QStringLiteral("/api/v1/segment"), body, kModelCallTimeoutMs).then(this, to_reply);
 }

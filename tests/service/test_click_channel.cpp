@@ -10,14 +10,12 @@
 //  * a channel that closes fails the calls waiting on it.
 #include "core/service/click_channel_client.h"
 #include "core/service/click_channel_wire.h"
-#include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_server.h"
 #include "core/service/remote_model_backend.h"
 #include "tests/service/control_api_test_client.h"
 #include "tests/service/fake_model_backend.h"
 #include "tests/wait_future.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocalSocket>
@@ -96,7 +94,7 @@ struct RawAnswer {
     quint64 id = 0;
     int status = 0;
     wire::ChannelBodyKind kind = wire::ChannelBodyKind::Json;
-    QJsonObject json;  // a JSON body (kinds 0 and 2)
+    QJsonObject json;  // a JSON body
 };
 
 RawAnswer parse(const QByteArray& message) {
@@ -104,8 +102,7 @@ RawAnswer parse(const QByteArray& message) {
     const std::optional<wire::ChannelAnswer> a = wire::parse_channel_answer(message, &error);
     if (!a) qFatal("not an answer: %s", qPrintable(error));
     RawAnswer r{a->id, a->status, a->kind, {}};
-    if (a->kind == wire::ChannelBodyKind::Json || a->kind == wire::ChannelBodyKind::MasksFollow)
-        r.json = QJsonDocument::fromJson(a->payload.mid(a->body_offset)).object();
+    if (a->kind == wire::ChannelBodyKind::Json) r.json = QJsonDocument::fromJson(a->payload.mid(a->body_offset)).object();
     return r;
 }
 
@@ -194,40 +191,6 @@ private Q_SLOTS:
         QVERIFY2(unknown.message.contains(QLatin1String("never")), qPrintable(unknown.message));
         QCOMPARE(remote.clicksOnChannel(), quint64(2));
         QVERIFY(!served_.contains(QStringLiteral("POST /api/v1/segment")));
-    }
-
-    // From the format alone: a click's answer is its JSON (kind 2, saying
-    // "masks": "runs"), then one message per candidate (kind 3) holding that
-    // mask's block, each sent as soon as it is packed.
-    void aClickIsAnsweredWithItsJsonThenOneBlockPerMask() {
-        encodeInFake(QStringLiteral("img-1"), 40, 30);
-        RawChannel raw(server_->clickChannelName());
-        QVERIFY(raw.connected());
-        raw.send(wire::channel_message(token_.toUtf8()));
-        QVERIFY(raw.next());
-        raw.send(wire::channel_request_message(77, segment_body(QStringLiteral("img-1"), 12, 9)));
-        const std::optional<QByteArray> head = raw.next();
-        QVERIFY(head);
-        const RawAnswer json = parse(*head);
-        QCOMPARE(json.id, quint64(77));
-        QCOMPARE(json.status, 200);
-        QCOMPARE(json.kind, wire::ChannelBodyKind::MasksFollow);
-        QCOMPARE(json.json.value(QStringLiteral("masks")).toString(), QStringLiteral("runs"));
-        QCOMPARE(json.json.value(QStringLiteral("candidates")).toArray().size(), 1);
-        const std::optional<QByteArray> block_message = raw.next();
-        QVERIFY(block_message);
-        QString error;
-        const std::optional<wire::ChannelAnswer> block = wire::parse_channel_answer(*block_message, &error);
-        QVERIFY2(block, qPrintable(error));
-        QCOMPARE(block->id, quint64(77));
-        QCOMPARE(block->kind, wire::ChannelBodyKind::MaskBlock);
-        std::vector<std::uint8_t> mask;
-        qsizetype at = block->body_offset;
-        QVERIFY2(wire::unpack_mask_block(block->payload, &at, 40 * 30, &mask, &error), qPrintable(error));
-        QCOMPARE(at, block->payload.size());
-        for (int y = 0; y < 30; ++y)
-            for (int x = 0; x < 40; ++x)
-                QCOMPARE(int(mask[std::size_t(y) * 40 + x]), std::hypot(x + 0.5 - 12, y + 0.5 - 9) <= FakeModelBackend::kDiscRadiusPx ? 1 : 0);
     }
 
     // A channel that never opens (a wrong name): clicks go over HTTP.
@@ -338,14 +301,13 @@ private Q_SLOTS:
         const int n = wire::kMaxChannelRequestsInFlight + 1;
         for (int i = 1; i <= n; ++i) burst += wire::channel_request_message(quint64(i), segment_body(QStringLiteral("img-1"), 10, 10));
         raw.send(burst);
-        // Answers: the 429 (JSON), and per click its JSON (kind 2) then its one mask (kind 3).
         QMap<quint64, int> status;
-        for (int i = 0; status.size() < n || i < 2 * (n - 1) + 1; ++i) {
+        for (int i = 0; i < n; ++i) {
             const std::optional<QByteArray> m = raw.next();
             QVERIFY(m);
             const RawAnswer a = parse(*m);
             if (i == 0) QCOMPARE(a.id, quint64(n));  // refused before the first click is done
-            if (a.kind != wire::ChannelBodyKind::MaskBlock) status[a.id] = a.status;
+            status[a.id] = a.status;
         }
         QCOMPARE(status.size(), n);
         QCOMPARE(status.value(quint64(n)), 429);
