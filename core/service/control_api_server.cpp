@@ -1,7 +1,5 @@
 #include "core/service/control_api_server.h"
 
-#include "core/service/click_channel_server.h"
-
 #include "core/service/api_token.h"
 #include "core/service/control_api_mask_frame.h"
 #include "core/service/control_api_runtime_wire.h"
