@@ -23,6 +23,16 @@
 
 namespace samlabel::service::testing {
 
+// An image of w x h with varied pixels, for the fake model to encode.
+inline engine::ImageRgb8 gradient(int w, int h) {
+    engine::ImageRgb8 img;
+    img.width = w;
+    img.height = h;
+    img.pixels.resize(std::size_t(w) * h * 3);
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 7 % 251);
+    return img;
+}
+
 class FakeModelBackend : public ModelBackend {
 public:
     static constexpr double kBaselineVramMb = 300.0;   // a CUDA context

@@ -21,6 +21,7 @@
 using namespace samlabel;
 using namespace samlabel::service;
 using samlabel::service::testing::FakeModelBackend;
+using samlabel::service::testing::gradient;
 using samlabel::service::testing::ModelEndpoints;
 using samlabel::service::testing::start_with_random_token;
 
@@ -30,15 +31,6 @@ namespace {
 template <typename T>
 T wait_result(QFuture<T> f, int timeout_ms = 20000) {
     return samlabel::future_wait::wait_result(std::move(f), timeout_ms);
-}
-
-engine::ImageRgb8 gradient(int w, int h) {
-    engine::ImageRgb8 img;
-    img.width = w;
-    img.height = h;
-    img.pixels.resize(std::size_t(w) * h * 3);
-    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 7 % 251);
-    return img;
 }
 
 quint16 free_port() {
