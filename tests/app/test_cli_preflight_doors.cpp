@@ -6,6 +6,8 @@
 // having done nothing (no mask, no detections, no model loaded); and the same
 // command with a budget that fits must succeed, so the refusal is the budget's
 // doing and not a broken command.
+#include "tests/service/http_test_client.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -39,10 +41,7 @@ struct Run {
     QString both() const { return out + QStringLiteral("\n--- stderr:\n") + err; }
 };
 
-struct Answer {
-    int status = 0;
-    QJsonObject json;
-};
+using Answer = samlabel::service::testing::HttpResult;
 
 }  // namespace
 
@@ -121,21 +120,10 @@ class TestCliPreflightDoors : public QObject {
         }
     }
 
+    // tests/service/http_test_client.h's http_call, with two minutes for a load.
     static Answer call(const QString& url, const QByteArray& method) {
         QNetworkAccessManager nam;
-        QNetworkRequest request{QUrl(url)};
-        request.setRawHeader("Authorization", "Bearer " + kToken.toLatin1());
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        QNetworkReply* reply = method == "POST" ? nam.post(request, QByteArray()) : nam.get(request);
-        QEventLoop loop;
-        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        QTimer::singleShot(120000, &loop, &QEventLoop::quit);
-        loop.exec();
-        Answer a;
-        a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        a.json = QJsonDocument::fromJson(reply->readAll()).object();
-        reply->deleteLater();
-        return a;
+        return samlabel::service::testing::http_call(nam, method, QUrl(url), kToken.toLatin1(), {}, 120000);
     }
 
     static QString listeningUrl(const QString& out) {

@@ -5,6 +5,8 @@
 // (SIGINT) stopping serve cleanly (exit 0, "stopping", not killed).
 // Then `serve --parts detect` on the tiny detection checkpoint answers
 // POST /api/v1/detect.
+#include "tests/service/http_test_client.h"
+
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
@@ -72,42 +74,18 @@ QString start_serve(QProcess& serve, const QStringList& args, const QString& tok
     return QRegularExpression(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)")).match(*out).captured(1);
 }
 
-struct Answer {
-    int status = 0;
-    QJsonObject json;
-};
+// tests/service/http_test_client.h's http_call, with this test's minute per call.
+using Answer = samlabel::service::testing::HttpResult;
 
 Answer post_json(const QString& url, const QString& token, const QJsonObject& body) {
     QNetworkAccessManager nam;
-    QNetworkRequest request{QUrl(url)};
-    request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    QNetworkReply* reply = nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Answer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.json = QJsonDocument::fromJson(reply->readAll()).object();
-    reply->deleteLater();
-    return a;
+    return samlabel::service::testing::http_call(nam, "POST", QUrl(url), token.toLatin1(),
+                                                 QJsonDocument(body).toJson(QJsonDocument::Compact), 60000);
 }
 
 Answer get_json(const QString& url, const QString& token) {
     QNetworkAccessManager nam;
-    QNetworkRequest request{QUrl(url)};
-    request.setRawHeader("Authorization", "Bearer " + token.toLatin1());
-    QNetworkReply* reply = nam.get(request);
-    QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
-    loop.exec();
-    Answer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.json = QJsonDocument::fromJson(reply->readAll()).object();
-    reply->deleteLater();
-    return a;
+    return samlabel::service::testing::http_call(nam, "GET", QUrl(url), token.toLatin1(), {}, 60000);
 }
 
 }  // namespace
