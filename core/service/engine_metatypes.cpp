@@ -15,6 +15,8 @@ void register_engine_metatypes() {
     qRegisterMetaType<samlabel::engine::PartSet>("samlabel::engine::PartSet");
     qRegisterMetaType<samlabel::engine::LoadRequest>("samlabel::engine::LoadRequest");
     qRegisterMetaType<samlabel::engine::BudgetSettings>("samlabel::engine::BudgetSettings");
+    qRegisterMetaType<Handoff<samlabel::engine::SegmentResult>>("samlabel::service::Handoff<samlabel::engine::SegmentResult>");
+    qRegisterMetaType<Handoff<samlabel::engine::DetectResult>>("samlabel::service::Handoff<samlabel::engine::DetectResult>");
 }
 
 }  // namespace samlabel::service

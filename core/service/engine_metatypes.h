@@ -3,6 +3,7 @@
 // thread and the GUI thread.
 #include "core/engine/engine_types.h"
 #include "core/engine/model_session.h"
+#include "core/service/handoff.h"
 
 #include <QMetaType>
 
@@ -18,6 +19,8 @@ Q_DECLARE_METATYPE(samlabel::engine::DetectOptions)
 Q_DECLARE_METATYPE(samlabel::engine::PartSet)
 Q_DECLARE_METATYPE(samlabel::engine::LoadRequest)
 Q_DECLARE_METATYPE(samlabel::engine::BudgetSettings)
+Q_DECLARE_METATYPE(samlabel::service::Handoff<samlabel::engine::SegmentResult>)
+Q_DECLARE_METATYPE(samlabel::service::Handoff<samlabel::engine::DetectResult>)
 
 namespace samlabel::service {
 // Registers the types above by name (for string-based connections and QVariant).

@@ -131,9 +131,10 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
     });
     connect(worker, &ModelWorker::encoded, this, &LocalModelBackend::onEncoded);
     connect(worker, &ModelWorker::segmented, this,
-            [this](quint64 request_id, const QString&, const engine::SegmentResult& result, double total_ms) {
+            [this](quint64 request_id, const QString&, const Handoff<engine::SegmentResult>& result, double total_ms) {
+                if (!segments_.contains(request_id)) return;  // another caller's: theirs to take
                 SegmentReply r;
-                r.result = result;
+                r.result = result.take();
                 r.duration_ms = total_ms;
                 finishSegment(request_id, std::move(r));
             });
@@ -142,9 +143,10 @@ LocalModelBackend::LocalModelBackend(ModelWorker* worker, QObject* parent)
         finishSegment(request_id, failure<SegmentReply>(unloaded ? BackendError::NotLoaded : BackendError::Failed, message));
     });
     connect(worker, &ModelWorker::detected, this,
-            [this](quint64 request_id, const QString&, const engine::DetectResult& result, double total_ms) {
+            [this](quint64 request_id, const QString&, const Handoff<engine::DetectResult>& result, double total_ms) {
+                if (!detects_.contains(request_id)) return;  // another caller's: theirs to take
                 DetectReply r;
-                r.result = result;
+                r.result = result.take();
                 r.duration_ms = total_ms;
                 finishDetect(request_id, std::move(r));
             });

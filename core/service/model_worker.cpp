@@ -320,7 +320,7 @@ void ModelWorker::runSegment(quint64 id, const QString& image_id, const SegmentJ
     try {
         engine::SegmentResult result = session_->segment(*key, job.prompt);
         const double total_ms = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - job.queued_at_ms);
-        Q_EMIT segmented(id, image_id, std::move(result), total_ms);
+        Q_EMIT segmented(id, image_id, Handoff<engine::SegmentResult>(std::move(result)), total_ms);
     } catch (const std::exception& e) {
         Q_EMIT segmentFailed(id, image_id, QString::fromStdString(e.what()));
     }
@@ -346,7 +346,7 @@ void ModelWorker::runDetect(quint64 id, const QString& image_id, const DetectJob
     try {
         engine::DetectResult result = session_->detect(*key, job.prompt, job.options);
         const double total_ms = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - job.queued_at_ms);
-        Q_EMIT detected(id, image_id, std::move(result), total_ms);
+        Q_EMIT detected(id, image_id, Handoff<engine::DetectResult>(std::move(result)), total_ms);
     } catch (const engine::SessionError& e) {
         const bool unloaded = session_->state() == engine::SessionState::Unloaded;
         fail(unloaded ? DetectFailure::NotLoaded : DetectFailure::Failed, QString::fromStdString(e.what()));

@@ -106,9 +106,13 @@ Q_SIGNALS:
     // features) after elapsed_ms; a few dozen per encode.
     void encodeProgress(QString image_id, int step, int steps, double elapsed_ms);
     void encoded(QString image_id, samlabel::engine::EncodeOutcome outcome);
-    void segmented(quint64 request_id, QString image_id, samlabel::engine::SegmentResult result, double total_ms);
+    // The answers come as Handoffs (handoff.h), taken by the caller that asked:
+    // a queued signal would copy the masks.
+    void segmented(quint64 request_id, QString image_id, samlabel::service::Handoff<samlabel::engine::SegmentResult> result,
+                   double total_ms);
     void segmentFailed(quint64 request_id, QString image_id, QString message);
-    void detected(quint64 request_id, QString image_id, samlabel::engine::DetectResult result, double total_ms);
+    void detected(quint64 request_id, QString image_id, samlabel::service::Handoff<samlabel::engine::DetectResult> result,
+                  double total_ms);
     void detectFailed(quint64 request_id, QString image_id, QString message, samlabel::service::DetectFailure why);
     void unloaded(samlabel::engine::UnloadReport report, bool automatic);
     // A pending request that will never be answered: replaced by a newer click

@@ -154,7 +154,7 @@ private Q_SLOTS:
         QCOMPARE(worker->droppedSegmentRequests(), 7u);
         QCOMPARE(dropped.size(), 7);  // each dropped request is announced, oldest first
         for (int i = 0; i < 7; ++i) QCOMPARE(dropped.at(i).at(0).toULongLong(), later.at(i));
-        const auto result = segmented.at(1).at(2).value<engine::SegmentResult>();
+        const auto result = segmented.at(1).at(2).value<service::Handoff<engine::SegmentResult>>().get();
         QVERIFY(!result.candidates.empty());
         QCOMPARE(gate.loaded.size(), 1);  // encoded once, then served from the cache
     }
@@ -245,7 +245,7 @@ private Q_SLOTS:
         worker->requestDetect("img", engine::DetectPrompt{"red car", {}}, {});
         QTRY_VERIFY_WITH_TIMEOUT(!detected.isEmpty(), 20000);
         QCOMPARE(started.size(), 2);  // the embedding from before lacked the detector's features
-        QVERIFY(!detected.first().at(2).value<engine::DetectResult>().detections.empty());
+        QVERIFY(!detected.first().at(2).value<service::Handoff<engine::DetectResult>>().get().detections.empty());
     }
 
     void encodesAheadAndServesClicksFromTheCache() {
@@ -320,7 +320,7 @@ private Q_SLOTS:
         QCOMPARE(order.at(0), QStringLiteral("click"));  // answered inside the encode...
         QCOMPARE(order.at(1), QStringLiteral("encoded ahead"));  // ...which then finished
         QCOMPARE(segmented.first().at(0).toULongLong(), id);
-        QVERIFY(!segmented.first().at(2).value<engine::SegmentResult>().candidates.empty());
+        QVERIFY(!segmented.first().at(2).value<service::Handoff<engine::SegmentResult>>().get().candidates.empty());
         QCOMPARE(encoded.last().at(1).value<engine::EncodeOutcome>().status, engine::EncodeStatus::Encoded);
         // Progress: every trunk layer, then the path features, in order.
         QVERIFY(steps_total >= 2);
