@@ -1,5 +1,7 @@
 #include "core/service/control_api_mask_frame.h"
 
+#include "core/service/mask_bits.h"
+
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -7,13 +9,6 @@
 #include <array>
 #include <bit>
 #include <cstring>
-
-// Every x86-64 CPU has SSE2: 16 pixels per step instead of 8 (a 1280x960
-// click's three masks pack in about 0.15 ms instead of 0.55 ms).
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define SAMLABEL_MASK_FRAME_SSE2 1
-#endif
 
 namespace samlabel::service::wire {
 
@@ -28,88 +23,6 @@ constexpr std::size_t kRunsAtMostBitsOver = 8;
 constexpr std::size_t kMaxRunsMaskPixels = std::size_t(1) << 28;
 
 std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
-
-// 8 mask bytes (0 or not) -> one byte, pixel k in bit k: fold each byte's bits
-// into its bit 0, then one multiply gathers the eight bit 0s into the top byte
-// (byte k's bit lands on bit 56 + k; the partial products never overlap).
-std::uint8_t pack8(const std::uint8_t* p) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    x |= x >> 4;
-    x |= x >> 2;
-    x |= x >> 1;
-    x &= 0x0101010101010101ull;
-    return std::uint8_t((x * 0x0102040810204080ull) >> 56);
-}
-
-// Byte -> its 8 pixels as 0/1 bytes, by table.
-const std::array<std::uint64_t, 256>& unpack_table() {
-    static const std::array<std::uint64_t, 256> table = [] {
-        std::array<std::uint64_t, 256> t{};
-        for (int b = 0; b < 256; ++b) {
-            std::uint8_t bytes[8];
-            for (int k = 0; k < 8; ++k) bytes[k] = std::uint8_t((b >> k) & 1);
-            std::memcpy(&t[std::size_t(b)], bytes, 8);
-        }
-        return t;
-    }();
-    return table;
-}
-
-// Packs `pixels` mask bytes into bits.
-void pack_mask(const std::uint8_t* p, std::size_t pixels, std::uint8_t* bits) {
-    std::size_t i = 0;
-#ifdef SAMLABEL_MASK_FRAME_SSE2
-    // Bit k of movemask is byte k's top bit: the zero test's mask, inverted.
-    const __m128i zero = _mm_setzero_si128();
-    for (; i + 16 <= pixels; i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-        const unsigned set = ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)));
-        bits[i / 8] = std::uint8_t(set & 0xff);
-        bits[i / 8 + 1] = std::uint8_t((set >> 8) & 0xff);
-    }
-#endif
-    for (; i + 8 <= pixels; i += 8) bits[i / 8] = pack8(p + i);
-    if (const std::size_t rest = pixels - i) {
-        std::uint8_t tail[8] = {};
-        std::memcpy(tail, p + i, rest);
-        bits[i / 8] = pack8(tail);
-    }
-}
-
-// Unpacks `bytes` bytes of bits into 8 * bytes 0/1 bytes.
-void unpack_bits(const std::uint8_t* in, std::size_t bytes, std::uint8_t* out) {
-    std::size_t i = 0;
-#ifdef SAMLABEL_MASK_FRAME_SSE2
-    // Each pixel's byte holds its byte of bits; keep the pixel's own bit, compare, 0xff -> 1.
-    const __m128i select = _mm_set_epi8(-128, 64, 32, 16, 8, 4, 2, 1, -128, 64, 32, 16, 8, 4, 2, 1);
-    const __m128i one = _mm_set1_epi8(1);
-    for (; i + 2 <= bytes; i += 2) {
-        const __m128i spread = _mm_set_epi64x(static_cast<long long>(0x0101010101010101ull * in[i + 1]),
-                                              static_cast<long long>(0x0101010101010101ull * in[i]));
-        const __m128i set = _mm_cmpeq_epi8(_mm_and_si128(spread, select), select);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8 * i), _mm_and_si128(set, one));
-    }
-#endif
-    const auto& table = unpack_table();
-    for (; i < bytes; ++i) std::memcpy(out + 8 * i, &table[in[i]], 8);
-}
-
-// The first `pixels` bits at `in` as the 0/1 bytes of *mask, through a small
-// buffer that stays in L1: resize() would zero every byte before the bits
-// are written (measured, three 1280x960 masks: 0.38 -> 0.34 ms).
-void unpack_bits_into(const std::uint8_t* in, std::size_t pixels, std::vector<std::uint8_t>* mask) {
-    constexpr std::size_t kChunkBytes = 512;  // of bits: 4096 pixels a step
-    std::uint8_t chunk[kChunkBytes * 8];
-    mask->clear();
-    mask->reserve(pixels);
-    for (std::size_t done = 0; done < pixels;) {
-        const std::size_t take = std::min(pixels - done, kChunkBytes * 8);
-        unpack_bits(in + done / 8, packed_bytes(take), chunk);
-        mask->insert(mask->end(), chunk, chunk + take);
-        done += take;
-    }
-}
 
 // How many runs a mask packed as bits has: one more than its changes, counted
 // 64 pixels a step. Cheaper than encoding runs that may not pay, once popcount
@@ -136,7 +49,7 @@ std::size_t count_runs(const std::uint8_t* bits, std::size_t pixels) {
     return changes + 1;
 }
 
-// The runs of a mask packed as bits (pack_mask), as varints at `out`; the
+// The runs of a mask packed as bits (pack_mask_bits), as varints at `out`; the
 // number of bytes written, or 0 once they would pass `limit` (`out` holds
 // limit + 10 bytes). Works on 64 pixels a step: a run ends where a bit
 // differs from the one before it.
@@ -217,7 +130,7 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
             // The bits go where a 'b' block's would; runs, when they pay, replace them.
             const std::size_t bits_bytes = packed_bytes(m->size());
             auto* bits = reinterpret_cast<std::uint8_t*>(out + at + 5);
-            pack_mask(m->data(), m->size(), bits);
+            pack_mask_bits(m->data(), m->size(), bits);
             // Runs only when they are much smaller than the bits: writing a
             // run back is a memset call, so many short runs unpack slower
             // than bits do (measured: runs averaging 37 pixels lost).
@@ -244,7 +157,7 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
     QByteArray body = frame_with_json(text, qsizetype(bits_bytes));
     auto* bits = reinterpret_cast<std::uint8_t*>(body.data() + kPrefixBytes + text.size());
     for (const auto* m : masks) {
-        pack_mask(m->data(), m->size(), bits);
+        pack_mask_bits(m->data(), m->size(), bits);
         bits += packed_bytes(m->size());
     }
     return body;
@@ -273,7 +186,7 @@ bool unpack_mask(const QByteArray& body, qsizetype bits_offset, std::size_t pixe
     if (bits_offset < 0 || bits_offset > body.size() || (std::size_t(body.size() - bits_offset)) / (bytes ? bytes : 1) <= index)
         return false;
     const auto* in = reinterpret_cast<const std::uint8_t*>(body.constData() + bits_offset) + index * bytes;
-    unpack_bits_into(in, pixels, mask);
+    unpack_mask_bits(in, pixels, mask);
     return true;
 }
 
@@ -292,7 +205,7 @@ bool unpack_mask_block(const QByteArray& body, qsizetype* offset, std::size_t pi
     const std::uint8_t* end = in + length;
     if (kind == 'b') {
         if (length != packed_bytes(pixels)) return fail(QStringLiteral("the mask's bits are not %1 pixels").arg(pixels));
-        unpack_bits_into(in, pixels, mask);
+        unpack_mask_bits(in, pixels, mask);
     } else if (kind == 'r') {
         // A few bytes of runs can claim any size: past what any image samlabel
         // reads could be, refuse instead of allocating what a hostile server asks.
