@@ -123,14 +123,22 @@ void ChildProcessModelBackend::sendSettingsToChild() {
     // A child still starting is sent the changes once it listens (onChildOutput).
     if (state_ != ChildState::Running || !remote_) return;
     wire::RuntimeSettingsUpdate update;
-    if (!same_settings(runtime_, child_runtime_)) update.runtime = runtime_;
-    if (converted_ && !same_settings(converted_, child_converted_)) update.converted_weights = converted_;
+    if (!child_settings_known_ || !same_settings(runtime_, child_runtime_)) update.runtime = runtime_;
+    if (converted_ && (!child_settings_known_ || !same_settings(converted_, child_converted_))) update.converted_weights = converted_;
     if (!update.runtime && !update.converted_weights) return;  // the panel re-applies on every option change
     child_runtime_ = runtime_;
     child_converted_ = converted_;
+    child_settings_known_ = true;
     const QUrl url = remote_->url();
-    remote_->sendModelProcessSettings(wire::to_json(update)).then(this, [url](const ApiCallResult& r) {
-        if (!r.ok()) qWarning("samlabel: the model process did not take the new settings: %s", qPrintable(r.describe(url)));
+    remote_->sendModelProcessSettings(wire::to_json(update)).then(this, [this, url](const ApiCallResult& r) {
+        if (r.ok()) return;
+        // The child keeps what it had. Said where the user looks (a log line
+        // alone left the panel showing settings the model did not run with),
+        // and sent again with the next change, or the same one applied again.
+        child_settings_known_ = false;
+        const QString message = QStringLiteral("the model process did not take the new settings: %1").arg(r.describe(url));
+        qWarning("samlabel: %s", qPrintable(message));
+        Q_EMIT settingsNotApplied(message);
     });
 }
 
@@ -199,6 +207,7 @@ void ChildProcessModelBackend::startChild() {
     start_clock_.start();
     child_runtime_ = runtime_;  // on its command line
     child_converted_ = converted_;
+    child_settings_known_ = true;
     process_->start(options_.cli_path, serveArguments());
     QTimer::singleShot(options_.start_timeout_ms, process_, [this] {
         if (state_ != ChildState::Starting) return;

@@ -122,9 +122,11 @@ private:
     ChildProcessOptions options_;
     RuntimeSettings runtime_;
     std::optional<engine::ConvertedWeightsSettings> converted_;  // nullopt: the child's own default
-    // What the running (or starting) child was given, so only changes are sent.
+    // What the running (or starting) child was given, so only changes are sent;
+    // unknown after a change it did not take, so the next one sends it all.
     RuntimeSettings child_runtime_;
     std::optional<engine::ConvertedWeightsSettings> child_converted_;
+    bool child_settings_known_ = true;
     QProcess* process_ = nullptr;
     QPointer<RemoteModelBackend> remote_;
     ChildState state_ = ChildState::None;

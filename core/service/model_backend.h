@@ -119,6 +119,10 @@ Q_SIGNALS:
     // The model process ended by itself (crash, killed): the model is gone,
     // annotations are untouched, Load starts a new one. Child mode only.
     void modelProcessLost(QString message);
+    // The model process refused settings sent to it live (the panel's cache and
+    // idle-unload settings, Preferences > Model) or never answered: it keeps
+    // its old ones. Child mode only.
+    void settingsNotApplied(QString message);
     // Encodes of the images in view (setImagesInView), for the status bar.
     void imageEncodeStarted(QString image_id);
     void imageEncodeProgress(QString image_id, int step, int steps, double elapsed_ms);

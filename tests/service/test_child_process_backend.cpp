@@ -287,6 +287,34 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!process_exists(pid), 10000);
     }
 
+    // Settings the child refuses (a relative disk cache folder: it wants an
+    // absolute one) are said to the user, not taken as applied: applying the
+    // same again sends them again and is refused again; a good change after
+    // them still reaches the child (its idle delay unloads the model).
+    void refusedSettingsAreSaidAndSentAgain() {
+        ChildProcessModelBackend backend(test_options());
+        backend.applyRuntimeSettings(RuntimeSettings{});
+        QSignalSpy refused(&backend, &ModelBackend::settingsNotApplied);
+        std::vector<UnloadReply> unloads;
+        connect(&backend, &ModelBackend::unloaded, this, [&unloads](const UnloadReply& r) { unloads.push_back(r); });
+        const LoadReply load = wait_result(backend.load(testing::tiny_load_request(), {}));
+        QVERIFY2(load.ok(), qPrintable(load.message));
+        RuntimeSettings bad;
+        bad.disk_cache_dir = QStringLiteral("relative/cache");
+        backend.applyRuntimeSettings(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(refused.count(), 1, 10000);
+        const QString message = refused.first().first().toString();
+        QVERIFY2(message.contains(QLatin1String("absolute")) && message.contains(QLatin1String("did not take")), qPrintable(message));
+        backend.applyRuntimeSettings(bad);  // the panel applies on every option change: the same, again
+        QTRY_COMPARE_WITH_TIMEOUT(refused.count(), 2, 10000);
+        RuntimeSettings good;
+        good.auto_unload_after_ms = 1000;
+        backend.applyRuntimeSettings(good);
+        QTRY_COMPARE_WITH_TIMEOUT(int(unloads.size()), 1, 15000);
+        QVERIFY(unloads[0].automatic);
+        QCOMPARE(refused.count(), 2);
+    }
+
     // The Preferences' converted-weights cache reaches the child: at its start
     // (a CPU bf16 load writes its entry in the folder given, not the child's
     // default), live (a later load in the same child writes in the new

@@ -112,6 +112,15 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(instance_count(), before + 1, 5000);
         screenshot(&window, "model-process-loaded");
 
+        // Settings the model process refuses (it wants an absolute disk cache
+        // folder) are said in the status bar; then the panel's own go back.
+        service::RuntimeSettings refused = panel->runtimeSettings();
+        refused.disk_cache_dir = QStringLiteral("relative/cache");
+        child->applyRuntimeSettings(refused);
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QStringLiteral("did not take the new settings")), 10000);
+        QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("absolute")), qPrintable(window.statusBar()->currentMessage()));
+        child->applyRuntimeSettings(panel->runtimeSettings());
+
         // Unload ends the model process.
         QTest::mouseClick(unload, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!process_exists(first_pid), 15000);

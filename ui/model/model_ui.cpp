@@ -142,6 +142,9 @@ void ModelUi::connectBackend(service::ModelBackend* backend) {
         // The message says what ended it, that the annotations are untouched and that Load starts a new one.
         window_->statusBar()->showMessage(tr("Model: %1").arg(message), 30000);
     });
+    connect(backend, &service::ModelBackend::settingsNotApplied, this, [this](const QString& message) {
+        window_->statusBar()->showMessage(tr("Model: %1").arg(message), 30000);
+    });
 }
 
 void ModelUi::applyPreferences() {
