@@ -33,3 +33,15 @@ set(SAMLABEL_PLATFORM_CONSOLE_POSIX_SOURCES
   platform/console_stop_posix.cpp
   platform/console_break_posix.cpp
 )
+
+# Shared memory two processes map by name (the click channel's shared answers):
+# a library of its own (samlabel_platform_shared_memory), used by core/service.
+set(SAMLABEL_PLATFORM_SHARED_MEMORY_COMMON_SOURCES
+  platform/shared_memory_region.cpp
+)
+set(SAMLABEL_PLATFORM_SHARED_MEMORY_WINDOWS_SOURCES
+  platform/shared_memory_region_windows.cpp
+)
+set(SAMLABEL_PLATFORM_SHARED_MEMORY_POSIX_SOURCES
+  platform/shared_memory_region_posix.cpp
+)

@@ -1,0 +1,35 @@
+#include "core/engine/platform/shared_memory_region.h"
+
+#include <cctype>
+#include <random>
+
+namespace samlabel::engine {
+
+namespace {
+#ifdef _WIN32
+constexpr const char* kPrefix = "Local\\samlabel-answers-";
+#else
+constexpr const char* kPrefix = "/samlabel-answers-";  // POSIX shm names start with one slash; macOS allows 31 characters
+#endif
+constexpr std::size_t kHexDigits = 16;
+}  // namespace
+
+bool SharedMemoryRegion::is_region_name(const std::string& name) {
+    const std::string prefix = kPrefix;
+    if (name.size() != prefix.size() + kHexDigits || name.compare(0, prefix.size(), prefix) != 0) return false;
+    for (std::size_t i = prefix.size(); i < name.size(); ++i)
+        if (!std::isxdigit(static_cast<unsigned char>(name[i])) || std::isupper(static_cast<unsigned char>(name[i]))) return false;
+    return true;
+}
+
+// 64 random bits: no other program guesses the name to squat on it.
+std::string SharedMemoryRegion::fresh_name() {
+    std::random_device device;
+    const std::uint64_t value = (std::uint64_t(device()) << 32) ^ device();
+    static const char digits[] = "0123456789abcdef";
+    std::string name = kPrefix;
+    for (int shift = 60; shift >= 0; shift -= 4) name += digits[(value >> shift) & 0xf];
+    return name;
+}
+
+}  // namespace samlabel::engine
