@@ -1,5 +1,6 @@
 #include "core/service/click_channel_client.h"
 
+#include "core/engine/platform/shared_memory_region.h"
 #include "core/service/click_channel_wire.h"
 #include "core/service/control_api_mask_frame.h"
 
@@ -17,8 +18,10 @@ namespace samlabel::service {
 // The socket and the calls waiting for answers; every member is used on the channel's thread only.
 class ClickChannelClient::Connection : public QObject {
 public:
-    Connection(QString server_name, QByteArray token, std::shared_ptr<std::atomic<bool>> ready, QPointer<ClickChannelClient> owner)
-        : server_name_(std::move(server_name)), token_(std::move(token)), ready_(std::move(ready)), owner_(owner) {}
+    Connection(QString server_name, QByteArray token, std::shared_ptr<std::atomic<bool>> ready,
+               std::shared_ptr<std::atomic<quint64>> shared_answers, QPointer<ClickChannelClient> owner)
+        : server_name_(std::move(server_name)), token_(std::move(token)), ready_(std::move(ready)),
+          shared_answers_(std::move(shared_answers)), owner_(owner) {}
 
     void open() {
         socket_ = new QLocalSocket(this);
@@ -86,6 +89,7 @@ private:
             if (json.value(QStringLiteral("channel")).toString() != QLatin1String("clicks"))
                 return close(QStringLiteral("the click channel refused us: %1").arg(json.value(QStringLiteral("message")).toString(QString::fromUtf8(message.left(200)))));
             hello_seen_ = true;
+            mapSharedAnswers(json.value(QStringLiteral("shared_answers")).toObject());
             ready_->store(true);
             return report(true, QString());
         }
@@ -98,6 +102,20 @@ private:
         pending_.erase(it);
         ApiCallResult result;
         result.http_status = answer->status;
+        if (answer->kind == wire::ChannelBodyKind::SharedMaskFrame) {
+            // Copied out of the region and released at once: the caller's
+            // continuation may run later, on another thread, after the server
+            // has put the next click's frame in the same place.
+            const std::optional<wire::SharedFrame> shared =
+                region_ ? wire::parse_shared_frame_body(answer->payload, answer->body_offset, region_->size(), &error) : std::nullopt;
+            if (!shared) return close(region_ ? error : QStringLiteral("a shared answer on a connection without a shared region"));
+            const QByteArray frame(reinterpret_cast<const char*>(region_->data() + shared->offset), qsizetype(shared->length));
+            socket_->write(wire::channel_release_message(answer->id));
+            shared_answers_->fetch_add(1);
+            answer->kind = wire::ChannelBodyKind::MaskFrame;
+            answer->payload = frame;
+            answer->body_offset = 0;
+        }
         if (answer->kind == wire::ChannelBodyKind::MaskFrame) {
             if (std::optional<wire::MaskFrame> frame = wire::unframe_masks(answer->payload, answer->body_offset)) {
                 result.json = std::move(frame->json);
@@ -112,21 +130,42 @@ private:
         promise->finish();  // a continuation without a context runs here, on this thread
     }
 
+    // The hello's shared region (click_channel_wire.h), mapped: the client
+    // says so with a release of id 0. Without one, answers come in the stream.
+    void mapSharedAnswers(const QJsonObject& offer) {
+        if (offer.isEmpty()) return;
+        const std::string name = offer.value(QStringLiteral("name")).toString().toStdString();
+        const double bytes = offer.value(QStringLiteral("bytes")).toDouble(-1);
+        if (bytes <= 0 || bytes > double(kMaxSharedAnswerBytes)) return;
+        std::string error;
+        region_ = engine::SharedMemoryRegion::open_and_unlink(name, std::size_t(bytes), &error);
+        if (!region_) {
+            qWarning("samlabel: the click channel's answers stay in the stream: %s", error.c_str());
+            return;
+        }
+        socket_->write(wire::channel_release_message(0));
+    }
+
+    // The largest region mapped: a server asking more is not ours to believe.
+    static constexpr quint64 kMaxSharedAnswerBytes = 1ull << 30;
+
     QString server_name_;
     QByteArray token_;
     std::shared_ptr<std::atomic<bool>> ready_;
+    std::shared_ptr<std::atomic<quint64>> shared_answers_;
     QPointer<ClickChannelClient> owner_;
     QLocalSocket* socket_ = nullptr;
     wire::ChannelMessageReader reader_{ControlApiClient::kDefaultMaxReplyBytes};
     bool hello_seen_ = false;
     QString closed_why_;
     std::map<quint64, std::shared_ptr<QPromise<ApiCallResult>>> pending_;
+    std::unique_ptr<engine::SharedMemoryRegion> region_;
 };
 
 ClickChannelClient::ClickChannelClient(QString server_name, QString token, QObject* parent)
     : QObject(parent), server_name_(std::move(server_name)), thread_(new QThread(this)) {
     thread_->setObjectName(QStringLiteral("samlabel click channel"));
-    connection_ = new Connection(server_name_, token.toUtf8(), ready_, this);
+    connection_ = new Connection(server_name_, token.toUtf8(), ready_, shared_answers_, this);
     connection_->moveToThread(thread_);
     thread_->start();
     QMetaObject::invokeMethod(connection_, [c = connection_] { c->open(); }, Qt::QueuedConnection);

@@ -29,6 +29,9 @@ public:
     // The hello arrived and the connection stands. A channel that closes (the
     // model process ended) is not opened again: its backend uses HTTP then.
     bool isReady() const { return ready_->load(); }
+    // Answers whose masks came through the server's shared memory region
+    // (click_channel_wire.h) instead of the stream.
+    quint64 sharedAnswers() const { return shared_answers_->load(); }
 
     // A POST /api/v1/segment body; any thread. The future is fulfilled on the
     // channel's thread: a continuation without a context runs there. A channel
@@ -46,6 +49,7 @@ private:
     QThread* thread_;
     Connection* connection_;
     std::shared_ptr<std::atomic<bool>> ready_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<std::atomic<quint64>> shared_answers_ = std::make_shared<std::atomic<quint64>>(0);
 };
 
 }  // namespace samlabel::service

@@ -38,8 +38,15 @@ public:
     // What a client connects to (QLocalSocket::connectToServer), e.g.
     // /tmp/samlabel-clicks-<hex> or \\.\pipe\samlabel-clicks-<hex>.
     QString fullServerName() const;
-    // Requests answered on the channel so far.
+    // Requests answered on the channel so far, and how many of those had their
+    // masks in a connection's shared memory region.
     quint64 requestsAnswered() const { return answered_; }
+    quint64 sharedAnswers() const { return shared_answers_; }
+    // The shared memory region each connection is offered (0: none). Large
+    // enough for a few clicks' frames of a large photo (a 4000x3000 click's
+    // three masks are 4.5 MB of bits); its pages exist only once written.
+    static constexpr quint64 kDefaultSharedAnswerBytes = 32ull << 20;  // ControlApiOptions' default too
+    void setSharedAnswerBytes(quint64 bytes) { shared_answer_bytes_ = bytes; }
 
     // A connection that has not sent its token within this is closed.
     static constexpr int kTokenTimeoutMs = 10'000;
@@ -52,11 +59,15 @@ private:
     void accept();
     void readFrom(const std::shared_ptr<Connection>& connection);
     void onMessage(const std::shared_ptr<Connection>& connection, QByteArray message);
+    void hello(const std::shared_ptr<Connection>& connection);
+    void writeAnswer(const std::shared_ptr<Connection>& connection, quint64 id, const Answer& answer);
 
     Handler handler_;
     QByteArray token_;
     QLocalServer* server_;
     quint64 answered_ = 0;
+    quint64 shared_answers_ = 0;
+    quint64 shared_answer_bytes_ = kDefaultSharedAnswerBytes;
 };
 
 }  // namespace samlabel::service

@@ -17,8 +17,9 @@ quint64 get_le(const char* in, int bytes) {
     return value;
 }
 
-constexpr qsizetype kIdBytes = 8;
+constexpr qsizetype kIdBytes = kChannelIdBytes;
 constexpr qsizetype kAnswerHeadBytes = kIdBytes + 2 + 1;
+constexpr qsizetype kSharedFrameBodyBytes = 16;
 
 }  // namespace
 
@@ -48,6 +49,43 @@ QByteArray channel_answer_head(quint64 id, int status, ChannelBodyKind kind, qsi
     return out;
 }
 
+QByteArray channel_release_message(quint64 id) {
+    QByteArray out = channel_length_prefix(kIdBytes);
+    put_le(&out, id, kIdBytes);
+    return out;
+}
+
+std::optional<quint64> parse_channel_release(const QByteArray& payload) {
+    // A request is its id and a JSON body: an id alone is a release.
+    if (payload.size() != kIdBytes) return std::nullopt;
+    return get_le(payload.constData(), kIdBytes);
+}
+
+QByteArray shared_frame_body(SharedFrame frame) {
+    QByteArray out;
+    put_le(&out, frame.offset, 8);
+    put_le(&out, frame.length, 8);
+    return out;
+}
+
+std::optional<SharedFrame> parse_shared_frame_body(const QByteArray& payload, qsizetype body_offset, quint64 region_bytes,
+                                                   QString* error) {
+    auto fail = [error](const QString& why) -> std::optional<SharedFrame> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    if (body_offset < 0 || payload.size() - body_offset != kSharedFrameBodyBytes)
+        return fail(QStringLiteral("a shared answer's body of %1 bytes, not 16").arg(payload.size() - body_offset));
+    const SharedFrame frame{get_le(payload.constData() + body_offset, 8), get_le(payload.constData() + body_offset + 8, 8)};
+    // offset + length may overflow: compare with what is left after the offset.
+    if (frame.offset > region_bytes || frame.length > region_bytes - frame.offset)
+        return fail(QStringLiteral("a shared answer at %1 + %2 bytes, outside the %3-byte region")
+                        .arg(frame.offset)
+                        .arg(frame.length)
+                        .arg(region_bytes));
+    return frame;
+}
+
 std::optional<ChannelRequest> parse_channel_request(const QByteArray& payload, QString* error) {
     if (payload.size() < kIdBytes) {
         if (error) *error = QStringLiteral("a click channel request of %1 bytes is shorter than its 8-byte id").arg(payload.size());
@@ -67,7 +105,7 @@ std::optional<ChannelAnswer> parse_channel_answer(QByteArray payload, QString* e
     const int status = int(get_le(payload.constData() + kIdBytes, 2));
     const auto kind = static_cast<unsigned char>(payload[kIdBytes + 2]);
     if (status < 100 || status > 599) return fail(QStringLiteral("a click channel answer with HTTP status %1").arg(status));
-    if (kind > quint8(ChannelBodyKind::MaskFrame)) return fail(QStringLiteral("a click channel answer of unknown kind %1").arg(kind));
+    if (kind > quint8(ChannelBodyKind::SharedMaskFrame)) return fail(QStringLiteral("a click channel answer of unknown kind %1").arg(kind));
     return ChannelAnswer{id, status, ChannelBodyKind(kind), std::move(payload), kAnswerHeadBytes};
 }
 

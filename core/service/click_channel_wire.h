@@ -13,6 +13,15 @@
 //  * each answer: the request's id, a 2-byte HTTP status, a 1-byte kind
 //    (0: a JSON body, 1: a mask frame, control_api_mask_frame.h), then the
 //    body as HTTP would carry it. Answers may come in any order.
+// Shared answers, for a client on the same machine that wants them: the hello
+// may offer a shared memory region ("shared_answers": {"name", "bytes"},
+// engine/platform/shared_memory_region.h). A client that mapped it says so
+// with a release of id 0 (below); from then on the server may put a mask
+// frame in the region instead of the stream: an answer of kind 2 whose body
+// is the frame's offset and length in the region (8 bytes each). The client
+// reads it, then releases it: a message of the answer's 8-byte id alone. A
+// frame that does not fit beside the ones not released yet goes in the stream,
+// as does the answer to a request of id 0.
 #include <QByteArray>
 #include <QString>
 
@@ -30,7 +39,8 @@ inline constexpr qsizetype kMaxChannelRequestBytes = 1 << 20;
 // more is refused: each holds the model's queue and the answer's memory).
 inline constexpr int kMaxChannelRequestsInFlight = 32;
 
-enum class ChannelBodyKind : quint8 { Json = 0, MaskFrame = 1 };
+enum class ChannelBodyKind : quint8 { Json = 0, MaskFrame = 1, SharedMaskFrame = 2 };
+inline constexpr qsizetype kChannelIdBytes = 8;
 
 // The 4-byte length before a payload.
 QByteArray channel_length_prefix(qsizetype payload_bytes);
@@ -39,6 +49,21 @@ QByteArray channel_message(const QByteArray& payload);
 QByteArray channel_request_message(quint64 id, const QByteArray& json);
 // An answer's prefix and head (id, status, kind); its body follows as is.
 QByteArray channel_answer_head(quint64 id, int status, ChannelBodyKind kind, qsizetype body_bytes);
+// A client's release of a shared answer (id 0: "I read shared answers").
+QByteArray channel_release_message(quint64 id);
+// After the token: the id a release names, or nullopt when the payload is a request.
+std::optional<quint64> parse_channel_release(const QByteArray& payload);
+
+// Where a shared answer's frame lies in the region.
+struct SharedFrame {
+    quint64 offset = 0;
+    quint64 length = 0;
+};
+QByteArray shared_frame_body(SharedFrame frame);
+// nullopt, with *error saying why, for a body that is not 16 bytes or a frame
+// that does not lie inside a region of region_bytes.
+std::optional<SharedFrame> parse_shared_frame_body(const QByteArray& payload, qsizetype body_offset, quint64 region_bytes,
+                                                   QString* error);
 
 struct ChannelRequest {
     quint64 id = 0;

@@ -143,6 +143,7 @@ bool ControlApiServer::start(const ControlApiOptions& options, QString* error) {
     http_->bind(tcp);  // takes ownership
     if (options.click_channel && options.model_endpoints) {
         click_channel_ = std::make_unique<ClickChannelServer>([this](const QByteArray& json) { return segmentOnChannel(json); });
+        click_channel_->setSharedAnswerBytes(options.click_channel_shared_answer_bytes);
         connect(click_channel_.get(), &ClickChannelServer::answered, this, [this](int status) {
             ++served_;
             Q_EMIT requestServed(QStringLiteral("POST"), QStringLiteral("/api/v1/segment (click channel)"), status);
@@ -175,6 +176,10 @@ QString ControlApiServer::clickChannelName() const {
 
 quint64 ControlApiServer::clickChannelServed() const {
     return click_channel_ ? click_channel_->requestsAnswered() : 0;
+}
+
+quint64 ControlApiServer::clickChannelSharedAnswers() const {
+    return click_channel_ ? click_channel_->sharedAnswers() : 0;
 }
 
 void ControlApiServer::stop() {

@@ -64,6 +64,9 @@ struct ControlApiOptions {
     // Also answer /api/v1/segment on a local socket (click_channel_server.h),
     // the GUI's model process's way for clicks; needs model_endpoints.
     bool click_channel = false;
+    // Each click channel connection's shared memory region for answers
+    // (click_channel_wire.h); 0: answers in the stream only.
+    quint64 click_channel_shared_answer_bytes = 32ull << 20;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
@@ -91,8 +94,10 @@ public:
     // Requests that reached the HTTP handler (QHttpServer parsed them and
     // buffered their bodies); the ones the guard refused never count.
     quint64 requestsHandled() const { return handled_; }
-    // Of requestsServed(), the ones answered on the click channel.
+    // Of requestsServed(), the ones answered on the click channel, and of
+    // those, the ones whose masks went through shared memory.
     quint64 clickChannelServed() const;
+    quint64 clickChannelSharedAnswers() const;
 
 Q_SIGNALS:
     void requestServed(QString method, QString path, int status);

@@ -76,6 +76,10 @@ bool RemoteModelBackend::clickChannelReady() const {
     return channel_ && channel_->isReady();
 }
 
+quint64 RemoteModelBackend::clickChannelSharedAnswers() const {
+    return channel_ ? channel_->sharedAnswers() : 0;
+}
+
 void RemoteModelBackend::setClickChannel(const QString& server_name) {
     delete channel_;
     channel_ = server_name.isEmpty() ? nullptr : new ClickChannelClient(server_name, client_->token(), this);

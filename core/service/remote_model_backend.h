@@ -61,6 +61,7 @@ public:
     void setClickChannel(const QString& server_name);
     bool clickChannelReady() const;
     quint64 clicksOnChannel() const { return clicks_on_channel_; }  // segment calls sent on it
+    quint64 clickChannelSharedAnswers() const;  // of their answers, those read in shared memory
     // Off (a server elsewhere): it cannot read this machine's files, its images
     // arrive through encode() and setImagesInView() does nothing.
     void setServerReadsImageFiles(bool reads) { server_reads_files_ = reads; }

@@ -35,6 +35,15 @@ void frame(const std::uint8_t* data, std::size_t size) {
             if (!answer && error.isEmpty()) fuzz::invariant_failed("a refused channel answer without a reason");
             if (answer && (answer->status < 100 || answer->status > 599 || answer->body_offset > answer->payload.size()))
                 fuzz::invariant_failed("an accepted channel answer out of range");
+            if (answer && answer->kind == wire::ChannelBodyKind::SharedMaskFrame) {
+                // The place a hostile server names must lie inside the region, however the numbers wrap.
+                constexpr quint64 kRegion = 1 << 20;
+                error.clear();
+                const std::optional<wire::SharedFrame> place = wire::parse_shared_frame_body(answer->payload, answer->body_offset, kRegion, &error);
+                if (!place && error.isEmpty()) fuzz::invariant_failed("a refused shared answer without a reason");
+                if (place && (place->offset > kRegion || place->length > kRegion - place->offset))
+                    fuzz::invariant_failed("an accepted shared answer outside the region");
+            }
         }
     };
     RequestFramer framer([](const QByteArray& path) {

@@ -167,10 +167,12 @@ private Q_SLOTS:
         QVERIFY(!reference.empty());
         const double agreement = iou(click.result.candidates[0], reference);
         QVERIFY2(agreement >= 0.999, qPrintable(QStringLiteral("IoU with the transformers reference %1").arg(agreement)));
-        // The click went on the child's click channel (a local socket), not over HTTP.
+        // The click went on the child's click channel (a local socket), not over
+        // HTTP, its masks through the channel's shared memory.
         QVERIFY(backend.childBackend());
         QVERIFY(backend.childBackend()->clickChannelReady());
         QCOMPARE(backend.childBackend()->clicksOnChannel(), quint64(1));
+        QCOMPARE(backend.childBackend()->clickChannelSharedAnswers(), quint64(1));
         QVERIFY(args.contains("--click-channel"));
 
         const UnloadReply unload = wait_result(backend.unload());

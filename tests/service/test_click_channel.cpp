@@ -8,8 +8,11 @@
 //    cap or shorter than an id closes the stream; a bad request is answered
 //    400 naming the field; more than kMaxChannelRequestsInFlight at once: 429;
 //  * a channel that closes fails the calls waiting on it.
+#include "core/engine/platform/shared_memory_region.h"
 #include "core/service/click_channel_client.h"
 #include "core/service/click_channel_wire.h"
+#include "core/service/control_api_mask_frame.h"
+#include "core/service/control_api_replies.h"
 #include "core/service/control_api_server.h"
 #include "core/service/remote_model_backend.h"
 #include "tests/service/control_api_test_client.h"
@@ -22,6 +25,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace samlabel;
@@ -48,7 +52,7 @@ public:
     // The next whole message, or nullopt when the server closed the stream (or 10 s passed).
     std::optional<QByteArray> next() {
         std::optional<QByteArray> message;
-        QTest::qWaitFor([this, &message] {
+        (void)QTest::qWaitFor([this, &message] {
             buffer_ += socket_.readAll();
             if (buffer_.size() >= 4) {
                 const auto* p = reinterpret_cast<const unsigned char*>(buffer_.constData());
@@ -75,10 +79,11 @@ private:
     QByteArray buffer_;
 };
 
-QByteArray segment_body(const QString& image_id, float x, float y) {
+QByteArray segment_body(const QString& image_id, float x, float y, const QString& masks = QStringLiteral("runs")) {
     return QJsonDocument(QJsonObject{{QStringLiteral("image_id"), image_id},
                                      {QStringLiteral("points"), QJsonArray{QJsonArray{x, y, 1}}},
-                                     {QStringLiteral("masks"), QStringLiteral("runs")}})
+                                     {QStringLiteral("multimask"), false},
+                                     {QStringLiteral("masks"), masks}})
         .toJson(QJsonDocument::Compact);
 }
 
@@ -163,6 +168,7 @@ private Q_SLOTS:
         QVERIFY2(seg.ok(), qPrintable(seg.message));
         QCOMPARE(remote.clicksOnChannel(), quint64(1));
         QCOMPARE(server_->clickChannelServed(), quint64(1));
+        QCOMPARE(server_->clickChannelSharedAnswers(), quint64(1));  // the masks below came through shared memory
         QCOMPARE(served_, QStringList{QStringLiteral("POST /api/v1/segment (click channel)")});
         QCOMPARE(int(seg.result.candidates.size()), 1);
         const engine::MaskCandidate& c = seg.result.candidates[0];
@@ -229,6 +235,83 @@ private Q_SLOTS:
         const QJsonObject json = QJsonDocument::fromJson(*hello).object();
         QCOMPARE(json.value(QStringLiteral("channel")).toString(), QStringLiteral("clicks"));
         QCOMPARE(json.value(QStringLiteral("version")).toInt(), wire::kClickChannelVersion);
+    }
+
+    // Shared answers, with a client written from the format: none before the
+    // client says it mapped the region; then the frame lies in the region at
+    // the place the answer names, the same masks as in the stream; a frame
+    // not released keeps its place (the next goes after it, or in the stream
+    // when the region is full); released, the place is used again.
+    void sharedAnswersWithARawClient() {
+        server_.reset();
+        server_ = std::make_unique<ControlApiServer>(fake_.get());
+        ControlApiOptions options;
+        options.token = token_;
+        options.model_endpoints = true;
+        options.click_channel = true;
+        options.click_channel_shared_answer_bytes = 5000;  // one 200x100 frame of bits (2.5 KB and the JSON), not two
+        QVERIFY(server_->start(options, nullptr));
+        encodeInFake(QStringLiteral("wide"), 200, 100);
+
+        RawChannel raw(server_->clickChannelName());
+        QVERIFY(raw.connected());
+        raw.send(wire::channel_message(token_.toUtf8()));
+        const std::optional<QByteArray> hello = raw.next();
+        QVERIFY(hello);
+        const QJsonObject offer = QJsonDocument::fromJson(*hello).object().value(QStringLiteral("shared_answers")).toObject();
+        const std::string name = offer.value(QStringLiteral("name")).toString().toStdString();
+        QCOMPARE(offer.value(QStringLiteral("bytes")).toDouble(), 5000.0);
+        std::string error;
+        const auto region = engine::SharedMemoryRegion::open_and_unlink(name, 5000, &error);
+        QVERIFY2(region, error.c_str());
+
+        auto click = [&](quint64 id) {
+            raw.send(wire::channel_request_message(id, segment_body(QStringLiteral("wide"), 50, 40, QStringLiteral("raw"))));
+            const std::optional<QByteArray> message = raw.next();
+            if (!message) qFatal("no answer to click %llu", static_cast<unsigned long long>(id));
+            QString why;
+            std::optional<wire::ChannelAnswer> answer = wire::parse_channel_answer(*message, &why);
+            if (!answer || answer->id != id || answer->status != 200) qFatal("click %llu: %s", static_cast<unsigned long long>(id), qPrintable(why));
+            return *answer;
+        };
+        // The masks an answer carries, wherever its frame lies.
+        auto masks_of = [&](const wire::ChannelAnswer& answer, std::optional<wire::SharedFrame>* place) {
+            QByteArray frame = answer.payload.mid(answer.body_offset);
+            if (answer.kind == wire::ChannelBodyKind::SharedMaskFrame) {
+                QString why;
+                *place = wire::parse_shared_frame_body(answer.payload, answer.body_offset, region->size(), &why);
+                if (!*place) qFatal("%s", qPrintable(why));
+                frame = QByteArray(reinterpret_cast<const char*>(region->data() + (*place)->offset), qsizetype((*place)->length));
+            }
+            const std::optional<wire::MaskFrame> unframed = wire::unframe_masks(frame);
+            if (!unframed) qFatal("not a mask frame");
+            QString why;
+            const auto result = wire::segment_result_from_json(unframed->json, &why, unframed->body, unframed->bits_offset);
+            if (!result || result->candidates.size() != 1) qFatal("%s", qPrintable(why));
+            return result->candidates[0].mask;
+        };
+
+        std::optional<wire::SharedFrame> place;
+        const wire::ChannelAnswer in_stream = click(1);  // not opted in yet
+        QCOMPARE(in_stream.kind, wire::ChannelBodyKind::MaskFrame);
+        const std::vector<std::uint8_t> expected = masks_of(in_stream, &place);
+        QCOMPARE(std::count(expected.begin(), expected.end(), 1) > 0, true);
+
+        raw.send(wire::channel_release_message(0));  // "I read shared answers"
+        const wire::ChannelAnswer first = click(2);
+        QCOMPARE(first.kind, wire::ChannelBodyKind::SharedMaskFrame);
+        QVERIFY(masks_of(first, &place) == expected);
+        QCOMPARE(place->offset, quint64(0));
+        QVERIFY(place->length > 2500 && place->length <= 5000);
+        const wire::ChannelAnswer second = click(3);  // 2 not released: no room beside it
+        QCOMPARE(second.kind, wire::ChannelBodyKind::MaskFrame);
+        QVERIFY(masks_of(second, &place) == expected);
+        raw.send(wire::channel_release_message(2));
+        const wire::ChannelAnswer third = click(4);
+        QCOMPARE(third.kind, wire::ChannelBodyKind::SharedMaskFrame);
+        QVERIFY(masks_of(third, &place) == expected);
+        QCOMPARE(place->offset, quint64(0));  // its place again
+        QCOMPARE(server_->clickChannelSharedAnswers(), quint64(2));
     }
 
     // Before the token a message may hold a token and no more; after it, a request and no more.

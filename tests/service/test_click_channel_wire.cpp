@@ -54,14 +54,42 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("shorter than its 11-byte head")), qPrintable(error));
         QVERIFY(!parse_channel_answer(bytes({1, 0, 0, 0, 0, 0, 0, 0, 0x58, 0x02, 0}), &error));  // 600
         QVERIFY2(error.contains(QLatin1String("HTTP status 600")), qPrintable(error));
-        QVERIFY(!parse_channel_answer(bytes({1, 0, 0, 0, 0, 0, 0, 0, 200, 0, 2}), &error));
-        QVERIFY2(error.contains(QLatin1String("unknown kind 2")), qPrintable(error));
+        QVERIFY(!parse_channel_answer(bytes({1, 0, 0, 0, 0, 0, 0, 0, 200, 0, 3}), &error));
+        QVERIFY2(error.contains(QLatin1String("unknown kind 3")), qPrintable(error));
         QVERIFY(!parse_channel_request(bytes({1, 2, 3, 4, 5, 6, 7}), &error));
         QVERIFY2(error.contains(QLatin1String("shorter than its 8-byte id")), qPrintable(error));
         const std::optional<ChannelRequest> request = parse_channel_request(bytes({9, 0, 0, 0, 0, 0, 0, 0}) + "{\"a\":1}", &error);
         QVERIFY(request);
         QCOMPARE(request->id, quint64(9));
         QCOMPARE(request->json, QByteArray("{\"a\":1}"));
+    }
+
+    // Shared answers: a release is the id alone (a request has a body after
+    // it); a shared answer's body is its frame's offset and length, refused
+    // when they reach past the region, however large the numbers.
+    void sharedAnswersReleasesAndFramePlaces() {
+        QCOMPARE(channel_release_message(5), bytes({8, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0}));
+        QCOMPARE(parse_channel_release(bytes({5, 0, 0, 0, 0, 0, 0, 1})), std::optional<quint64>(0x0100000000000005ull));
+        QCOMPARE(parse_channel_release(bytes({5, 0, 0, 0, 0, 0, 0, 0}) + "{"), std::nullopt);  // a request
+        QCOMPARE(shared_frame_body({0x0102, 0x30}), bytes({2, 1, 0, 0, 0, 0, 0, 0, 0x30, 0, 0, 0, 0, 0, 0, 0}));
+
+        const QByteArray head = bytes({7, 0, 0, 0, 0, 0, 0, 0, 200, 0, 2});  // an answer's head, kind 2
+        QString error;
+        const auto inside = parse_shared_frame_body(head + shared_frame_body({16, 48}), head.size(), 64, &error);
+        QVERIFY(inside);
+        QCOMPARE(inside->offset, quint64(16));
+        QCOMPARE(inside->length, quint64(48));
+        QVERIFY(parse_shared_frame_body(head + shared_frame_body({64, 0}), head.size(), 64, &error));  // empty, at the end
+        QVERIFY(!parse_shared_frame_body(head + shared_frame_body({16, 49}), head.size(), 64, &error));
+        QVERIFY2(error.contains(QLatin1String("outside the 64-byte region")), qPrintable(error));
+        QVERIFY(!parse_shared_frame_body(head + shared_frame_body({8, ~quint64(0) - 3}), head.size(), 64, &error));  // offset + length wraps
+        QVERIFY2(error.contains(QLatin1String("outside")), qPrintable(error));
+        QVERIFY(!parse_shared_frame_body(head + shared_frame_body({65, 0}), head.size(), 64, &error));
+        QVERIFY(!parse_shared_frame_body(head + shared_frame_body({0, 1}).left(15), head.size(), 64, &error));
+        QVERIFY2(error.contains(QLatin1String("not 16")), qPrintable(error));
+        const std::optional<ChannelAnswer> answer = parse_channel_answer(head + shared_frame_body({0, 1}), &error);
+        QVERIFY(answer);
+        QCOMPARE(answer->kind, ChannelBodyKind::SharedMaskFrame);
     }
 
     // However the stream is cut, the same messages come out, in order.
