@@ -1,8 +1,8 @@
 // samlabel-bench-child-process: click latency through the one door, the model
 // in this process (LocalModelBackend over the model thread) against the model in
 // a child `samlabel-cli serve` (ChildProcessModelBackend), its clicks on the
-// click channel (a local socket, the default) and, for comparison, over
-// loopback HTTP.
+// click channel (a local socket, the masks through shared memory: the
+// default) and, for comparison, over loopback HTTP.
 // Same checkpoint, device, dtype, image and clicks for both; the figure is the
 // caller's round trip (segment() until its future answers), beside the model's
 // own time (SegmentResult::decode_ms), so the way there and back shows apart
