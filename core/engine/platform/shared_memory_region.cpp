@@ -11,7 +11,8 @@ constexpr const char* kPrefix = "Local\\samlabel-answers-";
 #else
 constexpr const char* kPrefix = "/samlabel-answers-";  // POSIX shm names start with one slash; macOS allows 31 characters
 #endif
-constexpr std::size_t kHexDigits = 16;
+// 48 random bits: the whole POSIX name stays within macOS's 31 characters.
+constexpr std::size_t kHexDigits = 12;
 }  // namespace
 
 bool SharedMemoryRegion::is_region_name(const std::string& name) {
@@ -22,13 +23,14 @@ bool SharedMemoryRegion::is_region_name(const std::string& name) {
     return true;
 }
 
-// 64 random bits: no other program guesses the name to squat on it.
+// Random: no other program guesses the name to take it first (create()
+// would refuse it, O_EXCL / ERROR_ALREADY_EXISTS, but samlabel would lose its shared answers).
 std::string SharedMemoryRegion::fresh_name() {
     std::random_device device;
     const std::uint64_t value = (std::uint64_t(device()) << 32) ^ device();
     static const char digits[] = "0123456789abcdef";
     std::string name = kPrefix;
-    for (int shift = 60; shift >= 0; shift -= 4) name += digits[(value >> shift) & 0xf];
+    for (int shift = 4 * int(kHexDigits) - 4; shift >= 0; shift -= 4) name += digits[(value >> shift) & 0xf];
     return name;
 }
 

@@ -35,7 +35,7 @@ public:
     std::size_t size() const { return size_; }
 
     // Whether `name` has the shape create() gives names ("samlabel-answers-"
-    // and 16 hex digits, after a "/" on POSIX): the reader opens nothing else.
+    // and 12 lowercase hex digits, after a "/" on POSIX): the reader opens nothing else.
     static bool is_region_name(const std::string& name);
 
 private:
