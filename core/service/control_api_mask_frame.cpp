@@ -6,7 +6,6 @@
 #include <QJsonParseError>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstring>
 
