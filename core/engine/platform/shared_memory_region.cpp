@@ -34,4 +34,13 @@ std::string SharedMemoryRegion::fresh_name() {
     return name;
 }
 
+std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_and_unlink(const std::string& name, std::size_t bytes,
+                                                                        std::string* error) {
+    if (!is_region_name(name)) {
+        if (error) *error = "shared memory: \"" + name + "\" is not a samlabel region's name";
+        return nullptr;
+    }
+    return open_mapped(name, bytes, error);
+}
+
 }  // namespace samlabel::engine

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace samlabel::engine {
 
@@ -39,8 +40,11 @@ public:
     static bool is_region_name(const std::string& name);
 
 private:
-    SharedMemoryRegion() = default;
+    SharedMemoryRegion(std::string name, std::uint8_t* data, std::size_t size, bool creator, void* handle)
+        : name_(std::move(name)), data_(data), size_(size), creator_(creator), handle_(handle) {}
     static std::string fresh_name();  // in shared_memory_region.cpp, for both platforms' create()
+    // open_and_unlink() once the name is known to be one of ours: the platform's part.
+    static std::unique_ptr<SharedMemoryRegion> open_mapped(const std::string& name, std::size_t bytes, std::string* error);
     std::string name_;
     std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;

@@ -39,20 +39,11 @@ std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::create(std::size_t bytes
         ::shm_unlink(name.c_str());
         return nullptr;
     }
-    std::unique_ptr<SharedMemoryRegion> region(new SharedMemoryRegion());
-    region->name_ = name;
-    region->data_ = static_cast<std::uint8_t*>(data);
-    region->size_ = bytes;
-    region->creator_ = true;
-    return region;
+    return std::unique_ptr<SharedMemoryRegion>(
+        new SharedMemoryRegion(name, static_cast<std::uint8_t*>(data), bytes, /*creator=*/true, /*handle=*/nullptr));
 }
 
-std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_and_unlink(const std::string& name, std::size_t bytes,
-                                                                        std::string* error) {
-    if (!is_region_name(name)) {
-        if (error) *error = "shared memory: \"" + name + "\" is not a samlabel region's name";
-        return nullptr;
-    }
+std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_mapped(const std::string& name, std::size_t bytes, std::string* error) {
     const int fd = ::shm_open(name.c_str(), O_RDONLY, 0);
     if (fd < 0) {
         if (error) *error = errno_text("shared memory: cannot open", name);
@@ -71,11 +62,8 @@ std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_and_unlink(const st
         if (error) *error = errno_text("shared memory: cannot map", name);
         return nullptr;
     }
-    std::unique_ptr<SharedMemoryRegion> region(new SharedMemoryRegion());
-    region->name_ = name;
-    region->data_ = static_cast<std::uint8_t*>(data);
-    region->size_ = bytes;
-    return region;
+    return std::unique_ptr<SharedMemoryRegion>(
+        new SharedMemoryRegion(name, static_cast<std::uint8_t*>(data), bytes, /*creator=*/false, /*handle=*/nullptr));
 }
 
 SharedMemoryRegion::~SharedMemoryRegion() {

@@ -35,21 +35,11 @@ std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::create(std::size_t bytes
         ::CloseHandle(section);
         return nullptr;
     }
-    std::unique_ptr<SharedMemoryRegion> region(new SharedMemoryRegion());
-    region->name_ = name;
-    region->data_ = static_cast<std::uint8_t*>(data);
-    region->size_ = bytes;
-    region->creator_ = true;
-    region->handle_ = section;
-    return region;
+    return std::unique_ptr<SharedMemoryRegion>(
+        new SharedMemoryRegion(name, static_cast<std::uint8_t*>(data), bytes, /*creator=*/true, section));
 }
 
-std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_and_unlink(const std::string& name, std::size_t bytes,
-                                                                        std::string* error) {
-    if (!is_region_name(name)) {
-        if (error) *error = "shared memory: \"" + name + "\" is not a samlabel region's name";
-        return nullptr;
-    }
+std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_mapped(const std::string& name, std::size_t bytes, std::string* error) {
     HANDLE section = ::OpenFileMappingW(FILE_MAP_READ, FALSE, wide(name).c_str());
     if (!section) {
         if (error) *error = last_error_text("shared memory: cannot open", name);
@@ -64,12 +54,8 @@ std::unique_ptr<SharedMemoryRegion> SharedMemoryRegion::open_and_unlink(const st
         ::CloseHandle(section);
         return nullptr;
     }
-    std::unique_ptr<SharedMemoryRegion> region(new SharedMemoryRegion());
-    region->name_ = name;
-    region->data_ = static_cast<std::uint8_t*>(data);
-    region->size_ = bytes;
-    region->handle_ = section;
-    return region;
+    return std::unique_ptr<SharedMemoryRegion>(
+        new SharedMemoryRegion(name, static_cast<std::uint8_t*>(data), bytes, /*creator=*/false, section));
 }
 
 SharedMemoryRegion::~SharedMemoryRegion() {
