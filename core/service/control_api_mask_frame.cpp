@@ -21,8 +21,6 @@ constexpr std::size_t kRunsAtMostBitsOver = 8;
 // 200 MP default limit (io::ImageReadOptions::max_pixels), below 1 GB a mask.
 constexpr std::size_t kMaxRunsMaskPixels = std::size_t(1) << 28;
 
-std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
-
 // How many runs a mask packed as bits has: one more than its changes, counted
 // 64 pixels a step. Cheaper than encoding runs that may not pay, once popcount
 // is one instruction: without it (x86-64's baseline) counting took as long as
@@ -42,7 +40,7 @@ std::size_t count_runs(const std::uint8_t* bits, std::size_t pixels) {
     }
     if (const std::size_t rest = pixels - 64 * words) {
         std::uint64_t word = 0;
-        std::memcpy(&word, bits + 8 * words, packed_bytes(rest));
+        std::memcpy(&word, bits + 8 * words, packed_mask_bytes(rest));
         changes += std::size_t(std::popcount((word ^ ((word << 1) | previous_bit)) & ((std::uint64_t(1) << rest) - 1)));
     }
     return changes + 1;
@@ -86,7 +84,7 @@ std::size_t encode_runs(const std::uint8_t* bits, std::size_t pixels, std::size_
     }
     if (const std::size_t rest = pixels - 64 * words) {
         std::uint64_t word = 0;
-        std::memcpy(&word, bits + 8 * words, packed_bytes(rest));
+        std::memcpy(&word, bits + 8 * words, packed_mask_bytes(rest));
         if (!flips_in(word, 64 * words, rest)) return 0;
     }
     put(pixels - run_start);
@@ -121,13 +119,13 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
     if (coding == MaskFrameCoding::Blocks) {
         // Sized once for the worst case (every mask as bits), cut to size at the end.
         qsizetype most = 0;
-        for (const auto* m : masks) most += 5 + qsizetype(packed_bytes(m->size())) + 10;
+        for (const auto* m : masks) most += 5 + qsizetype(packed_mask_bytes(m->size())) + 10;
         QByteArray body = frame_with_json(text, most);
         char* out = body.data();
         qsizetype at = kPrefixBytes + text.size();
         for (const auto* m : masks) {
             // The bits go where a 'b' block's would; runs, when they pay, replace them.
-            const std::size_t bits_bytes = packed_bytes(m->size());
+            const std::size_t bits_bytes = packed_mask_bytes(m->size());
             auto* bits = reinterpret_cast<std::uint8_t*>(out + at + 5);
             pack_mask_bits(m->data(), m->size(), bits);
             // Runs only when they are much smaller than the bits: writing a
@@ -152,12 +150,12 @@ QByteArray frame_masks(const QJsonObject& json, const std::vector<const std::vec
         return body;
     }
     std::size_t bits_bytes = 0;
-    for (const auto* m : masks) bits_bytes += packed_bytes(m->size());
+    for (const auto* m : masks) bits_bytes += packed_mask_bytes(m->size());
     QByteArray body = frame_with_json(text, qsizetype(bits_bytes));
     auto* bits = reinterpret_cast<std::uint8_t*>(body.data() + kPrefixBytes + text.size());
     for (const auto* m : masks) {
         pack_mask_bits(m->data(), m->size(), bits);
-        bits += packed_bytes(m->size());
+        bits += packed_mask_bytes(m->size());
     }
     return body;
 }
@@ -181,7 +179,7 @@ std::optional<MaskFrame> unframe_masks(const QByteArray& bytes, qsizetype start)
 }
 
 bool unpack_mask(const QByteArray& body, qsizetype bits_offset, std::size_t pixels, std::size_t index, std::vector<std::uint8_t>* mask) {
-    const std::size_t bytes = packed_bytes(pixels);
+    const std::size_t bytes = packed_mask_bytes(pixels);
     if (bits_offset < 0 || bits_offset > body.size() || (std::size_t(body.size() - bits_offset)) / (bytes ? bytes : 1) <= index)
         return false;
     const auto* in = reinterpret_cast<const std::uint8_t*>(body.constData() + bits_offset) + index * bytes;
@@ -203,7 +201,7 @@ bool unpack_mask_block(const QByteArray& body, qsizetype* offset, std::size_t pi
     const std::uint8_t* in = at + 5;
     const std::uint8_t* end = in + length;
     if (kind == 'b') {
-        if (length != packed_bytes(pixels)) return fail(QStringLiteral("the mask's bits are not %1 pixels").arg(pixels));
+        if (length != packed_mask_bytes(pixels)) return fail(QStringLiteral("the mask's bits are not %1 pixels").arg(pixels));
         unpack_mask_bits(in, pixels, mask);
     } else if (kind == 'r') {
         // A few bytes of runs can claim any size: past what any image samlabel

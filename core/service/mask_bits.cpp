@@ -19,8 +19,6 @@ namespace samlabel::service::wire {
 
 namespace {
 
-std::size_t packed_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
-
 // 8 mask bytes (0 or not) -> one byte, pixel k in bit k: fold each byte's bits
 // into its bit 0, then one multiply gathers the eight bit 0s into the top byte
 // (byte k's bit lands on bit 56 + k; the partial products never overlap).
@@ -194,7 +192,7 @@ void unpack_mask_bits(MaskBitsIsa isa, const std::uint8_t* bits, std::size_t pix
     mask->reserve(pixels);
     for (std::size_t done = 0; done < pixels;) {
         const std::size_t take = std::min(pixels - done, kChunkBytes * 8);
-        unpack(bits + done / 8, packed_bytes(take), chunk);
+        unpack(bits + done / 8, packed_mask_bytes(take), chunk);
         mask->insert(mask->end(), chunk, chunk + take);
         done += take;
     }

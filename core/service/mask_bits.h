@@ -11,6 +11,9 @@
 
 namespace samlabel::service::wire {
 
+// How many bytes `pixels` pixels of bits take (the last one padded).
+inline std::size_t packed_mask_bytes(std::size_t pixels) { return (pixels + 7) / 8; }
+
 // The first `pixels` bytes of `mask` (any non-zero byte counts as 1) as
 // (pixels + 7) / 8 bytes of bits; the last byte's unused bits are 0.
 void pack_mask_bits(const std::uint8_t* mask, std::size_t pixels, std::uint8_t* bits);
