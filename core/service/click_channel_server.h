@@ -45,7 +45,7 @@ public:
     // The shared memory region each connection is offered (0: none). Large
     // enough for a few clicks' frames of a large photo (a 4000x3000 click's
     // three masks are 4.5 MB of bits); its pages exist only once written.
-    static constexpr quint64 kDefaultSharedAnswerBytes = 32ull << 20;  // ControlApiOptions' default too
+    static constexpr quint64 kDefaultSharedAnswerBytes = 32ull << 20;
     void setSharedAnswerBytes(quint64 bytes) { shared_answer_bytes_ = bytes; }
 
     // A connection that has not sent its token within this is closed.

@@ -66,7 +66,7 @@ struct ControlApiOptions {
     bool click_channel = false;
     // Each click channel connection's shared memory region for answers
     // (click_channel_wire.h); 0: answers in the stream only.
-    quint64 click_channel_shared_answer_bytes = 32ull << 20;
+    quint64 click_channel_shared_answer_bytes = ClickChannelServer::kDefaultSharedAnswerBytes;
     // The operator's budgets (serve --ram-budget/--vram-budget): a load's own
     // budget may be stricter, never looser.
     engine::BudgetSettings budget_floor;
