@@ -113,6 +113,19 @@ class TestClickChannel : public QObject {
     QString token_;
     QStringList served_;  // "POST /api/v1/segment" ..., as the server reports them
 
+    // A server with model endpoints and the click channel, its token token_.
+    void startServer(quint64 shared_answer_bytes = ClickChannelServer::kDefaultSharedAnswerBytes) {
+        server_ = std::make_unique<ControlApiServer>(fake_.get());
+        ControlApiOptions options;
+        options.token = token_;
+        options.model_endpoints = true;
+        options.click_channel = true;
+        options.click_channel_shared_answer_bytes = shared_answer_bytes;
+        QString error;
+        QVERIFY2(server_->start(options, &error), qPrintable(error));
+        QVERIFY(!server_->clickChannelName().isEmpty());
+    }
+
     void encodeInFake(const QString& id, int w, int h) {
         RemoteModelBackend http(server_->url(), token_, 60'000);
         const EncodeReply enc = wait_result(http.encode(gradient(w, h), id));
@@ -123,15 +136,9 @@ private Q_SLOTS:
     void init() {
         fake_ = std::make_unique<FakeModelBackend>();
         fake_->setLastModel(QStringLiteral("/srv/models/sam3"));
-        server_ = std::make_unique<ControlApiServer>(fake_.get());
-        ControlApiOptions options;
-        options.token = generate_api_token();
-        options.model_endpoints = true;
-        options.click_channel = true;
-        QString error;
-        QVERIFY2(server_->start(options, &error), qPrintable(error));
-        token_ = options.token;
-        QVERIFY(!server_->clickChannelName().isEmpty());
+        token_ = generate_api_token();
+        startServer();
+        if (QTest::currentTestFailed()) return;
         served_.clear();
         connect(server_.get(), &ControlApiServer::requestServed, this,
                 [this](const QString& method, const QString& path, int) { served_ << method + QLatin1Char(' ') + path; });
@@ -244,13 +251,8 @@ private Q_SLOTS:
     // when the region is full); released, the place is used again.
     void sharedAnswersWithARawClient() {
         server_.reset();
-        server_ = std::make_unique<ControlApiServer>(fake_.get());
-        ControlApiOptions options;
-        options.token = token_;
-        options.model_endpoints = true;
-        options.click_channel = true;
-        options.click_channel_shared_answer_bytes = 5000;  // one 200x100 frame of bits (2.5 KB and the JSON), not two
-        QVERIFY(server_->start(options, nullptr));
+        startServer(5000);  // one 200x100 frame of bits (2.5 KB and the JSON), not two
+        if (QTest::currentTestFailed()) return;
         encodeInFake(QStringLiteral("wide"), 200, 100);
 
         RawChannel raw(server_->clickChannelName());
