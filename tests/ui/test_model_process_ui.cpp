@@ -119,6 +119,13 @@ private Q_SLOTS:
         child->applyRuntimeSettings(refused);
         QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QStringLiteral("did not take the new settings")), 10000);
         QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("absolute")), qPrintable(window.statusBar()->currentMessage()));
+        // The status bar cuts it; the panel says it whole.
+        auto* refused_label = panel->findChild<QLabel*>("settingsRefused");
+        QVERIFY(refused_label);
+        QTRY_VERIFY_WITH_TIMEOUT(refused_label->isVisible(), 5000);
+        QVERIFY2(refused_label->text().contains(QStringLiteral("must be an absolute folder path")), qPrintable(refused_label->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(!refused_label->visibleRegion().isEmpty(), 5000);  // scrolled into view
+        screenshot(&window, "model-process-settings-refused");
         child->applyRuntimeSettings(panel->runtimeSettings());
 
         // Unload ends the model process.

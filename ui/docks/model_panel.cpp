@@ -74,9 +74,10 @@ void ModelPanel::setBackend(service::ModelBackend* backend) {
     connect(backend, &service::ModelBackend::loadFinished, this, &ModelPanel::onLoadFinished, Qt::QueuedConnection);
     connect(backend, &service::ModelBackend::unloaded, this, &ModelPanel::onUnloaded, Qt::QueuedConnection);
     connect(backend, &service::ModelBackend::modelProcessLost, this, &ModelPanel::onModelProcessLost, Qt::QueuedConnection);
+    connect(backend, &service::ModelBackend::settingsNotApplied, this, &ModelPanel::onSettingsNotApplied, Qt::QueuedConnection);
     fillDevices();
     where_->setText(tr("Model runs in: %1").arg(backend->whereText()));
-    backend->applyRuntimeSettings(runtimeSettings());
+    sendRuntimeSettings();
     onStatusChanged();
     optionsChanged();  // the verdict was for the other model's machine
 }
@@ -221,6 +222,11 @@ void ModelPanel::buildUi() {
     last_unload_->setWordWrap(true);
     last_unload_->setObjectName(QStringLiteral("lastUnload"));
     outer->addWidget(last_unload_);
+    settings_refused_ = new QLabel(body);
+    settings_refused_->setWordWrap(true);
+    settings_refused_->setObjectName(QStringLiteral("settingsRefused"));
+    settings_refused_->hide();
+    outer->addWidget(settings_refused_);
     outer->addStretch(1);
     scroll->setWidget(body);
     // Scrolls up and down only: as wide as its fields need, never clipped at the side.
@@ -237,7 +243,7 @@ void ModelPanel::buildUi() {
     for (QDoubleSpinBox* box : {keep_free_ram_gb_, max_vram_gb_})
         connect(box, &QDoubleSpinBox::valueChanged, this, &ModelPanel::optionsChanged);
     const auto runtime_changed = [this] {
-        if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
+        sendRuntimeSettings();
         saveSettings();
     };
     connect(cache_mb_, &QSpinBox::valueChanged, this, runtime_changed);
@@ -287,7 +293,7 @@ void ModelPanel::loadSettings() {
     cache_mb_->setValue(s.value(settingsKey("embedding_cache_mb"), 2048).toInt());
     disk_cache_->setChecked(s.value(settingsKey("disk_cache"), false).toBool());
     auto_unload_min_->setValue(s.value(settingsKey("auto_unload_minutes"), 0).toInt());  // off by default
-    if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
+    sendRuntimeSettings();
 }
 
 void ModelPanel::saveSettings() const {
@@ -339,7 +345,7 @@ void ModelPanel::optionsChanged() {
     updateButtons();
     saveSettings();
     const engine::BudgetSettings b = budget();
-    if (backend_) backend_->applyRuntimeSettings(runtimeSettings());
+    sendRuntimeSettings();
     Q_EMIT budgetChanged(b.keep_free_ram_bytes, b.max_vram_bytes);
     preflight_debounce_.start();
 }
@@ -476,6 +482,23 @@ void ModelPanel::onLoadFinished(const service::LoadReply& reply) {
     }
     Q_EMIT loadReported(reply);
     onStatusChanged();
+}
+
+void ModelPanel::sendRuntimeSettings() {
+    if (!backend_) return;
+    settings_refused_->hide();  // about the settings sent before; a refusal of these shows it again
+    backend_->applyRuntimeSettings(runtimeSettings());
+}
+
+void ModelPanel::onSettingsNotApplied(const QString& message) {
+    // Said here in full: the status bar cuts a message this long.
+    settings_refused_->setText(QStringLiteral("<span style='color:#b00020'>%1</span>").arg(message.toHtmlEscaped()));
+    settings_refused_->show();
+    // Below the fold of a panel that scrolls: brought into view once laid out.
+    QTimer::singleShot(0, this, [this] {
+        if (auto* scroll = qobject_cast<QScrollArea*>(widget()); scroll && settings_refused_->isVisible())
+            scroll->ensureWidgetVisible(settings_refused_);
+    });
 }
 
 void ModelPanel::onModelProcessLost(const QString& message) {

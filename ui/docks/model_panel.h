@@ -57,6 +57,9 @@ private:
     void onLoadFinished(const service::LoadReply& reply);
     void onUnloaded(const service::UnloadReply& reply);
     void onModelProcessLost(const QString& message);
+    void onSettingsNotApplied(const QString& message);
+    // The panel's runtime settings to the backend (a model process answers later: onSettingsNotApplied).
+    void sendRuntimeSettings();
     void fillDevices();
     void buildUi();
     void loadSettings();
@@ -86,6 +89,7 @@ private:
     QPushButton* unload_ = nullptr;
     QLabel* last_load_ = nullptr;
     QLabel* last_unload_ = nullptr;
+    QLabel* settings_refused_ = nullptr;  // the model process kept its settings, and why
 
     QTimer preflight_debounce_;
     QFutureWatcher<service::PreflightReply> preflight_watcher_;
